@@ -1,0 +1,86 @@
+"""The retreat and workshop booking platform: create_app() builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from .config import settings_from_environment
+from .extensions import csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and CLI commands."""
+    load_dotenv(ROOT / ".env")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings_from_environment())
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from .organizer.models import Organizer
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_organizer(organizer_id: str):
+        return db.session.get(Organizer, int(organizer_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from .booking.views import blueprint as booking
+    from .catalog.views import blueprint as catalog
+    from .health import blueprint as health
+    from .notifications.views import blueprint as notifications
+    from .payments.views import blueprint as payments
+
+    for blueprint in (catalog, booking, payments, notifications, health):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .formatting import register_filters
+
+    register_filters(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .booking.cli import bookings_cli
+    from .catalog.demo import demo_cli
+    from .notifications.cli import outbox_cli
+
+    for group in (demo_cli, outbox_cli, bookings_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Booking: the form, holding seats under the capacity lock, confirming, expiring, cancelling."""

@@ -1,0 +1,35 @@
+"""How many seats a retreat has left. The one definition every page and service uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from ..database import utcnow
+from ..extensions import db
+from .models import Booking, BookingStatus
+
+
+def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
+    """Seats of confirmed bookings plus seats of pending bookings whose hold is still live."""
+    now = now or utcnow()
+    return (
+        select(func.coalesce(func.sum(Booking.seats), 0))
+        .where(
+            Booking.retreat_id == retreat_id_column,
+            or_(
+                Booking.status == BookingStatus.CONFIRMED,
+                and_(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at > now),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def seats_taken(retreat_id: int, *, now: datetime | None = None) -> int:
+    return db.session.execute(select(seats_taken_subquery(retreat_id, now=now))).scalar_one()
+
+
+def seats_left(retreat, *, now: datetime | None = None) -> int:
+    return max(retreat.capacity - seats_taken(retreat.id, now=now), 0)

@@ -1,0 +1,88 @@
+"""Bookings (seats held or paid for) and the attendees who fill those seats."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, string_enum, utcnow
+from ..extensions import db
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_bookings_retreat_id_status", "retreat_id", "status"),
+        Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every change: two processes changing one booking at once cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Public, short and readable ("RB-7K2Q9M"); never enough on its own to open a booking.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # SHA-256 of the secret token in the manage link; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    retreat_id: Mapped[int] = mapped_column(ForeignKey("retreats.id"))
+    ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id"))
+    status: Mapped[BookingStatus] = mapped_column(
+        string_enum(BookingStatus, "booking_status"),
+        default=BookingStatus.PENDING,
+    )
+    seats: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    hold_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": version}
+
+    retreat: Mapped[Retreat] = relationship()  # noqa: F821
+    ticket_type: Mapped[TicketType] = relationship()  # noqa: F821
+    attendees: Mapped[list[Attendee]] = relationship(
+        back_populates="booking", order_by="Attendee.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.reference} {self.status}>"
+
+
+class Attendee(db.Model):
+    """One person in one seat, with their intake answers (sensitive: organizer eyes only)."""
+
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    dietary_needs: Mapped[str] = mapped_column(Text, default="")
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    emergency_contact: Mapped[str] = mapped_column(String(300), default="")
+    hopes: Mapped[str] = mapped_column(Text, default="")
+    code_of_conduct_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    booking: Mapped[Booking] = relationship(back_populates="attendees")

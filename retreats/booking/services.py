@@ -1,0 +1,294 @@
+"""Booking rules: hold seats under the capacity lock, confirm, expire and cancel bookings.
+
+Every function owns its transaction: it commits on success and rolls back before raising.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..catalog.models import Retreat, RetreatStatus, TicketType
+from ..database import lock_row, utcnow
+from ..errors import DomainError, SoldOut, TryAgain
+from ..extensions import db
+from ..notifications.outbox import queue_email
+from .capacity import seats_taken
+from .models import Attendee, Booking, BookingStatus
+from .tokens import booking_token, hash_token, new_reference, token_matches
+
+log = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
+
+
+@dataclass(frozen=True)
+class AttendeeDetails:
+    name: str
+    email: str | None
+    dietary_needs: str = ""
+    accessibility_needs: str = ""
+    emergency_contact: str = ""
+    hopes: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What Stripe says was paid for a booking."""
+
+    checkout_session_id: str
+    payment_intent_id: str | None
+    amount_minor: int | None
+    currency: str | None
+
+
+class PaymentMismatch(DomainError):
+    """The amount or currency paid is not what the booking costs."""
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "lock" in text or "timeout" in text or "busy" in text
+
+
+def hold_seats(
+    *,
+    retreat_id: int,
+    ticket_type_id: int,
+    contact_email: str,
+    attendees: list[AttendeeDetails],
+    now: datetime | None = None,
+) -> Booking:
+    """Create a pending booking that holds its seats, if the retreat still has them."""
+    now = now or utcnow()
+    try:
+        booking = _hold_seats_locked(
+            retreat_id=retreat_id,
+            ticket_type_id=ticket_type_id,
+            contact_email=contact_email,
+            attendees=attendees,
+            now=now,
+        )
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    except OperationalError as error:
+        db.session.rollback()
+        if is_lock_timeout(error):
+            raise TryAgain(BUSY_MESSAGE) from error
+        raise
+    except IntegrityError as error:  # a reference collision, about one in a billion
+        db.session.rollback()
+        raise TryAgain(BUSY_MESSAGE) from error
+    log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
+    return booking
+
+
+def _hold_seats_locked(
+    *,
+    retreat_id: int,
+    ticket_type_id: int,
+    contact_email: str,
+    attendees: list[AttendeeDetails],
+    now: datetime,
+) -> Booking:
+    retreat = lock_row(Retreat, retreat_id)
+    if retreat is None or retreat.status != RetreatStatus.PUBLISHED or retreat.starts_at <= now:
+        raise DomainError("This retreat is not open for booking.")
+    ticket = db.session.get(TicketType, ticket_type_id)
+    if ticket is None or ticket.retreat_id != retreat.id:
+        raise DomainError("Please choose one of the tickets offered.")
+    if not ticket.on_sale_at(now):
+        raise DomainError(f"The “{ticket.name}” ticket is not on sale any more.")
+    if len(attendees) != ticket.seats_per_ticket:
+        raise DomainError(f"A “{ticket.name}” ticket is for {ticket.seats_per_ticket} people.")
+
+    seats_left = retreat.capacity - seats_taken(retreat.id, now=now)
+    if seats_left < ticket.seats_per_ticket:
+        if seats_left <= 0:
+            raise SoldOut(f"Sorry, {retreat.title} is sold out.")
+        raise SoldOut(
+            f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
+            f"{ticket.seats_per_ticket}."
+        )
+
+    reference = new_reference()
+    hold_minutes = current_app.config["BOOKING_HOLD_MINUTES"]
+    booking = Booking(
+        reference=reference,
+        token_hash=hash_token(booking_token(reference)),
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        status=BookingStatus.PENDING,
+        seats=ticket.seats_per_ticket,
+        amount_minor=ticket.price_minor,
+        currency=retreat.currency,
+        contact_name=attendees[0].name,
+        contact_email=contact_email,
+        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        created_at=now,
+    )
+    booking.attendees = [
+        Attendee(
+            position=position,
+            name=person.name,
+            email=person.email,
+            dietary_needs=person.dietary_needs,
+            accessibility_needs=person.accessibility_needs,
+            emergency_contact=person.emergency_contact,
+            hopes=person.hopes,
+            code_of_conduct_accepted_at=now,
+        )
+        for position, person in enumerate(attendees)
+    ]
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def discard_hold(*, booking_id: int) -> None:
+    """Remove a pending booking whose payment could not even be started (nothing was charged)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is not None and booking.status == BookingStatus.PENDING:
+        db.session.delete(booking)
+        db.session.commit()
+
+
+def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> None:
+    """Remember which Checkout Session pays for a booking."""
+    booking = db.session.get(Booking, booking_id)
+    booking.stripe_checkout_session_id = checkout_session_id
+    db.session.commit()
+
+
+def booking_for_link(reference: str, token: str | None) -> Booking | None:
+    """The booking a manage link points to, or None when the reference or token is wrong."""
+    booking = db.session.execute(
+        select(Booking).where(Booking.reference == reference)
+    ).scalar_one_or_none()
+    if booking is None or not token_matches(token, booking.token_hash):
+        return None
+    return booking
+
+
+def confirm_booking(*, booking_id: int, payment: Payment, now: datetime | None = None) -> Booking:
+    """Mark a paid booking confirmed and queue its confirmation email; repeats change nothing.
+
+    A payment that arrives after the hold lapsed still confirms while seats remain. Otherwise the
+    booking stays unconfirmed and the caller is told to refund (returned status is not confirmed).
+    """
+    for _attempt in range(3):
+        try:
+            booking = _confirm_locked(booking_id=booking_id, payment=payment, now=now or utcnow())
+            db.session.commit()
+            return booking
+        except StaleDataError:
+            db.session.rollback()  # someone changed the booking meanwhile: look again
+        except DomainError:
+            db.session.rollback()
+            raise
+        except OperationalError as error:
+            db.session.rollback()
+            if is_lock_timeout(error):
+                raise TryAgain(BUSY_MESSAGE) from error
+            raise
+    raise TryAgain(BUSY_MESSAGE)
+
+
+def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise DomainError("No such booking.")
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    lock_row(Retreat, booking.retreat_id)
+    db.session.refresh(booking)
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    if payment.amount_minor != booking.amount_minor or (
+        (payment.currency or "").upper() != booking.currency.upper()
+    ):
+        log.error(
+            "Payment for %s does not match: paid %s %s, expected %s %s",
+            booking.reference,
+            payment.amount_minor,
+            payment.currency,
+            booking.amount_minor,
+            booking.currency,
+        )
+        raise PaymentMismatch("The payment does not match this booking.")
+
+    hold_is_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at > now
+    if not hold_is_live:
+        # Late payment: its seats were released, so take them again only if they are free.
+        retreat = db.session.get(Retreat, booking.retreat_id)
+        if retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
+            booking.stripe_checkout_session_id = payment.checkout_session_id
+            booking.stripe_payment_intent_id = payment.payment_intent_id
+            log.warning("Late payment for %s found no seats left", booking.reference)
+            return booking
+
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    booking.stripe_checkout_session_id = payment.checkout_session_id
+    booking.stripe_payment_intent_id = payment.payment_intent_id
+    queue_email(
+        kind="confirmation",
+        key=f"confirmation:{booking.id}",
+        booking_id=booking.id,
+        to_address=booking.contact_email,
+    )
+    db.session.flush()
+    log.info("Confirmed booking %s", booking.reference)
+    return booking
+
+
+def expire_booking(*, booking_id: int, now: datetime | None = None) -> bool:
+    """Release the seats of an unpaid booking; True if it was pending and is now expired."""
+    return _end_unpaid_booking(booking_id, BookingStatus.EXPIRED, now or utcnow())
+
+
+def cancel_unpaid_booking(*, booking_id: int, now: datetime | None = None) -> bool:
+    """The visitor gave up before paying: release the seats; True if anything changed."""
+    return _end_unpaid_booking(booking_id, BookingStatus.CANCELLED, now or utcnow())
+
+
+def _end_unpaid_booking(booking_id: int, status: BookingStatus, now: datetime) -> bool:
+    # Releasing seats needs no lock: it can only make the count smaller.
+    for _attempt in range(3):
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if booking is None or booking.status != BookingStatus.PENDING:
+            db.session.rollback()
+            return False
+        booking.status = status
+        if status == BookingStatus.EXPIRED:
+            booking.expired_at = now
+        else:
+            booking.cancelled_at = now
+        try:
+            db.session.commit()
+            log.info("Booking %s is now %s", booking.reference, status.value)
+            return True
+        except StaleDataError:
+            db.session.rollback()
+    return False
+
+
+def lapsed_pending_bookings(*, now: datetime | None = None, limit: int = 200) -> list[Booking]:
+    """Pending bookings whose hold has run out, oldest first."""
+    now = now or utcnow()
+    return list(
+        db.session.execute(
+            select(Booking)
+            .where(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at <= now)
+            .order_by(Booking.hold_expires_at)
+            .limit(limit)
+        ).scalars()
+    )

@@ -1,0 +1,39 @@
+"""Public booking references and the secret tokens of manage links.
+
+A token is an HMAC of the booking reference under SECRET_KEY, so the app can put it in any later
+email without storing it; the database keeps only its SHA-256, so a dump alone opens nothing.
+Changing SECRET_KEY therefore invalidates manage links already sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+
+# Crockford-style alphabet: no I, L, O or U, so a reference read aloud is not misheard.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    return "RB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def booking_token(reference: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"booking-link:{reference}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token: str | None, token_hash: str) -> bool:
+    """Constant-time comparison, so response timing says nothing about the stored hash."""
+    if not token or len(token) > 200:
+        return False
+    return hmac.compare_digest(hash_token(token), token_hash)

@@ -1,0 +1,153 @@
+"""Read-only queries for the public pages, each a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..booking.capacity import seats_taken_subquery
+from ..database import utcnow
+from ..extensions import db
+from .models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+
+PAGE_SIZE = 24
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    kind: RetreatKind | None = None
+    focus: Focus | None = None
+    audience: Audience | None = None
+    month: str | None = None  # "2027-03"
+
+    @classmethod
+    def from_args(cls, args) -> CatalogFilters:
+        """Read the query string; anything unknown is ignored rather than an error."""
+        month = args.get("month", "")
+        return cls(
+            kind=_member(RetreatKind, args.get("kind")),
+            focus=_member(Focus, args.get("focus")),
+            audience=_member(Audience, args.get("audience")),
+            month=month if _month_bounds(month) else None,
+        )
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query-string values, for links that keep them."""
+        values = {"kind": self.kind, "focus": self.focus, "audience": self.audience}
+        query = {name: value.value for name, value in values.items() if value}
+        if self.month:
+            query["month"] = self.month
+        return query
+
+    @property
+    def active(self) -> bool:
+        return any((self.kind, self.focus, self.audience, self.month))
+
+
+@dataclass(frozen=True)
+class Listing:
+    retreat: Retreat
+    seats_left: int
+    lowest_price_minor: int | None
+
+    @property
+    def sold_out(self) -> bool:
+        return self.seats_left <= 0
+
+
+def _member(enum_class, value):
+    try:
+        return enum_class(value) if value else None
+    except ValueError:
+        return None
+
+
+def _month_bounds(month: str) -> tuple[date, date] | None:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        last_day = calendar.monthrange(year, number)[1]
+        return date(year, number, 1), date(year, number, last_day)
+    except (ValueError, TypeError):
+        return None
+
+
+def _upcoming(now: datetime):
+    return (Retreat.status == RetreatStatus.PUBLISHED, Retreat.starts_at > now)
+
+
+def lowest_price_subquery(now: datetime):
+    """The cheapest ticket on sale now (an early-bird price counts only until it ends)."""
+    return (
+        select(func.min(TicketType.price_minor))
+        .where(
+            TicketType.retreat_id == Retreat.id,
+            or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
+            or_(TicketType.sale_ends_at.is_(None), TicketType.sale_ends_at > now),
+        )
+        .scalar_subquery()
+    )
+
+
+def upcoming_listings(
+    filters: CatalogFilters, *, page: int = 1, now: datetime | None = None
+) -> tuple[list[Listing], bool]:
+    """One page of upcoming published listings, soonest first, and whether more follow."""
+    now = now or utcnow()
+    statement = (
+        select(
+            Retreat,
+            seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
+            lowest_price_subquery(now).label("lowest_price"),
+        )
+        .where(*_upcoming(now))
+        .order_by(Retreat.starts_at, Retreat.id)
+        .limit(PAGE_SIZE + 1)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    )
+    if filters.kind:
+        statement = statement.where(Retreat.kind == filters.kind)
+    if filters.focus:
+        statement = statement.where(Retreat.focus == filters.focus)
+    if filters.audience:
+        statement = statement.where(Retreat.audience == filters.audience)
+    if filters.month:
+        first, last = _month_bounds(filters.month)
+        statement = statement.where(Retreat.starts_on.between(first, last))
+    rows = db.session.execute(statement).all()
+    listings = [
+        Listing(
+            retreat=retreat, seats_left=max(retreat.capacity - taken, 0), lowest_price_minor=low
+        )
+        for retreat, taken, low in rows[:PAGE_SIZE]
+    ]
+    return listings, len(rows) > PAGE_SIZE
+
+
+def upcoming_months(*, now: datetime | None = None) -> list[str]:
+    """The months ("2027-03") in which upcoming listings start, for the month filter."""
+    now = now or utcnow()
+    days = db.session.execute(select(Retreat.starts_on).where(*_upcoming(now)).distinct()).scalars()
+    return sorted({day.strftime("%Y-%m") for day in days})
+
+
+def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
+    """A published retreat with its tickets and seats left, or None (past ones included)."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(Retreat, seats_taken_subquery(Retreat.id, now=now))
+        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
+        .options(selectinload(Retreat.ticket_types))
+    ).first()
+    if row is None:
+        return None
+    retreat, taken = row
+    prices = [ticket.price_minor for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    return Listing(
+        retreat=retreat,
+        seats_left=max(retreat.capacity - taken, 0),
+        lowest_price_minor=min(prices) if prices else None,
+    )

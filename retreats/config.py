@@ -1,0 +1,65 @@
+"""Settings read from the environment (a `.env` file in development), with test overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+LOCAL_STRIPE_URL = "http://127.0.0.1:8420"
+LOCAL_STRIPE_SECRET_KEY = "sk_test_local"  # noqa: S105  (the local stand-in takes any sk_ key)
+LOCAL_WEBHOOK_SECRET = "whsec_local_dev"  # noqa: S105  (local stand-in only)
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105  (development default)
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def settings_from_environment() -> dict:
+    """Every setting the app reads, with its development default."""
+    stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", "")
+    using_local_stripe = not stripe_secret_key
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retreats.sqlite'}"
+        ),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Stripe: real test mode when STRIPE_SECRET_KEY is set, else the local stand-in.
+        "STRIPE_SECRET_KEY": stripe_secret_key or LOCAL_STRIPE_SECRET_KEY,
+        "STRIPE_API_BASE": os.environ.get(
+            "STRIPE_API_BASE", LOCAL_STRIPE_URL if using_local_stripe else ""
+        ),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get(
+            "STRIPE_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET if using_local_stripe else ""
+        ),
+        "BOOKING_HOLD_MINUTES": _int("BOOKING_HOLD_MINUTES", 31),
+        # Email
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 8025),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Retreat bookings <bookings@retreats.localhost>"
+        ),
+        "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 2),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,78 @@
+"""Database plumbing shared by every area: UTC timestamps, SQLite settings, the row lock."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Enum, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """Store an enum's lower-case values as VARCHAR with a CHECK constraint, alike on every DB."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as naive UTC and always handed back timezone-aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC timestamp is stored")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """WAL lets readers run beside the one writer; foreign keys are off in SQLite by default."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def lock_row(model, row_id: int, *, lock_timeout_ms: int = 5000):
+    """Take the write lock that serialises seat changes for one row, then load the row.
+
+    PostgreSQL: SELECT … FOR UPDATE (waiting at most lock_timeout_ms). SQLite has one writer at a
+    time: a no-op UPDATE opens the write transaction before anything is read, so the count that
+    follows cannot change under us.
+    """
+    if is_postgresql():
+        db.session.execute(select(db.func.set_config("lock_timeout", f"{lock_timeout_ms}ms", True)))
+        return db.session.execute(
+            select(model).where(model.id == row_id).with_for_update()
+        ).scalar_one_or_none()
+    db.session.execute(update(model).where(model.id == row_id).values(id=model.id))
+    return db.session.get(model, row_id, populate_existing=True)

@@ -1,0 +1,66 @@
+"""Domain errors with messages safe to show, and the HTTP error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the business said no; `message` is written for the person using the site."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SoldOut(DomainError):
+    status_code = 409
+
+
+class TryAgain(DomainError):
+    """The seat lock could not be had in time; nothing was written."""
+
+    status_code = 503
+
+
+class PaymentProviderError(DomainError):
+    status_code = 502
+
+
+ERROR_PAGES = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("This page is not yours to see", "If you think it should be, sign in first."),
+    404: ("We could not find that page", "The link may be old, or the retreat may have ended."),
+    405: ("That is not something this page does", "Please go back and try again."),
+    413: ("That was too large", "Please send something smaller."),
+    429: ("Too many requests", "Please wait a moment and try again."),
+    500: ("Something went wrong on our side", "It is not you. Please try again in a minute."),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(code: int, detail: str | None = None):
+        title, hint = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        return (
+            render_template("errors/error.html", code=code, title=title, hint=hint, detail=detail),
+            code,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        detail = error.description if error.code == 400 else None
+        return render_error(error.code, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("Unhandled error")
+        return render_error(500)

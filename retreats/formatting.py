@@ -1,0 +1,71 @@
+"""How money, dates and Markdown are shown: Jinja filters and the functions behind them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import markdown
+import nh3
+from flask import Flask
+from markupsafe import Markup
+
+# ISO 4217 currencies without minor units (Stripe's "zero-decimal" list, the ones we may meet).
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX", "XAF", "XOF"}
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "AUD": "A$", "CAD": "C$", "JPY": "¥"}
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3", "h4",
+    "a", "hr", "code", "pre",
+}  # fmt: skip
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """450000, "EUR" → "€4,500.00"; 5000, "CHF" → "CHF 50.00"."""
+    code = currency.upper()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        number = f"{amount_minor:,}"
+    else:
+        number = f"{amount_minor / 100:,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{symbol}{number}" if symbol else f"{code} {number}"
+
+
+def format_date_range(starts_at: datetime, ends_at: datetime) -> str:
+    """Two local datetimes → "Fri 13 – Sun 15 Mar 2027" or "Thu 4 Feb 2027, 18:30–21:00"."""
+    if starts_at.date() == ends_at.date():
+        return f"{starts_at:%a} {starts_at.day} {starts_at:%b %Y, %H:%M}–{ends_at:%H:%M}"
+    if starts_at.year != ends_at.year:
+        return (
+            f"{starts_at:%a} {starts_at.day} {starts_at:%b %Y} – "
+            f"{ends_at:%a} {ends_at.day} {ends_at:%b %Y}"
+        )
+    start_month = f" {starts_at:%b}" if starts_at.month != ends_at.month else ""
+    return (
+        f"{starts_at:%a} {starts_at.day}{start_month} – {ends_at:%a} {ends_at.day} {ends_at:%b %Y}"
+    )
+
+
+def format_time_range(starts_at: datetime, ends_at: datetime) -> str:
+    """Two local datetimes → "18:30 – 14:00 (Europe/Lisbon time)" style detail line."""
+    zone = starts_at.tzname() or ""
+    return f"Starts {starts_at:%H:%M}, ends {ends_at:%H:%M} ({zone})"
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown written by organizers → HTML with only harmless tags and safe links."""
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704  (sanitised by nh3 just above)
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(format_money, "money")
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_global(format_date_range, "date_range")
+    app.add_template_global(format_time_range, "time_range")

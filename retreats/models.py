@@ -1,0 +1,23 @@
+"""Every model in one import, for Alembic and for code that needs them all."""
+
+from .booking.models import Attendee, Booking, BookingStatus
+from .catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from .notifications.models import OutboxEmail, OutboxStatus
+from .organizer.models import Organizer
+from .payments.models import StripeEvent
+
+__all__ = [
+    "Attendee",
+    "Audience",
+    "Booking",
+    "BookingStatus",
+    "Focus",
+    "OutboxEmail",
+    "OutboxStatus",
+    "Organizer",
+    "Retreat",
+    "RetreatKind",
+    "RetreatStatus",
+    "StripeEvent",
+    "TicketType",
+]

@@ -1,0 +1,1 @@
+"""Notifications: the email outbox, the messages, and the worker that sends them."""

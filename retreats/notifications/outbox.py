@@ -1,0 +1,39 @@
+"""Writing to the outbox: called inside the caller's transaction, never sends anything itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..database import is_postgresql, utcnow
+from ..extensions import db
+from .models import OutboxEmail, OutboxStatus
+
+
+def queue_email(
+    *,
+    kind: str,
+    key: str,
+    to_address: str,
+    booking_id: int | None = None,
+    send_after: datetime | None = None,
+) -> None:
+    """Add an email to the outbox unless one with the same key is already there."""
+    insert = postgresql.insert if is_postgresql() else sqlite.insert
+    now = utcnow()
+    statement = (
+        insert(OutboxEmail)
+        .values(
+            key=key,
+            kind=kind,
+            booking_id=booking_id,
+            to_address=to_address,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            send_after=send_after or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    db.session.execute(statement)

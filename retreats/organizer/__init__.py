@@ -1,0 +1,1 @@
+"""Organizers: the people who publish retreats. Their own area comes in a later issue."""

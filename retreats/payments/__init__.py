@@ -1,0 +1,1 @@
+"""Payments: Stripe Checkout, the webhook, and the only module that imports stripe."""

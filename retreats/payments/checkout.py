@@ -1,0 +1,136 @@
+"""Stripe Checkout for bookings: open a session, and apply what Stripe says about it.
+
+The webhook, the success page, the cancel link and the expiry sweep all end in
+apply_checkout_session(), which calls the same idempotent booking services.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ..booking import services as booking_services
+from ..booking.models import Booking, BookingStatus
+from ..booking.services import Payment
+from ..booking.tokens import booking_token
+from ..database import utcnow
+from ..errors import PaymentProviderError
+from ..extensions import db
+from ..links import public_url
+from . import stripe_gateway
+from .stripe_gateway import CheckoutSession, PaymentGatewayError
+
+log = logging.getLogger(__name__)
+
+
+def open_checkout_session(*, booking: Booking) -> str:
+    """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
+    token = booking_token(booking.reference)
+    retreat = booking.retreat
+    success_url = (
+        public_url("booking.manage", reference=booking.reference, t=token)
+        + "&session_id={CHECKOUT_SESSION_ID}"
+    )
+    cancel_url = public_url("booking.abandon", reference=booking.reference, t=token)
+    try:
+        session = stripe_gateway.create_checkout_session(
+            booking_id=booking.id,
+            booking_reference=booking.reference,
+            item_name=f"{retreat.title}: {booking.ticket_type.name}",
+            amount_minor=booking.amount_minor,
+            currency=booking.currency,
+            customer_email=booking.contact_email,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=booking.hold_expires_at,
+            idempotency_key=f"checkout:{booking.reference}",
+        )
+    except PaymentGatewayError as error:
+        log.error("Could not open Checkout for %s: %s", booking.reference, error)
+        booking_services.discard_hold(booking_id=booking.id)
+        raise PaymentProviderError(
+            "We could not start the payment just now. Nothing was charged; please try again."
+        ) from error
+    booking_services.record_checkout_session(booking_id=booking.id, checkout_session_id=session.id)
+    return session.url
+
+
+def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> None:
+    """Bring the booking in line with its Checkout Session: paid → confirm, expired → release."""
+    booking = _booking_for_session(session)
+    if booking is None:
+        log.warning("Checkout Session %s matches no booking", session.id)
+        return
+    if session.is_paid:
+        payment = Payment(
+            checkout_session_id=session.id,
+            payment_intent_id=session.payment_intent_id,
+            amount_minor=session.amount_total,
+            currency=session.currency,
+        )
+        booking = booking_services.confirm_booking(booking_id=booking.id, payment=payment, now=now)
+        if booking.status != BookingStatus.CONFIRMED:
+            refund_unseated_payment(booking=booking, payment=payment)
+    elif session.status == "expired":
+        booking_services.expire_booking(booking_id=booking.id, now=now)
+
+
+def refund_unseated_payment(*, booking: Booking, payment: Payment) -> None:
+    """A payment arrived when no seat could be given: give the money back in full."""
+    if not payment.payment_intent_id:
+        log.error("Cannot refund %s: no PaymentIntent", booking.reference)
+        return
+    stripe_gateway.refund_payment(
+        payment_intent_id=payment.payment_intent_id,
+        amount_minor=None,
+        idempotency_key=f"unseated-refund:{booking.reference}",
+    )
+    log.warning("Refunded late payment for %s: no seats were left", booking.reference)
+
+
+def _booking_for_session(session: CheckoutSession) -> Booking | None:
+    if session.booking_id is not None:
+        booking = db.session.get(Booking, session.booking_id)
+        if booking is not None and booking.reference == session.client_reference_id:
+            return booking
+    return db.session.query(Booking).filter_by(stripe_checkout_session_id=session.id).one_or_none()
+
+
+def abandon_checkout(*, booking: Booking) -> Booking:
+    """The visitor came back from Checkout without paying: close the session, free the seats."""
+    if booking.status != BookingStatus.PENDING:
+        return booking
+    if booking.stripe_checkout_session_id:
+        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+        if session.is_paid:  # paid in another tab a moment ago: keep it
+            apply_checkout_session(session)
+            return booking
+    booking_services.cancel_unpaid_booking(booking_id=booking.id)
+    return booking
+
+
+def sync_from_success_page(*, booking: Booking, session_id: str) -> None:
+    """The success page re-fetches the session from Stripe rather than trust the browser."""
+    if booking.status != BookingStatus.PENDING and booking.status != BookingStatus.EXPIRED:
+        return
+    if session_id != booking.stripe_checkout_session_id:
+        return
+    apply_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
+
+
+def expire_lapsed_holds(*, now: datetime | None = None) -> int:
+    """Expire pending bookings whose hold ran out, closing their Checkout Sessions at Stripe."""
+    now = now or utcnow()
+    expired = 0
+    for booking in booking_services.lapsed_pending_bookings(now=now):
+        try:
+            if booking.stripe_checkout_session_id:
+                session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+                if session.is_paid:
+                    apply_checkout_session(session, now=now)
+                    continue
+            if booking_services.expire_booking(booking_id=booking.id, now=now):
+                expired += 1
+        except PaymentGatewayError as error:
+            log.error("Could not expire %s at Stripe: %s", booking.reference, error)
+    return expired

@@ -1,0 +1,178 @@
+"""The only module that imports stripe. Everything else gets plain data from here.
+
+It talks to real Stripe (test mode) when STRIPE_SECRET_KEY is set and to the local stand-in
+(devtools/local_stripe) otherwise; the only differences are the API base URL and the webhook secret.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import stripe
+from flask import current_app
+
+
+class PaymentGatewayError(Exception):
+    """Stripe could not be reached or refused the request."""
+
+
+class InvalidWebhook(Exception):
+    """The webhook's signature is missing, wrong or too old."""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str | None
+    status: str  # open, complete or expired
+    payment_status: str  # unpaid, paid or no_payment_required
+    amount_total: int | None
+    currency: str | None
+    payment_intent_id: str | None
+    booking_id: int | None
+    client_reference_id: str | None
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == "complete" and self.payment_status == "paid"
+
+
+def _client() -> stripe.StripeClient:
+    """One StripeClient per app, built from its settings."""
+    client = current_app.extensions.get("stripe_client")
+    if client is None:
+        api_base = current_app.config.get("STRIPE_API_BASE")
+        client = stripe.StripeClient(
+            current_app.config["STRIPE_SECRET_KEY"],
+            base_addresses={"api": api_base} if api_base else None,
+            # Safe to retry: every POST carries an idempotency key.
+            max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=(5, 20)),
+        )
+        current_app.extensions["stripe_client"] = client
+    return client
+
+
+def session_from_stripe(data: dict) -> CheckoutSession:
+    """A Checkout Session as Stripe sends it (API or webhook) → CheckoutSession."""
+    payment_intent = data.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    booking_id = (data.get("metadata") or {}).get("booking_id")
+    return CheckoutSession(
+        id=data["id"],
+        url=data.get("url"),
+        status=data.get("status") or "open",
+        payment_status=data.get("payment_status") or "unpaid",
+        amount_total=data.get("amount_total"),
+        currency=(data.get("currency") or "").upper() or None,
+        payment_intent_id=payment_intent,
+        booking_id=int(booking_id) if booking_id and str(booking_id).isdigit() else None,
+        client_reference_id=data.get("client_reference_id"),
+    )
+
+
+def _as_dict(stripe_object) -> dict:
+    return stripe_object.to_dict() if hasattr(stripe_object, "to_dict") else dict(stripe_object)
+
+
+def create_checkout_session(
+    *,
+    booking_id: int,
+    booking_reference: str,
+    item_name: str,
+    amount_minor: int,
+    currency: str,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+    expires_at: datetime,
+    idempotency_key: str,
+) -> CheckoutSession:
+    """Open a Checkout Session in payment mode for one booking."""
+    params = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": amount_minor,
+                    "product_data": {"name": item_name},
+                },
+            }
+        ],
+        "client_reference_id": booking_reference,
+        "customer_email": customer_email,
+        "metadata": {"booking_id": str(booking_id), "booking_reference": booking_reference},
+        "payment_intent_data": {"metadata": {"booking_id": str(booking_id)}},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": int(expires_at.astimezone(UTC).timestamp()),
+    }
+    try:
+        session = _client().v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    return session_from_stripe(_as_dict(session))
+
+
+def retrieve_checkout_session(session_id: str) -> CheckoutSession:
+    """Fetch a Checkout Session afresh from Stripe (the truth about whether it is paid)."""
+    try:
+        session = _client().v1.checkout.sessions.retrieve(
+            session_id, params={"expand": ["payment_intent"]}
+        )
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    return session_from_stripe(_as_dict(session))
+
+
+def expire_checkout_session(session_id: str) -> CheckoutSession:
+    """Close an open Checkout Session so it can no longer be paid; returns its current state."""
+    client = _client()
+    try:
+        session = client.v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": f"expire:{session_id}"}
+        )
+    except stripe.InvalidRequestError:
+        # Already complete or expired: Stripe refuses, so report what it is now.
+        return retrieve_checkout_session(session_id)
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    return session_from_stripe(_as_dict(session))
+
+
+def refund_payment(
+    *, payment_intent_id: str, amount_minor: int | None, idempotency_key: str
+) -> str:
+    """Refund all (amount_minor None) or part of a payment; returns the refund id."""
+    params: dict = {"payment_intent": payment_intent_id}
+    if amount_minor is not None:
+        params["amount"] = amount_minor
+    try:
+        refund = _client().v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    return refund.id
+
+
+def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
+    """Check the Stripe-Signature of a raw webhook body; returns the event as a plain dict."""
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    if not signature_header or not secret:
+        raise InvalidWebhook("missing signature")
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature_header, secret)
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+        raise InvalidWebhook(str(error)) from error
+    if not isinstance(event, dict) or "id" not in event or "type" not in event:
+        raise InvalidWebhook("not an event")
+    return event

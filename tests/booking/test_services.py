@@ -1,0 +1,149 @@
+"""Holding seats, confirming and expiring: the booking services called directly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from retreats.booking.capacity import seats_left, seats_taken
+from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.services import (
+    AttendeeDetails,
+    Payment,
+    confirm_booking,
+    expire_booking,
+    hold_seats,
+)
+from retreats.database import utcnow
+from retreats.errors import DomainError, SoldOut
+from retreats.notifications.models import OutboxEmail
+
+ADA = AttendeeDetails(name="Ada Lovelace", email="ada@example.org", dietary_needs="vegan")
+BEA = AttendeeDetails(name="Bea Lovelace", email=None)
+
+
+def ticket(retreat, seats: int):
+    return next(t for t in retreat.ticket_types if t.seats_per_ticket == seats)
+
+
+def hold(retreat, seats: int = 1, **options) -> Booking:
+    people = [ADA, BEA][:seats]
+    return hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket(retreat, seats).id,
+        contact_email="ada@example.org",
+        attendees=people,
+        **options,
+    )
+
+
+def paid(booking: Booking) -> Payment:
+    return Payment(
+        checkout_session_id=f"cs_test_{booking.id}",
+        payment_intent_id=f"pi_test_{booking.id}",
+        amount_minor=booking.amount_minor,
+        currency=booking.currency,
+    )
+
+
+def test_hold_within_capacity_creates_a_pending_booking_with_its_attendees(make_retreat):
+    retreat = make_retreat(capacity=3)
+    booking = hold(retreat)
+    assert booking.status == BookingStatus.PENDING
+    assert booking.seats == 1
+    assert booking.amount_minor == 25_000 and booking.currency == "EUR"
+    assert [a.name for a in booking.attendees] == ["Ada Lovelace"]
+    assert booking.attendees[0].dietary_needs == "vegan"
+    assert booking.hold_expires_at > utcnow() + timedelta(minutes=30)
+    assert seats_taken(retreat.id) == 1
+
+
+def test_hold_past_capacity_is_refused_and_writes_nothing(make_retreat, db):
+    retreat = make_retreat(capacity=1)
+    hold(retreat)
+    with pytest.raises(SoldOut):
+        hold(retreat)
+    assert db.session.query(Booking).count() == 1
+    assert seats_left(retreat) == 0
+
+
+def test_a_couple_ticket_takes_two_seats(make_retreat):
+    retreat = make_retreat(capacity=3)
+    booking = hold(retreat, seats=2)
+    assert booking.seats == 2
+    assert [a.name for a in booking.attendees] == ["Ada Lovelace", "Bea Lovelace"]
+    assert seats_left(retreat) == 1
+
+
+def test_a_couple_ticket_does_not_fit_in_the_last_single_seat(make_retreat):
+    retreat = make_retreat(capacity=3)
+    hold(retreat, seats=2)
+    with pytest.raises(SoldOut, match="Only 1 place is left"):
+        hold(retreat, seats=2)
+    assert seats_left(retreat) == 1
+
+
+def test_confirming_twice_confirms_once_and_queues_one_email(make_retreat, db):
+    retreat = make_retreat()
+    booking = hold(retreat)
+    first = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    confirmed_at = first.confirmed_at
+    second = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    assert second.status == BookingStatus.CONFIRMED
+    assert second.confirmed_at == confirmed_at
+    emails = db.session.query(OutboxEmail).all()
+    assert [(e.kind, e.key, e.to_address) for e in emails] == [
+        ("confirmation", f"confirmation:{booking.id}", "ada@example.org")
+    ]
+
+
+def test_a_payment_that_does_not_match_the_booking_is_not_confirmed(make_retreat, db):
+    booking = hold(make_retreat())
+    wrong = Payment("cs_x", "pi_x", amount_minor=100, currency="EUR")
+    with pytest.raises(DomainError):
+        confirm_booking(booking_id=booking.id, payment=wrong)
+    assert db.session.get(Booking, booking.id).status == BookingStatus.PENDING
+
+
+def test_expiry_releases_the_seats(make_retreat):
+    retreat = make_retreat(capacity=2)
+    booking = hold(retreat, seats=2)
+    assert seats_left(retreat) == 0
+    assert expire_booking(booking_id=booking.id) is True
+    assert seats_left(retreat) == 2
+    assert expire_booking(booking_id=booking.id) is False  # a second expiry changes nothing
+
+
+def test_a_lapsed_hold_no_longer_counts(make_retreat):
+    retreat = make_retreat(capacity=1)
+    hold(retreat, now=utcnow() - timedelta(hours=1))
+    assert seats_left(retreat) == 1
+    hold(retreat)  # the seat is free again
+
+
+def test_late_payment_confirms_when_seats_remain(make_retreat, db):
+    retreat = make_retreat(capacity=1)
+    booking = hold(retreat)
+    expire_booking(booking_id=booking.id)
+    confirmed = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    assert confirmed.status == BookingStatus.CONFIRMED
+
+
+def test_late_payment_is_not_seated_when_the_seats_went_to_someone_else(make_retreat, db):
+    retreat = make_retreat(capacity=1)
+    late = hold(retreat)
+    expire_booking(booking_id=late.id)
+    hold(retreat)  # someone else takes the seat
+    result = confirm_booking(booking_id=late.id, payment=paid(late))
+    assert result.status == BookingStatus.EXPIRED
+    assert seats_left(retreat) == 0
+    assert db.session.query(OutboxEmail).count() == 0
+
+
+def test_unpublished_or_past_retreats_cannot_be_booked(make_retreat):
+    from retreats.catalog.models import RetreatStatus
+
+    draft = make_retreat(status=RetreatStatus.DRAFT)
+    with pytest.raises(DomainError, match="not open"):
+        hold(draft)

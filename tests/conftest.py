@@ -1,0 +1,163 @@
+"""Shared fixtures: a fresh app and database per test, factories, and real servers."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from devtools.local_stripe.runner import free_port
+from retreats import create_app
+from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.database import utcnow
+from retreats.extensions import db as _db
+from retreats.organizer.models import Organizer
+
+TEST_WEBHOOK_SECRET = "whsec_test_suite"
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict:
+    """Settings for one test's app; tests that need more override this dict before `app`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5999",
+        "STRIPE_SECRET_KEY": "sk_test_suite",
+        # Nothing listens here unless a test starts the local Stripe server.
+        "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
+        "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": free_port(),
+        "MAIL_DEFAULT_SENDER": "Open Hearts <bookings@retreats.test>",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """A Flask app on its own fresh SQLite database, inside an app context."""
+    app = create_app(app_config)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def organizer(db) -> Organizer:
+    person = Organizer(email="host@example.org", name="Test Host")
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def make_retreat(db, organizer) -> Callable[..., Retreat]:
+    """Factory: a published retreat a few weeks ahead with an individual and a couple ticket."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *,
+        capacity: int = 10,
+        status: RetreatStatus = RetreatStatus.PUBLISHED,
+        starts_in: timedelta = timedelta(days=30),
+        timezone: str = "Europe/Lisbon",
+        currency: str = "EUR",
+        tickets: list[tuple[str, int, int]] | None = None,
+        **overrides,
+    ) -> Retreat:
+        number = next(counter)
+        starts_at = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
+        retreat = Retreat(
+            slug=f"retreat-{number}",
+            title=f"Heart Retreat {number}",
+            kind=RetreatKind.RETREAT,
+            focus=Focus.EMOTIONAL,
+            audience=Audience.EVERYONE,
+            summary="A calm weekend of listening and closeness.",
+            description_md="We **listen**.",
+            venue="Quinta do Vale",
+            city="Sintra",
+            country="Portugal",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(days=2),
+            timezone=timezone,
+            capacity=capacity,
+            currency=currency,
+            status=status,
+            cancellation_policy="Full refund until 30 days before.",
+            preparation_guide_md="Bring warm socks.",
+            organizer=organizer,
+            **overrides,
+        )
+        for position, (name, price, seats) in enumerate(
+            tickets or [("Individual", 25_000, 1), ("Couple (2 people)", 45_000, 2)]
+        ):
+            retreat.ticket_types.append(
+                TicketType(name=name, price_minor=price, seats_per_ticket=seats, position=position)
+            )
+        db.session.add(retreat)
+        db.session.commit()
+        return retreat
+
+    return make
+
+
+@dataclass
+class SmtpInbox:
+    """Messages a real aiosmtpd server received, waited for without sleeping blindly."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
+            return list(self.messages)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_inbox(app_config) -> Iterator[SmtpInbox]:
+    """A real SMTP server on 127.0.0.1 at the port the app is configured to use."""
+    inbox = SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
