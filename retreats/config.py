@@ -54,6 +54,8 @@ def settings_from_environment() -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "Retreat bookings <bookings@retreats.localhost>"
         ),
+        # Flask-Mail would skip sending under TESTING; the tests send to a real SMTP server.
+        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", False),
         "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 2),

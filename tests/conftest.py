@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,8 +13,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from werkzeug.serving import make_server
 
-from devtools.local_stripe.runner import free_port
+from devtools.local_stripe.runner import free_port, running_local_stripe
 from retreats import create_app
 from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from retreats.database import utcnow
@@ -30,7 +32,7 @@ def app_config(tmp_path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
-        "PUBLIC_BASE_URL": "http://127.0.0.1:5999",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "STRIPE_SECRET_KEY": "sk_test_suite",
         # Nothing listens here unless a test starts the local Stripe server.
         "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
@@ -93,28 +95,28 @@ def make_retreat(db, organizer) -> Callable[..., Retreat]:
     ) -> Retreat:
         number = next(counter)
         starts_at = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
-        retreat = Retreat(
-            slug=f"retreat-{number}",
-            title=f"Heart Retreat {number}",
-            kind=RetreatKind.RETREAT,
-            focus=Focus.EMOTIONAL,
-            audience=Audience.EVERYONE,
-            summary="A calm weekend of listening and closeness.",
-            description_md="We **listen**.",
-            venue="Quinta do Vale",
-            city="Sintra",
-            country="Portugal",
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(days=2),
-            timezone=timezone,
-            capacity=capacity,
-            currency=currency,
-            status=status,
-            cancellation_policy="Full refund until 30 days before.",
-            preparation_guide_md="Bring warm socks.",
-            organizer=organizer,
-            **overrides,
-        )
+        fields = {
+            "slug": f"retreat-{number}",
+            "title": f"Heart Retreat {number}",
+            "kind": RetreatKind.RETREAT,
+            "focus": Focus.EMOTIONAL,
+            "audience": Audience.EVERYONE,
+            "summary": "A calm weekend of listening and closeness.",
+            "description_md": "We **listen**.",
+            "venue": "Quinta do Vale",
+            "city": "Sintra",
+            "country": "Portugal",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(days=2),
+            "timezone": timezone,
+            "capacity": capacity,
+            "currency": currency,
+            "status": status,
+            "cancellation_policy": "Full refund until 30 days before.",
+            "preparation_guide_md": "Bring warm socks.",
+            "organizer": organizer,
+        }
+        retreat = Retreat(**(fields | overrides))
         for position, (name, price, seats) in enumerate(
             tickets or [("Individual", 25_000, 1), ("Couple (2 people)", 45_000, 2)]
         ):
@@ -161,3 +163,44 @@ def smtp_inbox(app_config) -> Iterator[SmtpInbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval: float = 0.05):
+    """Poll until predicate() is truthy and return its value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@dataclass
+class LiveSite:
+    """The app served over real HTTP, talking to a real local Stripe server."""
+
+    url: str
+    stripe_url: str
+
+
+@pytest.fixture
+def live_site(app, app_config, tmp_path) -> Iterator[LiveSite]:
+    """Serve `app` on 127.0.0.1 in a thread, with the local Stripe server sending it webhooks."""
+    port = int(app_config["PUBLIC_BASE_URL"].rsplit(":", 1)[1])
+    with running_local_stripe(
+        state_dir=tmp_path / "local-stripe",
+        webhook_url=f"http://127.0.0.1:{port}/stripe/webhook",
+        webhook_secret=TEST_WEBHOOK_SECRET,
+    ) as stripe_url:
+        app.config["STRIPE_API_BASE"] = stripe_url
+        app.extensions.pop("stripe_client", None)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveSite(url=f"http://127.0.0.1:{port}", stripe_url=stripe_url)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)

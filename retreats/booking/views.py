@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..catalog.models import RetreatStatus
 from ..catalog.queries import published_listing
 from ..database import utcnow
 from ..errors import DomainError
@@ -21,7 +22,11 @@ blueprint = Blueprint("booking", __name__)
 
 def _bookable_listing(slug: str):
     listing = published_listing(slug)
-    if listing is None or listing.retreat.starts_at <= utcnow():
+    if (
+        listing is None
+        or listing.retreat.status != RetreatStatus.PUBLISHED
+        or listing.retreat.starts_at <= utcnow()
+    ):
         abort(404)
     return listing
 
@@ -37,8 +42,10 @@ def book(slug: str):
     if request.method == "GET" and len(tickets) == 1:
         form.ticket_type.data = tickets[0].id
     status = 200
-    if listing.sold_out or retreat.status != "published":
-        status = 200 if request.method == "GET" else 409
+    if listing.sold_out:
+        if request.method == "POST":
+            flash(f"Sorry, {retreat.title} sold out while you were filling in the form.", "error")
+            status = 409
     elif form.validate_on_submit():
         try:
             booking = hold_seats(

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 import stripe
 from flask import current_app
 
+# Stripe's own default: an event signed longer ago than this is a replay and is refused.
+SIGNATURE_TOLERANCE_SECONDS = 300
+
 
 class PaymentGatewayError(Exception):
     """Stripe could not be reached or refused the request."""
@@ -169,7 +172,9 @@ def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
     if not signature_header or not secret:
         raise InvalidWebhook("missing signature")
     try:
-        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature_header, secret)
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature_header, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
         raise InvalidWebhook(str(error)) from error

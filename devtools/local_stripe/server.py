@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module imports localstripe (GPL-3.0-or-later) and is therefore GPL-3.0-or-later too.
+# It is development and test tooling, run as a separate process; retreats/ never imports it.
+"""localstripe's own aiohttp app, with our Checkout Sessions add-on fitted before it starts."""
+
+import logging
+from pathlib import Path
+
+import localstripe.server
+from aiohttp import web
+from localstripe.resources import store
+from localstripe.webhooks import register_webhook
+
+from . import session as session_module
+from .api import add_checkout_routes
+from .idempotency import idempotency_middleware
+from .pay_page import add_pay_page_routes
+from .refunds import install_refund_events
+from .state import use_state_dir
+from .webhooks import install_webhook_delivery
+
+WEBHOOK_ID = "local_stripe_cli"
+PUBLIC_PATH_PREFIXES = ("/checkout/pay/",)  # the payer's browser has no API key
+
+log = logging.getLogger(__name__)
+
+_configured = False
+
+
+@web.middleware
+async def auth_except_pay_page(request: web.Request, handler) -> web.StreamResponse:
+    """localstripe's API-key check, except on the hosted pay page."""
+    if request.path.startswith(PUBLIC_PATH_PREFIXES):
+        return await handler(request)
+    return await localstripe.server.auth_middleware(request, handler)
+
+
+def fit_middlewares(app: web.Application) -> None:
+    # localstripe's order is error → auth → save store; keys are kept after auth, before save.
+    middlewares = app.middlewares
+    auth_position = middlewares.index(localstripe.server.auth_middleware)
+    middlewares[auth_position] = auth_except_pay_page
+    middlewares.insert(auth_position + 1, idempotency_middleware)
+
+
+def configure_app(
+    *,
+    state_dir: Path,
+    public_url: str,
+    webhook_url: str | None,
+    webhook_secret: str,
+    from_scratch: bool,
+) -> web.Application:
+    """Fit the add-on to ``localstripe.server.app`` (once per process) and return it."""
+    global _configured
+    if _configured:
+        raise RuntimeError("the local Stripe app is configured once per process")
+    _configured = True
+    state_file = use_state_dir(state_dir)
+    if not from_scratch:
+        store.try_load_from_disk()
+    store.dump_to_disk()  # the file now says what this server starts from
+    log.info("state kept in %s", state_file)
+    install_webhook_delivery()
+    install_refund_events()
+    if webhook_url:
+        register_webhook(WEBHOOK_ID, webhook_url, webhook_secret, None)
+        log.info("webhook events go to %s", webhook_url)
+    session_module.pay_page_base_url = public_url.rstrip("/")
+    app = localstripe.server.app
+    fit_middlewares(app)
+    add_checkout_routes(app)
+    add_pay_page_routes(app)
+    return app

@@ -1,0 +1,219 @@
+"""`flask demo seed`: a realistic, upcoming, idempotent set of demo listings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.catalog.demo import DEMO_ORGANIZER_EMAIL, demo_cli, seed_demo_data
+from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus
+from retreats.database import utcnow
+from retreats.organizer.models import Organizer
+
+# A fixed moment whose next five months cross both European and US daylight-saving changes.
+FIXED_NOW = datetime(2030, 2, 20, 22, 45, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fixed", "today"])
+def now(request) -> datetime:
+    return FIXED_NOW if request.param == "fixed" else utcnow()
+
+
+@pytest.fixture
+def retreats(db, now) -> list[Retreat]:
+    created = seed_demo_data(now=now)
+    listings = db.session.scalars(select(Retreat).order_by(Retreat.starts_at)).all()
+    assert created == len(listings)
+    return listings
+
+
+def confirmed_seats(db, retreat: Retreat) -> int:
+    query = select(func.coalesce(func.sum(Booking.seats), 0)).where(
+        Booking.retreat_id == retreat.id, Booking.status == BookingStatus.CONFIRMED
+    )
+    return db.session.scalar(query)
+
+
+def test_seed_creates_ten_published_upcoming_listings_with_tickets_and_a_guide(retreats, now):
+    published = [r for r in retreats if r.status == RetreatStatus.PUBLISHED and r.starts_at > now]
+
+    assert len(published) >= 10
+    for retreat in published:
+        guide = retreat.preparation_guide_md.lower()
+        assert retreat.ticket_types, retreat.slug
+        assert "bring" in guide, retreat.slug
+        assert "reflection exercise" in guide, retreat.slug
+        assert "arrival" in guide, retreat.slug
+        assert retreat.description_md.strip() and retreat.cancellation_policy.strip()
+        assert 0 < len(retreat.summary) <= 500
+
+
+def test_every_date_is_aware_in_the_future_and_ordered(retreats, now):
+    for retreat in retreats:
+        assert retreat.starts_at.tzinfo is not None and retreat.ends_at.tzinfo is not None
+        assert now < retreat.starts_at < retreat.ends_at, retreat.slug
+        for ticket in retreat.ticket_types:
+            assert ticket.sale_starts_at is None
+            if ticket.sale_ends_at is not None:
+                assert now < ticket.sale_ends_at < retreat.starts_at, ticket.name
+
+
+def test_listings_start_within_about_five_months(retreats, now):
+    for retreat in retreats:
+        assert 25 <= (retreat.starts_at - now).days <= 165, retreat.slug
+
+
+def test_couples_weekend_is_friday_evening_to_sunday_afternoon_in_lisbon(retreats):
+    weekend = next(r for r in retreats if r.slug == "couples-intimacy-weekend")
+
+    assert weekend.kind == RetreatKind.RETREAT
+    assert weekend.audience == Audience.COUPLES
+    assert weekend.capacity == 24
+    assert [t.seats_per_ticket for t in weekend.ticket_types] == [2]
+    assert weekend.timezone == "Europe/Lisbon"
+    starts, ends = weekend.local_starts_at, weekend.local_ends_at
+    assert (starts.strftime("%A"), starts.hour, starts.minute) == ("Friday", 17, 0)
+    assert (ends.strftime("%A"), ends.hour, ends.minute) == ("Sunday", 14, 0)
+    assert (ends.date() - starts.date()).days == 2
+
+
+def test_the_required_kinds_of_listing_are_there(retreats):
+    slugs = {r.slug for r in retreats if r.status == RetreatStatus.PUBLISHED}
+
+    assert {
+        "couples-intimacy-weekend",
+        "emotional-intimacy-workshop-berlin",
+        "love-mapping-evening-london",
+        "spiritual-intimacy-retreat-ubud",
+        "eye-gazing-breath-syncing-brooklyn",
+        "closer-conversations-online",
+    } <= slugs
+
+
+def test_exactly_one_online_listing_with_a_join_link_and_no_place(retreats):
+    online = [r for r in retreats if r.is_online]
+
+    assert len(online) == 1
+    (listing,) = online
+    assert listing.status == RetreatStatus.PUBLISHED
+    assert listing.online_join_url and listing.online_join_url.startswith("https://")
+    assert (listing.venue, listing.city, listing.country) == (None, None, None)
+    assert all(r.online_join_url is None for r in retreats if not r.is_online)
+
+
+def test_exactly_one_listing_is_sold_out_by_confirmed_bookings(db, retreats, now):
+    sold_out = [r for r in retreats if confirmed_seats(db, r) >= r.capacity]
+
+    assert len(sold_out) == 1
+    (listing,) = sold_out
+    assert listing.status == RetreatStatus.PUBLISHED
+    assert confirmed_seats(db, listing) == listing.capacity
+    bookings = db.session.scalars(select(Booking).where(Booking.retreat_id == listing.id)).all()
+    assert {b.status for b in bookings} == {BookingStatus.CONFIRMED}
+    assert {b.seats for b in bookings} == {1, 2}
+    references = sorted(b.reference for b in bookings)
+    assert references[0] == "RB-DEMO01"
+    assert len(set(references)) == len(references)
+    for booking in bookings:
+        assert booking.ticket_type.retreat_id == listing.id
+        assert booking.seats == booking.ticket_type.seats_per_ticket
+        assert booking.amount_minor == booking.ticket_type.price_minor
+        assert booking.currency == listing.currency
+        assert len(booking.token_hash) == 64
+        assert booking.hold_expires_at < now
+        assert booking.confirmed_at is not None and booking.confirmed_at < now
+        assert booking.contact_email.endswith("@example.org")
+        assert len(booking.attendees) == booking.seats
+        for attendee in booking.attendees:
+            assert attendee.code_of_conduct_accepted_at < now
+            assert attendee.email and attendee.email.endswith("@example.org")
+    assert db.session.scalar(select(func.count(Attendee.id))) == listing.capacity
+
+
+def test_an_early_bird_tier_is_cheaper_and_still_on_sale(retreats, now):
+    early_birds = [
+        (retreat, ticket)
+        for retreat in retreats
+        for ticket in retreat.ticket_types
+        if ticket.sale_ends_at is not None
+    ]
+
+    assert early_birds
+    for retreat, early in early_birds:
+        assert retreat.status == RetreatStatus.PUBLISHED
+        assert early.on_sale_at(now)
+        regular = [
+            t
+            for t in retreat.ticket_types
+            if t.sale_ends_at is None and t.seats_per_ticket == early.seats_per_ticket
+        ]
+        assert regular and all(early.price_minor < t.price_minor for t in regular)
+        assert 14 <= (early.sale_ends_at - now).days <= 21
+
+
+def test_couple_and_individual_tickets_across_listings(retreats):
+    seats = Counter(t.seats_per_ticket for r in retreats for t in r.ticket_types)
+
+    assert seats[1] >= 3 and seats[2] >= 3
+    assert set(seats) == {1, 2}
+
+
+def test_one_draft_and_one_cancelled_besides_the_published(retreats):
+    statuses = Counter(r.status for r in retreats)
+
+    assert statuses[RetreatStatus.DRAFT] == 1
+    assert statuses[RetreatStatus.CANCELLED] == 1
+    assert statuses[RetreatStatus.PUBLISHED] == len(retreats) - 2
+
+
+def test_listings_vary_in_kind_focus_audience_zone_and_currency(retreats):
+    published = [r for r in retreats if r.status == RetreatStatus.PUBLISHED]
+
+    assert {r.kind for r in published} == set(RetreatKind)
+    assert {r.focus for r in published} == set(Focus)
+    assert {r.audience for r in published} == set(Audience)
+    assert len({r.timezone for r in published}) >= 4
+    assert len({r.currency for r in published}) >= 3
+
+
+def test_prices_are_realistic_integer_minor_units(retreats):
+    for retreat in retreats:
+        assert len(retreat.currency) == 3 and retreat.currency.isupper()
+        for ticket in retreat.ticket_types:
+            assert isinstance(ticket.price_minor, int)
+            assert 2000 <= ticket.price_minor <= 300000, ticket.name
+
+
+def test_seeding_twice_creates_nothing_the_second_time(db, retreats, now):
+    counts = [db.session.scalar(select(func.count(m.id))) for m in (Retreat, Booking, Organizer)]
+
+    assert seed_demo_data(now=now) == 0
+    assert [db.session.scalar(select(func.count(m.id))) for m in (Retreat, Booking, Organizer)] == (
+        counts
+    )
+    organizer = db.session.scalar(select(Organizer).where(Organizer.email == DEMO_ORGANIZER_EMAIL))
+    assert organizer.password_hash is None
+    assert {r.organizer_id for r in retreats} == {organizer.id}
+
+
+def test_a_naive_now_is_refused(db):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        seed_demo_data(now=datetime(2030, 1, 1, 12, 0))
+    assert db.session.scalar(select(func.count(Organizer.id))) == 0
+
+
+def test_the_cli_seeds_once_and_then_says_so(app, db):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(demo_cli, ["seed"])
+    second = runner.invoke(demo_cli, ["seed"])
+
+    assert first.exit_code == 0, first.output
+    assert "Created 12 demo listings" in first.output
+    assert second.exit_code == 0, second.output
+    assert "nothing created" in second.output
+    assert db.session.scalar(select(func.count(Retreat.id))) == 12

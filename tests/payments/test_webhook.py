@@ -1,0 +1,156 @@
+"""POST /stripe/webhook: signatures checked on the raw body, each event applied once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.services import AttendeeDetails, hold_seats
+from retreats.notifications.models import OutboxEmail
+from retreats.payments.models import StripeEvent
+from tests.conftest import TEST_WEBHOOK_SECRET
+
+
+def sign(payload: bytes, *, secret: str = TEST_WEBHOOK_SECRET, at: int | None = None) -> str:
+    timestamp = int(time.time()) if at is None else at
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def checkout_event(booking: Booking, *, event_id: str, kind: str = "completed", **changes) -> bytes:
+    session = {
+        "id": f"cs_test_{booking.reference}",
+        "object": "checkout.session",
+        "status": "complete" if kind == "completed" else "expired",
+        "payment_status": "paid" if kind == "completed" else "unpaid",
+        "amount_total": booking.amount_minor,
+        "currency": booking.currency.lower(),
+        "payment_intent": "pi_test_1" if kind == "completed" else None,
+        "client_reference_id": booking.reference,
+        "metadata": {"booking_id": str(booking.id), "booking_reference": booking.reference},
+    }
+    session.update(changes)
+    event = {
+        "id": event_id,
+        "object": "event",
+        "type": f"checkout.session.{kind}",
+        "data": {"object": session},
+    }
+    return json.dumps(event).encode()
+
+
+@pytest.fixture
+def pending_booking(make_retreat) -> Booking:
+    retreat = make_retreat(capacity=4)
+    couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
+    return hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=couple.id,
+        contact_email="ada@example.org",
+        attendees=[AttendeeDetails("Ada", "ada@example.org"), AttendeeDetails("Bea", None)],
+    )
+
+
+def post(client, payload: bytes, signature: str | None):
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return client.post("/stripe/webhook", data=payload, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "t=1,v1=deadbeef",
+        "garbage",
+        "wrong-secret",
+        "stale",
+    ],
+)
+def test_bad_signatures_get_400_and_change_nothing(client, db, pending_booking, signature):
+    payload = checkout_event(pending_booking, event_id="evt_bad")
+    if signature == "wrong-secret":
+        signature = sign(payload, secret="whsec_someone_else")
+    elif signature == "stale":
+        signature = sign(payload, at=int(time.time()) - 3600)
+    response = post(client, payload, signature)
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.PENDING
+    assert db.session.query(StripeEvent).count() == 0
+    assert db.session.query(OutboxEmail).count() == 0
+
+
+def test_a_body_changed_after_signing_is_rejected(client, db, pending_booking):
+    payload = checkout_event(pending_booking, event_id="evt_tampered")
+    signature = sign(payload)
+    tampered = payload.replace(b'"paid"', b'"paid" ')
+    assert post(client, tampered, signature).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.PENDING
+
+
+def test_a_valid_event_delivered_three_times_confirms_once(client, db, pending_booking):
+    payload = checkout_event(pending_booking, event_id="evt_paid")
+    outcomes = [post(client, payload, sign(payload)) for _ in range(3)]
+    assert [r.status_code for r in outcomes] == [200, 200, 200]
+    assert [r.json["outcome"] for r in outcomes] == ["applied", "duplicate", "duplicate"]
+    db.session.expire_all()
+    booking = db.session.get(Booking, pending_booking.id)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.stripe_payment_intent_id == "pi_test_1"
+    assert db.session.query(OutboxEmail).count() == 1
+    assert db.session.query(StripeEvent).count() == 1
+
+
+def test_two_different_events_for_one_payment_still_confirm_once(client, db, pending_booking):
+    for event_id in ("evt_one", "evt_two"):
+        payload = checkout_event(pending_booking, event_id=event_id)
+        assert post(client, payload, sign(payload)).status_code == 200
+    assert db.session.query(OutboxEmail).count() == 1
+
+
+def test_expired_event_releases_the_seats(client, db, pending_booking):
+    payload = checkout_event(pending_booking, event_id="evt_expired", kind="expired")
+    assert post(client, payload, sign(payload)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.EXPIRED
+
+
+def test_an_expired_event_after_payment_changes_nothing(client, db, pending_booking):
+    paid = checkout_event(pending_booking, event_id="evt_paid_first")
+    post(client, paid, sign(paid))
+    late_expiry = checkout_event(pending_booking, event_id="evt_expired_late", kind="expired")
+    assert post(client, late_expiry, sign(late_expiry)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.CONFIRMED
+
+
+def test_a_wrong_amount_is_not_confirmed(client, db, pending_booking):
+    payload = checkout_event(pending_booking, event_id="evt_cheap", amount_total=100)
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200
+    assert response.json["outcome"] == "payment mismatch"
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.PENDING
+
+
+def test_events_we_do_not_use_are_acknowledged(client, db):
+    payload = json.dumps({"id": "evt_other", "type": "customer.created", "data": {}}).encode()
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200
+    assert response.json["outcome"] == "ignored"
+
+
+def test_an_event_for_no_booking_of_ours_is_acknowledged(client, db):
+    session = {"id": "cs_foreign", "status": "complete", "payment_status": "paid", "metadata": {}}
+    event = {"id": "evt_foreign", "type": "checkout.session.completed", "data": {"object": session}}
+    payload = json.dumps(event).encode()
+    assert post(client, payload, sign(payload)).status_code == 200

@@ -1,0 +1,167 @@
+"""End to end without a browser: the real app over HTTP, the local Stripe server, real SMTP.
+
+Book through the form (with its CSRF token), follow the redirect to the hosted pay page, pay,
+land on the success page, send the outbox to aiosmtpd and read what arrived.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+import requests
+from icalendar import Calendar
+
+from retreats.booking.capacity import seats_left
+from retreats.booking.models import Booking, BookingStatus
+from retreats.extensions import db
+from retreats.notifications.sender import send_due_emails
+from retreats.payments.models import StripeEvent
+from tests.conftest import csrf_token_from, wait_until
+
+PAYING_CARD = "4242 4242 4242 4242"
+DECLINED_CARD = "4000 0000 0000 0341"
+
+
+@pytest.fixture
+def browser() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
+    return session
+
+
+@pytest.fixture
+def couples_retreat(make_retreat):
+    return make_retreat(
+        title="Couples Weekend in Sintra",
+        capacity=4,
+        timezone="Europe/Lisbon",
+        tickets=[("Couple (2 people)", 89_000, 2)],
+    )
+
+
+def book_couple_ticket(browser, site, retreat) -> requests.Response:
+    """Fill in the booking form as a visitor would; returns the 303 to Stripe Checkout."""
+    form_url = f"{site.url}/retreats/{retreat.slug}/book"
+    page = browser.get(form_url)
+    assert page.status_code == 200
+    response = browser.post(
+        form_url,
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "ticket_type": str(retreat.ticket_types[0].id),
+            "attendees-0-name": "Ada Lovelace",
+            "attendees-0-email": "ada@example.org",
+            "attendees-0-dietary_needs": "Vegetarian",
+            "attendees-0-emergency_contact": "Charles, +44 20 7946 0000",
+            "attendees-1-name": "Bea Lovelace",
+            "attendees-1-email": "bea@example.org",
+            "attendees-1-accessibility_needs": "Ground-floor room",
+            "code_of_conduct": "y",
+        },
+        allow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["Location"].startswith(f"{site.stripe_url}/checkout/pay/cs_")
+    return response
+
+
+def pay(browser, pay_page_url: str, card: str) -> requests.Response:
+    page = browser.get(pay_page_url)
+    assert page.status_code == 200
+    return browser.post(pay_page_url, data={"card_number": card}, allow_redirects=False)
+
+
+def only_booking() -> Booking:
+    db.session.expire_all()
+    return db.session.execute(db.select(Booking)).scalar_one()
+
+
+def test_book_pay_confirm_and_receive_the_confirmation_email(
+    live_site, browser, couples_retreat, smtp_inbox
+):
+    checkout = book_couple_ticket(browser, live_site, couples_retreat)
+    booking = only_booking()
+    assert booking.status == BookingStatus.PENDING and booking.seats == 2
+    assert seats_left(couples_retreat) == 2
+
+    paid = pay(browser, checkout.headers["Location"], PAYING_CARD)
+    assert paid.status_code == 303
+    success_url = paid.headers["Location"]
+    assert success_url.startswith(f"{live_site.url}/bookings/{booking.reference}?t=")
+    assert f"session_id={booking.stripe_checkout_session_id}" in success_url
+
+    landing = browser.get(success_url)
+    assert landing.status_code == 200
+    assert "Your booking is confirmed" in landing.text
+    assert booking.reference in landing.text
+    assert only_booking().status == BookingStatus.CONFIRMED
+
+    # The webhook arrives too; it finds the booking confirmed already and changes nothing.
+    wait_until(lambda: db.session.query(StripeEvent).count() >= 1)
+    assert send_due_emails() == 1
+    [message] = smtp_inbox.wait_for(1)
+    assert message["To"] == "ada@example.org"
+    assert message["Subject"] == (
+        f"Your booking {booking.reference} is confirmed: Couples Weekend in Sintra"
+    )
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert booking.reference in text and booking.reference in html
+    manage_link = re.search(r"http://\S+/bookings/\S+", text).group(0)
+    assert "Your booking is confirmed" in browser.get(manage_link).text
+
+    [invitation] = [
+        part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+    ]
+    calendar = Calendar.from_ical(invitation.get_payload(decode=True))
+    [event] = calendar.walk("VEVENT")
+    starts = event.decoded("DTSTART")
+    assert isinstance(starts, datetime)
+    assert str(starts.tzinfo) == "Europe/Lisbon"
+    assert starts == couples_retreat.starts_at
+    assert starts.replace(tzinfo=None) == couples_retreat.local_starts_at.replace(tzinfo=None)
+    assert event.decoded("DTEND") == couples_retreat.ends_at
+    assert "Couples Weekend in Sintra" in str(event["SUMMARY"])
+    assert calendar.walk("VTIMEZONE"), "the time zone travels with the invitation"
+
+    assert send_due_emails() == 0  # sent once, never twice
+
+
+def test_a_declined_card_leaves_the_booking_unpaid_and_expiry_gives_the_seats_back(
+    live_site, browser, couples_retreat
+):
+    checkout = book_couple_ticket(browser, live_site, couples_retreat)
+    declined = pay(browser, checkout.headers["Location"], DECLINED_CARD)
+    assert declined.status_code == 402
+    assert "Your card was declined." in declined.text
+    booking = only_booking()
+    assert booking.status == BookingStatus.PENDING
+    assert seats_left(couples_retreat) == 2
+
+    # Stripe expires the session when its time is up and tells the app by webhook.
+    lapse = browser.post(
+        f"{live_site.stripe_url}/_config/checkout/sessions/{booking.stripe_checkout_session_id}/lapse"
+    )
+    assert lapse.status_code == 200
+    wait_until(lambda: only_booking().status == BookingStatus.EXPIRED)
+    assert seats_left(couples_retreat) == 4
+
+
+def test_leaving_checkout_releases_the_hold_and_returns_to_the_form(
+    live_site, browser, couples_retreat
+):
+    checkout = book_couple_ticket(browser, live_site, couples_retreat)
+    pay_page = browser.get(checkout.headers["Location"])
+    cancel_url = re.search(r'href="([^"]+/abandon\?t=[^"]+)"', pay_page.text).group(1)
+    back = browser.get(cancel_url.replace("&amp;", "&"))
+    assert back.status_code == 200
+    assert back.url.endswith(f"/retreats/{couples_retreat.slug}/book")
+    assert "nothing was charged" in back.text
+    assert only_booking().status == BookingStatus.CANCELLED
+    assert seats_left(couples_retreat) == 4
+    # The session is closed at Stripe, so the abandoned booking can no longer be paid.
+    closed = browser.get(checkout.headers["Location"])
+    assert closed.status_code == 409
+    assert "has expired" in closed.text
