@@ -8,7 +8,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from .config import settings_from_environment
+from .config import check_settings, settings_from_environment
 from .extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings_from_environment())
     if config:
         app.config.update(config)
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -36,7 +37,17 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_error_handlers(app)
     register_commands(app)
+    register_response_headers(app)
     return app
+
+
+def register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def add_privacy_headers(response):
+        # Manage links carry a secret token: never send this site's URLs to another site.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
 
 def register_extensions(app: Flask) -> None:

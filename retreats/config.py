@@ -65,3 +65,14 @@ def settings_from_environment() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+
+
+def check_settings(config: dict) -> None:
+    """Refuse to start with settings that would fail later, in front of a paying visitor."""
+    hold = config["BOOKING_HOLD_MINUTES"]
+    # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours ahead; one
+    # minute of margin covers the time between holding the seats and creating the session.
+    if not 31 <= hold <= 24 * 60:
+        raise ValueError(f"BOOKING_HOLD_MINUTES must be between 31 and 1440, not {hold}")
+    if not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import markdown
@@ -46,14 +47,34 @@ def format_date_range(starts_at: datetime, ends_at: datetime) -> str:
 
 
 def format_time_range(starts_at: datetime, ends_at: datetime) -> str:
-    """Two local datetimes → "18:30 – 14:00 (Europe/Lisbon time)" style detail line."""
-    zone = starts_at.tzname() or ""
-    return f"Starts {starts_at:%H:%M}, ends {ends_at:%H:%M} ({zone})"
+    """Two local datetimes → "18:30 to 21:00" or "Friday 17:00 to Sunday 14:00"."""
+    if starts_at.date() == ends_at.date():
+        return f"{starts_at:%H:%M} to {ends_at:%H:%M}"
+    return f"{starts_at:%A %H:%M} to {ends_at:%A %H:%M}"
+
+
+def zone_label(timezone: str) -> str:
+    """ "America/New_York" → "New York time"."""
+    return timezone.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s")
+
+
+def _blank_line_before_lists(text: str) -> str:
+    """Let a list follow its paragraph directly, as people write it (and GitHub renders it)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        previous = lines[-1] if lines else ""
+        if LIST_ITEM.match(line) and previous.strip() and not LIST_ITEM.match(previous):
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def render_markdown(text: str | None) -> Markup:
     """Markdown written by organizers → HTML with only harmless tags and safe links."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    html = markdown.markdown(_blank_line_before_lists(text or ""), extensions=["sane_lists"])
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -67,5 +88,6 @@ def render_markdown(text: str | None) -> Markup:
 def register_filters(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(zone_label, "zone_label")
     app.add_template_global(format_date_range, "date_range")
     app.add_template_global(format_time_range, "time_range")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import click
@@ -18,6 +19,8 @@ def work_command(once: bool) -> None:
     from ..payments.checkout import expire_lapsed_holds
     from .sender import send_due_emails
 
+    # Flask-Mail opens SMTP connections without a timeout; a stuck server must not stall the worker.
+    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
     if once:
         click.echo(f"Sent {send_due_emails()} email(s).")
         return
