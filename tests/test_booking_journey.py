@@ -97,6 +97,10 @@ def test_book_pay_confirm_and_receive_the_confirmation_email(
     assert "Your booking is confirmed" in landing.text
     assert booking.reference in landing.text
     assert only_booking().status == BookingStatus.CONFIRMED
+    ics_link = re.search(r'href="(/bookings/[^"]+/calendar\.ics\?t=[^"]+)"', landing.text).group(1)
+    download = browser.get(live_site.url + ics_link.replace("&amp;", "&"))
+    assert download.headers["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in download.content
 
     # The webhook arrives too; it finds the booking confirmed already and changes nothing.
     wait_until(lambda: db.session.query(StripeEvent).count() >= 1)

@@ -1,0 +1,106 @@
+"""The outbox worker against a real SMTP server (aiosmtpd): sent once, retried when it fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.database import utcnow
+from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.notifications.sender import backoff_after, send_due_emails
+
+
+@pytest.fixture
+def confirmed_booking(make_retreat):
+    retreat = make_retreat(title="Quiet Weekend", timezone="America/New_York", currency="USD")
+    single = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=single.id,
+        contact_email="ada@example.org",
+        attendees=[AttendeeDetails("Ada Lovelace", "ada@example.org")],
+    )
+    payment = Payment("cs_1", "pi_1", booking.amount_minor, booking.currency)
+    return confirm_booking(booking_id=booking.id, payment=payment)
+
+
+def only_email(db) -> OutboxEmail:
+    db.session.expire_all()
+    return db.session.query(OutboxEmail).one()
+
+
+def test_a_due_email_is_sent_once(db, confirmed_booking, smtp_inbox):
+    assert send_due_emails() == 1
+    assert send_due_emails() == 0
+    [message] = smtp_inbox.wait_for(1)
+    assert message["To"] == "ada@example.org"
+    assert confirmed_booking.reference in message["Subject"]
+    email = only_email(db)
+    assert email.status == OutboxStatus.SENT and email.attempts == 1 and email.sent_at
+
+
+def test_smtp_down_is_retried_later_with_the_error_recorded(app, db, confirmed_booking):
+    now = utcnow()
+    # Nothing listens on MAIL_PORT: the connection is refused.
+    assert send_due_emails(now=now) == 0
+    email = only_email(db)
+    assert email.status == OutboxStatus.PENDING
+    assert email.attempts == 1
+    assert "refused" in email.last_error.lower() or "errno" in email.last_error.lower()
+    assert email.send_after == now + backoff_after(1)
+    # Not due again until the back-off has passed.
+    assert send_due_emails(now=now + timedelta(seconds=30)) == 0
+    assert only_email(db).attempts == 1
+
+
+def test_it_arrives_once_the_server_is_back(app, db, confirmed_booking, app_config):
+    now = utcnow()
+    send_due_emails(now=now)
+    from tests.conftest import SmtpInbox
+
+    inbox = SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        assert send_due_emails(now=now + backoff_after(1)) == 1
+        assert len(inbox.wait_for(1)) == 1
+    finally:
+        controller.stop()
+    assert only_email(db).status == OutboxStatus.SENT
+
+
+class RejectingServer:
+    """An SMTP server that answers every message with a permanent failure."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return "554 5.7.1 Message rejected"
+
+
+def test_a_rejected_message_is_retried_then_marked_failed(app, db, confirmed_booking, app_config):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    controller = Controller(RejectingServer(), hostname="127.0.0.1", port=app_config["MAIL_PORT"])
+    controller.start()
+    try:
+        moment = utcnow()
+        for attempt in (1, 2, 3):
+            send_due_emails(now=moment)
+            email = only_email(db)
+            assert email.attempts == attempt
+            assert "554" in email.last_error
+            moment = email.send_after
+    finally:
+        controller.stop()
+    assert only_email(db).status == OutboxStatus.FAILED
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [backoff_after(n) for n in (1, 2, 3, 4)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=8),
+    ]
+    assert backoff_after(30) == timedelta(hours=6)
