@@ -6,6 +6,8 @@ Every function owns its transaction: it commits on success and rolls back before
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,6 +59,21 @@ def is_lock_timeout(error: OperationalError) -> bool:
     return "lock" in text or "timeout" in text or "busy" in text
 
 
+@contextmanager
+def rolled_back_on_error() -> Iterator[None]:
+    """Leave nothing half-written; a seat lock not had in time becomes a friendly TryAgain."""
+    try:
+        yield
+    except OperationalError as error:
+        db.session.rollback()
+        if is_lock_timeout(error):
+            raise TryAgain(BUSY_MESSAGE) from error
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def hold_seats(
     *,
     retreat_id: int,
@@ -67,26 +84,18 @@ def hold_seats(
 ) -> Booking:
     """Create a pending booking that holds its seats, if the retreat still has them."""
     now = now or utcnow()
-    try:
-        booking = _hold_seats_locked(
-            retreat_id=retreat_id,
-            ticket_type_id=ticket_type_id,
-            contact_email=contact_email,
-            attendees=attendees,
-            now=now,
-        )
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        raise
-    except OperationalError as error:
-        db.session.rollback()
-        if is_lock_timeout(error):
+    with rolled_back_on_error():
+        try:
+            booking = _hold_seats_locked(
+                retreat_id=retreat_id,
+                ticket_type_id=ticket_type_id,
+                contact_email=contact_email,
+                attendees=attendees,
+                now=now,
+            )
+            db.session.commit()
+        except IntegrityError as error:  # a reference collision, about one in a billion
             raise TryAgain(BUSY_MESSAGE) from error
-        raise
-    except IntegrityError as error:  # a reference collision, about one in a billion
-        db.session.rollback()
-        raise TryAgain(BUSY_MESSAGE) from error
     log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
     return booking
 
@@ -185,20 +194,15 @@ def confirm_booking(*, booking_id: int, payment: Payment, now: datetime | None =
     booking stays unconfirmed and the caller is told to refund (returned status is not confirmed).
     """
     for _attempt in range(3):
-        try:
-            booking = _confirm_locked(booking_id=booking_id, payment=payment, now=now or utcnow())
-            db.session.commit()
-            return booking
-        except StaleDataError:
-            db.session.rollback()  # someone changed the booking meanwhile: look again
-        except DomainError:
-            db.session.rollback()
-            raise
-        except OperationalError as error:
-            db.session.rollback()
-            if is_lock_timeout(error):
-                raise TryAgain(BUSY_MESSAGE) from error
-            raise
+        with rolled_back_on_error():
+            try:
+                booking = _confirm_locked(
+                    booking_id=booking_id, payment=payment, now=now or utcnow()
+                )
+                db.session.commit()
+                return booking
+            except StaleDataError:
+                db.session.rollback()  # someone changed the booking meanwhile: look again
     raise TryAgain(BUSY_MESSAGE)
 
 
