@@ -17,7 +17,7 @@ run: $(INSTALLED)
 	@echo
 	$(BIN)/honcho start -f Procfile
 
-test: $(INSTALLED)
+test: $(INSTALLED) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -28,11 +28,15 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	@echo "No benchmarks yet: the harness comes with its own issue." && exit 1
 
-# Debian packages the project needs, installed when missing and when we are root.
+# Debian packages the project needs (venv, and a PostgreSQL server for the tests), installed
+# when missing and when we are root.
+DEBIAN_PACKAGES := $(shell $(PYTHON) -c "import venv, ensurepip" 2>/dev/null || echo python3-venv) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
 system-packages:
-	@if ! $(PYTHON) -c "import venv, ensurepip" 2>/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q python3-venv; \
-		else echo "Please install python3-venv (sudo apt-get install python3-venv)"; exit 1; fi; \
+	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
+		else echo "Please install: sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; \
 	fi
 
 $(INSTALLED): requirements.txt requirements-dev.txt | system-packages

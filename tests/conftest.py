@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from devtools.local_stripe.runner import free_port, running_local_stripe
+from devtools.postgres import running_postgres
 from retreats import create_app
 from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from retreats.database import utcnow
@@ -23,15 +26,55 @@ from retreats.extensions import db as _db
 from retreats.organizer.models import Organizer
 
 TEST_WEBHOOK_SECRET = "whsec_test_suite"
+SCHEMA_TEMPLATE = "retreats_schema_template"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the whole run, holding an empty schema template."""
+    with running_postgres() as server_url:
+        template_url = server_url.rsplit("/", 1)[0] + "/" + SCHEMA_TEMPLATE
+        with psycopg.connect(plain_url(server_url), autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {SCHEMA_TEMPLATE}")
+        app = create_app({"SQLALCHEMY_DATABASE_URI": template_url, "TESTING": True})
+        with app.app_context():
+            _db.create_all()
+            _db.engine.dispose()
+        yield server_url
 
 
 @pytest.fixture
-def app_config(tmp_path) -> dict:
+def database_backend() -> str:
+    """SQLite by default; tests/booking and tests/payments run on both backends."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(request, database_backend, tmp_path) -> Iterator[str]:
+    """A fresh, empty database with every table, for one test."""
+    if database_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    server_url = request.getfixturevalue("postgres_server")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(plain_url(server_url), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {SCHEMA_TEMPLATE}")
+    yield server_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(plain_url(server_url), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def plain_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
     """Settings for one test's app; tests that need more override this dict before `app`."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "STRIPE_SECRET_KEY": "sk_test_suite",
         # Nothing listens here unless a test starts the local Stripe server.

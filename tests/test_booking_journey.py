@@ -24,6 +24,11 @@ PAYING_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0341"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture
 def browser() -> requests.Session:
     session = requests.Session()
