@@ -8,7 +8,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from .config import check_settings, settings_from_environment
+from .config import check_settings, engine_options, settings_from_environment
 from .extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_settings(app.config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SEAT_LOCK_TIMEOUT_MS"]),
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -63,8 +63,16 @@ def settings_from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long a booking waits for the seat lock before being asked to try again.
+        "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 5000),
     }
+
+
+def engine_options(database_uri: str, seat_lock_timeout_ms: int) -> dict:
+    """Connection settings per database: SQLite waits for its single writer lock this long."""
+    if database_uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": max(seat_lock_timeout_ms, 1000) / 1000}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
 def check_settings(config: dict) -> None:

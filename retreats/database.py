@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import DateTime, Enum, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -54,7 +55,6 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
 
@@ -62,13 +62,14 @@ def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def lock_row(model, row_id: int, *, lock_timeout_ms: int = 5000):
+def lock_row(model, row_id: int):
     """Take the write lock that serialises seat changes for one row, then load the row.
 
-    PostgreSQL: SELECT … FOR UPDATE (waiting at most lock_timeout_ms). SQLite has one writer at a
-    time: a no-op UPDATE opens the write transaction before anything is read, so the count that
-    follows cannot change under us.
+    PostgreSQL: SELECT … FOR UPDATE, waiting at most SEAT_LOCK_TIMEOUT_MS. SQLite has one writer
+    at a time: a no-op UPDATE opens the write transaction before anything is read, so the count
+    that follows cannot change under us (it waits up to the connection's busy timeout).
     """
+    lock_timeout_ms = current_app.config["SEAT_LOCK_TIMEOUT_MS"]
     if is_postgresql():
         db.session.execute(select(db.func.set_config("lock_timeout", f"{lock_timeout_ms}ms", True)))
         return db.session.execute(
