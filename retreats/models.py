@@ -1,10 +1,10 @@
 """Every model in one import, for Alembic and for code that needs them all."""
 
-from .booking.models import Attendee, Booking, BookingStatus
+from .booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from .notifications.models import OutboxEmail, OutboxStatus
 from .organizer.models import Organizer
-from .payments.models import StripeEvent
+from .payments.models import Refund, RefundStatus, StripeEvent
 
 __all__ = [
     "Attendee",
@@ -18,6 +18,10 @@ __all__ = [
     "Retreat",
     "RetreatKind",
     "RetreatStatus",
+    "Refund",
+    "RefundStatus",
     "StripeEvent",
     "TicketType",
+    "WaitlistEntry",
+    "WaitlistStatus",
 ]

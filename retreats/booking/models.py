@@ -24,6 +24,9 @@ class Booking(db.Model):
     __table_args__ = (
         CheckConstraint("seats > 0", name="seats_positive"),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        CheckConstraint(
+            "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_amount"
+        ),
         Index("ix_bookings_retreat_id_status", "retreat_id", "status"),
         Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
     )
@@ -47,6 +50,11 @@ class Booking(db.Model):
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     hold_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The form's one-time key: a double-submitted form finds this booking instead of a second one.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the seats came from a waitlist offer.
+    waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id"))
+    refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -86,3 +94,41 @@ class Attendee(db.Model):
     code_of_conduct_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     booking: Mapped[Booking] = relationship(back_populates="attendees")
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # seats held for them until offer_expires_at
+    BOOKED = "booked"  # the offer became a booking
+    LAPSED = "lapsed"  # the offer was not used in time
+    LEFT = "left"
+
+
+class WaitlistEntry(db.Model):
+    """Someone waiting for a sold-out retreat; an offer holds freed seats for them for a while."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("seats IN (1, 2)", name="one_or_two_seats"),
+        Index("ix_waitlist_entries_retreat_id_status", "retreat_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    retreat_id: Mapped[int] = mapped_column(ForeignKey("retreats.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    seats: Mapped[int] = mapped_column(Integer)
+    status: Mapped[WaitlistStatus] = mapped_column(
+        string_enum(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": version}
+
+    retreat: Mapped[Retreat] = relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<WaitlistEntry {self.id} {self.status}>"

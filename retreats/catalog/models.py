@@ -42,6 +42,15 @@ class Retreat(db.Model):
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("refund_partial_percent BETWEEN 0 AND 100", name="refund_percent_in_range"),
+        CheckConstraint(
+            "refund_full_days_before IS NULL OR refund_full_days_before >= 0",
+            name="refund_full_days_not_negative",
+        ),
+        CheckConstraint(
+            "refund_partial_days_before IS NULL OR refund_partial_days_before >= 0",
+            name="refund_partial_days_not_negative",
+        ),
         Index("ix_retreats_status_starts_at", "status", "starts_at"),
     )
 
@@ -69,6 +78,11 @@ class Retreat(db.Model):
     status: Mapped[RetreatStatus] = mapped_column(
         string_enum(RetreatStatus, "retreat_status"), default=RetreatStatus.DRAFT
     )
+    # The refund rules a cancellation follows (see booking/policy.py), and the organizer's own
+    # words shown beside them ("you may transfer your place to a friend").
+    refund_full_days_before: Mapped[int | None] = mapped_column(Integer, default=30)
+    refund_partial_days_before: Mapped[int | None] = mapped_column(Integer, default=14)
+    refund_partial_percent: Mapped[int] = mapped_column(Integer, default=50)
     cancellation_policy: Mapped[str] = mapped_column(Text, default="")
     preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
