@@ -81,9 +81,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from .booking.policy import policy_summary
     from .formatting import register_filters
 
     register_filters(app)
+    app.add_template_global(policy_summary, "policy_summary")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -59,6 +59,9 @@ def settings_from_environment() -> dict:
         "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 2),
+        "REFUND_MAX_ATTEMPTS": _int("REFUND_MAX_ATTEMPTS", 10),
+        # How long a waitlist offer holds the freed seats for the person it went to.
+        "WAITLIST_OFFER_HOURS": _int("WAITLIST_OFFER_HOURS", 24),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

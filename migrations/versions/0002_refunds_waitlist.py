@@ -60,6 +60,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_refunds_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index('ix_refunds_status_retry_after', ['status', 'retry_after'], unique=False)
 
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('waitlist_entry_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbox_emails_waitlist_entry_id'), ['waitlist_entry_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_outbox_emails_waitlist_entry_id_waitlist_entries'), 'waitlist_entries', ['waitlist_entry_id'], ['id'], ondelete='CASCADE')
+
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('waitlist_entry_id', sa.Integer(), nullable=True))
@@ -104,6 +109,11 @@ def downgrade():
         batch_op.drop_column('refunded_minor')
         batch_op.drop_column('waitlist_entry_id')
         batch_op.drop_column('submission_key')
+
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbox_emails_waitlist_entry_id_waitlist_entries'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_outbox_emails_waitlist_entry_id'))
+        batch_op.drop_column('waitlist_entry_id')
 
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index('ix_refunds_status_retry_after')

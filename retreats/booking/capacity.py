@@ -8,13 +8,13 @@ from sqlalchemy import and_, func, or_, select
 
 from ..database import utcnow
 from ..extensions import db
-from .models import Booking, BookingStatus
+from .models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 
 
 def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
-    """Seats of confirmed bookings plus seats of pending bookings whose hold is still live."""
+    """Seats of confirmed bookings, of pending bookings whose hold is live, and of live offers."""
     now = now or utcnow()
-    return (
+    booked = (
         select(func.coalesce(func.sum(Booking.seats), 0))
         .where(
             Booking.retreat_id == retreat_id_column,
@@ -25,6 +25,16 @@ def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
         )
         .scalar_subquery()
     )
+    offered = (
+        select(func.coalesce(func.sum(WaitlistEntry.seats), 0))
+        .where(
+            WaitlistEntry.retreat_id == retreat_id_column,
+            WaitlistEntry.status == WaitlistStatus.OFFERED,
+            WaitlistEntry.offer_expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    return booked + offered
 
 
 def seats_taken(retreat_id: int, *, now: datetime | None = None) -> int:

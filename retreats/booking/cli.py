@@ -10,8 +10,11 @@ bookings_cli = AppGroup("bookings", help="Booking maintenance.")
 
 @bookings_cli.command("expire")
 def expire_command() -> None:
-    """Expire pending bookings whose hold lapsed, and their Checkout Sessions at Stripe."""
-    from ..payments.checkout import expire_lapsed_holds
+    """Expire lapsed holds (and their Checkout Sessions at Stripe) and waitlist offers."""
+    from ..maintenance import release_lapsed_seats
 
-    count = expire_lapsed_holds()
-    click.echo(f"Expired {count} booking(s).")
+    result = release_lapsed_seats()
+    click.echo(
+        f"Expired {result.holds_expired} booking(s) and {result.offers_lapsed} waitlist "
+        f"offer(s); made {result.offers_made} new offer(s)."
+    )

@@ -1,6 +1,8 @@
-"""The booking form: ticket, the people coming (two for a couple ticket), intake and consent."""
+"""Booking forms: the booking itself (ticket, people, intake, consent), cancelling, the waitlist."""
 
 from __future__ import annotations
+
+import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,11 +11,12 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     RadioField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ..catalog.models import TicketType
 from .services import AttendeeDetails
@@ -45,6 +48,8 @@ class AttendeeForm(Form):
 
 
 class BookingForm(FlaskForm):
+    # Made when the form is shown; a second submit of the same form finds the first booking.
+    submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
     ticket_type = RadioField(
         "Ticket", coerce=int, validators=[InputRequired(message="Please choose a ticket.")]
     )
@@ -58,6 +63,15 @@ class BookingForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.ticket_types_by_id = {ticket.id: ticket for ticket in ticket_types}
         self.ticket_type.choices = [(ticket.id, ticket.name) for ticket in ticket_types]
+
+    def prepare(self, *, offer=None) -> None:
+        """Fill in what a fresh form starts with: its submission key, the obvious choices."""
+        self.submission_key.data = uuid.uuid4().hex
+        if len(self.ticket_types_by_id) == 1:
+            self.ticket_type.data = next(iter(self.ticket_types_by_id))
+        if offer is not None:
+            self.attendees.entries[0].form.name.data = offer.name
+            self.attendees.entries[0].form.email.data = offer.email
 
     @property
     def selected_ticket(self) -> TicketType | None:
@@ -104,3 +118,30 @@ class BookingForm(FlaskForm):
     @property
     def contact_email(self) -> str:
         return self.attendees.entries[0].form.email.data
+
+
+class CancelBookingForm(FlaskForm):
+    confirm = BooleanField(
+        "Yes, cancel my booking",
+        validators=[DataRequired(message="Please tick the box to confirm.")],
+    )
+
+
+class WaitlistForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        filters=[_strip],
+        validators=[DataRequired("Please enter your name."), Length(max=200)],
+    )
+    email = EmailField(
+        "Email",
+        filters=[_strip],
+        validators=[DataRequired("We need your email to tell you."), Email(), Length(max=254)],
+    )
+    seats = RadioField(
+        "Places",
+        coerce=int,
+        choices=[(1, "One place, for me"), (2, "Two places, for me and my partner")],
+        default=1,
+        validators=[InputRequired(message="Please choose one or two places.")],
+    )

@@ -70,6 +70,9 @@ class Booking(db.Model):
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking", order_by="Attendee.position", cascade="all, delete-orphan"
     )
+    refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
+        order_by="Refund.id", viewonly=True
+    )
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"

@@ -6,14 +6,12 @@ Every function owns its transaction: it commits on success and rolls back before
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.models import Retreat, RetreatStatus, TicketType
@@ -22,12 +20,12 @@ from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
 from ..notifications.outbox import queue_email
 from .capacity import seats_taken
-from .models import Attendee, Booking, BookingStatus
+from .locking import BUSY_MESSAGE, rolled_back_on_error
+from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .tokens import booking_token, hash_token, new_reference, token_matches
+from .waitlist import offer_freed_seats
 
 log = logging.getLogger(__name__)
-
-BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -54,45 +52,38 @@ class PaymentMismatch(DomainError):
     """The amount or currency paid is not what the booking costs."""
 
 
-def is_lock_timeout(error: OperationalError) -> bool:
-    text = str(error.orig).lower()
-    return "lock" in text or "timeout" in text or "busy" in text
-
-
-@contextmanager
-def rolled_back_on_error() -> Iterator[None]:
-    """Leave nothing half-written; a seat lock not had in time becomes a friendly TryAgain."""
-    try:
-        yield
-    except OperationalError as error:
-        db.session.rollback()
-        if is_lock_timeout(error):
-            raise TryAgain(BUSY_MESSAGE) from error
-        raise
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def hold_seats(
     *,
     retreat_id: int,
     ticket_type_id: int,
     contact_email: str,
     attendees: list[AttendeeDetails],
+    submission_key: str | None = None,
+    waitlist_entry_id: int | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """Create a pending booking that holds its seats, if the retreat still has them."""
+    """Create a pending booking that holds its seats, if the retreat still has them.
+
+    A repeated `submission_key` (a double-submitted form) returns the booking made the first
+    time. With `waitlist_entry_id`, the seats come from that entry's live offer.
+    """
     now = now or utcnow()
     with rolled_back_on_error():
         try:
-            booking = _hold_seats_locked(
-                retreat_id=retreat_id,
-                ticket_type_id=ticket_type_id,
-                contact_email=contact_email,
-                attendees=attendees,
-                now=now,
-            )
+            retreat = lock_row(Retreat, retreat_id)
+            earlier = _booking_for_submission(submission_key)
+            if earlier is not None:
+                db.session.rollback()
+                return earlier
+            ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
+            offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
+            _check_seats_left(retreat, ticket, offer, now)
+            booking = _new_booking(retreat, ticket, contact_email, attendees, now)
+            booking.submission_key = submission_key
+            if offer is not None:
+                offer.status = WaitlistStatus.BOOKED
+                booking.waitlist_entry_id = offer.id
+            db.session.add(booking)
             db.session.commit()
         except IntegrityError as error:  # a reference collision, about one in a billion
             raise TryAgain(BUSY_MESSAGE) from error
@@ -100,15 +91,17 @@ def hold_seats(
     return booking
 
 
-def _hold_seats_locked(
-    *,
-    retreat_id: int,
-    ticket_type_id: int,
-    contact_email: str,
-    attendees: list[AttendeeDetails],
-    now: datetime,
-) -> Booking:
-    retreat = lock_row(Retreat, retreat_id)
+def _booking_for_submission(submission_key: str | None) -> Booking | None:
+    if not submission_key:
+        return None
+    return db.session.execute(
+        select(Booking).where(Booking.submission_key == submission_key)
+    ).scalar_one_or_none()
+
+
+def _bookable_ticket(
+    retreat: Retreat | None, ticket_type_id: int, attendees: list[AttendeeDetails], now: datetime
+) -> TicketType:
     if retreat is None or retreat.status != RetreatStatus.PUBLISHED or retreat.starts_at <= now:
         raise DomainError("This retreat is not open for booking.")
     ticket = db.session.get(TicketType, ticket_type_id)
@@ -118,18 +111,51 @@ def _hold_seats_locked(
         raise DomainError(f"The “{ticket.name}” ticket is not on sale any more.")
     if len(attendees) != ticket.seats_per_ticket:
         raise DomainError(f"A “{ticket.name}” ticket is for {ticket.seats_per_ticket} people.")
+    return ticket
 
+
+def _live_offer_for(
+    retreat: Retreat, ticket: TicketType, waitlist_entry_id: int | None, now: datetime
+) -> WaitlistEntry | None:
+    if waitlist_entry_id is None:
+        return None
+    entry = db.session.get(WaitlistEntry, waitlist_entry_id, populate_existing=True)
+    if (
+        entry is None
+        or entry.retreat_id != retreat.id
+        or entry.status != WaitlistStatus.OFFERED
+        or entry.offer_expires_at <= now
+    ):
+        raise DomainError("This waitlist offer has ended, so its places were passed on.")
+    if entry.seats != ticket.seats_per_ticket:
+        raise DomainError(f"Your offer is for {entry.seats} place(s): please choose that ticket.")
+    return entry
+
+
+def _check_seats_left(
+    retreat: Retreat, ticket: TicketType, offer: WaitlistEntry | None, now: datetime
+) -> None:
     seats_left = retreat.capacity - seats_taken(retreat.id, now=now)
-    if seats_left < ticket.seats_per_ticket:
-        if seats_left <= 0:
-            raise SoldOut(f"Sorry, {retreat.title} is sold out.")
-        raise SoldOut(
-            f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
-            f"{ticket.seats_per_ticket}."
-        )
+    if offer is not None:
+        seats_left += offer.seats  # the offer's own seats are the ones being taken
+    if seats_left >= ticket.seats_per_ticket:
+        return
+    if seats_left <= 0:
+        raise SoldOut(f"Sorry, {retreat.title} is sold out.")
+    raise SoldOut(
+        f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
+        f"{ticket.seats_per_ticket}."
+    )
 
+
+def _new_booking(
+    retreat: Retreat,
+    ticket: TicketType,
+    contact_email: str,
+    attendees: list[AttendeeDetails],
+    now: datetime,
+) -> Booking:
     reference = new_reference()
-    hold_minutes = current_app.config["BOOKING_HOLD_MINUTES"]
     booking = Booking(
         reference=reference,
         token_hash=hash_token(booking_token(reference)),
@@ -141,7 +167,7 @@ def _hold_seats_locked(
         currency=retreat.currency,
         contact_name=attendees[0].name,
         contact_email=contact_email,
-        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]),
         created_at=now,
     )
     booking.attendees = [
@@ -157,17 +183,20 @@ def _hold_seats_locked(
         )
         for position, person in enumerate(attendees)
     ]
-    db.session.add(booking)
-    db.session.flush()
     return booking
 
 
 def discard_hold(*, booking_id: int) -> None:
     """Remove a pending booking whose payment could not even be started (nothing was charged)."""
     booking = db.session.get(Booking, booking_id)
-    if booking is not None and booking.status == BookingStatus.PENDING:
-        db.session.delete(booking)
-        db.session.commit()
+    if booking is None or booking.status != BookingStatus.PENDING:
+        return
+    if booking.waitlist_entry_id is not None:
+        # Give the waitlist offer back, so its owner can try again while it lasts.
+        entry = db.session.get(WaitlistEntry, booking.waitlist_entry_id)
+        entry.status = WaitlistStatus.OFFERED
+    db.session.delete(booking)
+    db.session.commit()
 
 
 def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> None:
@@ -278,10 +307,12 @@ def _end_unpaid_booking(booking_id: int, status: BookingStatus, now: datetime) -
             booking.cancelled_at = now
         try:
             db.session.commit()
-            log.info("Booking %s is now %s", booking.reference, status.value)
-            return True
         except StaleDataError:
             db.session.rollback()
+            continue
+        log.info("Booking %s is now %s", booking.reference, status.value)
+        offer_freed_seats(retreat_id=booking.retreat_id, now=now)
+        return True
     return False
 
 

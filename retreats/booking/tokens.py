@@ -22,14 +22,28 @@ def new_reference() -> str:
     return "RB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def booking_token(reference: str) -> str:
+def _link_token(message: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"booking-link:{reference}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def booking_token(reference: str) -> str:
+    return _link_token(f"booking-link:{reference}")
+
+
+def waitlist_offer_token(entry_id: int) -> str:
+    return _link_token(f"waitlist-offer:{entry_id}")
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def waitlist_token_matches(token: str | None, entry_id: int) -> bool:
+    if not token or len(token) > 200:
+        return False
+    return hmac.compare_digest(token, waitlist_offer_token(entry_id))
 
 
 def token_matches(token: str | None, token_hash: str) -> bool:

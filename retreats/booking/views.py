@@ -1,4 +1,5 @@
-"""The booking form, the manage page (the success page too) and the way back from Checkout."""
+"""The booking form, the manage page (the success page too), cancelling, and the way back from
+Checkout. The waitlist's pages are in waitlist_views.py."""
 
 from __future__ import annotations
 
@@ -7,20 +8,24 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..catalog.models import RetreatStatus
-from ..catalog.queries import published_listing
+from ..catalog.queries import Listing, published_listing
 from ..database import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, SoldOut
 from ..payments.checkout import abandon_checkout, open_checkout_session, sync_from_success_page
 from ..payments.stripe_gateway import PaymentGatewayError
-from .forms import BookingForm
+from .cancellation import cancel_booking, refund_if_cancelled_now
+from .forms import BookingForm, CancelBookingForm
+from .models import BookingStatus, WaitlistEntry
 from .services import booking_for_link, hold_seats
+from .tokens import booking_token
 
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("booking", __name__)
 
 
-def _bookable_listing(slug: str):
+def bookable_listing(slug: str) -> Listing:
+    """The published, upcoming listing for a booking page, or 404."""
     listing = published_listing(slug)
     if (
         listing is None
@@ -31,53 +36,66 @@ def _bookable_listing(slug: str):
     return listing
 
 
-@blueprint.route("/retreats/<slug>/book", methods=["GET", "POST"])
-def book(slug: str):
+def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = None):
     """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout."""
-    listing = _bookable_listing(slug)
     retreat = listing.retreat
     now = utcnow()
-    tickets = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    tickets = [t for t in retreat.ticket_types if t.on_sale_at(now)]
+    if offer is not None:
+        tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
     form = BookingForm(ticket_types=tickets)
-    if request.method == "GET" and len(tickets) == 1:
-        form.ticket_type.data = tickets[0].id
+    if request.method == "GET":
+        form.prepare(offer=offer)
     status = 200
-    if listing.sold_out:
-        if request.method == "POST":
-            flash(f"Sorry, {retreat.title} sold out while you were filling in the form.", "error")
-            status = 409
-    elif form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             booking = hold_seats(
                 retreat_id=retreat.id,
                 ticket_type_id=form.ticket_type.data,
                 contact_email=form.contact_email,
                 attendees=form.attendee_details(),
+                submission_key=form.submission_key.data or None,
+                waitlist_entry_id=offer.id if offer is not None else None,
             )
-            checkout_url = open_checkout_session(booking=booking)
+            if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
+                return redirect(_manage_url(booking), code=303)
+            return redirect(open_checkout_session(booking=booking), code=303)
+        except SoldOut as error:
+            flash(f"{error.message} You can join the waitlist below.", "error")
+            status = error.status_code
         except DomainError as error:
             flash(error.message, "error")
             status = error.status_code
-            listing = published_listing(slug)
-        else:
-            return redirect(checkout_url, code=303)
+        listing = published_listing(retreat.slug)
     elif request.method == "POST":
         status = 422
-    return (
-        render_template(
-            "booking/book.html", form=form, listing=listing, retreat=retreat, tickets=tickets
-        ),
-        status,
+    template_values = {"form": form, "listing": listing, "retreat": retreat, "offer": offer}
+    return render_template("booking/book.html", tickets=tickets, **template_values), status
+
+
+@blueprint.route("/retreats/<slug>/book", methods=["GET", "POST"])
+def book(slug: str):
+    """The booking form of one retreat."""
+    return booking_form_response(bookable_listing(slug))
+
+
+def _manage_url(booking) -> str:
+    return url_for(
+        "booking.manage", reference=booking.reference, t=booking_token(booking.reference)
     )
+
+
+def _booking_from_link(reference: str):
+    booking = booking_for_link(reference, request.args.get("t"))
+    if booking is None:
+        abort(404)
+    return booking
 
 
 @blueprint.get("/bookings/<reference>")
 def manage(reference: str):
     """A booking's own page, reached by its secret link; also where Checkout returns on success."""
-    token = request.args.get("t")
-    booking = booking_for_link(reference, token)
-    if booking is None:
-        abort(404)
+    booking = _booking_from_link(reference)
     session_id = request.args.get("session_id")
     if session_id:
         try:
@@ -86,26 +104,54 @@ def manage(reference: str):
             log.warning("Success page could not reach Stripe for %s: %s", reference, error)
         except DomainError as error:
             flash(error.message, "error")
-        return redirect(url_for("booking.manage", reference=reference, t=token), code=303)
-    return render_template("booking/manage.html", booking=booking, retreat=booking.retreat)
+        return redirect(_manage_url(booking), code=303)
+    can_cancel = booking.status == BookingStatus.CONFIRMED and booking.retreat.starts_at > utcnow()
+    return render_template(
+        "booking/manage.html",
+        booking=booking,
+        retreat=booking.retreat,
+        cancel_form=CancelBookingForm() if can_cancel else None,
+        refund_if_cancelled=refund_if_cancelled_now(booking) if can_cancel else None,
+    )
+
+
+@blueprint.post("/bookings/<reference>/cancel")
+def cancel(reference: str):
+    """Cancel a confirmed booking from its manage page; the refund follows the policy."""
+    booking = _booking_from_link(reference)
+    form = CancelBookingForm()
+    if not form.validate_on_submit():
+        flash("Please tick the box to confirm that you want to cancel.", "error")
+        return redirect(_manage_url(booking), code=303)
+    try:
+        result = cancel_booking(booking_id=booking.id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        if result.refund_minor:
+            flash("Your booking is cancelled. Your refund is on its way.", "info")
+        else:
+            flash("Your booking is cancelled.", "info")
+    return redirect(_manage_url(booking), code=303)
 
 
 @blueprint.get("/bookings/<reference>/abandon")
 def abandon(reference: str):
     """Checkout's cancel link: release the held seats and go back to the form."""
-    booking = booking_for_link(reference, request.args.get("t"))
-    if booking is None:
-        abort(404)
+    booking = _booking_from_link(reference)
     try:
         abandon_checkout(booking=booking)
     except PaymentGatewayError:
         flash("We could not reach the payment provider; your places will be released shortly.")
     else:
-        if booking.status == "confirmed":
-            return redirect(url_for("booking.manage", reference=reference, t=request.args["t"]))
+        if booking.status == BookingStatus.CONFIRMED:
+            return redirect(_manage_url(booking), code=303)
         flash(
             "You left the payment page, so nothing was charged and your places were released. "
             "You are welcome to book again.",
             "info",
         )
     return redirect(url_for("booking.book", slug=booking.retreat.slug), code=303)
+
+
+from . import waitlist_views  # noqa: E402, F401  (adds the waitlist routes to this blueprint)

@@ -49,9 +49,12 @@ class DemoListing:
     ends: time
     summary: str
     description_md: str
+    # The organizer's own words shown beside the refund rules below.
     cancellation_policy: str
     preparation_guide_md: str
     tickets: tuple[DemoTicket, ...]
+    # (full refund until N days before, partial refund until M days before, partial percent)
+    refund_rules: tuple[int | None, int | None, int] = (30, 14, 50)
     venue: str | None = None
     city: str | None = None
     country: str | None = None
@@ -106,10 +109,8 @@ Jonas Weber (somatic coach) have led these weekends together since 2016.
 clothed, invitational and consent-led: you may always pass, and no one is asked to share in the \
 group what belongs between the two of you.
 """,
-    cancellation_policy=(
-        "Full refund until 30 days before the retreat. 50% refund from 30 to 14 days before. "
-        "No refund in the last 14 days, but you may transfer your place to another couple."
-    ),
+    refund_rules=(30, 14, 50),
+    cancellation_policy="In the last 14 days you may transfer your place to another couple.",
     preparation_guide_md="""\
 **What to bring**
 - Comfortable clothes for movement and a warm layer for the evenings
@@ -183,10 +184,8 @@ a former hospice chaplain who now teaches contemplative practice.
 **What it is not.** Not a religious conversion, not therapy, and not a detox. Participation in \
 every practice is voluntary, and temple visits follow local customs on dress.
 """,
-    cancellation_policy=(
-        "Full refund until 60 days before arrival. 50% refund from 60 to 30 days before. "
-        "No refund in the last 30 days; we strongly recommend travel insurance."
-    ),
+    refund_rules=(60, 30, 50),
+    cancellation_policy="We strongly recommend travel insurance.",
     preparation_guide_md="""\
 **What to bring**
 - Light, modest clothing that covers shoulders and knees for temple visits
@@ -275,10 +274,8 @@ run retreats in the Bernese Oberland for ten years.
 **What it is not.** Not therapy and not a programme with homework. Exercises are clothed, private \
 to each couple and always optional.
 """,
-    cancellation_policy=(
-        "Full refund until 45 days before the retreat. After that, no refund, "
-        "but you may move your booking to another date within twelve months."
-    ),
+    refund_rules=(45, None, 0),
+    cancellation_policy="You may move your booking to another date within twelve months.",
     preparation_guide_md="""\
 **What to bring**
 - Sturdy walking shoes, layers and a waterproof jacket: mountain weather changes quickly
@@ -348,10 +345,8 @@ courses in Cardiff for twelve years, with assistant facilitator Owen Price.
 **What it is not.** Not group therapy, and not a singles event. There is no pressure to share, \
 and no dating or pairing up.
 """,
-    cancellation_policy=(
-        "Full refund until 21 days before the weekend, minus a £30 administration fee. "
-        "No refund after that; you may transfer your place to a friend."
-    ),
+    refund_rules=(21, None, 0),
+    cancellation_policy="After that you may transfer your place to a friend.",
     preparation_guide_md="""\
 **What to bring**
 - Walking boots and waterproofs for the hills
@@ -413,7 +408,8 @@ slowing down together.
 
 **What it is not.** Not therapy. Fully clothed, consent-led, and every exercise is optional.
 """,
-    cancellation_policy="Full refund until 30 days before the retreat; 50% until 14 days before.",
+    refund_rules=(30, 14, 50),
+    cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
 Comfortable clothes, a yoga mat if you have one, and a warm layer for the evenings.

@@ -50,10 +50,8 @@ couples and to hospital teams.
 **What it is not.** Not therapy, and not a place to work through a crisis. Nothing personal has to \
 be shared with the group.
 """,
-    cancellation_policy=(
-        "Full refund until 14 days before the workshop. 50% refund until 7 days before. "
-        "No refund after that."
-    ),
+    refund_rules=(14, 7, 50),
+    cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
 - Comfortable clothes and a water bottle
@@ -130,10 +128,8 @@ London since 2018.
 **What it is not.** Not therapy, and you never share your answers with the room. The \
 conversation belongs to the two of you.
 """,
-    cancellation_policy=(
-        "Full refund until 7 days before the evening. After that, no refund, "
-        "but you can transfer your ticket to another couple."
-    ),
+    refund_rules=(7, None, 0),
+    cancellation_policy="After that you can transfer your ticket to another couple.",
     preparation_guide_md="""\
 **What to bring**
 - Nothing but yourselves; cards and pens are provided
@@ -204,10 +200,8 @@ community centres across New York.
 **What it is not.** Not therapy and not a touch workshop: apart from optional back-to-back \
 sitting, there is no physical contact. Fully clothed, and every round can be skipped.
 """,
-    cancellation_policy=(
-        "Full refund until 10 days before the workshop. No refund after that, "
-        "but you can transfer your place to someone else."
-    ),
+    refund_rules=(10, None, 0),
+    cancellation_policy="After that you can transfer your place to someone else.",
     preparation_guide_md="""\
 **What to bring**
 - Loose, comfortable clothing you can sit on the floor in
@@ -294,10 +288,8 @@ relationship coach who works mostly with long-distance couples.
 **What it is not.** Not therapy and not a webinar to watch passively. Cameras are optional during \
 the teaching parts; your conversations happen privately, never in front of the group.
 """,
-    cancellation_policy=(
-        "Full refund until 48 hours before the session. After that, no refund; "
-        "every ticket holder receives the session's worksheet by email either way."
-    ),
+    refund_rules=(2, None, 0),
+    cancellation_policy="Every ticket holder receives the session's worksheet by email either way.",
     preparation_guide_md="""\
 **What to bring**
 - A laptop or tablet with a camera, and headphones if you join from two places
@@ -369,10 +361,8 @@ educator who teaches consent skills in schools and workplaces.
 **What it is not.** Not sexual, not therapy, and no nudity. Everyone stays clothed; touch is only \
 between partners and only on hands, arms, shoulders and back.
 """,
-    cancellation_policy=(
-        "Full refund until 14 days before the workshop. 50% refund until 3 days before. "
-        "No refund after that."
-    ),
+    refund_rules=(14, 3, 50),
+    cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
 - Comfortable clothes with short or easily rolled-up sleeves
@@ -442,7 +432,8 @@ conversations in their relationships.
 **What it is not.** Not a debate club and not therapy. No one is asked to defend their views or \
 share anything personal they would rather keep.
 """,
-    cancellation_policy="Full refund until 48 hours before the salon. No refund after that.",
+    refund_rules=(2, None, 0),
+    cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
 - The reading, which we email a week before (about eight pages)
@@ -506,7 +497,8 @@ a guided relaxation, with time to talk about what you noticed.
 
 **What it is not.** Not therapy, no intense or hyperventilation techniques, fully clothed.
 """,
-    cancellation_policy="Full refund until 14 days before the workshop. No refund after that.",
+    refund_rules=(14, None, 0),
+    cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
 Comfortable clothes and a blanket.

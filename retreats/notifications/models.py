@@ -29,6 +29,9 @@ class OutboxEmail(db.Model):
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
     )
+    waitlist_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus, "outbox_status"),
@@ -41,3 +44,4 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     booking: Mapped[Booking | None] = relationship()  # noqa: F821
+    waitlist_entry: Mapped[WaitlistEntry | None] = relationship()  # noqa: F821

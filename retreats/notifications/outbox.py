@@ -17,6 +17,7 @@ def queue_email(
     key: str,
     to_address: str,
     booking_id: int | None = None,
+    waitlist_entry_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
     """Add an email to the outbox unless one with the same key is already there."""
@@ -28,6 +29,7 @@ def queue_email(
             key=key,
             kind=kind,
             booking_id=booking_id,
+            waitlist_entry_id=waitlist_entry_id,
             to_address=to_address,
             status=OutboxStatus.PENDING,
             attempts=0,

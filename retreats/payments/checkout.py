@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
 from ..booking import services as booking_services
 from ..booking.models import Booking, BookingStatus
 from ..booking.services import Payment
@@ -17,7 +20,9 @@ from ..database import utcnow
 from ..errors import PaymentProviderError
 from ..extensions import db
 from ..links import public_url
+from ..notifications.outbox import queue_email
 from . import stripe_gateway
+from .refunds import record_refund, send_refund
 from .stripe_gateway import CheckoutSession, PaymentGatewayError
 
 log = logging.getLogger(__name__)
@@ -70,22 +75,40 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
         )
         booking = booking_services.confirm_booking(booking_id=booking.id, payment=payment, now=now)
         if booking.status != BookingStatus.CONFIRMED:
-            refund_unseated_payment(booking=booking, payment=payment)
+            refund_unseated_payment(booking=booking, payment=payment, now=now)
     elif session.status == "expired":
         booking_services.expire_booking(booking_id=booking.id, now=now)
 
 
-def refund_unseated_payment(*, booking: Booking, payment: Payment) -> None:
-    """A payment arrived when no seat could be given: give the money back in full."""
+def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime | None = None):
+    """A payment arrived when no seat was left: refund it in full and tell the person kindly."""
+    now = now or utcnow()
     if not payment.payment_intent_id:
-        log.error("Cannot refund %s: no PaymentIntent", booking.reference)
+        log.error("Cannot refund %s: the payment has no PaymentIntent", booking.reference)
         return
-    stripe_gateway.refund_payment(
+    booking = db.session.get(Booking, booking.id, populate_existing=True)
+    if booking.refunded_minor >= booking.amount_minor:
+        return  # refunded already (the webhook and the success page both got here)
+    refund = record_refund(
+        booking=booking,
+        amount_minor=booking.amount_minor - booking.refunded_minor,
+        reason="unseated_payment",
         payment_intent_id=payment.payment_intent_id,
-        amount_minor=None,
-        idempotency_key=f"unseated-refund:{booking.reference}",
+        now=now,
     )
-    log.warning("Refunded late payment for %s: no seats were left", booking.reference)
+    queue_email(
+        kind="unseated_payment_refunded",
+        key=f"unseated_payment_refunded:{booking.id}",
+        booking_id=booking.id,
+        to_address=booking.contact_email,
+    )
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()  # the same refund was recorded a moment ago by another request
+        return
+    log.warning("Late payment for %s found no seat: refunding in full", booking.reference)
+    send_refund(refund.id, now=now)
 
 
 def _booking_for_session(session: CheckoutSession) -> Booking | None:

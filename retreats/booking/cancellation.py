@@ -1,0 +1,77 @@
+"""An attendee cancels a confirmed booking: the refund follows the retreat's policy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..notifications.outbox import queue_email
+from ..payments.refunds import record_refund, send_refund
+from .models import Booking, BookingStatus
+from .policy import refund_for_cancellation
+from .waitlist import offer_freed_seats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    booking_id: int
+    refund_minor: int
+    refund_id: int | None
+
+
+def refund_if_cancelled_now(booking: Booking, *, now: datetime | None = None) -> int:
+    """What cancelling this booking now would give back, for the manage page."""
+    return refund_for_cancellation(
+        amount_minor=booking.amount_minor, retreat=booking.retreat, now=now or utcnow()
+    )
+
+
+def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellation:
+    """Cancel a confirmed booking: seats back to the pool, refund per policy, email queued."""
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
+    if booking is None or booking.status != BookingStatus.CONFIRMED:
+        db.session.rollback()
+        raise DomainError("Only a confirmed booking can be cancelled here.")
+    if booking.retreat.starts_at <= now:
+        db.session.rollback()
+        raise DomainError("This retreat has already started, so the booking cannot be cancelled.")
+    amount = refund_for_cancellation(
+        amount_minor=booking.amount_minor, retreat=booking.retreat, now=now
+    )
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    refund = None
+    if booking.stripe_payment_intent_id:
+        refund = record_refund(
+            booking=booking,
+            amount_minor=amount,
+            reason="cancellation",
+            payment_intent_id=booking.stripe_payment_intent_id,
+            now=now,
+        )
+    queue_email(
+        kind="cancellation",
+        key=f"cancellation:{booking.id}",
+        booking_id=booking.id,
+        to_address=booking.contact_email,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise DomainError("This booking changed a moment ago. Please look again.") from error
+    log.info("Cancelled booking %s, refund %s", booking.reference, amount)
+    refund_id = refund.id if refund is not None else None
+    if refund_id is not None:
+        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
+    offer_freed_seats(retreat_id=booking.retreat_id, now=now)
+    return Cancellation(booking_id=booking.id, refund_minor=amount, refund_id=refund_id)

@@ -1,0 +1,58 @@
+"""Waitlist pages: join a sold-out retreat's list, and book through an emailed offer."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..catalog.queries import published_listing
+from ..errors import DomainError
+from .forms import WaitlistForm
+from .tokens import waitlist_token_matches
+from .views import blueprint, bookable_listing, booking_form_response
+from .waitlist import join_waitlist as add_to_waitlist
+from .waitlist import live_offer
+
+
+@blueprint.route("/retreats/<slug>/waitlist", methods=["GET", "POST"])
+def join_waitlist(slug: str):
+    """Join the waitlist of a sold-out retreat."""
+    listing = bookable_listing(slug)
+    form = WaitlistForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            add_to_waitlist(
+                retreat_id=listing.retreat.id,
+                name=form.name.data,
+                email=form.email.data,
+                seats=form.seats.data,
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            flash(
+                "You are on the waitlist. If places free up, we email you an offer that holds "
+                "them for you for a while.",
+                "info",
+            )
+            return redirect(url_for("catalog.detail", slug=slug), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "booking/waitlist.html", form=form, listing=listing, retreat=listing.retreat
+    ), status
+
+
+@blueprint.route("/waitlist/<int:entry_id>", methods=["GET", "POST"])
+def waitlist_offer(entry_id: int):
+    """The link in an offer email: the booking form, with the offered places held."""
+    if not waitlist_token_matches(request.args.get("t"), entry_id):
+        abort(404)
+    offer = live_offer(entry_id)
+    if offer is None:
+        return render_template("booking/offer_ended.html"), 410
+    listing = published_listing(offer.retreat.slug)
+    if listing is None:
+        abort(404)
+    return booking_form_response(listing, offer=offer)

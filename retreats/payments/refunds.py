@@ -1,0 +1,111 @@
+"""Refunds: recorded in the booking's transaction, then sent to Stripe, retried until they land.
+
+A Refund row is written in the same transaction as the cancellation (or the unseated payment),
+so money owed is never forgotten. Sending it carries the row's idempotency key, so a retry after
+a timeout, or two workers racing, still pays out once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..database import is_postgresql, utcnow
+from ..extensions import db
+from .models import Refund, RefundStatus
+from .stripe_gateway import PaymentGatewayError, refund_payment
+
+log = logging.getLogger(__name__)
+
+
+def record_refund(
+    *, booking, amount_minor: int, reason: str, payment_intent_id: str, now: datetime
+) -> Refund | None:
+    """Add a pending refund to the caller's transaction (nothing for a zero amount)."""
+    if amount_minor <= 0:
+        return None
+    refund = Refund(
+        booking_id=booking.id,
+        amount_minor=amount_minor,
+        currency=booking.currency,
+        reason=reason,
+        idempotency_key=f"refund:{reason}:{booking.reference}",
+        payment_intent_id=payment_intent_id,
+        status=RefundStatus.PENDING,
+        retry_after=now,
+        created_at=now,
+    )
+    db.session.add(refund)
+    booking.refunded_minor += amount_minor
+    return refund
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def send_refund(refund_id: int, *, now: datetime | None = None) -> bool:
+    """Ask Stripe for one pending refund; True once Stripe has it. Failures are kept for retry."""
+    now = now or utcnow()
+    statement = select(Refund).where(Refund.id == refund_id, Refund.status == RefundStatus.PENDING)
+    if is_postgresql():
+        statement = statement.with_for_update(skip_locked=True)
+    refund = db.session.execute(statement).scalar_one_or_none()
+    if refund is None:
+        db.session.rollback()
+        return False
+    return _send_claimed(refund, now)
+
+
+def send_due_refunds(*, now: datetime | None = None, limit: int = 50) -> int:
+    """Send pending refunds whose retry time has come; returns how many Stripe accepted."""
+    now = now or utcnow()
+    sent = 0
+    for _ in range(limit):
+        statement = (
+            select(Refund)
+            .where(Refund.status == RefundStatus.PENDING, Refund.retry_after <= now)
+            .order_by(Refund.retry_after, Refund.id)
+            .limit(1)
+        )
+        if is_postgresql():
+            statement = statement.with_for_update(skip_locked=True)
+        refund = db.session.execute(statement).scalar_one_or_none()
+        if refund is None:
+            db.session.rollback()
+            break
+        sent += _send_claimed(refund, now)
+    return sent
+
+
+def _send_claimed(refund: Refund, now: datetime) -> bool:
+    try:
+        refund.stripe_refund_id = refund_payment(
+            payment_intent_id=refund.payment_intent_id,
+            amount_minor=refund.amount_minor,
+            idempotency_key=refund.idempotency_key,
+        )
+    except PaymentGatewayError as error:
+        refund.attempts += 1
+        refund.last_error = str(error)[:2000]
+        if refund.attempts >= current_app.config["REFUND_MAX_ATTEMPTS"]:
+            refund.status = RefundStatus.FAILED
+            log.error("Refund %s failed for good: %s", refund.id, error)
+        else:
+            refund.retry_after = now + retry_delay(refund.attempts)
+            log.warning("Refund %s failed (attempt %s): %s", refund.id, refund.attempts, error)
+        db.session.commit()
+        return False
+    refund.attempts += 1
+    refund.status = RefundStatus.SUCCEEDED
+    refund.succeeded_at = now
+    refund.last_error = None
+    db.session.commit()
+    log.info(
+        "Refunded %s %s for booking %s", refund.amount_minor, refund.currency, refund.booking_id
+    )
+    return True
