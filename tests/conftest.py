@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 import psycopg
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
@@ -105,6 +106,24 @@ def db(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def requests_session_factory() -> Callable[[], requests.Session]:
+    """Make HTTP clients with their own cookies, one per visitor."""
+
+    def new_visitor() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
+        return session
+
+    return new_visitor
+
+
+@pytest.fixture
+def browser(requests_session_factory) -> requests.Session:
+    """One visitor's HTTP client."""
+    return requests_session_factory()
 
 
 def csrf_token_from(html: str) -> str:

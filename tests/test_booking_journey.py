@@ -10,7 +10,6 @@ import re
 from datetime import datetime
 
 import pytest
-import requests
 from icalendar import Calendar
 
 from retreats.booking.capacity import seats_left
@@ -18,22 +17,13 @@ from retreats.booking.models import Booking, BookingStatus
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import StripeEvent
-from tests.conftest import csrf_token_from, wait_until
-
-PAYING_CARD = "4242 4242 4242 4242"
-DECLINED_CARD = "4000 0000 0000 0341"
+from tests.conftest import wait_until
+from tests.journey import DECLINED_CARD, book_to_checkout, pay
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_backend(request) -> str:
     return request.param
-
-
-@pytest.fixture
-def browser() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
-    return session
 
 
 @pytest.fixture
@@ -46,38 +36,6 @@ def couples_retreat(make_retreat):
     )
 
 
-def book_couple_ticket(browser, site, retreat) -> requests.Response:
-    """Fill in the booking form as a visitor would; returns the 303 to Stripe Checkout."""
-    form_url = f"{site.url}/retreats/{retreat.slug}/book"
-    page = browser.get(form_url)
-    assert page.status_code == 200
-    response = browser.post(
-        form_url,
-        data={
-            "csrf_token": csrf_token_from(page.text),
-            "ticket_type": str(retreat.ticket_types[0].id),
-            "attendees-0-name": "Ada Lovelace",
-            "attendees-0-email": "ada@example.org",
-            "attendees-0-dietary_needs": "Vegetarian",
-            "attendees-0-emergency_contact": "Charles, +44 20 7946 0000",
-            "attendees-1-name": "Bea Lovelace",
-            "attendees-1-email": "bea@example.org",
-            "attendees-1-accessibility_needs": "Ground-floor room",
-            "code_of_conduct": "y",
-        },
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["Location"].startswith(f"{site.stripe_url}/checkout/pay/cs_")
-    return response
-
-
-def pay(browser, pay_page_url: str, card: str) -> requests.Response:
-    page = browser.get(pay_page_url)
-    assert page.status_code == 200
-    return browser.post(pay_page_url, data={"card_number": card}, allow_redirects=False)
-
-
 def only_booking() -> Booking:
     db.session.expire_all()
     return db.session.execute(db.select(Booking)).scalar_one()
@@ -86,12 +44,12 @@ def only_booking() -> Booking:
 def test_book_pay_confirm_and_receive_the_confirmation_email(
     live_site, browser, couples_retreat, smtp_inbox
 ):
-    checkout = book_couple_ticket(browser, live_site, couples_retreat)
+    checkout = book_to_checkout(browser, live_site, couples_retreat)
     booking = only_booking()
     assert booking.status == BookingStatus.PENDING and booking.seats == 2
     assert seats_left(couples_retreat) == 2
 
-    paid = pay(browser, checkout.headers["Location"], PAYING_CARD)
+    paid = pay(browser, checkout)
     assert paid.status_code == 303
     success_url = paid.headers["Location"]
     assert success_url.startswith(f"{live_site.url}/bookings/{booking.reference}?t=")
@@ -141,8 +99,8 @@ def test_book_pay_confirm_and_receive_the_confirmation_email(
 def test_a_declined_card_leaves_the_booking_unpaid_and_expiry_gives_the_seats_back(
     live_site, browser, couples_retreat
 ):
-    checkout = book_couple_ticket(browser, live_site, couples_retreat)
-    declined = pay(browser, checkout.headers["Location"], DECLINED_CARD)
+    checkout = book_to_checkout(browser, live_site, couples_retreat)
+    declined = pay(browser, checkout, DECLINED_CARD)
     assert declined.status_code == 402
     assert "Your card was declined." in declined.text
     booking = only_booking()
@@ -161,8 +119,8 @@ def test_a_declined_card_leaves_the_booking_unpaid_and_expiry_gives_the_seats_ba
 def test_leaving_checkout_releases_the_hold_and_returns_to_the_form(
     live_site, browser, couples_retreat
 ):
-    checkout = book_couple_ticket(browser, live_site, couples_retreat)
-    pay_page = browser.get(checkout.headers["Location"])
+    checkout = book_to_checkout(browser, live_site, couples_retreat)
+    pay_page = browser.get(checkout)
     cancel_url = re.search(r'href="([^"]+/abandon\?t=[^"]+)"', pay_page.text).group(1)
     back = browser.get(cancel_url.replace("&amp;", "&"))
     assert back.status_code == 200
@@ -171,6 +129,6 @@ def test_leaving_checkout_releases_the_hold_and_returns_to_the_form(
     assert only_booking().status == BookingStatus.CANCELLED
     assert seats_left(couples_retreat) == 4
     # The session is closed at Stripe, so the abandoned booking can no longer be paid.
-    closed = browser.get(checkout.headers["Location"])
+    closed = browser.get(checkout)
     assert closed.status_code == 409
     assert "has expired" in closed.text

@@ -13,6 +13,7 @@ from wtforms import (
     FormField,
     HiddenField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
@@ -62,7 +63,7 @@ class BookingForm(FlaskForm):
     def __init__(self, *args, ticket_types: list[TicketType], **kwargs):
         super().__init__(*args, **kwargs)
         self.ticket_types_by_id = {ticket.id: ticket for ticket in ticket_types}
-        self.ticket_type.choices = [(ticket.id, ticket.name) for ticket in ticket_types]
+        self.ticket_type.choices = [SelectChoice(ticket.id, ticket.name) for ticket in ticket_types]
 
     def prepare(self, *, offer=None) -> None:
         """Fill in what a fresh form starts with: its submission key, the obvious choices."""
@@ -141,7 +142,10 @@ class WaitlistForm(FlaskForm):
     seats = RadioField(
         "Places",
         coerce=int,
-        choices=[(1, "One place, for me"), (2, "Two places, for me and my partner")],
+        choices=[
+            SelectChoice(1, "One place, for me"),
+            SelectChoice(2, "Two places, for me and my partner"),
+        ],
         default=1,
         validators=[InputRequired(message="Please choose one or two places.")],
     )

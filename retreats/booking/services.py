@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -200,9 +200,20 @@ def discard_hold(*, booking_id: int) -> None:
 
 
 def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> None:
-    """Remember which Checkout Session pays for a booking."""
-    booking = db.session.get(Booking, booking_id)
-    booking.stripe_checkout_session_id = checkout_session_id
+    """Remember which Checkout Session pays for a booking (twice the same one is fine)."""
+    # One statement, not load-and-save: a double click records the same session concurrently.
+    db.session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            or_(
+                Booking.stripe_checkout_session_id.is_(None),
+                Booking.stripe_checkout_session_id == checkout_session_id,
+            ),
+        )
+        .values(stripe_checkout_session_id=checkout_session_id, version=Booking.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 

@@ -1,0 +1,134 @@
+"""An attendee cancels from the manage link: refund per policy at Stripe, seats back, email."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from retreats.booking.capacity import seats_left
+from retreats.booking.models import Booking, BookingStatus
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.notifications.models import OutboxEmail
+from retreats.notifications.sender import send_due_emails
+from retreats.payments.models import Refund, RefundStatus
+from retreats.payments.refunds import retry_delay, send_due_refunds
+from tests.conftest import csrf_token_from
+from tests.journey import book_to_checkout, pay_and_land
+
+
+def confirmed_booking_page(browser, site, retreat):
+    """Book a couple ticket, pay, and return the manage page the visitor lands on."""
+    landing = pay_and_land(browser, book_to_checkout(browser, site, retreat))
+    assert "Your booking is confirmed" in landing.text
+    return landing
+
+
+def cancel_from_page(browser, page):
+    action = re.search(r'<form method="post" action="([^"]+/cancel[^"]*)"', page.text).group(1)
+    return browser.post(
+        page.url.split("/bookings/")[0] + action.replace("&amp;", "&"),
+        data={"csrf_token": csrf_token_from(page.text), "confirm": "y"},
+    )
+
+
+def only_booking() -> Booking:
+    db.session.expire_all()
+    return db.session.execute(db.select(Booking)).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("starts_in", "refund_shown", "refund_minor"),
+    [
+        (timedelta(days=40), "€890.00", 89_000),
+        (timedelta(days=20), "€445.00", 44_500),
+    ],
+)
+def test_cancelling_refunds_per_policy_frees_the_seats_and_sends_an_email(
+    live_site, browser, make_retreat, smtp_inbox, starts_in, refund_shown, refund_minor
+):
+    retreat = make_retreat(
+        capacity=2, starts_in=starts_in, tickets=[("Couple (2 people)", 89_000, 2)]
+    )
+    page = confirmed_booking_page(browser, live_site, retreat)
+    assert f"you get <strong>{refund_shown}</strong> back" in page.text
+    assert seats_left(retreat) == 0
+
+    after = cancel_from_page(browser, page)
+    assert after.status_code == 200
+    assert "Your booking is cancelled" in after.text
+    booking = only_booking()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.refunded_minor == refund_minor
+    refund = db.session.execute(db.select(Refund)).scalar_one()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund.amount_minor == refund_minor
+    assert refund.stripe_refund_id.startswith("re_")
+    assert seats_left(retreat) == 2
+
+    stripe_refund = browser.get(
+        f"{live_site.stripe_url}/v1/refunds/{refund.stripe_refund_id}",
+        headers={"Authorization": "Bearer sk_test_suite"},
+    ).json()
+    assert stripe_refund["amount"] == refund_minor
+    assert stripe_refund["payment_intent"] == booking.stripe_payment_intent_id
+
+    send_due_emails()
+    subjects = {m["Subject"]: m for m in smtp_inbox.wait_for(2)}
+    cancellation = subjects[f"Your booking {booking.reference} is cancelled"]
+    assert refund_shown in cancellation.get_body(preferencelist=("plain",)).get_content()
+    assert "Cancel my booking" not in browser.get(page.url).text  # nothing left to cancel
+
+
+def test_a_late_cancellation_refunds_nothing(live_site, browser, make_retreat):
+    retreat = make_retreat(starts_in=timedelta(days=5), tickets=[("Individual", 30_000, 1)])
+    page = confirmed_booking_page(browser, live_site, retreat)
+    assert "no refund is due under the policy" in page.text
+    cancel_from_page(browser, page)
+    assert only_booking().status == BookingStatus.CANCELLED
+    assert db.session.query(Refund).count() == 0
+    kinds = {email.kind for email in db.session.query(OutboxEmail)}
+    assert kinds == {"confirmation", "cancellation"}
+
+
+def test_cancelling_needs_the_confirmation_tick_and_the_secret_link(
+    live_site, browser, make_retreat
+):
+    retreat = make_retreat(tickets=[("Individual", 30_000, 1)])
+    page = confirmed_booking_page(browser, live_site, retreat)
+    action_url = page.url.replace("?t=", "/cancel?t=")
+    unticked = browser.post(action_url, data={"csrf_token": csrf_token_from(page.text)})
+    assert "Please tick the box" in unticked.text
+    wrong_token = re.sub(r"t=[^&]+", "t=not-the-token", action_url)
+    forged = browser.post(
+        wrong_token, data={"csrf_token": csrf_token_from(page.text), "confirm": "y"}
+    )
+    assert forged.status_code == 404
+    assert only_booking().status == BookingStatus.CONFIRMED
+
+
+def test_a_refund_stripe_cannot_take_now_is_kept_and_retried(live_site, browser, make_retreat, app):
+    retreat = make_retreat(tickets=[("Individual", 30_000, 1)])
+    page = confirmed_booking_page(browser, live_site, retreat)
+
+    # Stripe goes away just as the attendee cancels.
+    real_stripe = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
+    app.extensions.pop("stripe_client", None)
+    after = cancel_from_page(browser, page)
+    assert "Your booking is cancelled" in after.text
+    refund = db.session.execute(db.select(Refund)).scalar_one()
+    assert refund.status == RefundStatus.PENDING
+    assert refund.attempts == 1 and refund.last_error
+    assert "we keep trying" in browser.get(page.url).text
+
+    # Back again: the worker's next round sends it, once.
+    app.config["STRIPE_API_BASE"] = real_stripe
+    app.extensions.pop("stripe_client", None)
+    assert send_due_refunds(now=utcnow()) == 0  # not due yet: it waits its back-off
+    assert send_due_refunds(now=utcnow() + retry_delay(1)) == 1
+    db.session.expire_all()
+    assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
+    assert send_due_refunds(now=utcnow() + timedelta(days=1)) == 0

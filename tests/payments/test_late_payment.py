@@ -1,0 +1,62 @@
+"""A payment that arrives after its hold lapsed: seated if seats remain, else refunded kindly."""
+
+from __future__ import annotations
+
+from retreats.booking.capacity import seats_left
+from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.services import expire_booking
+from retreats.extensions import db
+from retreats.notifications.models import OutboxEmail
+from retreats.notifications.sender import send_due_emails
+from retreats.payments.models import Refund, RefundStatus
+from tests.journey import book_to_checkout, pay_and_land
+
+
+def booking_with_email(email: str) -> Booking:
+    db.session.expire_all()
+    return db.session.execute(db.select(Booking).filter_by(contact_email=email)).scalar_one()
+
+
+def test_a_late_payment_is_confirmed_while_seats_remain(live_site, browser, make_retreat):
+    retreat = make_retreat(capacity=4, tickets=[("Couple (2 people)", 89_000, 2)])
+    checkout = book_to_checkout(browser, live_site, retreat)
+    expire_booking(booking_id=booking_with_email("ada@example.org").id)
+    assert seats_left(retreat) == 4
+
+    landing = pay_and_land(browser, checkout)
+    assert "Your booking is confirmed" in landing.text
+    assert booking_with_email("ada@example.org").status == BookingStatus.CONFIRMED
+    assert seats_left(retreat) == 2
+
+
+def test_a_late_payment_without_seats_is_refunded_in_full_with_a_kind_email(
+    live_site, browser, make_retreat, smtp_inbox, requests_session_factory
+):
+    retreat = make_retreat(capacity=2, tickets=[("Couple (2 people)", 89_000, 2)])
+    late_checkout = book_to_checkout(browser, live_site, retreat)
+    expire_booking(booking_id=booking_with_email("ada@example.org").id)
+    # Someone else books and pays for the released seats meanwhile.
+    other = requests_session_factory()
+    pay_and_land(other, book_to_checkout(other, live_site, retreat, email="cy@example.org"))
+    assert booking_with_email("cy@example.org").status == BookingStatus.CONFIRMED
+
+    landing = pay_and_land(browser, late_checkout)
+    late = booking_with_email("ada@example.org")
+    assert late.status == BookingStatus.EXPIRED
+    assert "the places were taken before your payment arrived" in landing.text
+    assert "Join the waitlist" in landing.text
+    assert seats_left(retreat) == 0  # never oversold
+    refund = db.session.execute(db.select(Refund).filter_by(booking_id=late.id)).scalar_one()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund.amount_minor == 89_000 and refund.reason == "unseated_payment"
+    assert late.refunded_minor == 89_000
+
+    send_due_emails()
+    messages = {m["To"]: m for m in smtp_inbox.wait_for(2)}
+    apology = messages["ada@example.org"]
+    assert apology["Subject"] == f"We are refunding your payment for {retreat.title}"
+    text = apology.get_body(preferencelist=("plain",)).get_content()
+    assert "€890.00" in text
+    assert f"/retreats/{retreat.slug}/waitlist" in text
+    kinds = sorted(e.kind for e in db.session.query(OutboxEmail).filter_by(booking_id=late.id))
+    assert kinds == ["unseated_payment_refunded"]
