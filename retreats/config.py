@@ -43,6 +43,8 @@ def settings_from_environment() -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get(
             "STRIPE_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET if using_local_stripe else ""
         ),
+        # Retries of a failed Stripe request (safe: every POST carries an idempotency key).
+        "STRIPE_MAX_NETWORK_RETRIES": _int("STRIPE_MAX_NETWORK_RETRIES", 2),
         "BOOKING_HOLD_MINUTES": _int("BOOKING_HOLD_MINUTES", 31),
         # Email
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),

@@ -51,7 +51,7 @@ def _client() -> stripe.StripeClient:
             current_app.config["STRIPE_SECRET_KEY"],
             base_addresses={"api": api_base} if api_base else None,
             # Safe to retry: every POST carries an idempotency key.
-            max_network_retries=2,
+            max_network_retries=current_app.config["STRIPE_MAX_NETWORK_RETRIES"],
             http_client=stripe.RequestsClient(timeout=(5, 20)),
         )
         current_app.extensions["stripe_client"] = client
