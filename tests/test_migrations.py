@@ -41,3 +41,52 @@ def test_upgrade_from_empty_matches_the_models(app_config):
         assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()  # and back up again, as a deploy after a rollback would
         db.engine.dispose()
+
+
+def test_upgrading_keeps_existing_bookings(app_config):
+    """A database with bookings at the first revision upgrades to the latest with them intact."""
+    app = create_app(app_config)
+    with app.app_context():
+        db.drop_all()  # the PostgreSQL fixture database starts with every table
+        upgrade(revision="0001_initial")
+        with db.engine.begin() as connection:
+            for statement in FIRST_REVISION_ROWS:
+                connection.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as connection:
+            booking = connection.exec_driver_sql(
+                "SELECT reference, status, refunded_minor, submission_key FROM bookings"
+            ).one()
+            attendees = connection.exec_driver_sql("SELECT count(*) FROM attendees").scalar()
+            rules = connection.exec_driver_sql(
+                "SELECT refund_full_days_before, refund_partial_days_before, "
+                "refund_partial_percent FROM retreats"
+            ).one()
+        assert tuple(booking) == ("RB-OLD001", "confirmed", 0, None)
+        assert attendees == 1
+        assert tuple(rules) == (30, 14, 50)
+        db.engine.dispose()
+
+
+FIRST_REVISION_ROWS = [
+    "INSERT INTO organizers (id, email, name, created_at) "
+    "VALUES (1, 'o@example.org', 'Host', '2026-01-01 00:00:00')",
+    "INSERT INTO retreats (id, slug, title, kind, focus, audience, summary, description_md, "
+    "is_online, starts_at, ends_at, timezone, starts_on, capacity, currency, status, "
+    "cancellation_policy, preparation_guide_md, organizer_id, created_at, updated_at) VALUES "
+    "(1, 'old', 'Old Retreat', 'retreat', 'emotional', 'couples', 'S', '', false, "
+    "'2027-03-01 17:00:00', '2027-03-03 14:00:00', 'Europe/Lisbon', '2027-03-01', 10, 'EUR', "
+    "'published', '', '', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO ticket_types (id, retreat_id, name, description, price_minor, seats_per_ticket, "
+    "position) VALUES (1, 1, 'Individual', '', 25000, 1, 0)",
+    "INSERT INTO bookings (id, version, reference, token_hash, retreat_id, ticket_type_id, status, "
+    "seats, amount_minor, currency, contact_name, contact_email, hold_expires_at, created_at, "
+    "updated_at) VALUES (1, 1, 'RB-OLD001', 'x', 1, 1, 'confirmed', 1, 25000, 'EUR', 'Ada', "
+    "'ada@example.org', '2026-01-01 00:31:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO attendees (id, booking_id, position, name, dietary_needs, accessibility_needs, "
+    "emergency_contact, hopes, code_of_conduct_accepted_at) VALUES "
+    "(1, 1, 0, 'Ada', '', '', '', '', '2026-01-01 00:00:00')",
+    "INSERT INTO outbox_emails (id, key, kind, booking_id, to_address, status, attempts, "
+    "send_after, created_at) VALUES (1, 'confirmation:1', 'confirmation', 1, 'ada@example.org', "
+    "'sent', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+]
