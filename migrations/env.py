@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -85,24 +86,50 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        is_sqlite = connection.dialect.name == "sqlite"
-        if is_sqlite:
-            # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
-            # dropping a table that other rows point at fails. Off for the migration, checked after.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+        if connection.dialect.name == "sqlite":
+            run_sqlite_migrations(connection, conf_args)
+            return
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
         with context.begin_transaction():
             context.run_migrations()
 
-        if is_sqlite:
-            connection.commit()
+
+def begin_for_real(connection):
+    connection.exec_driver_sql("BEGIN")
+
+
+def run_sqlite_migrations(connection, conf_args):
+    """SQLite: the whole upgrade in one real transaction, with foreign keys off meanwhile.
+
+    SQLite alters a table by copying it and dropping the old one, which fails while other rows
+    point at it, so foreign keys are off for the migration and checked before it commits. The
+    driver would not open a transaction for DDL on its own; we say BEGIN ourselves, so a
+    migration that fails halfway leaves nothing behind.
+    """
+    driver_connection = connection.connection.driver_connection
+    connection.commit()
+    driver_connection.isolation_level = None
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only takes effect outside a transaction
+    connection.commit()
+    event.listen(connection, "begin", begin_for_real)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            transactional_ddl=True,
+            **conf_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             if broken:
                 raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
-
+    finally:
+        event.remove(connection, "begin", begin_for_real)
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        driver_connection.isolation_level = ""
 
 if context.is_offline_mode():
     run_migrations_offline()

@@ -68,6 +68,25 @@ def test_upgrading_keeps_existing_bookings(app_config):
         db.engine.dispose()
 
 
+def test_a_migration_that_fails_halfway_leaves_nothing_behind(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.drop_all()
+        upgrade(revision="0001_initial")
+        with db.engine.begin() as connection:
+            # In the way of 0002, which creates waitlist_entries first and refunds after it.
+            connection.exec_driver_sql("CREATE TABLE refunds (id INTEGER PRIMARY KEY)")
+        with pytest.raises(Exception, match="refunds"):
+            upgrade()
+        tables = set(db.inspect(db.engine).get_table_names())
+        assert "waitlist_entries" not in tables
+        assert not any(name.startswith("_alembic_tmp") for name in tables)
+        with db.engine.connect() as connection:
+            version = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            assert version.scalar() == "0001_initial"
+        db.engine.dispose()
+
+
 FIRST_REVISION_ROWS = [
     "INSERT INTO organizers (id, email, name, created_at) "
     "VALUES (1, 'o@example.org', 'Host', '2026-01-01 00:00:00')",
