@@ -15,7 +15,7 @@ from ..notifications.outbox import queue_email
 from ..payments.refunds import record_refund, send_refund
 from .models import Booking, BookingStatus
 from .policy import refund_for_cancellation
-from .waitlist import offer_freed_seats
+from .waitlist import offer_freed_seats_if_possible
 
 log = logging.getLogger(__name__)
 
@@ -73,5 +73,5 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
     refund_id = refund.id if refund is not None else None
     if refund_id is not None:
         send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
-    offer_freed_seats(retreat_id=booking.retreat_id, now=now)
+    offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
     return Cancellation(booking_id=booking.id, refund_minor=amount, refund_id=refund_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,6 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from ..errors import TryAgain
 from ..extensions import db
+
+log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
 
@@ -26,6 +29,7 @@ def rolled_back_on_error() -> Iterator[None]:
     except OperationalError as error:
         db.session.rollback()
         if is_lock_timeout(error):
+            log.warning("Seat lock not had in time; the visitor is asked to try again: %s", error)
             raise TryAgain(BUSY_MESSAGE) from error
         raise
     except BaseException:

@@ -23,7 +23,7 @@ from .capacity import seats_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
 from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .tokens import booking_token, hash_token, new_reference, token_matches
-from .waitlist import offer_freed_seats
+from .waitlist import offer_freed_seats_if_possible
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ def hold_seats(
     time. With `waitlist_entry_id`, the seats come from that entry's live offer.
     """
     now = now or utcnow()
+    if waitlist_entry_id is None and _booking_for_submission(submission_key) is None:
+        _refuse_if_already_sold_out(retreat_id, ticket_type_id, now)
     with rolled_back_on_error():
         try:
             retreat = lock_row(Retreat, retreat_id)
@@ -89,6 +91,21 @@ def hold_seats(
             raise TryAgain(BUSY_MESSAGE) from error
     log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
     return booking
+
+
+def _refuse_if_already_sold_out(retreat_id: int, ticket_type_id: int, now: datetime) -> None:
+    """Answer "sold out" without queueing for the lock when that is already certain.
+
+    Seats only come free without the lock, so a retreat full now stays full for this request;
+    the locked re-check below still decides every hold that might succeed.
+    """
+    retreat = db.session.get(Retreat, retreat_id)
+    ticket = db.session.get(TicketType, ticket_type_id)
+    if retreat is None or ticket is None or ticket.retreat_id != retreat_id:
+        return  # the locked path gives the precise message
+    if retreat.capacity - seats_taken(retreat_id, now=now) < ticket.seats_per_ticket:
+        db.session.rollback()
+        _check_seats_left(retreat, ticket, None, now)
 
 
 def _booking_for_submission(submission_key: str | None) -> Booking | None:
@@ -246,6 +263,15 @@ def confirm_booking(*, booking_id: int, payment: Payment, now: datetime | None =
     raise TryAgain(BUSY_MESSAGE)
 
 
+def _payment_already_settled(booking: Booking) -> bool:
+    """Confirmed now or before (then cancelled), or refunded as unseated: never confirm again."""
+    return (
+        booking.status == BookingStatus.CONFIRMED
+        or booking.confirmed_at is not None
+        or booking.refunded_minor > 0
+    )
+
+
 def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
@@ -254,7 +280,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         return booking
     lock_row(Retreat, booking.retreat_id)
     db.session.refresh(booking)
-    if booking.status == BookingStatus.CONFIRMED:
+    if _payment_already_settled(booking):
         return booking
     if payment.amount_minor != booking.amount_minor or (
         (payment.currency or "").upper() != booking.currency.upper()
@@ -276,6 +302,9 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         if retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
             booking.stripe_checkout_session_id = payment.checkout_session_id
             booking.stripe_payment_intent_id = payment.payment_intent_id
+            if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
+                booking.status = BookingStatus.EXPIRED
+                booking.expired_at = now
             log.warning("Late payment for %s found no seats left", booking.reference)
             return booking
 
@@ -322,7 +351,7 @@ def _end_unpaid_booking(booking_id: int, status: BookingStatus, now: datetime) -
             db.session.rollback()
             continue
         log.info("Booking %s is now %s", booking.reference, status.value)
-        offer_freed_seats(retreat_id=booking.retreat_id, now=now)
+        offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
         return True
     return False
 

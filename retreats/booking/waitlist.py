@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.models import Retreat, RetreatStatus
 from ..database import lock_row, utcnow
-from ..errors import DomainError
+from ..errors import DomainError, TryAgain
 from ..extensions import db
 from ..notifications.outbox import queue_email
 from .capacity import seats_taken
@@ -92,6 +92,17 @@ def offer_freed_seats(*, retreat_id: int, now: datetime | None = None) -> list[i
     if offered:
         log.info("Offered freed seats of retreat %s to entries %s", retreat_id, offered)
     return offered
+
+
+def offer_freed_seats_if_possible(*, retreat_id: int, now: datetime | None = None) -> None:
+    """After seats were released: offer them now if the seat lock is free, else the worker's
+    next sweep does. Releasing must never fail because offering could not happen at once."""
+    try:
+        offer_freed_seats(retreat_id=retreat_id, now=now)
+    except TryAgain:
+        log.info(
+            "Seat lock busy; retreat %s's freed seats are offered by the next sweep", retreat_id
+        )
 
 
 def lapse_expired_offers(*, now: datetime | None = None) -> list[int]:

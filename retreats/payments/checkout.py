@@ -74,7 +74,8 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
             currency=session.currency,
         )
         booking = booking_services.confirm_booking(booking_id=booking.id, payment=payment, now=now)
-        if booking.status != BookingStatus.CONFIRMED:
+        # Never confirmed (not now, not before a cancellation): the payment found no seat.
+        if booking.status != BookingStatus.CONFIRMED and booking.confirmed_at is None:
             refund_unseated_payment(booking=booking, payment=payment, now=now)
     elif session.status == "expired":
         booking_services.expire_booking(booking_id=booking.id, now=now)

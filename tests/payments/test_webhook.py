@@ -154,3 +154,23 @@ def test_an_event_for_no_booking_of_ours_is_acknowledged(client, db):
     event = {"id": "evt_foreign", "type": "checkout.session.completed", "data": {"object": session}}
     payload = json.dumps(event).encode()
     assert post(client, payload, sign(payload)).status_code == 200
+
+
+def test_a_late_completed_event_after_a_cancellation_changes_nothing(client, db, pending_booking):
+    """The success page confirmed, the attendee cancelled, then Stripe's event arrives."""
+    from retreats.booking.cancellation import cancel_booking
+    from retreats.booking.services import Payment, confirm_booking
+    from retreats.payments.models import Refund
+
+    payment = Payment(
+        f"cs_test_{pending_booking.reference}", "pi_test_1", pending_booking.amount_minor, "EUR"
+    )
+    confirm_booking(booking_id=pending_booking.id, payment=payment)
+    cancel_booking(booking_id=pending_booking.id)  # its refund waits for Stripe (not running)
+    refunds_before = [(r.reason, r.amount_minor) for r in db.session.query(Refund)]
+
+    payload = checkout_event(pending_booking, event_id="evt_late_after_cancel")
+    assert post(client, payload, sign(payload)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.CANCELLED
+    assert [(r.reason, r.amount_minor) for r in db.session.query(Refund)] == refunds_before

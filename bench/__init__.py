@@ -1,0 +1,1 @@
+"""Benchmark harness: `make bench` runs the burst in bench/burst.py; results go to RESULTS.md."""

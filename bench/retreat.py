@@ -1,0 +1,100 @@
+"""The retreat the burst books, made with the app's own models, and what the database says after.
+
+The bench process builds its own app (no server) only to write and read the database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import func, select, text
+
+from retreats import create_app
+from retreats.booking.capacity import seats_taken
+from retreats.booking.models import Booking
+from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.organizer.models import Organizer
+
+SLUG = "burst-bench-retreat"
+
+
+@dataclass(frozen=True)
+class BenchRetreat:
+    id: int
+    slug: str
+    capacity: int
+    ticket_ids: dict[int, int]  # seats per ticket (1 or 2) → ticket type id
+
+
+def database_app(database_url: str) -> Flask:
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
+    """One organizer and one published retreat in 30 days with an individual and a couple ticket."""
+    with app.app_context():
+        starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+        retreat = Retreat(
+            slug=SLUG,
+            title="Burst Bench Couples Weekend",
+            kind=RetreatKind.RETREAT,
+            focus=Focus.EMOTIONAL,
+            audience=Audience.EVERYONE,
+            summary="The retreat the booking burst benchmark fights over.",
+            description_md="Made by `python -m bench.burst`.",
+            venue="Quinta do Vale",
+            city="Sintra",
+            country="Portugal",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(days=2),
+            timezone="Europe/Lisbon",
+            capacity=seats,
+            currency="EUR",
+            status=RetreatStatus.PUBLISHED,
+            organizer=Organizer(email="bench-host@example.org", name="Bench Host"),
+            ticket_types=[
+                TicketType(name="Individual", price_minor=25_000, seats_per_ticket=1, position=0),
+                TicketType(
+                    name="Couple (2 people)", price_minor=45_000, seats_per_ticket=2, position=1
+                ),
+            ],
+        )
+        db.session.add(retreat)
+        db.session.commit()
+        return BenchRetreat(
+            id=retreat.id,
+            slug=retreat.slug,
+            capacity=retreat.capacity,
+            ticket_ids={ticket.seats_per_ticket: ticket.id for ticket in retreat.ticket_types},
+        )
+
+
+def seats_taken_now(app: Flask, retreat_id: int) -> int:
+    """Confirmed plus live pending seats: the app's own definition (booking/capacity.py)."""
+    with app.app_context():
+        return seats_taken(retreat_id)
+
+
+def bookings_by_status(app: Flask, retreat_id: int) -> Counter[str]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Booking.status, func.count())
+            .where(Booking.retreat_id == retreat_id)
+            .group_by(Booking.status)
+        ).all()
+        return Counter({str(status): count for status, count in rows})
+
+
+def postgres_version(app: Flask) -> str:
+    with app.app_context():
+        return db.session.execute(text("SHOW server_version")).scalar_one().split()[0]
+
+
+def close_connections(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()

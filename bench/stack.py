@@ -1,0 +1,117 @@
+"""The system under test: a throwaway PostgreSQL, the local Stripe server, two gunicorn instances.
+
+Everything listens on 127.0.0.1 on free ports and is stopped when the block ends, on failure and
+on Ctrl-C too. Each gunicorn instance runs in its own process group, so stopping it stops its
+workers with it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from devtools.gunicorn_runner import running_gunicorn
+from devtools.local_stripe.runner import REPO_ROOT, free_port, running_local_stripe
+from devtools.postgres import running_postgres
+
+INSTANCES = 2
+# Both instances must share it: the CSRF token one instance signs, the other must accept.
+BENCH_SECRET_KEY = "bench-only-secret-key-shared-by-every-instance"
+WEBHOOK_SECRET = "whsec_local_dev"
+STARTUP_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Stack:
+    database_url: str
+    stripe_url: str
+    instance_urls: tuple[str, ...]
+
+    @property
+    def pay_page_prefix(self) -> str:
+        """Where a granted hold sends the visitor: the local Stripe server's pay page."""
+        return f"{self.stripe_url}/checkout/pay/"
+
+
+def app_environment(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an app process: this one's, with the bench's settings on top."""
+    environment = os.environ.copy()
+    environment.update(
+        {
+            "DATABASE_URL": database_url,
+            # Empty rather than absent: a developer's .env with real Stripe keys must not win.
+            "STRIPE_SECRET_KEY": "",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "SECRET_KEY": BENCH_SECRET_KEY,
+            # Nothing listens there, and no outbox worker runs: email stays off the request path.
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(free_port()),
+            "MAIL_SUPPRESS_SEND": "true",
+        }
+    )
+    environment.update(settings)
+    return environment
+
+
+def upgrade_database(database_url: str) -> None:
+    """Apply the migrations, as a release would: `flask --app wsgi db upgrade`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=REPO_ROOT,
+        env=app_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-20:]
+        raise RuntimeError("flask db upgrade failed:\n" + "\n".join(output))
+
+
+@contextmanager
+def running_stack(*, work_dir: Path, workers: int) -> Iterator[Stack]:
+    """PostgreSQL (migrated), local Stripe, and INSTANCES gunicorn instances sharing them."""
+    with ExitStack() as stack:
+        database_url = stack.enter_context(running_postgres())
+        upgrade_database(database_url)
+        ports = _distinct_free_ports(INSTANCES)
+        # Stripe's webhooks go to the first instance, as a load balancer would pick one.
+        public_base_url = f"http://127.0.0.1:{ports[0]}"
+        stripe_url = stack.enter_context(
+            running_local_stripe(
+                state_dir=work_dir / "local-stripe",
+                webhook_url=f"{public_base_url}/stripe/webhook",
+                webhook_secret=WEBHOOK_SECRET,
+            )
+        )
+        environment = app_environment(
+            database_url, STRIPE_API_BASE=stripe_url, PUBLIC_BASE_URL=public_base_url
+        )
+        instance_urls = tuple(
+            stack.enter_context(
+                running_gunicorn(
+                    env=environment,
+                    port=port,
+                    workers=workers,
+                    log_dir=work_dir,
+                    startup_timeout=STARTUP_TIMEOUT,
+                )
+            )
+            for port in ports
+        )
+        yield Stack(database_url=database_url, stripe_url=stripe_url, instance_urls=instance_urls)
+
+
+def _distinct_free_ports(count: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports

@@ -1,0 +1,105 @@
+"""Run the app under gunicorn as a subprocess, for multi-instance tests and benchmarks.
+
+Each instance runs in its own process group (so stopping it stops its workers too), binds to
+127.0.0.1 only and opens no control socket: gunicorn 27 would otherwise put one at
+~/.gunicorn/gunicorn.ctl, and a second instance would fight the first over it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from devtools.local_stripe.runner import REPO_ROOT, free_port, log_tail, wait_for_http
+
+LOG_FILE_PREFIX = "gunicorn"
+
+
+# %(D)s: microseconds the worker spent on the request (the queue before it not included).
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(D)sus'
+
+
+def gunicorn_command(*, port: int, workers: int, threads: int = 1) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}",
+        "--no-control-socket",
+        "--access-logfile", "-",
+        "--access-logformat", ACCESS_LOG_FORMAT,
+        "--error-logfile", "-",
+        "wsgi:app",
+    ]  # fmt: skip
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 40) -> None:
+    """SIGTERM to the whole group (arbiter and workers), SIGKILL if it has not gone in time.
+
+    gunicorn lets workers finish their request for up to 30 s after SIGTERM.
+    """
+    if process.poll() is not None:
+        # The arbiter died on its own: its workers may be orphans still in the group.
+        _signal_group(process, signal.SIGKILL)
+        return
+    _signal_group(process, signal.SIGTERM)  # the arbiter waits for its workers to finish
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # nothing left in the group
+        os.killpg(process.pid, signal_number)
+
+
+@contextmanager
+def running_gunicorn(
+    *,
+    env: dict[str, str],
+    workers: int = 2,
+    port: int | None = None,
+    threads: int = 1,
+    log_dir: str | Path | None = None,
+    startup_timeout: float = 30,
+) -> Iterator[str]:
+    """Serve `wsgi:app` with gunicorn while the block runs; yields ``http://127.0.0.1:<port>``.
+
+    ``env`` is added to this process's environment for the server. ``threads`` above 1 gives
+    each worker that many request threads (gunicorn's gthread worker). Its output goes to
+    ``<log_dir>/gunicorn-<port>.log`` (a new temporary folder when no ``log_dir`` is given).
+    """
+    port = port or free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    folder = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="retreats-gunicorn-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    log_path = folder / f"{LOG_FILE_PREFIX}-{port}.log"
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            gunicorn_command(port=port, workers=workers, threads=threads),
+            cwd=REPO_ROOT,
+            env=os.environ | env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            try:
+                wait_for_http(base_url + "/healthz", timeout=startup_timeout, process=process)
+            except (TimeoutError, RuntimeError) as error:
+                raise RuntimeError(
+                    f"gunicorn did not start on {base_url}: {error}\n"
+                    f"--- {log_path} ---\n{log_tail(log_path, 40)}"
+                ) from error
+            yield base_url
+        finally:
+            stop_process_group(process)

@@ -1,0 +1,64 @@
+"""Giving seats back never waits for the seat lock: if offering them to the waitlist cannot
+happen at once, the release still succeeds and the worker's sweep makes the offer."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from retreats import create_app
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.services import AttendeeDetails, cancel_unpaid_booking, hold_seats
+from retreats.booking.tokens import booking_token
+from retreats.booking.waitlist import join_waitlist
+from retreats.extensions import db
+from retreats.maintenance import release_lapsed_seats
+from tests.conftest import plain_url
+
+
+@pytest.fixture
+def database_backend() -> str:
+    return "postgresql"  # a second connection can hold the row lock while SQLite reads go on
+
+
+def hold_one(retreat, email: str) -> Booking:
+    return hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=retreat.ticket_types[0].id,
+        contact_email=email,
+        attendees=[AttendeeDetails("A", email)],
+    )
+
+
+def test_releasing_while_the_seat_lock_is_busy(app, app_config, make_retreat, database_url):
+    retreat = make_retreat(capacity=2)
+    first, second = hold_one(retreat, "a@example.org"), hold_one(retreat, "b@example.org")
+    waiting = join_waitlist(retreat_id=retreat.id, name="W", email="w@example.org", seats=1)
+    first_id, second_ref, waiting_id = first.id, second.reference, waiting.id
+
+    holder = psycopg.connect(plain_url(database_url))
+    holder.execute("SELECT id FROM retreats WHERE id = %s FOR UPDATE", (retreat.id,))
+    impatient = create_app(app_config | {"SEAT_LOCK_TIMEOUT_MS": 200})
+    try:
+        with impatient.app_context():
+            assert cancel_unpaid_booking(booking_id=first_id) is True
+            db.session.remove()
+        # The cancel link answers normally too (Stripe is not needed: no session was opened).
+        response = impatient.test_client().get(
+            f"/bookings/{second_ref}/abandon?t={booking_token(second_ref)}"
+        )
+        assert response.status_code == 303
+    finally:
+        holder.rollback()
+        holder.close()
+
+    db.session.expire_all()
+    statuses = {b.contact_email: b.status for b in db.session.query(Booking)}
+    assert statuses == {
+        "a@example.org": BookingStatus.CANCELLED,
+        "b@example.org": BookingStatus.CANCELLED,
+    }
+    assert db.session.get(WaitlistEntry, waiting_id).status == WaitlistStatus.WAITING
+    release_lapsed_seats()  # the worker's next sweep
+    db.session.expire_all()
+    assert db.session.get(WaitlistEntry, waiting_id).status == WaitlistStatus.OFFERED
