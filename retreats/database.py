@@ -77,3 +77,11 @@ def lock_row(model, row_id: int):
         ).scalar_one_or_none()
     db.session.execute(update(model).where(model.id == row_id).values(id=model.id))
     return db.session.get(model, row_id, populate_existing=True)
+
+
+def claim_one(statement):
+    """Run a SELECT for one row to work on; on PostgreSQL lock it and skip rows others hold,
+    so several workers can take rows from the same queue without waiting on each other."""
+    if is_postgresql():
+        statement = statement.with_for_update(skip_locked=True)
+    return db.session.execute(statement).scalar_one_or_none()

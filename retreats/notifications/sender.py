@@ -14,7 +14,7 @@ from flask import current_app
 from flask_mail import Message as MailMessage
 from sqlalchemy import select
 
-from ..database import is_postgresql, utcnow
+from ..database import claim_one, utcnow
 from ..extensions import db, mail
 from .messages import build_message
 from .models import OutboxEmail, OutboxStatus
@@ -47,9 +47,7 @@ def _claim_next_due(now: datetime) -> OutboxEmail | None:
         .order_by(OutboxEmail.send_after, OutboxEmail.id)
         .limit(1)
     )
-    if is_postgresql():
-        statement = statement.with_for_update(skip_locked=True)
-    return db.session.execute(statement).scalar_one_or_none()
+    return claim_one(statement)
 
 
 def _send_next_due_email(*, now: datetime) -> int | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..database import is_postgresql, utcnow
+from ..database import claim_one, utcnow
 from ..extensions import db
 from .models import Refund, RefundStatus
 from .stripe_gateway import PaymentGatewayError, refund_payment
@@ -51,10 +51,9 @@ def retry_delay(attempts: int) -> timedelta:
 def send_refund(refund_id: int, *, now: datetime | None = None) -> bool:
     """Ask Stripe for one pending refund; True once Stripe has it. Failures are kept for retry."""
     now = now or utcnow()
-    statement = select(Refund).where(Refund.id == refund_id, Refund.status == RefundStatus.PENDING)
-    if is_postgresql():
-        statement = statement.with_for_update(skip_locked=True)
-    refund = db.session.execute(statement).scalar_one_or_none()
+    refund = claim_one(
+        select(Refund).where(Refund.id == refund_id, Refund.status == RefundStatus.PENDING)
+    )
     if refund is None:
         db.session.rollback()
         return False
@@ -66,15 +65,12 @@ def send_due_refunds(*, now: datetime | None = None, limit: int = 50) -> int:
     now = now or utcnow()
     sent = 0
     for _ in range(limit):
-        statement = (
+        refund = claim_one(
             select(Refund)
             .where(Refund.status == RefundStatus.PENDING, Refund.retry_after <= now)
             .order_by(Refund.retry_after, Refund.id)
             .limit(1)
         )
-        if is_postgresql():
-            statement = statement.with_for_update(skip_locked=True)
-        refund = db.session.execute(statement).scalar_one_or_none()
         if refund is None:
             db.session.rollback()
             break
