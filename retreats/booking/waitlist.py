@@ -106,7 +106,7 @@ def offer_freed_seats_if_possible(*, retreat_id: int, now: datetime | None = Non
 
 
 def lapse_expired_offers(*, now: datetime | None = None) -> list[int]:
-    """Mark offers whose time ran out as lapsed; returns the retreats whose seats came back."""
+    """Mark offers whose time ran out as lapsed; returns each lapsed offer's retreat id."""
     now = now or utcnow()
     entries = db.session.execute(
         select(WaitlistEntry).where(
@@ -114,16 +114,16 @@ def lapse_expired_offers(*, now: datetime | None = None) -> list[int]:
             WaitlistEntry.offer_expires_at <= now,
         )
     ).scalars()
-    retreat_ids = set()
+    retreat_ids = []
     for entry in entries:
         entry.status = WaitlistStatus.LAPSED
-        retreat_ids.add(entry.retreat_id)
+        retreat_ids.append(entry.retreat_id)
     try:
         db.session.commit()
     except StaleDataError:  # an offer was used meanwhile; the next sweep looks again
         db.session.rollback()
         return []
-    return sorted(retreat_ids)
+    return retreat_ids
 
 
 def retreats_with_waiting_entries() -> list[int]:
