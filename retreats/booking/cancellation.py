@@ -27,6 +27,11 @@ class Cancellation:
     refund_id: int | None
 
 
+def can_be_cancelled(booking: Booking, *, now: datetime) -> bool:
+    """Confirmed, and the retreat has not started: the attendee may still cancel."""
+    return booking.status == BookingStatus.CONFIRMED and booking.retreat.starts_at > now
+
+
 def refund_if_cancelled_now(booking: Booking, *, now: datetime | None = None) -> int:
     """What cancelling this booking now would give back, for the manage page."""
     return refund_for_cancellation(
@@ -38,12 +43,11 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
     """Cancel a confirmed booking: seats back to the pool, refund per policy, email queued."""
     now = now or utcnow()
     booking = db.session.get(Booking, booking_id, populate_existing=True)
-    if booking is None or booking.status != BookingStatus.CONFIRMED:
+    if booking is None or not can_be_cancelled(booking, now=now):
         db.session.rollback()
-        raise DomainError("Only a confirmed booking can be cancelled here.")
-    if booking.retreat.starts_at <= now:
-        db.session.rollback()
-        raise DomainError("This retreat has already started, so the booking cannot be cancelled.")
+        raise DomainError(
+            "Only a confirmed booking for a retreat that has not started can be cancelled."
+        )
     amount = refund_for_cancellation(
         amount_minor=booking.amount_minor, retreat=booking.retreat, now=now
     )

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..catalog.models import Retreat, RetreatStatus, TicketType
+from ..catalog.models import Retreat, TicketType
 from ..database import lock_row, utcnow
 from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
@@ -119,7 +119,7 @@ def _booking_for_submission(submission_key: str | None) -> Booking | None:
 def _bookable_ticket(
     retreat: Retreat | None, ticket_type_id: int, attendees: list[AttendeeDetails], now: datetime
 ) -> TicketType:
-    if retreat is None or retreat.status != RetreatStatus.PUBLISHED or retreat.starts_at <= now:
+    if retreat is None or not retreat.is_open_for_booking(now):
         raise DomainError("This retreat is not open for booking.")
     ticket = db.session.get(TicketType, ticket_type_id)
     if ticket is None or ticket.retreat_id != retreat.id:

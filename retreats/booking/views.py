@@ -7,13 +7,12 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..catalog.models import RetreatStatus
 from ..catalog.queries import Listing, published_listing
 from ..database import utcnow
 from ..errors import DomainError, SoldOut
 from ..payments.checkout import abandon_checkout, open_checkout_session, sync_from_success_page
 from ..payments.stripe_gateway import PaymentGatewayError
-from .cancellation import cancel_booking, refund_if_cancelled_now
+from .cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
 from .forms import BookingForm, CancelBookingForm
 from .models import BookingStatus, WaitlistEntry
 from .services import booking_for_link, hold_seats
@@ -27,11 +26,7 @@ blueprint = Blueprint("booking", __name__)
 def bookable_listing(slug: str) -> Listing:
     """The published, upcoming listing for a booking page, or 404."""
     listing = published_listing(slug)
-    if (
-        listing is None
-        or listing.retreat.status != RetreatStatus.PUBLISHED
-        or listing.retreat.starts_at <= utcnow()
-    ):
+    if listing is None or not listing.retreat.is_open_for_booking(utcnow()):
         abort(404)
     return listing
 
@@ -105,7 +100,7 @@ def manage(reference: str):
         except DomainError as error:
             flash(error.message, "error")
         return redirect(_manage_url(booking), code=303)
-    can_cancel = booking.status == BookingStatus.CONFIRMED and booking.retreat.starts_at > utcnow()
+    can_cancel = can_be_cancelled(booking, now=utcnow())
     return render_template(
         "booking/manage.html",
         booking=booking,

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..catalog.models import Retreat, RetreatStatus
+from ..catalog.models import Retreat
 from ..database import lock_row, utcnow
 from ..errors import DomainError, TryAgain
 from ..extensions import db
@@ -31,7 +31,7 @@ def join_waitlist(
     """Put someone on a sold-out retreat's waitlist; joining twice keeps the first place."""
     now = now or utcnow()
     retreat = db.session.get(Retreat, retreat_id)
-    if retreat is None or retreat.status != RetreatStatus.PUBLISHED or retreat.starts_at <= now:
+    if retreat is None or not retreat.is_open_for_booking(now):
         raise DomainError("This retreat is not taking bookings or waitlist places.")
     if seats not in (1, 2):
         raise DomainError("A waitlist place is for one or two people.")
@@ -58,7 +58,7 @@ def offer_freed_seats(*, retreat_id: int, now: datetime | None = None) -> list[i
     now = now or utcnow()
     with rolled_back_on_error():
         retreat = lock_row(Retreat, retreat_id)
-        if retreat is None or retreat.status != RetreatStatus.PUBLISHED or retreat.starts_at <= now:
+        if retreat is None or not retreat.is_open_for_booking(now):
             db.session.rollback()
             return []
         free = retreat.capacity - seats_taken(retreat_id, now=now)

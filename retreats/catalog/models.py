@@ -106,6 +106,10 @@ class Retreat(db.Model):
     def local_ends_at(self) -> datetime:
         return self.ends_at.astimezone(self.zone)
 
+    def is_open_for_booking(self, now: datetime) -> bool:
+        """Published and not yet started: the one rule for taking bookings and waitlist places."""
+        return self.status == RetreatStatus.PUBLISHED and self.starts_at > now
+
     @property
     def place(self) -> str:
         if self.is_online:
