@@ -74,6 +74,11 @@ class Booking(db.Model):
         order_by="Refund.id", viewonly=True
     )
 
+    @property
+    def paid_without_a_seat(self) -> bool:
+        """Stripe took the money but the booking was never confirmed: it has to go back."""
+        return self.confirmed_at is None and self.stripe_payment_intent_id is not None
+
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"
 

@@ -74,8 +74,7 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
             currency=session.currency,
         )
         booking = booking_services.confirm_booking(booking_id=booking.id, payment=payment, now=now)
-        # Never confirmed (not now, not before a cancellation): the payment found no seat.
-        if booking.status != BookingStatus.CONFIRMED and booking.confirmed_at is None:
+        if booking.paid_without_a_seat:
             refund_unseated_payment(booking=booking, payment=payment, now=now)
     elif session.status == "expired":
         booking_services.expire_booking(booking_id=booking.id, now=now)
