@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.catalog.models import Focus, RetreatKind, RetreatStatus
+from retreats.database import utcnow
 
 
 def test_catalog_lists_upcoming_published_soonest_first(client, make_retreat):
@@ -21,14 +23,25 @@ def test_catalog_lists_upcoming_published_soonest_first(client, make_retreat):
 
 
 def test_catalog_card_shows_local_dates_place_lowest_price_and_seats(client, make_retreat):
+    # 20:00 UTC is the next morning in Sydney: the card must show Sydney's day and hours.
+    starts_at = (utcnow() + timedelta(days=30)).replace(hour=20, minute=0, second=0, microsecond=0)
     make_retreat(
         title="Sydney Weekend",
         timezone="Australia/Sydney",
         currency="AUD",
         capacity=7,
         tickets=[("Couple", 90_000, 2), ("Individual", 50_000, 1)],
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=3),
     )
+    local_start = starts_at.astimezone(ZoneInfo("Australia/Sydney"))
+    local_end = local_start + timedelta(hours=3)
     html = client.get("/").get_data(as_text=True)
+    assert local_start.date() != starts_at.date()
+    assert (
+        f"{local_start:%a} {local_start.day} {local_start:%b %Y, %H:%M}–{local_end:%H:%M}" in html
+    )
+    assert "20:00–23:00" not in html
     assert "from A$500.00" in html
     assert "7 places left" in html
     assert "Quinta do Vale, Sintra, Portugal" in html
