@@ -63,6 +63,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
+    login_manager.login_view = "organizer.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def load_organizer(organizer_id: str):
@@ -74,9 +77,10 @@ def register_blueprints(app: Flask) -> None:
     from .catalog.views import blueprint as catalog
     from .health import blueprint as health
     from .notifications.views import blueprint as notifications
+    from .organizer.views import blueprint as organizer
     from .payments.views import blueprint as payments
 
-    for blueprint in (catalog, booking, payments, notifications, health):
+    for blueprint in (catalog, booking, payments, notifications, health, organizer):
         app.register_blueprint(blueprint)
 
 
@@ -98,6 +102,7 @@ def register_commands(app: Flask) -> None:
     from .booking.cli import bookings_cli
     from .catalog.demo import demo_cli
     from .notifications.cli import outbox_cli
+    from .organizer.cli import organizer_cli
 
-    for group in (demo_cli, outbox_cli, bookings_cli):
+    for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli):
         app.cli.add_command(group)

@@ -29,12 +29,15 @@ def settings_from_environment() -> dict:
     """Every setting the app reads, with its development default."""
     stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", "")
     using_local_stripe = not stripe_secret_key
+    public_base_url = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Served over HTTPS (production): cookies only ever travel encrypted.
+    https = public_base_url.startswith("https://")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retreats.sqlite'}"
         ),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
         # Stripe: real test mode when STRIPE_SECRET_KEY is set, else the local stand-in.
         "STRIPE_SECRET_KEY": stripe_secret_key or LOCAL_STRIPE_SECRET_KEY,
         "STRIPE_API_BASE": os.environ.get(
@@ -66,7 +69,19 @@ def settings_from_environment() -> dict:
         "WAITLIST_OFFER_HOURS": _int("WAITLIST_OFFER_HOURS", 24),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", https),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", https),
+        # Organizers' uploads (cover images, preparation guide PDFs) and their size limits.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
+        "MAX_COVER_IMAGE_BYTES": _int("MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
+        "MAX_GUIDE_PDF_BYTES": _int("MAX_GUIDE_PDF_BYTES", 10 * 1024 * 1024),
+        # Anything larger is refused before it is read (413).
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # How long an emailed password-reset link and a co-host invite stay usable.
+        "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
+        "CO_HOST_INVITE_DAYS": _int("CO_HOST_INVITE_DAYS", 7),
         "WTF_CSRF_TIME_LIMIT": None,
         # How long a booking waits for the seat lock before being asked to try again.
         "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 5000),

@@ -3,18 +3,29 @@
 from .booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from .notifications.models import OutboxEmail, OutboxStatus
-from .organizer.models import Organizer
+from .organizer.models import (
+    AttendeeMessage,
+    AuditEntry,
+    CoHost,
+    Organizer,
+    OrganizerToken,
+    TokenPurpose,
+)
 from .payments.models import Refund, RefundStatus, StripeEvent
 
 __all__ = [
     "Attendee",
+    "AttendeeMessage",
+    "AuditEntry",
     "Audience",
     "Booking",
     "BookingStatus",
+    "CoHost",
     "Focus",
     "OutboxEmail",
     "OutboxStatus",
     "Organizer",
+    "OrganizerToken",
     "Retreat",
     "RetreatKind",
     "RetreatStatus",
@@ -22,6 +33,7 @@ __all__ = [
     "RefundStatus",
     "StripeEvent",
     "TicketType",
+    "TokenPurpose",
     "WaitlistEntry",
     "WaitlistStatus",
 ]

@@ -100,6 +100,7 @@ class Attendee(db.Model):
     emergency_contact: Mapped[str] = mapped_column(String(300), default="")
     hopes: Mapped[str] = mapped_column(Text, default="")
     code_of_conduct_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     booking: Mapped[Booking] = relationship(back_populates="attendees")
 

@@ -22,18 +22,18 @@ def new_reference() -> str:
     return "RB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _link_token(message: str) -> str:
+def signed_token(message: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
 def booking_token(reference: str) -> str:
-    return _link_token(f"booking-link:{reference}")
+    return signed_token(f"booking-link:{reference}")
 
 
 def waitlist_offer_token(entry_id: int) -> str:
-    return _link_token(f"waitlist-offer:{entry_id}")
+    return signed_token(f"waitlist-offer:{entry_id}")
 
 
 def hash_token(token: str) -> str:

@@ -85,6 +85,10 @@ class Retreat(db.Model):
     refund_partial_percent: Mapped[int] = mapped_column(Integer, default=50)
     cancellation_policy: Mapped[str] = mapped_column(Text, default="")
     preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
+    # Stored names under UPLOAD_FOLDER (see organizer/uploads.py), never the uploader's own.
+    cover_image: Mapped[str | None] = mapped_column(String(100))
+    preparation_guide_pdf: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -135,6 +139,9 @@ class TicketType(db.Model):
             "sale_starts_at IS NULL OR sale_ends_at IS NULL OR sale_ends_at > sale_starts_at",
             name="sale_window_ordered",
         ),
+        CheckConstraint(
+            "quantity_limit IS NULL OR quantity_limit > 0", name="quantity_limit_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +156,8 @@ class TicketType(db.Model):
     # An optional sale window, e.g. an early-bird price that ends on a date.
     sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At most this many tickets of this type (e.g. 5 early-bird couple tickets); None: no limit.
+    quantity_limit: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     retreat: Mapped[Retreat] = relationship(back_populates="ticket_types")

@@ -10,6 +10,7 @@ from flask import current_app, render_template
 from ..booking.policy import policy_summary
 from ..booking.tokens import booking_token, waitlist_offer_token
 from ..links import manage_url, public_url
+from ..organizer.tokens import link_token
 from .calendar import booking_calendar
 from .models import OutboxEmail
 
@@ -121,9 +122,68 @@ def waitlist_offer_message(email: OutboxEmail) -> Message:
     )
 
 
+def cancelled_by_organizer_message(email: OutboxEmail) -> Message:
+    """The organizer cancelled one booking; the refund is whatever they chose to give back."""
+    context = _booking_context(email)
+    context["refund_minor"] = context["booking"].refunded_minor
+    return _render(
+        "cancelled_by_organizer",
+        f"Your booking {context['booking'].reference} has been cancelled",
+        email.to_address,
+        context,
+    )
+
+
+def retreat_cancelled_message(email: OutboxEmail) -> Message:
+    context = _booking_context(email)
+    context["refund_minor"] = context["booking"].refunded_minor
+    return _render(
+        "retreat_cancelled",
+        f"{context['retreat'].title} is cancelled: your full refund",
+        email.to_address,
+        context,
+    )
+
+
+def organizer_message(email: OutboxEmail) -> Message:
+    """An organizer's own words to a confirmed booking, with the booking's details below."""
+    context = _booking_context(email)
+    context["message"] = email.attendee_message
+    return _render("organizer_message", email.attendee_message.subject, email.to_address, context)
+
+
+def password_reset_message(email: OutboxEmail) -> Message:
+    token = email.organizer_token
+    context = {
+        "organizer": token.organizer,
+        "reset_link": public_url("organizer.reset_password", token=link_token(token)),
+        "expires_at": token.expires_at,
+    }
+    return _render("password_reset", "Reset your organizer password", email.to_address, context)
+
+
+def co_host_invite_message(email: OutboxEmail) -> Message:
+    token = email.organizer_token
+    context = {
+        "organizer": token.organizer,
+        "invited_by": token.invited_by,
+        "accept_link": public_url("organizer.accept_invite", token=link_token(token)),
+        "expires_at": token.expires_at,
+    }
+    inviter = token.invited_by.name if token.invited_by else "An organizer"
+    return _render(
+        "co_host_invite", f"{inviter} invited you to co-host", email.to_address, context
+    )
+
+
 MESSAGE_BUILDERS = {
     "confirmation": confirmation_message,
     "cancellation": cancellation_message,
+    "cancelled_by_organizer": cancelled_by_organizer_message,
+    "retreat_cancelled": retreat_cancelled_message,
+    "organizer_message": organizer_message,
+    "password_reset": password_reset_message,
+    "co_host_invite": co_host_invite_message,
     "unseated_payment_refunded": unseated_payment_message,
     "waitlist_offer": waitlist_offer_message,
 }

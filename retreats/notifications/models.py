@@ -32,6 +32,13 @@ class OutboxEmail(db.Model):
     waitlist_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True
     )
+    # Set for a password-reset or co-host-invite link, or an organizer's message to attendees.
+    organizer_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizer_tokens.id", ondelete="CASCADE"), index=True
+    )
+    attendee_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attendee_messages.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus, "outbox_status"),
@@ -45,3 +52,5 @@ class OutboxEmail(db.Model):
 
     booking: Mapped[Booking | None] = relationship()  # noqa: F821
     waitlist_entry: Mapped[WaitlistEntry | None] = relationship()  # noqa: F821
+    organizer_token: Mapped[OrganizerToken | None] = relationship()  # noqa: F821
+    attendee_message: Mapped[AttendeeMessage | None] = relationship()  # noqa: F821

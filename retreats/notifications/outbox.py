@@ -18,6 +18,8 @@ def queue_email(
     to_address: str,
     booking_id: int | None = None,
     waitlist_entry_id: int | None = None,
+    organizer_token_id: int | None = None,
+    attendee_message_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
     """Add an email to the outbox unless one with the same key is already there."""
@@ -30,6 +32,8 @@ def queue_email(
             kind=kind,
             booking_id=booking_id,
             waitlist_entry_id=waitlist_entry_id,
+            organizer_token_id=organizer_token_id,
+            attendee_message_id=attendee_message_id,
             to_address=to_address,
             status=OutboxStatus.PENDING,
             attempts=0,

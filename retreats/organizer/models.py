@@ -1,14 +1,15 @@
-"""The organizer account that owns retreats."""
+"""Organizer accounts, their co-hosts, their one-time links and the audit log of their actions."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, string_enum, utcnow
 from ..extensions import db
 
 
@@ -18,8 +19,108 @@ class Organizer(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Set when the organizer area lands; a demo organizer has none and cannot log in.
+    # None until the person sets a password (a demo organizer, or an invited co-host).
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Failed sign-ins since the last good one; each one past a few makes the next wait longer.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     retreats: Mapped[list[Retreat]] = relationship(back_populates="organizer")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Organizer {self.email}>"
+
+
+class CoHost(db.Model):
+    """`member` manages every retreat `owner` owns, as if they were their own."""
+
+    __tablename__ = "co_hosts"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner: Mapped[Organizer] = relationship(foreign_keys=[owner_id])
+    member: Mapped[Organizer] = relationship(foreign_keys=[member_id])
+
+
+class TokenPurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose, not a password)
+    CO_HOST_INVITE = "co_host_invite"
+
+
+class OrganizerToken(db.Model):
+    """A one-time link (password reset, co-host invite): expires, works once, stored hashed.
+
+    The token in the link is an HMAC of (purpose, id, nonce) under SECRET_KEY (see tokens.py),
+    so the email can be rendered at send time; the database keeps only its SHA-256.
+    """
+
+    __tablename__ = "organizer_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(string_enum(TokenPurpose, "token_purpose"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who sent an invite; None for a password reset.
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organizer: Mapped[Organizer] = relationship(foreign_keys=[organizer_id])
+    invited_by: Mapped[Organizer | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class AuditEntry(db.Model):
+    """Who changed a retreat or booking, or saw or exported private answers, and when."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_retreat_id_created_at", "retreat_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None when the system or the attendee did it (e.g. a cancellation from the manage link).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="SET NULL"))
+    retreat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("retreats.id", ondelete="CASCADE")
+    )
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    # A short verb phrase: "retreat.updated", "answers.viewed", "attendees.exported" …
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[Organizer | None] = relationship()
+    booking: Mapped[Booking | None] = relationship()  # noqa: F821
+
+
+class AttendeeMessage(db.Model):
+    """An email an organizer sent to every confirmed booking of one retreat."""
+
+    __tablename__ = "attendee_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retreat_id: Mapped[int] = mapped_column(
+        ForeignKey("retreats.id", ondelete="CASCADE"), index=True
+    )
+    sent_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    retreat: Mapped[Retreat] = relationship()  # noqa: F821
+    sent_by: Mapped[Organizer | None] = relationship()

@@ -1,0 +1,76 @@
+"""The dashboard's figures: per retreat, seats confirmed and held, revenue and waitlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+
+from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from ..catalog.models import Retreat
+from ..extensions import db
+from .access import manages_retreat_clause
+from .models import Organizer
+
+
+@dataclass(frozen=True)
+class RetreatSummary:
+    retreat: Retreat
+    seats_confirmed: int
+    seats_held: int
+    revenue_minor: int
+    waiting: int
+
+    @property
+    def seats_free(self) -> int:
+        return max(self.retreat.capacity - self.seats_confirmed - self.seats_held, 0)
+
+    def percent(self, seats: int) -> int:
+        capacity = self.retreat.capacity
+        return min(round(100 * seats / capacity), 100) if capacity else 0
+
+
+def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSummary]:
+    """Every retreat the organizer manages, upcoming first (soonest first), then past ones."""
+    confirmed = Booking.status == BookingStatus.CONFIRMED
+    held = and_(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at > now)
+    # Money kept: what was paid, less what went back, for bookings that were ever confirmed.
+    kept = Booking.confirmed_at.is_not(None)
+    bookings = (
+        select(
+            Booking.retreat_id,
+            func.sum(case((confirmed, Booking.seats), else_=0)).label("confirmed"),
+            func.sum(case((held, Booking.seats), else_=0)).label("held"),
+            func.sum(
+                case((kept, Booking.amount_minor - Booking.refunded_minor), else_=0)
+            ).label("revenue"),
+        )
+        .group_by(Booking.retreat_id)
+        .subquery()
+    )
+    waitlist = (
+        select(WaitlistEntry.retreat_id, func.count().label("waiting"))
+        .where(WaitlistEntry.status == WaitlistStatus.WAITING)
+        .group_by(WaitlistEntry.retreat_id)
+        .subquery()
+    )
+    upcoming = Retreat.ends_at > now
+    rows = db.session.execute(
+        select(
+            Retreat,
+            func.coalesce(bookings.c.confirmed, 0),
+            func.coalesce(bookings.c.held, 0),
+            func.coalesce(bookings.c.revenue, 0),
+            func.coalesce(waitlist.c.waiting, 0),
+        )
+        .outerjoin(bookings, bookings.c.retreat_id == Retreat.id)
+        .outerjoin(waitlist, waitlist.c.retreat_id == Retreat.id)
+        .where(manages_retreat_clause(organizer))
+        .order_by(
+            case((upcoming, 0), else_=1),
+            case((upcoming, Retreat.starts_at), else_=None),
+            Retreat.starts_at.desc(),
+        )
+    ).all()
+    return [RetreatSummary(*row) for row in rows]

@@ -1,0 +1,63 @@
+"""The dashboard lists the organizer's own retreats, upcoming first, with their figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from retreats.booking.models import Booking, BookingStatus
+from retreats.database import utcnow
+
+
+def add_booking(db, retreat, *, status, seats=1, amount=25_000, refunded=0, hold_minutes=30):
+    now = utcnow()
+    ticket = retreat.ticket_types[0]
+    booking = Booking(
+        reference=f"RB-T{db.session.query(Booking).count():05d}",
+        token_hash="x" * 64,
+        retreat=retreat,
+        ticket_type=ticket,
+        status=status,
+        seats=seats,
+        amount_minor=amount,
+        refunded_minor=refunded,
+        currency=retreat.currency,
+        contact_name="Ada",
+        contact_email="ada@example.org",
+        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
+    )
+    db.session.add(booking)
+    db.session.commit()
+    return booking
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get("/organizer/")
+    assert response.status_code == 302
+    assert "/organizer/login" in response.headers["Location"]
+
+
+def test_dashboard_shows_own_retreats_upcoming_first_with_figures(
+    db, organizer_client, make_retreat, other_organizer
+):
+    later = make_retreat(title="Later Retreat", starts_in=timedelta(days=60), capacity=8)
+    sooner = make_retreat(title="Sooner Retreat", starts_in=timedelta(days=10))
+    past = make_retreat(title="Past Retreat", starts_in=timedelta(days=-20))
+    stranger = make_retreat(title="Stranger Retreat", organizer=other_organizer)
+    add_booking(db, later, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
+    add_booking(db, later, status=BookingStatus.PENDING, seats=1)
+    add_booking(db, later, status=BookingStatus.PENDING, seats=1, hold_minutes=-5)  # lapsed
+    add_booking(db, later, status=BookingStatus.CANCELLED, amount=25_000, refunded=12_500)
+
+    response = organizer_client.get("/organizer/")
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert page.index("Sooner Retreat") < page.index("Later Retreat") < page.index("Past Retreat")
+    assert stranger.title not in page
+    later_block = page[page.index("Later Retreat") : page.index("Past Retreat")]
+    assert "2 confirmed, 1 held, 5 free of 8 places" in later_block
+    # 450.00 paid and kept, plus 125.00 kept of a cancelled 250.00 booking.
+    assert "€575.00" in later_block
+    assert sooner.title in page and past.title in page
