@@ -11,18 +11,20 @@ from ..extensions import db
 from .models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 
 
+def _holds_its_seats(now: datetime):
+    """Confirmed, or pending with a live hold: a booking that counts against capacity."""
+    return or_(
+        Booking.status == BookingStatus.CONFIRMED,
+        and_(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at > now),
+    )
+
+
 def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
     """Seats of confirmed bookings, of pending bookings whose hold is live, and of live offers."""
     now = now or utcnow()
     booked = (
         select(func.coalesce(func.sum(Booking.seats), 0))
-        .where(
-            Booking.retreat_id == retreat_id_column,
-            or_(
-                Booking.status == BookingStatus.CONFIRMED,
-                and_(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at > now),
-            ),
-        )
+        .where(Booking.retreat_id == retreat_id_column, _holds_its_seats(now))
         .scalar_subquery()
     )
     offered = (
@@ -43,3 +45,17 @@ def seats_taken(retreat_id: int, *, now: datetime | None = None) -> int:
 
 def seats_left(retreat, *, now: datetime | None = None) -> int:
     return max(retreat.capacity - seats_taken(retreat.id, now=now), 0)
+
+
+def tickets_taken(retreat_id: int, *, now: datetime | None = None) -> dict[int, int]:
+    """Per ticket type of one retreat, how many of its tickets are confirmed or held.
+
+    A ticket type's optional `quantity_limit` caps this number (e.g. five early-bird tickets).
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Booking.ticket_type_id, func.count())
+        .where(Booking.retreat_id == retreat_id, _holds_its_seats(now))
+        .group_by(Booking.ticket_type_id)
+    )
+    return {ticket_type_id: count for ticket_type_id, count in rows}

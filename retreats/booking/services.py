@@ -14,12 +14,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..catalog.models import Retreat, TicketType
+from ..catalog.models import Retreat, RetreatStatus, TicketType
 from ..database import lock_row, utcnow
 from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
 from ..notifications.outbox import queue_email
-from .capacity import seats_taken
+from .capacity import seats_taken, tickets_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
 from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .tokens import booking_token, hash_token, new_reference, token_matches
@@ -80,6 +80,7 @@ def hold_seats(
             ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
             offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
             _check_seats_left(retreat, ticket, offer, now)
+            _check_ticket_limit(retreat, ticket, now)
             booking = _new_booking(retreat, ticket, contact_email, attendees, now)
             booking.submission_key = submission_key
             if offer is not None:
@@ -163,6 +164,13 @@ def _check_seats_left(
         f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
         f"{ticket.seats_per_ticket}."
     )
+
+
+def _check_ticket_limit(retreat: Retreat, ticket: TicketType, now: datetime) -> None:
+    if ticket.quantity_limit is None:
+        return
+    if tickets_taken(retreat.id, now=now).get(ticket.id, 0) >= ticket.quantity_limit:
+        raise SoldOut(f"The “{ticket.name}” tickets are all taken. Please choose another ticket.")
 
 
 def _new_booking(
@@ -282,6 +290,16 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     db.session.refresh(booking)
     if _payment_already_settled(booking):
         return booking
+    retreat = db.session.get(Retreat, booking.retreat_id)
+    if retreat.status == RetreatStatus.CANCELLED:
+        # The retreat will not happen: the payment is kept on record and refunded by the caller.
+        booking.stripe_checkout_session_id = payment.checkout_session_id
+        booking.stripe_payment_intent_id = payment.payment_intent_id
+        if booking.status == BookingStatus.PENDING:
+            booking.status = BookingStatus.CANCELLED
+            booking.cancelled_at = now
+        log.warning("Payment for %s arrived after its retreat was cancelled", booking.reference)
+        return booking
     if payment.amount_minor != booking.amount_minor or (
         (payment.currency or "").upper() != booking.currency.upper()
     ):
@@ -296,17 +314,15 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         raise PaymentMismatch("The payment does not match this booking.")
 
     hold_is_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at > now
-    if not hold_is_live:
-        # Late payment: its seats were released, so take them again only if they are free.
-        retreat = db.session.get(Retreat, booking.retreat_id)
-        if retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
-            booking.stripe_checkout_session_id = payment.checkout_session_id
-            booking.stripe_payment_intent_id = payment.payment_intent_id
-            if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
-                booking.status = BookingStatus.EXPIRED
-                booking.expired_at = now
-            log.warning("Late payment for %s found no seats left", booking.reference)
-            return booking
+    # A late payment's seats were released: it takes them again only if they are still free.
+    if not hold_is_live and retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
+        booking.stripe_checkout_session_id = payment.checkout_session_id
+        booking.stripe_payment_intent_id = payment.payment_intent_id
+        if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
+            booking.status = BookingStatus.EXPIRED
+            booking.expired_at = now
+        log.warning("Late payment for %s found no seats left", booking.reference)
+        return booking
 
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now

@@ -1,0 +1,67 @@
+"""A ticket type's quantity limit, and payments for a retreat that was cancelled meanwhile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from retreats.booking.capacity import tickets_taken
+from retreats.booking.models import BookingStatus
+from retreats.booking.services import confirm_booking, expire_booking
+from retreats.catalog.models import RetreatStatus
+from retreats.errors import SoldOut
+
+from .test_services import hold, paid, ticket
+
+
+def test_a_limited_ticket_stops_selling_at_its_limit_while_others_still_sell(db, make_retreat):
+    retreat = make_retreat(capacity=10)
+    ticket(retreat, 1).quantity_limit = 2
+    db.session.commit()
+    hold(retreat)
+    hold(retreat)
+
+    with pytest.raises(SoldOut, match="Individual"):
+        hold(retreat)
+
+    assert hold(retreat, seats=2).status == BookingStatus.PENDING  # the couple ticket sells on
+    assert tickets_taken(retreat.id) == {ticket(retreat, 1).id: 2, ticket(retreat, 2).id: 1}
+
+
+def test_a_released_hold_gives_its_limited_ticket_back(db, make_retreat):
+    retreat = make_retreat(capacity=10)
+    ticket(retreat, 1).quantity_limit = 1
+    db.session.commit()
+    first = hold(retreat)
+    expire_booking(booking_id=first.id)
+
+    assert hold(retreat).status == BookingStatus.PENDING
+
+
+def test_a_payment_for_a_cancelled_retreat_never_confirms(db, make_retreat):
+    retreat = make_retreat(capacity=10)
+    booking = hold(retreat)
+    retreat.status = RetreatStatus.CANCELLED
+    db.session.commit()
+
+    result = confirm_booking(booking_id=booking.id, payment=paid(booking))
+
+    assert result.status == BookingStatus.CANCELLED
+    assert result.confirmed_at is None
+    assert result.paid_without_a_seat  # so the caller refunds it in full
+
+
+def test_a_late_payment_for_a_cancelled_retreat_never_confirms(db, make_retreat):
+    retreat = make_retreat(capacity=10)
+    booking = hold(retreat)
+    expire_booking(booking_id=booking.id)
+    retreat.status = RetreatStatus.CANCELLED
+    db.session.commit()
+
+    result = confirm_booking(
+        booking_id=booking.id, payment=paid(booking), now=booking.hold_expires_at + timedelta(1)
+    )
+
+    assert result.status == BookingStatus.EXPIRED
+    assert result.paid_without_a_seat
