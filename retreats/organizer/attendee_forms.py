@@ -1,0 +1,111 @@
+"""Forms of the attendee pages: the list's filter, check-in, cancel, resend and the message."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+
+from .attendee_actions import RefundChoice
+from .attendees import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
+
+SEARCH_MAX = 200
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+
+STATUS_LABELS = {
+    "confirmed": "Confirmed",
+    "pending": "Awaiting payment",
+    "cancelled": "Cancelled",
+    "expired": "Expired",
+    "all": "All bookings",
+}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _plain_text(value):
+    """Trim, with one kind of line break whichever browser sent it."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _one_line(value):
+    """Collapse all whitespace, line breaks included: a subject is one header line."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _status_or_default(value):
+    return value or DEFAULT_STATUS
+
+
+class AttendeeFilterForm(Form):
+    """The list's filter, read from the query string (a GET: no CSRF token)."""
+
+    status = SelectField(
+        "Bookings",
+        choices=[(value, STATUS_LABELS[value]) for value in STATUS_CHOICES],
+        default=DEFAULT_STATUS,
+        filters=[_status_or_default],
+    )
+    q = StringField("Search name or email", filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    private = BooleanField("Show private answers", false_values=(False, "", "0", "false"))
+
+    def chosen(self) -> AttendeeFilter:
+        return AttendeeFilter(status=self.status.data, search=self.q.data or "")
+
+
+class CheckInForm(FlaskForm):
+    """One person's check-in button; status and q bring the organizer back to the same list."""
+
+    checked_in = HiddenField(validators=[AnyOf(["1", "0"])])
+    status = HiddenField(filters=[_status_or_default], validators=[AnyOf(STATUS_CHOICES)])
+    q = HiddenField(filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+
+
+class CancelBookingForm(FlaskForm):
+    refund = RadioField(
+        "Refund",
+        choices=[(RefundChoice.FULL.value, "Full refund"), (RefundChoice.POLICY.value, "Policy")],
+        validators=[InputRequired(message="Please choose how much to refund.")],
+    )
+    confirm = BooleanField(
+        "Yes, cancel this booking and email the person who booked",
+        validators=[DataRequired(message="Please tick the box to confirm the cancellation.")],
+    )
+
+    def label_amounts(self, *, full: str, policy: str) -> None:
+        """Show what each choice gives back, in money."""
+        self.refund.choices = [
+            (RefundChoice.FULL.value, f"Full refund: {full}"),
+            (RefundChoice.POLICY.value, f"As the cancellation policy gives today: {policy}"),
+        ]
+
+
+class ResendConfirmationForm(FlaskForm):
+    """Nothing to fill in: the CSRF token is the form."""
+
+
+class MessageAttendeesForm(FlaskForm):
+    subject = StringField(
+        "Subject",
+        filters=[_one_line],
+        validators=[DataRequired("Please write a subject."), Length(max=SUBJECT_MAX)],
+    )
+    body = TextAreaField(
+        "Message",
+        filters=[_plain_text],
+        validators=[DataRequired("Please write your message."), Length(max=BODY_MAX)],
+    )
+    preview = SubmitField("Preview")
+    send = SubmitField("Send")
