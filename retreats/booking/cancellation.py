@@ -11,7 +11,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..formatting import format_money
 from ..notifications.outbox import queue_email
+from ..organizer.audit import record_audit
 from ..payments.refunds import record_refund, send_refund
 from .models import Booking, BookingStatus
 from .policy import refund_for_cancellation
@@ -62,6 +64,13 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
             payment_intent_id=booking.stripe_payment_intent_id,
             now=now,
         )
+    record_audit(
+        "booking.cancelled",
+        actor_id=None,
+        retreat_id=booking.retreat_id,
+        booking_id=booking.id,
+        detail=f"by the attendee; refund {format_money(amount, booking.currency)}",
+    )
     queue_email(
         kind="cancellation",
         key=f"cancellation:{booking.id}",

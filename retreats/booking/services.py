@@ -18,7 +18,9 @@ from ..catalog.models import Retreat, RetreatStatus, TicketType
 from ..database import lock_row, utcnow
 from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
+from ..formatting import format_money
 from ..notifications.outbox import queue_email
+from ..organizer.audit import record_audit
 from .capacity import seats_taken, tickets_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
 from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
@@ -328,6 +330,13 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     booking.confirmed_at = now
     booking.stripe_checkout_session_id = payment.checkout_session_id
     booking.stripe_payment_intent_id = payment.payment_intent_id
+    record_audit(
+        "booking.confirmed",
+        actor_id=None,
+        retreat_id=booking.retreat_id,
+        booking_id=booking.id,
+        detail=f"paid {format_money(payment.amount_minor, booking.currency)}",
+    )
     queue_email(
         kind="confirmation",
         key=f"confirmation:{booking.id}",
