@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
 from ..database import utcnow
+from ..organizer.uploads import COVER_NAME, COVERS, cover_size
 from .models import Audience, Focus, RetreatKind, RetreatStatus
 from .queries import CatalogFilters, published_listing, upcoming_listings, upcoming_months
 
 blueprint = Blueprint("catalog", __name__)
+# A cover's name is a hash of its bytes: the same URL always means the same picture.
+COVER_MAX_AGE = 365 * 24 * 3600
+
+blueprint.add_app_template_global(cover_size, "cover_size")
 
 
 @blueprint.get("/")
@@ -46,3 +53,15 @@ def detail(slug: str):
         is_cancelled=retreat.status == RetreatStatus.CANCELLED,
         tickets_on_sale=[ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)],
     )
+
+
+@blueprint.get("/media/covers/<name>")
+def cover_image(name: str):
+    """A retreat's cover image, cached for a year (a changed picture gets a new name)."""
+    if not COVER_NAME.match(name):
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / COVERS
+    response = send_from_directory(folder, name, max_age=COVER_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
