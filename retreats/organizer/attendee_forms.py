@@ -8,6 +8,7 @@ from wtforms import (
     Form,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -54,7 +55,7 @@ class AttendeeFilterForm(Form):
 
     status = SelectField(
         "Bookings",
-        choices=[(value, STATUS_LABELS[value]) for value in STATUS_CHOICES],
+        choices=[SelectChoice(value, STATUS_LABELS[value]) for value in STATUS_CHOICES],
         default=DEFAULT_STATUS,
         filters=[_status_or_default],
     )
@@ -63,6 +64,10 @@ class AttendeeFilterForm(Form):
 
     def chosen(self) -> AttendeeFilter:
         return AttendeeFilter(status=self.status.data, search=self.q.data or "")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status.data]
 
 
 class CheckInForm(FlaskForm):
@@ -76,7 +81,10 @@ class CheckInForm(FlaskForm):
 class CancelBookingForm(FlaskForm):
     refund = RadioField(
         "Refund",
-        choices=[(RefundChoice.FULL.value, "Full refund"), (RefundChoice.POLICY.value, "Policy")],
+        choices=[
+            SelectChoice(RefundChoice.FULL.value, "Full refund"),
+            SelectChoice(RefundChoice.POLICY.value, "As the policy gives"),
+        ],
         validators=[InputRequired(message="Please choose how much to refund.")],
     )
     confirm = BooleanField(
@@ -87,8 +95,10 @@ class CancelBookingForm(FlaskForm):
     def label_amounts(self, *, full: str, policy: str) -> None:
         """Show what each choice gives back, in money."""
         self.refund.choices = [
-            (RefundChoice.FULL.value, f"Full refund: {full}"),
-            (RefundChoice.POLICY.value, f"As the cancellation policy gives today: {policy}"),
+            SelectChoice(RefundChoice.FULL.value, f"Full refund: {full}"),
+            SelectChoice(
+                RefundChoice.POLICY.value, f"As the cancellation policy gives today: {policy}"
+            ),
         ]
 
 

@@ -1,0 +1,281 @@
+"""The attendee list: couples together, filters and search, private answers only when asked for
+(and audited), figures at the top, and a fixed number of SQL statements whatever its length.
+
+The helpers at the top (booking_for, ADA …) are shared with the other attendee test modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from retreats.booking.models import Booking
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.organizer.models import AuditEntry
+
+ADA = AttendeeDetails(
+    name="Ada Lovelace",
+    email="ada@example.org",
+    dietary_needs="Vegetarian",
+    accessibility_needs="Ground-floor room, please",
+    emergency_contact="Charles, +44 20 7946 0000",
+    hopes="To slow down together",
+)
+BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
+CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
+
+
+def booking_for(retreat, *people: AttendeeDetails, confirmed: bool = True) -> Booking:
+    """A booking made through the real services: one person, or two on the couple ticket."""
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == len(people))
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        contact_email=people[0].email,
+        attendees=list(people),
+    )
+    if confirmed:
+        booking = confirm_booking(
+            booking_id=booking.id,
+            payment=Payment(
+                checkout_session_id=f"cs_test_{booking.id}",
+                payment_intent_id=f"pi_test_{booking.id}",
+                amount_minor=booking.amount_minor,
+                currency=booking.currency,
+            ),
+        )
+    return booking
+
+
+def audit_actions(db, action: str) -> list[AuditEntry]:
+    db.session.expire_all()
+    return list(db.session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
+
+
+def list_page(client, retreat, **query) -> str:
+    response = client.get(f"/organizer/retreats/{retreat.id}/attendees", query_string=query)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def booking_blocks(page: str) -> dict[str, str]:
+    """Each booking's <tbody> in the page, by its reference."""
+    blocks = re.findall(r'<tbody class="attendee-booking".*?</tbody>', page, flags=re.S)
+    return {re.search(r"RB-[A-Z0-9]+", block).group(0): block for block in blocks}
+
+
+def test_a_couple_is_listed_together_under_their_booking(organizer_client, make_retreat):
+    retreat = make_retreat()
+    couple = booking_for(retreat, ADA, BEA)
+    single = booking_for(retreat, CY)
+
+    page = list_page(organizer_client, retreat)
+
+    blocks = booking_blocks(page)
+    assert set(blocks) == {couple.reference, single.reference}
+    couple_block = blocks[couple.reference]
+    assert "Ada Lovelace" in couple_block and "Bea Lovelace" in couple_block
+    assert "Couple (2 people)" in couple_block and "€450.00" in couple_block
+    assert "Cy Young" not in couple_block
+    assert "Cy Young" in blocks[single.reference] and "€250.00" in blocks[single.reference]
+    assert couple_block.index("Ada Lovelace") < couple_block.index("Bea Lovelace")
+    assert "No nuts" in couple_block  # dietary needs are part of the list
+    assert page.count('class="check-in-button button-primary"') == 3
+
+
+def test_the_figures_at_the_top_count_confirmed_bookings_seats_and_check_ins(
+    organizer_client, make_retreat, db
+):
+    retreat = make_retreat(capacity=10)
+    couple = booking_for(retreat, ADA, BEA)
+    booking_for(retreat, CY)
+    booking_for(retreat, CY, confirmed=False)  # pending: not counted
+    db.session.get(Booking, couple.id).attendees[1].checked_in_at = couple.confirmed_at
+    db.session.commit()
+
+    page = list_page(organizer_client, retreat)
+
+    assert "<dt>Confirmed bookings</dt><dd>2</dd>" in page
+    assert "<dt>Seats taken</dt><dd>3 / 10</dd>" in page
+    assert "<dt>Checked in</dt><dd>1 / 3</dd>" in page
+
+
+def test_the_list_shows_confirmed_bookings_unless_another_status_is_chosen(
+    organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    confirmed = booking_for(retreat, ADA)
+    pending = booking_for(retreat, CY, confirmed=False)
+
+    assert set(booking_blocks(list_page(organizer_client, retreat))) == {confirmed.reference}
+    everyone = booking_blocks(list_page(organizer_client, retreat, status="all"))
+    assert set(everyone) == {confirmed.reference, pending.reference}
+    assert "Not confirmed" in everyone[pending.reference]  # no check-in button for it
+    only_pending = list_page(organizer_client, retreat, status="pending")
+    assert set(booking_blocks(only_pending)) == {pending.reference}
+    assert set(booking_blocks(list_page(organizer_client, retreat, status=""))) == {
+        confirmed.reference
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("BEA", {"couple"}),  # the partner's name finds the whole couple booking
+        ("cy@EXAMPLE", {"single"}),
+        ("lovelace", {"couple"}),
+        ("example.org", {"couple", "single"}),
+        ("%", set()),  # a wildcard is taken literally: it matches nobody here
+        ("_", set()),
+        ("a%e", set()),
+        ("nobody", set()),
+    ],
+)
+def test_search_finds_people_by_name_or_email(organizer_client, make_retreat, search, found):
+    retreat = make_retreat()
+    references = {
+        booking_for(retreat, ADA, BEA).reference: "couple",
+        booking_for(retreat, CY).reference: "single",
+    }
+
+    page = list_page(organizer_client, retreat, q=search)
+
+    assert {references[ref] for ref in booking_blocks(page)} == found
+
+
+def test_search_finds_a_literal_percent_sign(organizer_client, make_retreat):
+    retreat = make_retreat()
+    booking_for(retreat, ADA)
+    percent = booking_for(retreat, AttendeeDetails(name="Dee 100% Present", email="dee@x.org"))
+
+    page = list_page(organizer_client, retreat, q="100%")
+
+    assert set(booking_blocks(page)) == {percent.reference}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"status": "paid"}, {"status": "confirmed' OR 1=1"}, {"q": "x" * 5000}],
+)
+def test_a_filter_the_list_does_not_offer_is_a_400(organizer_client, make_retreat, query):
+    retreat = make_retreat()
+    response = organizer_client.get(
+        f"/organizer/retreats/{retreat.id}/attendees", query_string=query
+    )
+    assert response.status_code == 400
+
+
+def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audited(
+    organizer_client, make_retreat, organizer, db
+):
+    retreat = make_retreat()
+    booking_for(retreat, ADA, BEA)
+    private_answers = [ADA.accessibility_needs, ADA.emergency_contact, ADA.hopes]
+
+    page = list_page(organizer_client, retreat)
+    for answer in private_answers:
+        assert answer not in page
+    assert "Show private answers" in page
+    assert audit_actions(db, "answers.viewed") == []
+
+    shown = list_page(organizer_client, retreat, private="1", q="ada")
+    for answer in private_answers:
+        assert answer in shown
+    [entry] = audit_actions(db, "answers.viewed")
+    assert entry.actor_id == organizer.id and entry.retreat_id == retreat.id
+    assert 'status=confirmed, search="ada"' in entry.detail
+
+    list_page(organizer_client, retreat, private="1")
+    assert len(audit_actions(db, "answers.viewed")) == 2
+    assert ADA.hopes not in list_page(organizer_client, retreat, private="0")
+    assert len(audit_actions(db, "answers.viewed")) == 2
+
+
+def test_another_organizers_attendees_are_not_found(sign_in, other_organizer, make_retreat, db):
+    retreat = make_retreat()
+    booking = booking_for(retreat, ADA)
+    stranger = sign_in(other_organizer)
+    base = f"/organizer/retreats/{retreat.id}"
+
+    for url in (
+        f"{base}/attendees",
+        f"{base}/attendees?private=1",
+        f"{base}/attendees.csv?private=1",
+        f"{base}/bookings/{booking.id}?private=1",
+        f"{base}/message",
+    ):
+        assert stranger.get(url).status_code == 404, url
+    assert audit_actions(db, "answers.viewed") == []
+    assert audit_actions(db, "attendees.exported") == []
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, make_retreat):
+    retreat = make_retreat()
+    response = client.get(f"/organizer/retreats/{retreat.id}/attendees")
+    assert response.status_code == 302
+    assert "/organizer/login" in response.headers["Location"]
+
+
+@contextmanager
+def counted_statements(engine) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database inside the block."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_for_list(app, db, client, retreat_id: int, **query) -> list[str]:
+    """The statements of one list request, in a fresh app context (a new session, a new `g`)
+    as a real request has. They include Flask-Login loading the signed-in organizer."""
+    with app.app_context(), counted_statements(db.engine) as statements:
+        response = client.get(f"/organizer/retreats/{retreat_id}/attendees", query_string=query)
+    assert response.status_code == 200
+    return statements
+
+
+@pytest.mark.parametrize("query", [{}, {"status": "all", "q": "example"}])
+def test_the_list_runs_the_same_few_statements_for_3_or_30_bookings(
+    app, organizer_client, make_retreat, db, query
+):
+    small = make_retreat(capacity=100)
+    large = make_retreat(capacity=100)
+    for _ in range(3):
+        booking_for(small, ADA, BEA)
+    for number in range(30):
+        booking_for(large, ADA, BEA) if number % 2 else booking_for(large, CY)
+        if number % 3 == 0:
+            booking_for(large, CY, confirmed=False)
+    small_id, large_id = small.id, large.id
+
+    for_small = statements_for_list(app, db, organizer_client, small_id, **query)
+    for_large = statements_for_list(app, db, organizer_client, large_id, **query)
+
+    assert len(for_small) == len(for_large) <= 5, for_large
+
+
+def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
+    app, organizer_client, make_retreat, db
+):
+    small = make_retreat(capacity=100)
+    large = make_retreat(capacity=100)
+    booking_for(small, ADA)
+    for _ in range(30):
+        booking_for(large, ADA, BEA)
+    small_id, large_id = small.id, large.id
+
+    for_small = statements_for_list(app, db, organizer_client, small_id, private="1")
+    for_large = statements_for_list(app, db, organizer_client, large_id, private="1")
+
+    assert len(for_small) == len(for_large)
+    assert sum(statement.startswith("INSERT") for statement in for_large) == 1
