@@ -169,6 +169,25 @@ def test_a_filter_the_list_does_not_offer_is_a_400(organizer_client, make_retrea
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organizer/retreats/{huge}/attendees",
+        "/organizer/retreats/{huge}/attendees.csv",
+        "/organizer/retreats/{retreat}/bookings/{huge}",
+        "/organizer/retreats/{retreat}/bookings/{past_int64}",
+        "/organizer/retreats/{retreat}/bookings/{past_int32}",
+        "/organizer/retreats/{retreat}/bookings/-1",
+        "/organizer/retreats/{retreat}/bookings/RB-ABC",
+        "/organizer/retreats/{retreat}/message",
+    ],
+)
+def test_ids_that_cannot_exist_are_not_found(organizer_client, make_retreat, path):
+    retreat = make_retreat()
+    url = path.format(retreat=retreat.id + 1, huge=10**30, past_int64=2**63, past_int32=2**31)
+    assert organizer_client.get(url).status_code == 404
+
+
 def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audited(
     organizer_client, make_retreat, organizer, db
 ):
