@@ -19,6 +19,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -63,9 +64,12 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _choices(enum_class, labels=None) -> list[tuple[str, str]]:
+def _choices(enum_class, labels=None) -> list[SelectChoice]:
     labels = labels or {}
-    return [(member.value, labels.get(member, member.value.capitalize())) for member in enum_class]
+    return [
+        SelectChoice(member.value, labels.get(member, member.value.capitalize()))
+        for member in enum_class
+    ]
 
 
 def _local_time(label: str, *validators) -> DateTimeLocalField:
@@ -103,7 +107,9 @@ class RetreatForm(FlaskForm):
         "Description", filters=[_strip], validators=[Length(max=LONG_MARKDOWN)]
     )
     where = RadioField(
-        "Where", choices=[("in_person", "In person"), ("online", "Online")], default="in_person"
+        "Where",
+        choices=[SelectChoice("in_person", "In person"), SelectChoice("online", "Online")],
+        default="in_person",
     )
     venue = StringField("Venue", filters=[_strip], validators=[Length(max=200)])
     city = StringField("City", filters=[_strip], validators=[Length(max=120)])
@@ -117,11 +123,15 @@ class RetreatForm(FlaskForm):
             Regexp(r"^https?://\S+$", message="Enter the full link, starting with https://"),
         ],
     )
-    timezone = SelectField("Time zone", choices=TIME_ZONES, default="Europe/London")
+    timezone = SelectField(
+        "Time zone", choices=[SelectChoice(zone) for zone in TIME_ZONES], default="Europe/London"
+    )
     starts_at = _local_time("Starts", InputRequired(), _sensible_year)
     ends_at = _local_time("Ends", InputRequired(), _sensible_year)
     capacity = IntegerField("Places", validators=[InputRequired(), NumberRange(min=1, max=100_000)])
-    currency = SelectField("Currency", choices=CURRENCIES, default="EUR")
+    currency = SelectField(
+        "Currency", choices=[SelectChoice(code) for code in CURRENCIES], default="EUR"
+    )
     refund_full_days_before = IntegerField(
         "Full refund until (days before)", validators=[Optional(), NumberRange(min=0, max=3650)]
     )
@@ -151,7 +161,7 @@ class RetreatForm(FlaskForm):
     def __init__(self, *args, current_timezone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if current_timezone and current_timezone not in TIME_ZONES:
-            self.timezone.choices = [current_timezone, *TIME_ZONES]
+            self.timezone.choices = [SelectChoice(current_timezone), *self.timezone.choices]
 
     @property
     def is_preview(self) -> bool:
@@ -224,7 +234,7 @@ class RetreatForm(FlaskForm):
         )
 
 
-PRICE_PATTERN = re.compile(r"^\d{1,9}(?:\.\d{1,2})?$")
+PRICE_PATTERN = re.compile(r"^\d{1,15}(?:\.\d{1,2})?$")
 
 
 def price_in_minor_units(text: str, currency: str) -> int:
@@ -256,7 +266,10 @@ class TicketTypeForm(FlaskForm):
     description = TextAreaField("Description", filters=[_strip], validators=[Length(max=300)])
     price = StringField("Price", filters=[_strip], validators=[InputRequired()])
     seats_per_ticket = RadioField(
-        "For", coerce=int, default=1, choices=[(1, "One person"), (2, "Two people (a couple)")]
+        "For",
+        coerce=int,
+        default=1,
+        choices=[SelectChoice(1, "One person"), SelectChoice(2, "Two people (a couple)")],
     )
     sale_starts_at = _local_time("Sale starts", Optional(), _sensible_year)
     sale_ends_at = _local_time("Sale ends (for an early-bird price)", Optional(), _sensible_year)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -149,11 +151,15 @@ def _commit_with_files(uploads: list[PreparedUpload]) -> None:
         raise
 
 
-def _commit_or_slug_taken(uploads: list[PreparedUpload]) -> None:
+@contextmanager
+def _slug_clash_reported() -> Iterator[None]:
+    """Another retreat took the same slug a moment ago: say so beside the field."""
     try:
-        _commit_with_files(uploads)
-    except IntegrityError as error:  # another retreat took the same slug a moment ago
+        yield
+    except IntegrityError as error:
         db.session.rollback()
+        if "slug" not in str(error.orig).lower():
+            raise
         raise ListingError("That web address is already taken.", field="slug") from error
 
 
@@ -197,7 +203,7 @@ def create_retreat(
 ) -> Retreat:
     """A new draft retreat owned by the organizer; the slug comes from the title if not given."""
     now = now or utcnow()
-    with rolled_back_on_error():
+    with rolled_back_on_error(), _slug_clash_reported():
         if details.slug and _slug_taken(details.slug):
             raise ListingError("That web address is already taken.", field="slug")
         retreat = Retreat(
@@ -211,7 +217,7 @@ def create_retreat(
         db.session.add(retreat)
         db.session.flush()
         record_audit("retreat.created", actor_id=organizer_id, retreat_id=retreat.id)
-        _commit_or_slug_taken(to_write)
+        _commit_with_files(to_write)
     return retreat
 
 
@@ -228,7 +234,7 @@ def update_retreat(
     Runs under the retreat's seat lock, so the capacity cannot drop below seats taken meanwhile.
     """
     now = now or utcnow()
-    with rolled_back_on_error():
+    with rolled_back_on_error(), _slug_clash_reported():
         retreat = lock_row(Retreat, retreat_id)
         if retreat is None:
             raise ListingError("That retreat does not exist any more.")
@@ -256,7 +262,7 @@ def update_retreat(
         if changed:
             detail = ", ".join(changed)
             record_audit("retreat.updated", actor_id=actor_id, retreat_id=retreat.id, detail=detail)
-        _commit_or_slug_taken(to_write)
+        _commit_with_files(to_write)
     return changed
 
 
@@ -301,7 +307,7 @@ NOT_COPIED = {"id", "slug", "title", "status", "cancelled_at", "created_at", "up
 def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> Retreat:
     """A draft copy of a retreat and its ticket types, owned by the same organizer."""
     now = now or utcnow()
-    with rolled_back_on_error():
+    with rolled_back_on_error(), _slug_clash_reported():
         original = db.session.get(Retreat, retreat_id)
         if original is None:
             raise ListingError("That retreat does not exist any more.")
@@ -326,7 +332,7 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
             retreat_id=copy.id,
             detail=f"copied from {original.slug}",
         )
-        _commit_or_slug_taken([])
+        _commit_with_files([])
     return copy
 
 

@@ -1,0 +1,579 @@
+"""The listing editor: create, edit, preview, publish, duplicate retreats and their ticket types."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from retreats.booking.services import AttendeeDetails, hold_seats
+from retreats.catalog.models import Retreat, RetreatStatus, TicketType
+from retreats.database import utcnow
+from retreats.organizer.models import AuditEntry, CoHost
+
+NEXT_YEAR = utcnow().year + 1
+# The second Sunday of March, when New York's clocks skip from 02:00 to 03:00.
+SPRING_FORWARD = datetime(NEXT_YEAR, 3, 8) + timedelta(
+    days=(6 - datetime(NEXT_YEAR, 3, 8).weekday())
+)
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    app_config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    return app_config
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for one form of a page, as it is shown."""
+
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.values = action, False, {}
+        self._select = self._textarea = None
+        self._first_option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = html.unescape(attrs.get("action", "")) == self.action
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
+            if attrs.get("type") in ("radio", "checkbox"):
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value", "y")
+            else:
+                self.values[name] = attrs.get("value", "")
+        elif tag == "select":
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            if self._first_option is None:
+                self._first_option = attrs.get("value")
+                self.values.setdefault(self._select, self._first_option)
+            if "selected" in attrs:
+                self.values[self._select] = attrs.get("value")
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.removeprefix("\n")
+
+
+def form_values(page_html: str, action: str) -> dict[str, str]:
+    reader = _FormReader(action)
+    reader.feed(page_html)
+    assert reader.values, f"no form posting to {action}"
+    return reader.values
+
+
+def field_error(page_html: str, field_id: str) -> str | None:
+    """The error shown beside one field, or None."""
+    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page_html, re.S)
+    return html.unescape(match.group(1)) if match else None
+
+
+def new_retreat_data(**overrides) -> dict:
+    data = {
+        "title": "Slow Love Weekend",
+        "slug": "",
+        "kind": "retreat",
+        "focus": "emotional",
+        "audience": "couples",
+        "summary": "Two days of listening to each other.",
+        "description_md": "We **listen**, then we talk.",
+        "where": "in_person",
+        "venue": "Quinta do Vale",
+        "city": "Sintra",
+        "country": "Portugal",
+        "online_join_url": "",
+        "timezone": "America/New_York",
+        "starts_at": f"{NEXT_YEAR}-06-14T18:00",
+        "ends_at": f"{NEXT_YEAR}-06-16T14:00",
+        "capacity": "12",
+        "currency": "EUR",
+        "refund_full_days_before": "30",
+        "refund_partial_days_before": "14",
+        "refund_partial_percent": "50",
+        "cancellation_policy": "You may pass your place to a friend.",
+        "preparation_guide_md": "Bring warm socks.",
+        "save": "Save",
+    }
+    return data | overrides
+
+
+def post_page_form(client, url: str, data: dict, *, action: str | None = None):
+    """GET the page, take its CSRF token, POST `data` (files included) to the form."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    token = form_values(page.get_data(as_text=True), action or url)["csrf_token"]
+    return client.post(action or url, data={"csrf_token": token, **data})
+
+
+def audit_actions(db, retreat_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry.action)
+            .where(AuditEntry.retreat_id == retreat_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def row_counts(db) -> tuple[int, int, int]:
+    return (
+        db.session.query(Retreat).count(),
+        db.session.query(TicketType).count(),
+        db.session.query(AuditEntry).count(),
+    )
+
+
+def create_draft(client, **overrides) -> Retreat:
+    response = post_page_form(client, "/organizer/retreats/new", new_retreat_data(**overrides))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    retreat_id = int(re.search(r"/retreats/(\d+)/edit", response.headers["Location"]).group(1))
+    from retreats.extensions import db
+
+    return db.session.get(Retreat, retreat_id)
+
+
+def add_ticket(client, retreat, **data):
+    url = f"/organizer/retreats/{retreat.id}/tickets/new"
+    fields = {"name": "Individual", "description": "", "price": "250", "seats_per_ticket": "1"}
+    return post_page_form(client, url, fields | data)
+
+
+def test_create_add_tickets_publish_and_it_is_public(db, client, organizer_client, organizer):
+    retreat = create_draft(organizer_client)
+    assert retreat.status == RetreatStatus.DRAFT
+    assert retreat.organizer_id == organizer.id
+    assert retreat.slug == "slow-love-weekend"
+    # 18:00 on New York's summer clock (UTC-4) is 22:00 UTC.
+    assert retreat.starts_at == datetime(NEXT_YEAR, 6, 14, 22, 0, tzinfo=UTC)
+    assert retreat.ends_at == datetime(NEXT_YEAR, 6, 16, 18, 0, tzinfo=UTC)
+    edit_page = organizer_client.get(f"/organizer/retreats/{retreat.id}/edit").get_data(True)
+    assert f'value="{NEXT_YEAR}-06-14T18:00"' in edit_page  # shown on the retreat's own clock
+    assert client.get("/retreats/slow-love-weekend").status_code == 404  # a draft
+
+    assert add_ticket(organizer_client, retreat, name="Individual", price="250").status_code == 303
+    couple = add_ticket(
+        organizer_client,
+        retreat,
+        name="Couple",
+        price="449.50",
+        seats_per_ticket="2",
+        sale_ends_at=f"{NEXT_YEAR}-05-01T00:00",
+        quantity_limit="5",
+    )
+    assert couple.status_code == 303
+    db.session.expire_all()
+    tickets = {t.name: t for t in retreat.ticket_types}
+    assert (tickets["Individual"].price_minor, tickets["Individual"].seats_per_ticket) == (
+        25_000,
+        1,
+    )
+    assert (tickets["Couple"].price_minor, tickets["Couple"].seats_per_ticket) == (44_950, 2)
+    assert tickets["Couple"].quantity_limit == 5
+    assert tickets["Couple"].sale_ends_at == datetime(NEXT_YEAR, 5, 1, 4, 0, tzinfo=UTC)
+
+    edit_url = f"/organizer/retreats/{retreat.id}/edit"
+    published = post_page_form(
+        organizer_client, edit_url, {}, action=f"/organizer/retreats/{retreat.id}/publish"
+    )
+    assert published.status_code == 303
+    db.session.expire_all()
+    assert retreat.status == RetreatStatus.PUBLISHED
+
+    catalog = client.get("/").get_data(as_text=True)
+    assert "Slow Love Weekend" in catalog
+    detail = client.get("/retreats/slow-love-weekend")
+    assert detail.status_code == 200
+    page = detail.get_data(as_text=True)
+    assert "€250.00" in page and "€449.50" in page
+    assert "Book your place" in page
+    assert audit_actions(db, retreat.id) == [
+        "retreat.created",
+        "ticket_type.created",
+        "ticket_type.created",
+        "retreat.published",
+    ]
+
+
+def test_an_online_retreat_in_a_zero_decimal_currency(db, organizer_client):
+    retreat = create_draft(
+        organizer_client,
+        title="Evening of Words",
+        slug="evening-of-words",
+        where="online",
+        online_join_url="https://meet.example.org/words",
+        venue="ignored",
+        city="",
+        country="",
+        timezone="Asia/Tokyo",
+        currency="JPY",
+        starts_at=f"{NEXT_YEAR}-02-04T19:00",
+        ends_at=f"{NEXT_YEAR}-02-04T21:00",
+    )
+    assert retreat.is_online and retreat.venue is None
+    assert retreat.online_join_url == "https://meet.example.org/words"
+    assert retreat.starts_at == datetime(NEXT_YEAR, 2, 4, 10, 0, tzinfo=UTC)
+    assert add_ticket(organizer_client, retreat, price="3000").status_code == 303
+    refused = add_ticket(organizer_client, retreat, price="3000.50")
+    assert "like 3000" in field_error(refused.get_data(as_text=True), "price")
+    db.session.expire_all()
+    assert [t.price_minor for t in retreat.ticket_types] == [3000]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"ends_at": f"{NEXT_YEAR}-06-13T18:00"}, "ends_at", "The end must be after the start."),
+        ({"ends_at": f"{NEXT_YEAR}-06-14T18:00"}, "ends_at", "The end must be after the start."),
+        ({"slug": "Not A Slug!"}, "slug", "lowercase letters"),
+        ({"slug": "retreat-1"}, "slug", "already taken"),
+        ({"capacity": "99999999999999999999999"}, "capacity", "between 1 and 100000"),
+        ({"capacity": "-3"}, "capacity", "between 1 and 100000"),
+        ({"capacity": "lots"}, "capacity", "integer"),
+        ({"kind": "banana"}, "kind", "Not a valid choice"),
+        ({"currency": "XXX"}, "currency", "Not a valid choice"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Not a valid choice"),
+        ({"starts_at": "next tuesday"}, "starts_at", "Not a valid datetime"),
+        ({"starts_at": "9999-12-31T23:59"}, "starts_at", "between the years"),
+        ({"title": ""}, "title", "required"),
+        ({"summary": "x" * 501}, "summary", "500"),
+        ({"refund_partial_percent": "150"}, "refund_partial_percent", "between 0 and 100"),
+        ({"city": ""}, "city", "Please enter the city"),
+        ({"where": "moon"}, "where", "Not a valid choice"),
+        ({"where": "online", "online_join_url": "javascript:alert(1)"}, "online_join_url", "https"),
+        # 02:30 does not exist in New York on the morning the clocks go forward.
+        ({"starts_at": f"{SPRING_FORWARD:%Y-%m-%d}T02:30"}, "starts_at", "does not exist"),
+    ],
+)
+def test_a_wrong_field_gets_its_error_beside_it_and_nothing_is_written(
+    db, organizer_client, make_retreat, overrides, field, message
+):
+    make_retreat()  # owns the slug retreat-1
+    before = row_counts(db)
+    response = post_page_form(
+        organizer_client, "/organizer/retreats/new", new_retreat_data(**overrides)
+    )
+    assert response.status_code in (400, 422)
+    error = field_error(response.get_data(as_text=True), field)
+    assert error and message in error, error
+    db.session.expire_all()
+    assert row_counts(db) == before
+
+
+def test_junk_posts_are_form_errors_not_crashes(db, organizer_client, make_retreat):
+    retreat = make_retreat()
+    before = row_counts(db)
+    for url in (
+        "/organizer/retreats/new",
+        f"/organizer/retreats/{retreat.id}/edit",
+        f"/organizer/retreats/{retreat.id}/tickets/new",
+        f"/organizer/retreats/{retreat.id}/tickets/{retreat.ticket_types[0].id}/edit",
+    ):
+        token = form_values(organizer_client.get(url).get_data(as_text=True), url)["csrf_token"]
+        for junk in (
+            {},
+            {
+                "capacity": "1e400",
+                "price": "NaN",
+                "seats_per_ticket": "three",
+                "starts_at": "\x00",
+                "quantity_limit": "9" * 5000,
+            },
+        ):
+            response = organizer_client.post(url, data={"csrf_token": token, **junk})
+            assert response.status_code == 422, (url, junk)
+        # Without its CSRF token a form is refused outright.
+        assert organizer_client.post(url, data={"title": "no token"}).status_code == 400
+    db.session.expire_all()
+    assert row_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"price": "-5"}, "price", "cannot be negative"),
+        ({"price": "12,50"}, "price", "like 250 or 249.50"),
+        ({"price": "12.345"}, "price", "like 250 or 249.50"),
+        ({"price": "1e5"}, "price", "like 250 or 249.50"),
+        ({"price": ""}, "price", "required"),
+        ({"price": "99999999999"}, "price", "higher than a card payment"),
+        ({"seats_per_ticket": "3"}, "seats_per_ticket", "Not a valid choice"),
+        ({"quantity_limit": "0"}, "quantity_limit", "between 1 and 100000"),
+        ({"name": ""}, "name", "required"),
+        (
+            {
+                "sale_starts_at": f"{NEXT_YEAR}-05-01T00:00",
+                "sale_ends_at": f"{NEXT_YEAR}-04-01T00:00",
+            },
+            "sale_ends_at",
+            "must end after it starts",
+        ),
+    ],
+)
+def test_a_wrong_ticket_field_gets_its_error_and_nothing_is_written(
+    db, organizer_client, make_retreat, data, field, message
+):
+    retreat = make_retreat()
+    before = row_counts(db)
+    response = add_ticket(organizer_client, retreat, **data)
+    assert response.status_code == 422
+    error = field_error(response.get_data(as_text=True), field)
+    assert error and message in error, error
+    db.session.expire_all()
+    assert row_counts(db) == before
+
+
+def edit(client, retreat, **changes):
+    """Submit the edit form as it is prefilled, with some fields changed."""
+    url = f"/organizer/retreats/{retreat.id}/edit"
+    values = form_values(client.get(url).get_data(as_text=True), url)
+    return client.post(url, data=values | {"save": "Save"} | changes)
+
+
+def test_editing_saves_the_changes_and_audits_their_names(db, organizer_client, make_retreat):
+    retreat = make_retreat(capacity=10, timezone="Europe/Lisbon")
+    unchanged = edit(organizer_client, retreat)
+    assert unchanged.status_code == 303
+    response = edit(organizer_client, retreat, title="Heart Retreat, Renewed", capacity="14")
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (retreat.title, retreat.capacity) == ("Heart Retreat, Renewed", 14)
+    entry = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "retreat.updated")
+    ).one()  # the unchanged save wrote no entry
+    assert entry.detail == "title, capacity"
+
+
+def test_capacity_cannot_drop_below_the_seats_taken(db, organizer_client, make_retreat):
+    retreat = make_retreat(capacity=10)
+    single, couple = retreat.ticket_types
+    for ticket, people in ((single, ["Ada"]), (couple, ["Bea", "Cy"])):
+        hold_seats(
+            retreat_id=retreat.id,
+            ticket_type_id=ticket.id,
+            contact_email="a@example.org",
+            attendees=[AttendeeDetails(name, "a@example.org") for name in people],
+        )
+    before = row_counts(db)
+    response = edit(organizer_client, retreat, capacity="2")
+    assert response.status_code == 400
+    assert "3 places are already taken" in field_error(response.get_data(as_text=True), "capacity")
+    db.session.expire_all()
+    assert retreat.capacity == 10
+    assert row_counts(db) == before
+    assert edit(organizer_client, retreat, capacity="3").status_code == 303
+    db.session.expire_all()
+    assert retreat.capacity == 3
+
+
+def test_the_currency_stays_once_people_have_booked(db, organizer_client, make_retreat):
+    retreat = make_retreat()
+    hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=retreat.ticket_types[0].id,
+        contact_email="a@example.org",
+        attendees=[AttendeeDetails("Ada", "a@example.org")],
+    )
+    response = edit(organizer_client, retreat, currency="USD")
+    assert "cannot change" in field_error(response.get_data(as_text=True), "currency")
+    db.session.expire_all()
+    assert retreat.currency == "EUR"
+
+
+def preview_of(page_html: str) -> str:
+    match = re.search(r'<section class="listing-preview".*?</section>', page_html, re.S)
+    assert match, "no preview in the page"
+    return match.group(0)
+
+
+def test_preview_renders_sanitised_markdown_and_saves_nothing(db, organizer_client, make_retreat):
+    retreat = make_retreat()
+    before = row_counts(db)
+    hostile = "We **listen**.\n\n<script>alert('x')</script> <img src=x onerror=alert(1)>"
+    created = post_page_form(
+        organizer_client,
+        "/organizer/retreats/new",
+        new_retreat_data(
+            description_md=hostile,
+            preparation_guide_md="- socks\n- tea",
+            save="",
+            preview="Preview",
+        ),
+    )
+    page = created.get_data(as_text=True)
+    assert created.status_code == 200
+    preview = preview_of(page)
+    assert "<strong>listen</strong>" in preview
+    assert "<li>socks</li>" in preview
+    assert "<script" not in page  # not in the preview, and only escaped in the textarea
+    assert "<img" not in preview and "onerror" not in preview
+    assert "nothing has been saved" in preview
+
+    edited = edit(
+        organizer_client, retreat, description_md="# New *words*", save="", preview="Preview"
+    )
+    assert edited.status_code == 200
+    assert "<em>words</em>" in preview_of(edited.get_data(as_text=True))
+    db.session.expire_all()
+    assert retreat.description_md == "We **listen**."
+    assert row_counts(db) == before
+
+
+def test_duplicate_makes_a_draft_copy_with_the_tickets_for_the_same_owner(
+    db, sign_in, organizer, other_organizer, make_retreat
+):
+    original = make_retreat(title="Heart Retreat", slug="heart-retreat", capacity=16)
+    # A co-host duplicates it: the copy still belongs to the retreat's owner.
+    db.session.add(CoHost(owner_id=organizer.id, member_id=other_organizer.id))
+    db.session.commit()
+    co_host = sign_in(other_organizer)
+    url = f"/organizer/retreats/{original.id}/edit"
+    response = post_page_form(
+        co_host, url, {}, action=f"/organizer/retreats/{original.id}/duplicate"
+    )
+    assert response.status_code == 303
+    copy = db.session.scalars(db.select(Retreat).where(Retreat.id != original.id)).one()
+    assert response.headers["Location"].endswith(f"/organizer/retreats/{copy.id}/edit")
+    assert (copy.title, copy.slug, copy.status) == (
+        "Heart Retreat (copy)",
+        "heart-retreat-copy",
+        RetreatStatus.DRAFT,
+    )
+    assert copy.organizer_id == organizer.id
+    assert (copy.capacity, copy.starts_at, copy.summary) == (
+        original.capacity,
+        original.starts_at,
+        original.summary,
+    )
+    assert [(t.name, t.price_minor, t.seats_per_ticket) for t in copy.ticket_types] == [
+        (t.name, t.price_minor, t.seats_per_ticket) for t in original.ticket_types
+    ]
+    assert {t.id for t in copy.ticket_types}.isdisjoint({t.id for t in original.ticket_types})
+    assert audit_actions(db, copy.id) == ["retreat.duplicated"]
+    # A second copy finds the next free slug.
+    post_page_form(co_host, url, {}, action=f"/organizer/retreats/{original.id}/duplicate")
+    assert db.session.scalars(db.select(Retreat.slug).order_by(Retreat.id)).all()[-1] == (
+        "heart-retreat-copy-2"
+    )
+
+
+def test_unpublish_hides_it_and_publish_needs_tickets_and_a_future_start(
+    db, client, organizer_client, make_retreat
+):
+    retreat = make_retreat(title="Shown Then Hidden")
+    url = f"/organizer/retreats/{retreat.id}/edit"
+    post_page_form(organizer_client, url, {}, action=f"/organizer/retreats/{retreat.id}/unpublish")
+    db.session.expire_all()
+    assert retreat.status == RetreatStatus.DRAFT
+    assert "Shown Then Hidden" not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/retreats/{retreat.slug}").status_code == 404
+
+    no_tickets = make_retreat(status=RetreatStatus.DRAFT, tickets=[("x", 1, 1)])
+    db.session.delete(no_tickets.ticket_types[0])
+    db.session.commit()
+    past = make_retreat(status=RetreatStatus.DRAFT, starts_in=timedelta(days=-1))
+    for draft, message in ((no_tickets, "at least one ticket type"), (past, "already started")):
+        edit_url = f"/organizer/retreats/{draft.id}/edit"
+        response = post_page_form(
+            organizer_client, edit_url, {}, action=f"/organizer/retreats/{draft.id}/publish"
+        )
+        page = organizer_client.get(response.headers["Location"]).get_data(as_text=True)
+        assert message in page
+        db.session.expire_all()
+        assert draft.status == RetreatStatus.DRAFT
+    assert audit_actions(db, retreat.id) == ["retreat.unpublished"]
+
+
+def test_ticket_type_edit_and_the_rules_once_booked(db, organizer_client, make_retreat):
+    retreat = make_retreat()
+    single, couple = retreat.ticket_types
+    base = f"/organizer/retreats/{retreat.id}/tickets"
+    edit_url = f"{base}/{single.id}/edit"
+    values = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
+    assert values["price"] == "250"
+    saved = organizer_client.post(edit_url, data=values | {"price": "260", "name": "Solo"})
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert (single.name, single.price_minor) == ("Solo", 26_000)
+
+    hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=single.id,
+        contact_email="a@example.org",
+        attendees=[AttendeeDetails("Ada", "a@example.org")],
+    )
+    changed_seats = organizer_client.post(edit_url, data=values | {"seats_per_ticket": "2"})
+    error = field_error(changed_seats.get_data(as_text=True), "seats_per_ticket")
+    assert "same number of people" in error
+    delete = post_page_form(
+        organizer_client,
+        f"/organizer/retreats/{retreat.id}/edit",
+        {},
+        action=f"{base}/{single.id}/delete",
+    )
+    assert "End its sale instead" in organizer_client.get(delete.headers["Location"]).get_data(True)
+    deleted = post_page_form(
+        organizer_client,
+        f"/organizer/retreats/{retreat.id}/edit",
+        {},
+        action=f"{base}/{couple.id}/delete",
+    )
+    assert deleted.status_code == 303
+    db.session.expire_all()
+    assert [t.name for t in retreat.ticket_types] == ["Solo"]
+    assert db.session.get(TicketType, single.id).seats_per_ticket == 1
+    assert audit_actions(db, retreat.id) == ["ticket_type.updated", "ticket_type.deleted"]
+
+
+def test_ticket_types_and_retreats_of_others_are_404(
+    db, organizer_client, sign_in, other_organizer, make_retreat
+):
+    mine = make_retreat()
+    theirs = make_retreat(organizer=other_organizer)
+    their_ticket = theirs.ticket_types[0]
+    # Someone else's ticket type through my retreat's address: not found.
+    assert (
+        organizer_client.get(
+            f"/organizer/retreats/{mine.id}/tickets/{their_ticket.id}/edit"
+        ).status_code
+        == 404
+    )
+    token_page = organizer_client.get(f"/organizer/retreats/{mine.id}/edit").get_data(True)
+    token = form_values(token_page, f"/organizer/retreats/{mine.id}/edit")["csrf_token"]
+    for url in (
+        f"/organizer/retreats/{mine.id}/tickets/{their_ticket.id}/delete",
+        f"/organizer/retreats/{theirs.id}/publish",
+        f"/organizer/retreats/{theirs.id}/unpublish",
+        f"/organizer/retreats/{theirs.id}/duplicate",
+        f"/organizer/retreats/{theirs.id}/cancel",
+    ):
+        assert organizer_client.post(url, data={"csrf_token": token}).status_code == 404, url
+    for url in (
+        f"/organizer/retreats/{theirs.id}/edit",
+        f"/organizer/retreats/{theirs.id}/tickets/new",
+        f"/organizer/retreats/{theirs.id}/guide.pdf",
+        f"/organizer/retreats/{theirs.id}/cancel",
+    ):
+        assert organizer_client.get(url).status_code == 404, url
+    db.session.expire_all()
+    assert theirs.status == RetreatStatus.PUBLISHED
+    assert len(theirs.ticket_types) == 2
+    assert db.session.query(Retreat).count() == 2
