@@ -1,0 +1,225 @@
+"""One booking's page and its actions: cancel with a full or a policy refund (paid back at the
+local Stripe, the attendee emailed, freed seats offered on), and resending the confirmation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from retreats.booking.models import Booking, BookingStatus, WaitlistStatus
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.booking.waitlist import join_waitlist
+from retreats.errors import DomainError
+from retreats.extensions import db
+from retreats.notifications.models import OutboxEmail
+from retreats.notifications.sender import send_due_emails
+from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for_attendee
+from retreats.payments.models import Refund, RefundStatus
+from tests.conftest import csrf_token_from
+from tests.journey import book_to_checkout, pay_and_land
+from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for
+
+
+def detail_url(booking) -> str:
+    return f"/organizer/retreats/{booking.retreat_id}/bookings/{booking.id}"
+
+
+def fresh(booking) -> Booking:
+    db.session.expire_all()
+    return db.session.get(Booking, booking.id)
+
+
+def refunds() -> list[Refund]:
+    db.session.expire_all()
+    return list(db.session.execute(select(Refund)).scalars())
+
+
+def session_csrf_token(client, retreat_id: int) -> str:
+    """The session's one CSRF token, from a page that always has a form."""
+    return csrf_token_from(client.get(f"/organizer/retreats/{retreat_id}/message").text)
+
+
+def post_action(client, booking, action: str, **data):
+    return client.post(
+        f"{detail_url(booking)}/{action}",
+        data={"csrf_token": session_csrf_token(client, booking.retreat_id), **data},
+        follow_redirects=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "refund_minor", "refund_shown"),
+    [("full", 45_000, "€450.00"), ("policy", 22_500, "€225.00")],
+)
+def test_an_organizer_cancels_and_the_refund_reaches_stripe_and_the_attendee_is_told(
+    live_site, browser, make_retreat, organizer_client, smtp_inbox, choice, refund_minor,
+    refund_shown,
+):  # fmt: skip
+    # 20 days ahead: the policy gives 50% back (full refund only until 30 days before).
+    retreat = make_retreat(
+        capacity=2, starts_in=timedelta(days=20), tickets=[("Couple (2 people)", 45_000, 2)]
+    )
+    landing = pay_and_land(browser, book_to_checkout(browser, live_site, retreat))
+    assert "Your booking is confirmed" in landing.text
+    booking = db.session.execute(select(Booking)).scalar_one()
+    waiting = join_waitlist(retreat_id=retreat.id, name="Wes", email="wes@example.org", seats=2)
+
+    page = organizer_client.get(detail_url(booking)).text
+    assert "Full refund: €450.00" in page
+    assert "As the cancellation policy gives today: €225.00" in page
+
+    after = post_action(organizer_client, booking, "cancel", refund=choice, confirm="y")
+
+    assert f"Booking {booking.reference} is cancelled; {refund_shown} is being refunded." in (
+        after.text
+    )
+    cancelled = fresh(booking)
+    assert cancelled.status == BookingStatus.CANCELLED and cancelled.cancelled_at
+    assert cancelled.refunded_minor == refund_minor
+    [refund] = refunds()
+    assert (refund.status, refund.amount_minor) == (RefundStatus.SUCCEEDED, refund_minor)
+    assert refund.reason == "organizer_cancellation"
+    at_stripe = browser.get(
+        f"{live_site.stripe_url}/v1/refunds/{refund.stripe_refund_id}",
+        headers={"Authorization": "Bearer sk_test_suite"},
+    ).json()
+    assert at_stripe["amount"] == refund_minor
+    assert at_stripe["payment_intent"] == cancelled.stripe_payment_intent_id
+    [entry] = audit_actions(db, "booking.cancelled")
+    assert entry.booking_id == booking.id and entry.detail == f"refund {refund_shown} ({choice})"
+    db.session.refresh(waiting)
+    assert waiting.status == WaitlistStatus.OFFERED  # the freed seats went to the waitlist
+    assert "Refunds" in after.text and refund.stripe_refund_id in after.text
+
+    send_due_emails()
+    messages = {m["Subject"]: m for m in smtp_inbox.wait_for(3)}
+    told = messages[f"Your booking {booking.reference} has been cancelled"]
+    assert told["To"] == "ada@example.org"
+    assert refund_shown in told.get_body(preferencelist=("plain",)).get_content()
+
+    # Cancelling again (a second tab, a double click): refused, and no second refund.
+    again = post_action(organizer_client, booking, "cancel", refund="full", confirm="y")
+    assert "Only a confirmed booking can be cancelled" in again.text
+    assert len(refunds()) == 1
+    assert len(audit_actions(db, "booking.cancelled")) == 1
+
+
+def test_cancelling_needs_the_tick_and_one_of_the_two_refunds(organizer_client, make_retreat):
+    booking = booking_for(make_retreat(), ADA)
+
+    unticked = post_action(organizer_client, booking, "cancel", refund="full")
+    assert "Please tick the box to confirm the cancellation." in unticked.text
+    made_up = post_action(organizer_client, booking, "cancel", refund="double", confirm="y")
+    assert "Not a valid choice" in made_up.text
+    assert fresh(booking).status == BookingStatus.CONFIRMED
+    assert refunds() == [] and audit_actions(db, "booking.cancelled") == []
+
+
+def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(organizer_client, make_retreat):
+    pending = booking_for(make_retreat(), CY, confirmed=False)
+
+    page = organizer_client.get(detail_url(pending)).text
+    assert "Cancel this booking" not in page
+    assert "there is nothing to cancel or resend" in page
+    response = post_action(organizer_client, pending, "cancel", refund="full", confirm="y")
+
+    assert "Only a confirmed booking can be cancelled" in response.text
+    assert fresh(pending).status == BookingStatus.PENDING
+    assert db.session.query(OutboxEmail).count() == 0
+
+
+def test_a_booking_never_paid_through_stripe_is_cancelled_without_a_refund(make_retreat, organizer):
+    retreat = make_retreat()
+    held = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=retreat.ticket_types[0].id,
+        contact_email="cy@example.org",
+        attendees=[CY],
+    )
+    free = Payment(checkout_session_id="cs_free", payment_intent_id=None, amount_minor=25_000,
+                   currency="EUR")  # fmt: skip
+    booking = confirm_booking(booking_id=held.id, payment=free)
+
+    result = cancel_booking_for_attendee(
+        booking_id=booking.id, actor_id=organizer.id, refund=RefundChoice.FULL
+    )
+
+    assert (result.refund_minor, result.refund_id) == (0, None)
+    assert fresh(booking).status == BookingStatus.CANCELLED
+    assert refunds() == []
+    kinds = {email.kind for email in db.session.query(OutboxEmail)}
+    assert kinds == {"confirmation", "cancelled_by_organizer"}
+    with pytest.raises(DomainError, match="Only a confirmed booking"):
+        cancel_booking_for_attendee(
+            booking_id=booking.id, actor_id=organizer.id, refund=RefundChoice.FULL
+        )
+
+
+def test_resending_the_confirmation_sends_a_second_email(
+    organizer_client, make_retreat, smtp_inbox
+):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    assert send_due_emails() == 1
+    subject = f"Your booking {booking.reference} is confirmed: {booking.retreat.title}"
+
+    response = post_action(organizer_client, booking, "resend")
+
+    assert "The confirmation is on its way to ada@example.org again." in response.text
+    assert send_due_emails() == 1
+    assert [m["Subject"] for m in smtp_inbox.wait_for(2)] == [subject, subject]
+    post_action(organizer_client, booking, "resend")
+    keys = sorted(
+        email.key for email in db.session.query(OutboxEmail).filter_by(kind="confirmation")
+    )
+    assert keys == [
+        f"confirmation:{booking.id}",
+        f"confirmation:{booking.id}:resend:1",
+        f"confirmation:{booking.id}:resend:2",
+    ]
+    assert len(audit_actions(db, "booking.confirmation_resent")) == 2
+    assert "confirmation" in organizer_client.get(detail_url(booking)).text  # the emails list
+
+
+def test_only_a_confirmed_booking_has_its_confirmation_resent(organizer_client, make_retreat):
+    pending = booking_for(make_retreat(), CY, confirmed=False)
+
+    response = post_action(organizer_client, pending, "resend")
+
+    assert "Only a confirmed booking has a confirmation to send again." in response.text
+    assert db.session.query(OutboxEmail).count() == 0
+    assert audit_actions(db, "booking.confirmation_resent") == []
+
+
+def test_the_booking_page_shows_private_answers_only_when_asked_and_records_it(
+    organizer_client, make_retreat, organizer
+):
+    booking = booking_for(make_retreat(), ADA, BEA)
+
+    page = organizer_client.get(detail_url(booking)).text
+    assert "Ada Lovelace" in page and "Bea Lovelace" in page and "Vegetarian" in page
+    assert ADA.hopes not in page and ADA.accessibility_needs not in page
+    assert audit_actions(db, "answers.viewed") == []
+
+    shown = organizer_client.get(detail_url(booking), query_string={"private": "1"}).text
+    assert ADA.hopes in shown and ADA.accessibility_needs in shown
+    [entry] = audit_actions(db, "answers.viewed")
+    assert (entry.actor_id, entry.booking_id) == (organizer.id, booking.id)
+    assert entry.detail == f"booking {booking.reference}"
+
+
+def test_a_booking_of_another_retreat_is_not_found_through_mine(
+    organizer_client, make_retreat, sign_in, other_organizer
+):
+    mine = make_retreat()
+    theirs = booking_for(make_retreat(organizer=other_organizer), AttendeeDetails("X", "x@x.org"))
+    through_mine = f"/organizer/retreats/{mine.id}/bookings/{theirs.id}"
+
+    assert organizer_client.get(through_mine).status_code == 404
+    token = session_csrf_token(organizer_client, mine.id)
+    cancel = organizer_client.post(
+        f"{through_mine}/cancel", data={"csrf_token": token, "refund": "full", "confirm": "y"}
+    )
+    assert cancel.status_code == 404
+    assert fresh(theirs).status == BookingStatus.CONFIRMED
