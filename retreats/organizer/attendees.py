@@ -151,32 +151,24 @@ def confirmed_recipients(retreat_id: int) -> int:
     ).scalar_one()
 
 
-def first_confirmed_booking(retreat_id: int) -> Booking | None:
-    """The booking a message preview is shown for, if there is one."""
-    return db.session.execute(
-        select(Booking)
-        .where(Booking.retreat_id == retreat_id, Booking.status == BookingStatus.CONFIRMED)
-        .order_by(Booking.confirmed_at, Booking.id)
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def message_preview(retreat: Retreat, *, subject: str, body: str) -> Message:
-    """The message as the first confirmed booking would get it (or a sample booking).
+    """The message as an attendee will get it, rendered for a sample booking.
 
-    Built from objects that are never added to the session, so a preview writes nothing.
+    Never for a real booking: its email carries the booking's secret manage link, which is the
+    attendee's alone. Built from objects that are never added to the session, so a preview
+    writes nothing.
     """
-    booking = first_confirmed_booking(retreat.id) or Booking(
+    sample = Booking(
         reference="RB-SAMPLE",
         retreat=retreat,
         currency=retreat.currency,
         contact_name="The person who booked",
-        contact_email="attendee@example.org",
+        contact_email="the.person.who.booked@example.org",
     )
     draft = OutboxEmail(
         kind="organizer_message",
-        to_address=booking.contact_email,
-        booking=booking,
+        to_address=sample.contact_email,
+        booking=sample,
         attendee_message=AttendeeMessage(retreat=retreat, subject=subject, body=body),
     )
     return build_message(draft)

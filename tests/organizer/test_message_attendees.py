@@ -68,7 +68,8 @@ def test_the_preview_shows_the_message_as_it_will_arrive_and_writes_nothing(
     assert SUBJECT in preview
     assert "The gate code is 1234." in preview
     assert "Please bring &lt;warm&gt; socks &amp; a blanket." in preview  # shown as text
-    assert f"booking {first.reference}" in preview  # rendered for a real confirmed booking
+    assert "booking RB-SAMPLE" in preview  # with the booking details every email gets
+    assert first.reference not in preview  # not a real booking's secret manage link
     assert "Send to 2 people" in preview
     assert "<warm>" not in page
 
