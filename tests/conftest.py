@@ -16,6 +16,7 @@ import psycopg
 import pytest
 import requests
 from aiosmtpd.controller import Controller
+from flask import g
 from werkzeug.serving import make_server
 
 from devtools.local_stripe.runner import free_port, running_local_stripe
@@ -91,6 +92,15 @@ def app_config(database_url) -> dict:
 def app(app_config):
     """A Flask app on its own fresh SQLite database, inside an app context."""
     app = create_app(app_config)
+
+    @app.before_request
+    def forget_what_the_last_request_cached():
+        # Test-client requests run inside this fixture's one app context, so they share `g`;
+        # a real server gives each request its own. Without this, Flask-Login's cached user and
+        # Flask-WTF's cached CSRF token would pass from one client to the next.
+        for name in ("_login_user", "csrf_token"):
+            g.pop(name, None)
+
     with app.app_context():
         _db.create_all()
         yield app
