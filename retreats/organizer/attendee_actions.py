@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..booking.locking import rolled_back_on_error
 from ..booking.models import Attendee, Booking, BookingStatus
 from ..booking.policy import refund_for_cancellation
 from ..booking.waitlist import offer_freed_seats_if_possible
@@ -24,6 +26,7 @@ from ..extensions import db
 from ..formatting import format_money
 from ..notifications.models import OutboxEmail
 from ..notifications.outbox import queue_email
+from ..payments.models import Refund
 from ..payments.refunds import record_refund, send_refund
 from .audit import record_audit
 from .models import AttendeeMessage
@@ -129,13 +132,33 @@ def cancel_booking_for_attendee(
 ) -> OrganizerCancellation:
     """An organizer cancels a confirmed booking with a full or a policy refund, and tells them."""
     now = now or utcnow()
-    booking = db.session.get(Booking, booking_id, populate_existing=True)
-    if booking is None or booking.status != BookingStatus.CONFIRMED:
-        db.session.rollback()
-        raise DomainError(
-            "Only a confirmed booking can be cancelled; this one is not (any longer), "
-            "so nothing was changed or refunded."
-        )
+    with rolled_back_on_error():
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if booking is None or booking.status != BookingStatus.CONFIRMED:
+            raise DomainError(
+                "Only a confirmed booking can be cancelled; this one is not (any longer), "
+                "so nothing was changed or refunded."
+            )
+        try:
+            refund_row = _write_cancellation(booking, actor_id=actor_id, refund=refund, now=now)
+            db.session.commit()
+        # Someone else changed or cancelled it since we read it (the version check, or the
+        # refund's unique key when their cancellation committed first): nothing is written.
+        except (StaleDataError, IntegrityError) as error:
+            raise DomainError(CHANGED_MEANWHILE) from error
+    refunded = refund_row.amount_minor if refund_row is not None else 0
+    log.info("Organizer cancelled booking %s, refund %s", booking.reference, refunded)
+    refund_id = refund_row.id if refund_row is not None else None
+    if refund_id is not None:
+        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
+    offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
+    return OrganizerCancellation(booking_id=booking_id, refund_minor=refunded, refund_id=refund_id)
+
+
+def _write_cancellation(
+    booking: Booking, *, actor_id: int, refund: RefundChoice, now: datetime
+) -> Refund | None:
+    """The cancellation's writes, in the caller's transaction: status, refund, email, audit."""
     amount = refund_options(booking, now=now).amount_for(refund)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -162,17 +185,7 @@ def cancel_booking_for_attendee(
         booking_id=booking.id,
         detail=f"refund {format_money(refunded, booking.currency)} ({refund.value})",
     )
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise DomainError(CHANGED_MEANWHILE) from error
-    log.info("Organizer cancelled booking %s, refund %s", booking.reference, refunded)
-    refund_id = refund_row.id if refund_row is not None else None
-    if refund_id is not None:
-        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
-    offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
-    return OrganizerCancellation(booking_id=booking_id, refund_minor=refunded, refund_id=refund_id)
+    return refund_row
 
 
 def resend_confirmation(*, booking_id: int, actor_id: int) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from retreats.booking.models import Booking, BookingStatus, WaitlistStatus
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
@@ -15,6 +15,7 @@ from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
+from retreats.organizer import attendee_actions
 from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
 from tests.conftest import csrf_token_from
@@ -155,6 +156,35 @@ def test_a_booking_never_paid_through_stripe_is_cancelled_without_a_refund(make_
         cancel_booking_for_attendee(
             booking_id=booking.id, actor_id=organizer.id, refund=RefundChoice.FULL
         )
+
+
+def test_a_booking_cancelled_by_someone_else_meanwhile_is_left_as_they_left_it(
+    make_retreat, organizer, monkeypatch
+):
+    booking = booking_for(make_retreat(), ADA)
+    work_out_refund = attendee_actions.refund_options
+
+    def co_host_cancels_first(booking, **options):
+        # Between our read and our write, another organizer's cancellation commits.
+        bookings = Booking.__table__
+        with db.engine.begin() as other:
+            other.execute(
+                update(bookings)
+                .where(bookings.c.id == booking.id)
+                .values(status="cancelled", version=bookings.c.version + 1)
+            )
+        return work_out_refund(booking, **options)
+
+    monkeypatch.setattr(attendee_actions, "refund_options", co_host_cancels_first)
+    with pytest.raises(DomainError, match="changed a moment ago"):
+        cancel_booking_for_attendee(
+            booking_id=booking.id, actor_id=organizer.id, refund=RefundChoice.FULL
+        )
+
+    assert refunds() == []
+    assert fresh(booking).refunded_minor == 0
+    assert db.session.query(OutboxEmail).filter_by(kind="cancelled_by_organizer").count() == 0
+    assert audit_actions(db, "booking.cancelled") == []
 
 
 def test_resending_the_confirmation_sends_a_second_email(
