@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.catalog.models import Retreat, RetreatStatus, TicketType
@@ -26,18 +25,6 @@ SPRING_FORWARD = datetime(NEXT_YEAR, 3, 8) + timedelta(
 def app_config(app_config, tmp_path):
     app_config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     return app_config
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Forget `g` at the start of each request, as a real server does (one app context per
-    request): here every request runs in the test's one app context, so Flask-Login's cached
-    user would pass from one signed-in client to the next."""
-
-    @app.before_request
-    def forget_what_the_last_request_cached():
-        for name in ("_login_user", "csrf_token"):
-            g.pop(name, None)
 
 
 class _FormReader(HTMLParser):

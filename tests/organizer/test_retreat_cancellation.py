@@ -22,7 +22,6 @@ from tests.journey import book_to_checkout, pay, pay_and_land
 from tests.organizer.test_listings import (
     audit_actions,
     form_values,
-    fresh_g_per_request,  # noqa: F401  (autouse: one signed-in organizer per request)
 )
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_suite"}

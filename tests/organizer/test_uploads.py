@@ -17,7 +17,6 @@ from retreats.organizer.uploads import prepare_cover_image
 from tests.organizer.test_listings import (
     field_error,
     form_values,
-    fresh_g_per_request,  # noqa: F401  (autouse: one signed-in organizer per request)
     new_retreat_data,
     post_page_form,
     row_counts,
