@@ -7,6 +7,7 @@ breaks alike; a cell that a spreadsheet would take for a formula gets a leading 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -105,4 +106,5 @@ def _lines(
 
 
 def export_filename(retreat: Retreat) -> str:
-    return f"{retreat.slug}-attendees.csv"
+    """ "heart-weekend-attendees.csv": only characters safe inside a quoted header value."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", retreat.slug) + "-attendees.csv"
