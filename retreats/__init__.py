@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -70,6 +71,12 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_organizer(organizer_id: str):
         return db.session.get(Organizer, int(organizer_id))
+
+
+def register_url_converters(app: Flask) -> None:
+    from .database import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import DateTime, Enum, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 
@@ -85,3 +86,20 @@ def claim_one(statement):
     if is_postgresql():
         statement = statement.with_for_update(skip_locked=True)
     return db.session.execute(statement).scalar_one_or_none()
+
+
+LARGEST_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id the database can hold, else the URL simply does not match
+    (404) instead of the database failing on an out-of-range number (500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(
+            url_map,
+            fixed_digits,
+            min=0 if min is None else min,
+            max=LARGEST_ID if max is None else max,
+            signed=signed,
+        )

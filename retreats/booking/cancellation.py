@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import utcnow
@@ -53,6 +54,23 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
     amount = refund_for_cancellation(
         amount_minor=booking.amount_minor, retreat=booking.retreat, now=now
     )
+    try:
+        refund = _cancel_and_record(booking, amount, now)
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        # Someone changed or cancelled the booking meanwhile (caught at the flush or the commit).
+        db.session.rollback()
+        raise DomainError("This booking changed a moment ago. Please look again.") from error
+    log.info("Cancelled booking %s, refund %s", booking.reference, amount)
+    refund_id = refund.id if refund is not None else None
+    if refund_id is not None:
+        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
+    offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
+    return Cancellation(booking_id=booking.id, refund_minor=amount, refund_id=refund_id)
+
+
+def _cancel_and_record(booking: Booking, amount: int, now: datetime):
+    """The cancellation's writes, in the caller's transaction: status, refund, audit, email."""
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     refund = None
@@ -77,14 +95,4 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
         booking_id=booking.id,
         to_address=booking.contact_email,
     )
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise DomainError("This booking changed a moment ago. Please look again.") from error
-    log.info("Cancelled booking %s, refund %s", booking.reference, amount)
-    refund_id = refund.id if refund is not None else None
-    if refund_id is not None:
-        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
-    offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
-    return Cancellation(booking_id=booking.id, refund_minor=amount, refund_id=refund_id)
+    return refund
