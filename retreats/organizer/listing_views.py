@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_from_di
 from flask_login import current_user
 
 from ..catalog.models import RetreatStatus, TicketType
+from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import format_money
@@ -261,5 +262,6 @@ def cancel_retreat(retreat_id: int):
         "organizer/cancel_retreat.html",
         retreat=retreat,
         form=form,
+        has_ended=retreat.ends_at <= utcnow(),
         preview=retreat_cancellation.cancellation_preview(retreat),
     ), status

@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
-from ..booking.capacity import seats_taken
+from ..booking.capacity import seats_taken, tickets_taken
 from ..booking.locking import rolled_back_on_error
 from ..booking.models import Booking
 from ..catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
@@ -240,22 +240,8 @@ def update_retreat(
             raise ListingError("That retreat does not exist any more.")
         if retreat.status == RetreatStatus.CANCELLED:
             raise ListingError("This retreat is cancelled, so its listing can no longer change.")
-        changed = []
-        if details.slug and details.slug != retreat.slug:
-            if _slug_taken(details.slug, other_than=retreat.id):
-                raise ListingError("That web address is already taken.", field="slug")
-            retreat.slug = details.slug
-            changed.append("slug")
-        if details.currency != retreat.currency and _has_bookings(Booking.retreat_id == retreat.id):
-            raise ListingError(
-                "The currency cannot change once people have booked.", field="currency"
-            )
-        taken = seats_taken(retreat.id, now=now)
-        if details.capacity < taken:
-            raise ListingError(
-                f"{taken} places are already taken or held, so there must be at least {taken}.",
-                field="capacity",
-            )
+        _refuse_unsafe_changes(retreat, details, now)
+        changed = _change_slug(retreat, details.slug)
         changed += _apply_details(retreat, details)
         file_changes, to_write = _apply_uploads(retreat, uploads)
         changed += file_changes
@@ -264,6 +250,28 @@ def update_retreat(
             record_audit("retreat.updated", actor_id=actor_id, retreat_id=retreat.id, detail=detail)
         _commit_with_files(to_write)
     return changed
+
+
+def _refuse_unsafe_changes(retreat: Retreat, details: ListingDetails, now: datetime) -> None:
+    """Bookings fix the currency, and the places already taken or held are a floor."""
+    if details.currency != retreat.currency and _has_bookings(Booking.retreat_id == retreat.id):
+        raise ListingError("The currency cannot change once people have booked.", field="currency")
+    taken = seats_taken(retreat.id, now=now)
+    if details.capacity < taken:
+        raise ListingError(
+            f"{taken} places are already taken or held, so there must be at least {taken}.",
+            field="capacity",
+        )
+
+
+def _change_slug(retreat: Retreat, slug: str | None) -> list[str]:
+    """A new slug if one was given (an empty field keeps the current one)."""
+    if not slug or slug == retreat.slug:
+        return []
+    if _slug_taken(slug, other_than=retreat.id):
+        raise ListingError("That web address is already taken.", field="slug")
+    retreat.slug = slug
+    return ["slug"]
 
 
 def publish_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> None:
@@ -340,7 +348,8 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
 
 
 def _changeable_retreat(retreat_id: int) -> Retreat:
-    retreat = db.session.get(Retreat, retreat_id)
+    """The retreat under its seat lock (holds count tickets under it too), unless cancelled."""
+    retreat = lock_row(Retreat, retreat_id)
     if retreat is None:
         raise ListingError("That retreat does not exist any more.")
     if retreat.status == RetreatStatus.CANCELLED:
@@ -389,6 +398,27 @@ def create_ticket_type(*, retreat_id: int, actor_id: int, details: TicketDetails
     return ticket
 
 
+def _refuse_unsafe_ticket_changes(
+    retreat: Retreat, ticket: TicketType, details: TicketDetails
+) -> None:
+    """Once booked, a ticket type keeps its size, and its limit cannot go below what is taken."""
+    if details.seats_per_ticket != ticket.seats_per_ticket and _has_bookings(
+        Booking.ticket_type_id == ticket.id
+    ):
+        raise ListingError(
+            "People have booked this ticket, so it stays for the same number of people. "
+            "Add a new ticket type instead.",
+            field="seats_per_ticket",
+        )
+    taken = tickets_taken(retreat.id).get(ticket.id, 0)
+    if details.quantity_limit is not None and details.quantity_limit < taken:
+        raise ListingError(
+            f"{taken} of these tickets are already taken or held, so the limit must be at "
+            f"least {taken}.",
+            field="quantity_limit",
+        )
+
+
 def update_ticket_type(
     *, retreat_id: int, ticket_type_id: int, actor_id: int, details: TicketDetails
 ) -> list[str]:
@@ -396,14 +426,7 @@ def update_ticket_type(
     with rolled_back_on_error():
         retreat = _changeable_retreat(retreat_id)
         ticket = _ticket_of(retreat, ticket_type_id)
-        if details.seats_per_ticket != ticket.seats_per_ticket and _has_bookings(
-            Booking.ticket_type_id == ticket.id
-        ):
-            raise ListingError(
-                "People have booked this ticket, so it stays for the same number of people. "
-                "Add a new ticket type instead.",
-                field="seats_per_ticket",
-            )
+        _refuse_unsafe_ticket_changes(retreat, ticket, details)
         changed = _apply_ticket(ticket, retreat, details)
         if changed:
             record_audit(

@@ -114,20 +114,17 @@ def _cancel_locked(*, retreat_id: int, actor_id: int | None, now: datetime) -> R
         if retreat.status == RetreatStatus.CANCELLED:
             db.session.rollback()
             return result
+        if retreat.ends_at <= now:
+            raise DomainError(
+                "This retreat has already ended, so it cannot be cancelled as a whole. "
+                "Cancel single bookings from the attendee list to refund them."
+            )
         retreat.status = RetreatStatus.CANCELLED
         retreat.cancelled_at = now
         for booking in _bookings(retreat.id, BookingStatus.CONFIRMED):
             _cancel_confirmed(booking, actor_id=actor_id, now=now, result=result)
         for booking in _bookings(retreat.id, BookingStatus.PENDING):
-            booking.hold_expires_at = min(booking.hold_expires_at, now)
-            result.holds_released.append(booking.id)
-            record_audit(
-                "booking.hold_released",
-                actor_id=actor_id,
-                retreat_id=retreat.id,
-                booking_id=booking.id,
-                detail="retreat cancelled before payment",
-            )
+            _release_hold(booking, actor_id=actor_id, now=now, result=result)
         closed = _close_waitlist(retreat.id)
         record_audit(
             "retreat.cancelled",
@@ -195,6 +192,21 @@ def _cancel_confirmed(
     result.refund_minor += refunded
     if refund is not None:
         result.refund_ids.append(refund.id)
+
+
+def _release_hold(
+    booking: Booking, *, actor_id: int | None, now: datetime, result: RetreatCancellation
+) -> None:
+    """End an unpaid hold now: its seats are free, and the sweep's rules close its session."""
+    booking.hold_expires_at = min(booking.hold_expires_at, now)
+    result.holds_released.append(booking.id)
+    record_audit(
+        "booking.hold_released",
+        actor_id=actor_id,
+        retreat_id=booking.retreat_id,
+        booking_id=booking.id,
+        detail="retreat cancelled before payment",
+    )
 
 
 def _close_waitlist(retreat_id: int) -> int:

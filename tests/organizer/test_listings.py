@@ -577,3 +577,24 @@ def test_ticket_types_and_retreats_of_others_are_404(
     assert theirs.status == RetreatStatus.PUBLISHED
     assert len(theirs.ticket_types) == 2
     assert db.session.query(Retreat).count() == 2
+
+
+def test_a_quantity_limit_cannot_drop_below_the_tickets_taken(db, organizer_client, make_retreat):
+    retreat = make_retreat()
+    single = retreat.ticket_types[0]
+    for name in ("Ada", "Bea"):
+        hold_seats(
+            retreat_id=retreat.id,
+            ticket_type_id=single.id,
+            contact_email=f"{name.lower()}@example.org",
+            attendees=[AttendeeDetails(name, f"{name.lower()}@example.org")],
+        )
+    edit_url = f"/organizer/retreats/{retreat.id}/tickets/{single.id}/edit"
+    values = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
+    refused = organizer_client.post(edit_url, data=values | {"quantity_limit": "1"})
+    assert "must be at least 2" in field_error(refused.get_data(as_text=True), "quantity_limit")
+    db.session.expire_all()
+    assert single.quantity_limit is None
+    assert organizer_client.post(edit_url, data=values | {"quantity_limit": "2"}).status_code == 303
+    db.session.expire_all()
+    assert single.quantity_limit == 2

@@ -13,6 +13,7 @@ from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, Waitl
 from retreats.booking.services import Payment, confirm_booking
 from retreats.catalog.models import RetreatStatus
 from retreats.database import utcnow
+from retreats.errors import DomainError
 from retreats.notifications.models import OutboxEmail
 from retreats.organizer.models import AuditEntry
 from retreats.organizer.retreat_cancellation import cancel_retreat, cancellation_preview
@@ -297,3 +298,17 @@ def test_a_cancelled_retreat_can_no_longer_be_edited_or_published(
     db.session.expire_all()
     assert retreat.status == RetreatStatus.CANCELLED
     assert len(retreat.ticket_types) == 2
+
+
+def test_a_retreat_that_has_ended_is_not_cancelled_as_a_whole(db, organizer_client, make_retreat):
+    retreat = make_retreat(starts_in=timedelta(days=-5))
+    booking = add_booking(db, retreat)
+    page = organizer_client.get(f"/organizer/retreats/{retreat.id}/cancel").get_data(True)
+    assert "has already ended" in page and 'name="confirm"' not in page
+    before = counts(db)
+    with pytest.raises(DomainError, match="already ended"):
+        cancel_retreat(retreat_id=retreat.id, actor_id=None)
+    db.session.expire_all()
+    assert retreat.status == RetreatStatus.PUBLISHED
+    assert booking.status == BookingStatus.CONFIRMED
+    assert counts(db) == before
