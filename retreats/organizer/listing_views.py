@@ -50,7 +50,6 @@ def _retreat_page(form: RetreatForm, retreat=None, status: int = 200):
             form=form,
             retreat=retreat,
             preview=form.is_submitted() and form.is_preview,
-            action_form=ActionForm(),
         ),
         status,
     )
