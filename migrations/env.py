@@ -131,6 +131,7 @@ def run_sqlite_migrations(connection, conf_args):
         connection.commit()
         driver_connection.isolation_level = ""
 
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:

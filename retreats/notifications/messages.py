@@ -171,9 +171,7 @@ def co_host_invite_message(email: OutboxEmail) -> Message:
         "expires_at": token.expires_at,
     }
     inviter = token.invited_by.name if token.invited_by else "An organizer"
-    return _render(
-        "co_host_invite", f"{inviter} invited you to co-host", email.to_address, context
-    )
+    return _render("co_host_invite", f"{inviter} invited you to co-host", email.to_address, context)
 
 
 MESSAGE_BUILDERS = {

@@ -92,9 +92,7 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None when the system or the attendee did it (e.g. a cancellation from the manage link).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="SET NULL"))
-    retreat_id: Mapped[int | None] = mapped_column(
-        ForeignKey("retreats.id", ondelete="CASCADE")
-    )
+    retreat_id: Mapped[int | None] = mapped_column(ForeignKey("retreats.id", ondelete="CASCADE"))
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
     )
@@ -115,9 +113,7 @@ class AttendeeMessage(db.Model):
     retreat_id: Mapped[int] = mapped_column(
         ForeignKey("retreats.id", ondelete="CASCADE"), index=True
     )
-    sent_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizers.id", ondelete="SET NULL")
-    )
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

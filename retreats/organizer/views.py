@@ -24,9 +24,7 @@ def dashboard():
 def audit_log(retreat_id: int):
     """Who changed this retreat and its bookings, and who saw or exported private answers."""
     retreat = retreat_for_organizer(retreat_id)
-    return render_template(
-        "organizer/audit.html", retreat=retreat, entries=audit_trail(retreat.id)
-    )
+    return render_template("organizer/audit.html", retreat=retreat, entries=audit_trail(retreat.id))
 
 
 # The other pages register their routes on the same blueprint when imported.
