@@ -122,26 +122,22 @@ def waitlist_offer_message(email: OutboxEmail) -> Message:
     )
 
 
-def cancelled_by_organizer_message(email: OutboxEmail) -> Message:
-    """The organizer cancelled one booking; the refund is whatever they chose to give back."""
+def _cancelled_with_refund(email: OutboxEmail, template: str, subject: str) -> Message:
+    """A booking someone else cancelled; it tells what went back (booking.refunded_minor)."""
     context = _booking_context(email)
     context["refund_minor"] = context["booking"].refunded_minor
-    return _render(
-        "cancelled_by_organizer",
-        f"Your booking {context['booking'].reference} has been cancelled",
-        email.to_address,
-        context,
+    return _render(template, subject.format(**context), email.to_address, context)
+
+
+def cancelled_by_organizer_message(email: OutboxEmail) -> Message:
+    return _cancelled_with_refund(
+        email, "cancelled_by_organizer", "Your booking {booking.reference} has been cancelled"
     )
 
 
 def retreat_cancelled_message(email: OutboxEmail) -> Message:
-    context = _booking_context(email)
-    context["refund_minor"] = context["booking"].refunded_minor
-    return _render(
-        "retreat_cancelled",
-        f"{context['retreat'].title} is cancelled: your full refund",
-        email.to_address,
-        context,
+    return _cancelled_with_refund(
+        email, "retreat_cancelled", "{retreat.title} is cancelled: your full refund"
     )
 
 

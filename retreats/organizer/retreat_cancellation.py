@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..booking import services as booking_services
 from ..booking.locking import BUSY_MESSAGE, rolled_back_on_error
 from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from ..catalog.models import Retreat, RetreatStatus
@@ -26,8 +25,7 @@ from ..errors import DomainError, TryAgain
 from ..extensions import db
 from ..formatting import format_money
 from ..notifications.outbox import queue_email
-from ..payments import stripe_gateway
-from ..payments.checkout import apply_checkout_session
+from ..payments.checkout import close_lapsed_hold
 from ..payments.refunds import record_refund, send_refund
 from ..payments.stripe_gateway import PaymentGatewayError
 from .audit import record_audit
@@ -234,12 +232,7 @@ def _close_released_hold(booking_id: int, *, now: datetime) -> None:
     if booking is None or booking.status != BookingStatus.PENDING:
         return
     try:
-        if booking.stripe_checkout_session_id:
-            session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
-            if session.is_paid:
-                apply_checkout_session(session, now=now)
-                return
-        booking_services.expire_booking(booking_id=booking.id, now=now)
+        close_lapsed_hold(booking, now=now)
     except (PaymentGatewayError, DomainError) as error:
         db.session.rollback()
         log.error("Could not close the hold of %s now (the sweep retries): %s", booking_id, error)

@@ -147,13 +147,22 @@ def expire_lapsed_holds(*, now: datetime | None = None) -> int:
     expired = 0
     for booking in booking_services.lapsed_pending_bookings(now=now):
         try:
-            if booking.stripe_checkout_session_id:
-                session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
-                if session.is_paid:
-                    apply_checkout_session(session, now=now)
-                    continue
-            if booking_services.expire_booking(booking_id=booking.id, now=now):
-                expired += 1
+            expired += close_lapsed_hold(booking, now=now)
         except PaymentGatewayError as error:
             log.error("Could not expire %s at Stripe: %s", booking.reference, error)
     return expired
+
+
+def close_lapsed_hold(booking: Booking, *, now: datetime) -> bool:
+    """Close a lapsed hold's Checkout Session, then expire the booking; True if it expired.
+
+    A session paid a moment before it closed is applied instead (confirmed, or refunded when no
+    seat is left). Raises PaymentGatewayError when Stripe cannot be reached: the next sweep
+    tries again.
+    """
+    if booking.stripe_checkout_session_id:
+        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+        if session.is_paid:
+            apply_checkout_session(session, now=now)
+            return False
+    return booking_services.expire_booking(booking_id=booking.id, now=now)
