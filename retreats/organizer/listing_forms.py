@@ -38,7 +38,8 @@ from wtforms.validators import (
 
 from ..catalog.models import Audience, Focus, RetreatKind
 from ..formatting import ZERO_DECIMAL_CURRENCIES
-from .listings import ListingDetails, TicketDetails
+from .listings import ListingDetails
+from .ticket_types import TicketDetails
 from .uploads import UploadRejected, prepare_cover_image, prepare_guide_pdf
 
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "JPY"]

@@ -11,7 +11,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import format_money
-from . import listings, retreat_cancellation
+from . import listings, retreat_cancellation, ticket_types
 from .access import retreat_for_organizer
 from .blueprint import blueprint
 from .listing_forms import ActionForm, CancelRetreatForm, RetreatForm, TicketTypeForm
@@ -167,7 +167,7 @@ def new_ticket_type(retreat_id: int):
     if not form.validate_on_submit():
         return _ticket_page(form, retreat, status=422 if form.is_submitted() else 200)
     try:
-        listings.create_ticket_type(
+        ticket_types.create_ticket_type(
             retreat_id=retreat.id, actor_id=current_user.id, details=form.details()
         )
     except DomainError as error:
@@ -190,7 +190,7 @@ def edit_ticket_type(retreat_id: int, ticket_type_id: int):
     if not form.validate_on_submit():
         return _ticket_page(form, retreat, ticket, status=422 if form.is_submitted() else 200)
     try:
-        listings.update_ticket_type(
+        ticket_types.update_ticket_type(
             retreat_id=retreat.id,
             ticket_type_id=ticket.id,
             actor_id=current_user.id,
@@ -211,7 +211,7 @@ def delete_ticket_type(retreat_id: int, ticket_type_id: int):
     name = ticket.name
     return _action(
         retreat.id,
-        listings.delete_ticket_type,
+        ticket_types.delete_ticket_type,
         f"Ticket type “{name}” deleted.",
         ticket_type_id=ticket.id,
     )
