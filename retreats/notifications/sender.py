@@ -7,8 +7,10 @@ a worker killed in between sends that mail again (at-least-once), never loses it
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message as MailMessage
@@ -82,9 +84,19 @@ def deliver(email: OutboxEmail) -> None:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
+    # The same Message-ID on every attempt: if a worker dies after the SMTP server took the mail
+    # but before it was marked sent, the repeat is recognisably the same message.
+    mail_message.msgId = stable_message_id(email)
     for attachment in message.attachments:
         mail_message.attach(attachment.filename, attachment.content_type, attachment.data)
     mail.send(mail_message)
+
+
+def stable_message_id(email: OutboxEmail) -> str:
+    """A Message-ID derived from the outbox row's unique key, identical on every attempt."""
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:32]
+    domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return f"<{digest}@{domain}>"
 
 
 def _record_failure(email_id: int, error: Exception, now: datetime) -> None:

@@ -104,3 +104,14 @@ def test_backoff_doubles_and_is_capped():
         timedelta(minutes=8),
     ]
     assert backoff_after(30) == timedelta(hours=6)
+
+
+def test_every_attempt_carries_the_same_message_id(app, db, confirmed_booking, smtp_inbox):
+    from retreats.notifications.sender import stable_message_id
+
+    email = db.session.query(OutboxEmail).one()
+    first = stable_message_id(email)
+    send_due_emails()
+    [message] = smtp_inbox.wait_for(1)
+    assert message["Message-ID"] == first == stable_message_id(email)
+    assert first.endswith("@127.0.0.1>")
