@@ -1,10 +1,12 @@
-"""`flask --app wsgi outbox work [--once]`: the email worker (it also runs the minute upkeep)."""
+"""`flask --app wsgi outbox work [--once] [--now WHEN]`: the email worker (it also runs the
+minute upkeep). `--now` sends what would be due at another moment, to try schedules by hand."""
 
 from __future__ import annotations
 
 import logging
 import socket
 import time
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -16,18 +18,55 @@ log = logging.getLogger(__name__)
 
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 
+# One --once run tries each due email at most once (a failure moves it past `now`), so this only
+# bounds a queue that keeps filling while the run goes on.
+ONCE_LIMIT = 10_000
+
+
+class MomentType(click.ParamType):
+    """An ISO 8601 date and time; without an offset it is taken as UTC."""
+
+    name = "datetime"
+
+    def convert(self, value, param, ctx) -> datetime:
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(
+                    f"{value!r} is not an ISO date and time; "
+                    "write it like 2027-03-12T09:00 (UTC) or 2027-03-12T09:00+01:00.",
+                    param,
+                    ctx,
+                )
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
 
 @outbox_cli.command("work")
-@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-def work_command(once: bool) -> None:
+@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+@click.option(
+    "--now",
+    "moment",
+    type=MomentType(),
+    help="With --once: send what would be due at this moment (ISO, UTC unless an offset is given).",
+)
+def work_command(once: bool, moment: datetime | None) -> None:
     """Send due emails; without --once keep polling, and run the upkeep every minute."""
     from ..maintenance import run_periodic_upkeep
     from .sender import send_due_emails
 
+    if moment is not None and not once:
+        raise click.UsageError("--now only works with --once: a running worker keeps real time.")
     # Flask-Mail opens SMTP connections without a timeout; a stuck server must not stall the worker.
     socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
     if once:
-        click.echo(f"Sent {send_due_emails()} email(s).")
+        sent = send_due_emails(now=moment, limit=ONCE_LIMIT)
+        due_by = f" due by {moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+        click.echo(f"Sent {sent} email(s){due_by}.")
         return
     poll_seconds = current_app.config["OUTBOX_POLL_SECONDS"]
     last_sweep = 0.0

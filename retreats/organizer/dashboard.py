@@ -1,4 +1,5 @@
-"""The dashboard's figures: per retreat, seats confirmed and held, revenue and waitlist."""
+"""The dashboard's figures: per retreat, seats confirmed and held, revenue, waitlist and emails
+that could not be delivered."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import and_, case, func, select
 from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from ..catalog.models import Retreat
 from ..extensions import db
+from ..notifications.retry import failed_emails_per_retreat
 from .access import manages_retreat_clause
 from .models import Organizer
 
@@ -21,6 +23,7 @@ class RetreatSummary:
     seats_held: int
     revenue_minor: int
     waiting: int
+    failed_emails: int
 
     @property
     def seats_free(self) -> int:
@@ -55,6 +58,7 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
         .group_by(WaitlistEntry.retreat_id)
         .subquery()
     )
+    failed = failed_emails_per_retreat()
     upcoming = Retreat.ends_at > now
     rows = db.session.execute(
         select(
@@ -63,9 +67,11 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.coalesce(bookings.c.held, 0),
             func.coalesce(bookings.c.revenue, 0),
             func.coalesce(waitlist.c.waiting, 0),
+            func.coalesce(failed.c.failed, 0),
         )
         .outerjoin(bookings, bookings.c.retreat_id == Retreat.id)
         .outerjoin(waitlist, waitlist.c.retreat_id == Retreat.id)
+        .outerjoin(failed, failed.c.retreat_id == Retreat.id)
         .where(manages_retreat_clause(organizer))
         .order_by(
             case((upcoming, 0), else_=1),

@@ -28,4 +28,4 @@ def audit_log(retreat_id: int):
 
 
 # The other pages register their routes on the same blueprint when imported.
-from . import account_views, attendee_views, listing_views  # noqa: E402, F401
+from . import account_views, attendee_views, email_views, listing_views  # noqa: E402, F401

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.tokens import booking_token, hash_token
 from retreats.database import utcnow
+from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.organizer.audit import record_audit
 from retreats.organizer.models import AttendeeMessage, CoHost, Organizer
 
@@ -36,7 +37,8 @@ TOKEN_ROUTES = {"organizer.reset_password", "organizer.accept_invite"}
 
 @pytest.fixture
 def a_world(db, make_retreat, organizer):
-    """A's retreat with a confirmed couple booking, a co-host, a message and an audit entry."""
+    """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
+    audit entry."""
     retreat = make_retreat(title=SECRETS[0], slug=SECRETS[1])
     couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
     now = utcnow()
@@ -75,6 +77,16 @@ def a_world(db, make_retreat, organizer):
         retreat_id=retreat.id, sent_by_id=organizer.id, subject="Arrival", body="See you"
     )
     db.session.add(message)
+    failed_email = OutboxEmail(
+        key=f"confirmation:{SECRETS[7]}",
+        kind="confirmation",
+        booking=booking,
+        to_address=SECRETS[3],
+        status=OutboxStatus.FAILED,
+        attempts=8,
+        last_error="SMTPRecipientsRefused: 550 mailbox full",
+    )
+    db.session.add(failed_email)
     record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
     db.session.commit()
     return {
@@ -84,6 +96,7 @@ def a_world(db, make_retreat, organizer):
         "ticket_type": couple,
         "co_host": co_host,
         "message": message,
+        "email": failed_email,
     }
 
 
@@ -96,6 +109,7 @@ def values_for(rule, world) -> dict:
         "ticket_type_id": world["ticket_type"].id,
         "member_id": world["co_host"].id,
         "message_id": world["message"].id,
+        "email_id": world["email"].id,
     }
     unknown = set(rule.arguments) - set(known)
     assert not unknown, f"{rule.endpoint}: add A's object for {unknown} to values_for()"
