@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -26,42 +24,15 @@ from retreats.organizer.models import Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.tokens import issue_token, link_token
 from tests.conftest import csrf_token_from
 from tests.organizer.conftest import ORGANIZER_PASSWORD
+from tests.organizer.helpers import (
+    link_path_in,
+    reload,
+    sign_in_through_form,
+    signed_in_id,
+    submit,
+)
 
 NEW_PASSWORD = "seven green hills at dawn"  # noqa: S105  (test data)
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Forget `g` at the start of each request, as a real server (one app context per request)
-    does. Here every request runs inside the test's one app context, so Flask-Login's cached
-    user and Flask-WTF's cached CSRF token would pass from one client to the next."""
-
-    @app.before_request
-    def forget_what_the_last_request_cached():
-        for name in ("_login_user", "csrf_token"):
-            g.pop(name, None)
-
-
-def submit(client, page_url: str, data: dict, *, action: str | None = None):
-    """GET the form page, then POST `data` to it (or to `action`) with the page's CSRF token."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.status_code
-    token = csrf_token_from(page.get_data(as_text=True))
-    return client.post(action or page_url, data={"csrf_token": token, **data})
-
-
-def sign_in_through_form(client, email: str, password: str, *, url: str = "/organizer/login"):
-    return submit(client, url, {"email": email, "password": password})
-
-
-def signed_in_id(client) -> str | None:
-    with client.session_transaction() as session:
-        return session.get("_user_id")
-
-
-def reload(db, person: Organizer) -> Organizer:
-    db.session.expire_all()
-    return db.session.get(Organizer, person.id)
 
 
 # Signing in ------------------------------------------------------------------------------------
@@ -263,14 +234,6 @@ def test_signing_out_needs_a_post_with_its_csrf_token(client, organizer):
 
 
 # Password reset --------------------------------------------------------------------------------
-
-
-def link_path_in(message, app) -> str:
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    base = re.escape(app.config["PUBLIC_BASE_URL"])
-    match = re.search(base + r"(/organizer/\S+)", text)
-    assert match, text
-    return match.group(1)
 
 
 def test_password_reset_by_email_end_to_end(app, db, client, organizer, smtp_inbox):

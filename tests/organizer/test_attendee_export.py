@@ -12,7 +12,7 @@ from retreats.booking.services import AttendeeDetails
 from retreats.extensions import db
 from retreats.organizer import export
 from retreats.organizer.export import COLUMNS, PRIVATE_COLUMNS, major_units, safe_cell
-from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for, list_page
+from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for, list_page
 
 
 def export_url(retreat) -> str:
@@ -68,7 +68,7 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     text = response.get_data(as_text=True)
     for answer in (ADA.accessibility_needs, ADA.hopes, "7946"):
         assert answer not in text
-    [entry] = audit_actions(db, "attendees.exported")
+    [entry] = audit_entries_with_action(db, "attendees.exported")
     assert entry.actor_id == organizer.id and entry.retreat_id == retreat.id
     assert entry.detail.startswith("without private answers")
 
@@ -85,7 +85,7 @@ def test_ticking_private_answers_adds_their_columns_and_says_so_in_the_audit_log
     assert rows[0]["Accessibility needs"] == ADA.accessibility_needs
     assert rows[0]["Hopes"] == ADA.hopes
     assert rows[0]["Emergency contact"] == ADA.emergency_contact
-    [entry] = audit_actions(db, "attendees.exported")
+    [entry] = audit_entries_with_action(db, "attendees.exported")
     assert entry.detail == "with private answers; status=all"
 
 
@@ -181,7 +181,7 @@ def test_rows_are_read_and_sent_in_batches_after_the_audit_entry_is_written(
 
     # Nothing has been read from the bookings yet, but the export is already on record.
     assert response.is_streamed
-    assert len(audit_actions(db, "attendees.exported")) == 1
+    assert len(audit_entries_with_action(db, "attendees.exported")) == 1
     chunks = list(response.response)
     response.close()
     assert len(chunks) == 1 + 3  # the header, then batches of 2, 2 and 1 people
@@ -193,4 +193,4 @@ def test_a_bad_filter_is_a_400_and_nothing_is_recorded(organizer_client, make_re
     retreat = make_retreat()
     response = organizer_client.get(export_url(retreat), query_string=query)
     assert response.status_code == 400
-    assert audit_actions(db, "attendees.exported") == []
+    assert audit_entries_with_action(db, "attendees.exported") == []

@@ -1,7 +1,5 @@
 """The attendee list: couples together, filters and search, private answers only when asked for
 (and audited), figures at the top, and a fixed number of SQL statements whatever its length.
-
-The helpers at the top (booking_for, ADA …) are shared with the other attendee test modules.
 """
 
 from __future__ import annotations
@@ -11,55 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from retreats.booking.models import Booking
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
-from retreats.organizer.models import AuditEntry
-
-ADA = AttendeeDetails(
-    name="Ada Lovelace",
-    email="ada@example.org",
-    dietary_needs="Vegetarian",
-    accessibility_needs="Ground-floor room, please",
-    emergency_contact="Charles, +44 20 7946 0000",
-    hopes="To slow down together",
-)
-BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
-CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
-
-
-def booking_for(retreat, *people: AttendeeDetails, confirmed: bool = True) -> Booking:
-    """A booking made through the real services: one person, or two on the couple ticket."""
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == len(people))
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket.id,
-        contact_email=people[0].email,
-        attendees=list(people),
-    )
-    if confirmed:
-        booking = confirm_booking(
-            booking_id=booking.id,
-            payment=Payment(
-                checkout_session_id=f"cs_test_{booking.id}",
-                payment_intent_id=f"pi_test_{booking.id}",
-                amount_minor=booking.amount_minor,
-                currency=booking.currency,
-            ),
-        )
-    return booking
-
-
-def audit_actions(db, action: str) -> list[AuditEntry]:
-    db.session.expire_all()
-    return list(db.session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
-
-
-def list_page(client, retreat, **query) -> str:
-    response = client.get(f"/organizer/retreats/{retreat.id}/attendees", query_string=query)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
+from retreats.booking.services import AttendeeDetails
+from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for, list_page
 
 
 def booking_blocks(page: str) -> dict[str, str]:
@@ -199,19 +153,19 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
     for answer in private_answers:
         assert answer not in page
     assert "Show private answers" in page
-    assert audit_actions(db, "answers.viewed") == []
+    assert audit_entries_with_action(db, "answers.viewed") == []
 
     shown = list_page(organizer_client, retreat, private="1", q="ada")
     for answer in private_answers:
         assert answer in shown
-    [entry] = audit_actions(db, "answers.viewed")
+    [entry] = audit_entries_with_action(db, "answers.viewed")
     assert entry.actor_id == organizer.id and entry.retreat_id == retreat.id
     assert 'status=confirmed, search="ada"' in entry.detail
 
     list_page(organizer_client, retreat, private="1")
-    assert len(audit_actions(db, "answers.viewed")) == 2
+    assert len(audit_entries_with_action(db, "answers.viewed")) == 2
     assert ADA.hopes not in list_page(organizer_client, retreat, private="0")
-    assert len(audit_actions(db, "answers.viewed")) == 2
+    assert len(audit_entries_with_action(db, "answers.viewed")) == 2
 
 
 def test_another_organizers_attendees_are_not_found(sign_in, other_organizer, make_retreat, db):
@@ -228,8 +182,8 @@ def test_another_organizers_attendees_are_not_found(sign_in, other_organizer, ma
         f"{base}/message",
     ):
         assert stranger.get(url).status_code == 404, url
-    assert audit_actions(db, "answers.viewed") == []
-    assert audit_actions(db, "attendees.exported") == []
+    assert audit_entries_with_action(db, "answers.viewed") == []
+    assert audit_entries_with_action(db, "attendees.exported") == []
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, make_retreat):

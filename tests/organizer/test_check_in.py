@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from retreats.booking.models import Attendee
 from retreats.extensions import db
 from tests.conftest import csrf_token_from
-from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for, list_page
+from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for, list_page
 
 
 def check_in_url(retreat, attendee_id: int) -> str:
@@ -44,7 +44,7 @@ def test_checking_in_and_undoing_it_is_recorded_and_returns_to_the_same_list(
     assert location.fragment == f"attendee-{bea_id}"
     assert attendee(bea_id).checked_in_at is not None
     assert attendee(booking.attendees[0].id).checked_in_at is None  # only Bea
-    [entry] = audit_actions(db, "attendee.checked_in")
+    [entry] = audit_entries_with_action(db, "attendee.checked_in")
     assert entry.actor_id == organizer.id and entry.booking_id == booking.id
     assert "Bea Lovelace" in entry.detail
 
@@ -56,7 +56,7 @@ def test_checking_in_and_undoing_it_is_recorded_and_returns_to_the_same_list(
     undone = post_check_in(organizer_client, retreat, bea_id, checked_in="0")
     assert undone.status_code == 303
     assert attendee(bea_id).checked_in_at is None
-    assert len(audit_actions(db, "attendee.check_in_undone")) == 1
+    assert len(audit_entries_with_action(db, "attendee.check_in_undone")) == 1
 
 
 def test_a_double_tap_checks_in_once(organizer_client, make_retreat):
@@ -68,7 +68,7 @@ def test_a_double_tap_checks_in_once(organizer_client, make_retreat):
     again = post_check_in(organizer_client, retreat, ada_id)
 
     assert attendee(ada_id).checked_in_at == first
-    assert len(audit_actions(db, "attendee.checked_in")) == 1
+    assert len(audit_entries_with_action(db, "attendee.checked_in")) == 1
     page = organizer_client.get(again.headers["Location"]).get_data(as_text=True)
     assert "Ada Lovelace was already checked in." in page
 
@@ -82,7 +82,7 @@ def test_someone_on_an_unconfirmed_booking_cannot_be_checked_in(organizer_client
 
     assert response.status_code == 303
     assert attendee(cy_id).checked_in_at is None
-    assert audit_actions(db, "attendee.checked_in") == []
+    assert audit_entries_with_action(db, "attendee.checked_in") == []
     page = organizer_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Cy Young is on a booking that is pending, not confirmed" in page
 

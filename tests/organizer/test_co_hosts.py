@@ -14,8 +14,7 @@ from retreats.organizer.accounts import accept_invite, invite_co_host
 from retreats.organizer.models import AuditEntry, CoHost, Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.tokens import link_token
 from tests.organizer.conftest import ORGANIZER_PASSWORD
-from tests.organizer.test_accounts import (  # noqa: F401  (fresh_g_per_request is a fixture)
-    fresh_g_per_request,
+from tests.organizer.helpers import (
     link_path_in,
     reload,
     sign_in_through_form,

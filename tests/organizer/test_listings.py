@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 
 import pytest
 
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.catalog.models import Retreat, RetreatStatus, TicketType
-from retreats.database import utcnow
 from retreats.organizer.models import AuditEntry, CoHost
+from tests.organizer.helpers import (
+    NEXT_YEAR,
+    audit_actions_for_retreat,
+    field_error,
+    form_values,
+    new_retreat_data,
+    post_page_form,
+    row_counts,
+)
 
-NEXT_YEAR = utcnow().year + 1
 # The second Sunday of March, when New York's clocks skip from 02:00 to 03:00.
 SPRING_FORWARD = datetime(NEXT_YEAR, 3, 8) + timedelta(
     days=(6 - datetime(NEXT_YEAR, 3, 8).weekday())
@@ -25,121 +30,6 @@ SPRING_FORWARD = datetime(NEXT_YEAR, 3, 8) + timedelta(
 def app_config(app_config, tmp_path):
     app_config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     return app_config
-
-
-class _FormReader(HTMLParser):
-    """The values a browser would send for one form of a page, as it is shown."""
-
-    def __init__(self, action: str):
-        super().__init__(convert_charrefs=True)
-        self.action, self.inside, self.values = action, False, {}
-        self._select = self._textarea = None
-        self._first_option = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = html.unescape(attrs.get("action", "")) == self.action
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
-            if attrs.get("type") in ("radio", "checkbox"):
-                if "checked" in attrs:
-                    self.values[name] = attrs.get("value", "y")
-            else:
-                self.values[name] = attrs.get("value", "")
-        elif tag == "select":
-            self._select, self._first_option = name, None
-        elif tag == "option" and self._select:
-            if self._first_option is None:
-                self._first_option = attrs.get("value")
-                self.values.setdefault(self._select, self._first_option)
-            if "selected" in attrs:
-                self.values[self._select] = attrs.get("value")
-        elif tag == "textarea":
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data.removeprefix("\n")
-
-
-def form_values(page_html: str, action: str) -> dict[str, str]:
-    reader = _FormReader(action)
-    reader.feed(page_html)
-    assert reader.values, f"no form posting to {action}"
-    return reader.values
-
-
-def field_error(page_html: str, field_id: str) -> str | None:
-    """The error shown beside one field, or None."""
-    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page_html, re.S)
-    return html.unescape(match.group(1)) if match else None
-
-
-def new_retreat_data(**overrides) -> dict:
-    data = {
-        "title": "Slow Love Weekend",
-        "slug": "",
-        "kind": "retreat",
-        "focus": "emotional",
-        "audience": "couples",
-        "summary": "Two days of listening to each other.",
-        "description_md": "We **listen**, then we talk.",
-        "where": "in_person",
-        "venue": "Quinta do Vale",
-        "city": "Sintra",
-        "country": "Portugal",
-        "online_join_url": "",
-        "timezone": "America/New_York",
-        "starts_at": f"{NEXT_YEAR}-06-14T18:00",
-        "ends_at": f"{NEXT_YEAR}-06-16T14:00",
-        "capacity": "12",
-        "currency": "EUR",
-        "refund_full_days_before": "30",
-        "refund_partial_days_before": "14",
-        "refund_partial_percent": "50",
-        "cancellation_policy": "You may pass your place to a friend.",
-        "preparation_guide_md": "Bring warm socks.",
-        "save": "Save",
-    }
-    return data | overrides
-
-
-def post_page_form(client, url: str, data: dict, *, action: str | None = None):
-    """GET the page, take its CSRF token, POST `data` (files included) to the form."""
-    page = client.get(url)
-    assert page.status_code == 200, page.status_code
-    token = form_values(page.get_data(as_text=True), action or url)["csrf_token"]
-    return client.post(action or url, data={"csrf_token": token, **data})
-
-
-def audit_actions(db, retreat_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEntry.action)
-            .where(AuditEntry.retreat_id == retreat_id)
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-def row_counts(db) -> tuple[int, int, int]:
-    return (
-        db.session.query(Retreat).count(),
-        db.session.query(TicketType).count(),
-        db.session.query(AuditEntry).count(),
-    )
 
 
 def create_draft(client, **overrides) -> Retreat:
@@ -205,7 +95,7 @@ def test_create_add_tickets_publish_and_it_is_public(db, client, organizer_clien
     page = detail.get_data(as_text=True)
     assert "€250.00" in page and "€449.50" in page
     assert "Book your place" in page
-    assert audit_actions(db, retreat.id) == [
+    assert audit_actions_for_retreat(db, retreat.id) == [
         "retreat.created",
         "ticket_type.created",
         "ticket_type.created",
@@ -467,7 +357,7 @@ def test_duplicate_makes_a_draft_copy_with_the_tickets_for_the_same_owner(
         (t.name, t.price_minor, t.seats_per_ticket) for t in original.ticket_types
     ]
     assert {t.id for t in copy.ticket_types}.isdisjoint({t.id for t in original.ticket_types})
-    assert audit_actions(db, copy.id) == ["retreat.duplicated"]
+    assert audit_actions_for_retreat(db, copy.id) == ["retreat.duplicated"]
     # A second copy finds the next free slug.
     post_page_form(co_host, url, {}, action=f"/organizer/retreats/{original.id}/duplicate")
     assert db.session.scalars(db.select(Retreat.slug).order_by(Retreat.id)).all()[-1] == (
@@ -499,7 +389,7 @@ def test_unpublish_hides_it_and_publish_needs_tickets_and_a_future_start(
         assert message in page
         db.session.expire_all()
         assert draft.status == RetreatStatus.DRAFT
-    assert audit_actions(db, retreat.id) == ["retreat.unpublished"]
+    assert audit_actions_for_retreat(db, retreat.id) == ["retreat.unpublished"]
 
 
 def test_ticket_type_edit_and_the_rules_once_booked(db, organizer_client, make_retreat):
@@ -540,7 +430,10 @@ def test_ticket_type_edit_and_the_rules_once_booked(db, organizer_client, make_r
     db.session.expire_all()
     assert [t.name for t in retreat.ticket_types] == ["Solo"]
     assert db.session.get(TicketType, single.id).seats_per_ticket == 1
-    assert audit_actions(db, retreat.id) == ["ticket_type.updated", "ticket_type.deleted"]
+    assert audit_actions_for_retreat(db, retreat.id) == [
+        "ticket_type.updated",
+        "ticket_type.deleted",
+    ]
 
 
 def test_ticket_types_and_retreats_of_others_are_404(

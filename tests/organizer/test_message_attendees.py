@@ -14,7 +14,7 @@ from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
 from retreats.organizer.models import AttendeeMessage, AuditEntry
 from tests.conftest import csrf_token_from
-from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for
+from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for
 
 SUBJECT = "Arriving on Friday: parking and keys"
 BODY = "Dear all,\n\nThe gate code is 1234.\nPlease bring <warm> socks & a blanket.\n\nMira"
@@ -98,7 +98,7 @@ def test_sending_writes_one_email_per_confirmed_booking_and_the_worker_delivers_
         (f"organizer_message:{message.id}:{couple.id}", "ada@example.org", message.id),
         (f"organizer_message:{message.id}:{single.id}", "cy@example.org", message.id),
     }
-    [entry] = audit_actions(db, "attendees.messaged")
+    [entry] = audit_entries_with_action(db, "attendees.messaged")
     assert entry.retreat_id == retreat.id and SUBJECT in entry.detail
 
     send_due_emails()

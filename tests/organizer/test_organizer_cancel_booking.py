@@ -20,7 +20,7 @@ from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for
 from retreats.payments.models import Refund, RefundStatus
 from tests.conftest import csrf_token_from
 from tests.journey import book_to_checkout, pay_and_land
-from tests.organizer.test_attendees import ADA, BEA, CY, audit_actions, booking_for
+from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for
 
 
 def detail_url(booking) -> str:
@@ -88,7 +88,7 @@ def test_an_organizer_cancels_and_the_refund_reaches_stripe_and_the_attendee_is_
     ).json()
     assert at_stripe["amount"] == refund_minor
     assert at_stripe["payment_intent"] == cancelled.stripe_payment_intent_id
-    [entry] = audit_actions(db, "booking.cancelled")
+    [entry] = audit_entries_with_action(db, "booking.cancelled")
     assert entry.booking_id == booking.id and entry.detail == f"refund {refund_shown} ({choice})"
     db.session.refresh(waiting)
     assert waiting.status == WaitlistStatus.OFFERED  # the freed seats went to the waitlist
@@ -104,7 +104,7 @@ def test_an_organizer_cancels_and_the_refund_reaches_stripe_and_the_attendee_is_
     again = post_action(organizer_client, booking, "cancel", refund="full", confirm="y")
     assert "Only a confirmed booking can be cancelled" in again.text
     assert len(refunds()) == 1
-    assert len(audit_actions(db, "booking.cancelled")) == 1
+    assert len(audit_entries_with_action(db, "booking.cancelled")) == 1
 
 
 def test_cancelling_needs_the_tick_and_one_of_the_two_refunds(organizer_client, make_retreat):
@@ -115,7 +115,7 @@ def test_cancelling_needs_the_tick_and_one_of_the_two_refunds(organizer_client, 
     made_up = post_action(organizer_client, booking, "cancel", refund="double", confirm="y")
     assert "Not a valid choice" in made_up.text
     assert fresh(booking).status == BookingStatus.CONFIRMED
-    assert refunds() == [] and audit_actions(db, "booking.cancelled") == []
+    assert refunds() == [] and audit_entries_with_action(db, "booking.cancelled") == []
 
 
 def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(organizer_client, make_retreat):
@@ -184,7 +184,7 @@ def test_a_booking_cancelled_by_someone_else_meanwhile_is_left_as_they_left_it(
     assert refunds() == []
     assert fresh(booking).refunded_minor == 0
     assert db.session.query(OutboxEmail).filter_by(kind="cancelled_by_organizer").count() == 0
-    assert audit_actions(db, "booking.cancelled") == []
+    assert audit_entries_with_action(db, "booking.cancelled") == []
 
 
 def test_resending_the_confirmation_sends_a_second_email(
@@ -208,7 +208,7 @@ def test_resending_the_confirmation_sends_a_second_email(
         f"confirmation:{booking.id}:resend:1",
         f"confirmation:{booking.id}:resend:2",
     ]
-    assert len(audit_actions(db, "booking.confirmation_resent")) == 2
+    assert len(audit_entries_with_action(db, "booking.confirmation_resent")) == 2
     assert "confirmation" in organizer_client.get(detail_url(booking)).text  # the emails list
 
 
@@ -219,7 +219,7 @@ def test_only_a_confirmed_booking_has_its_confirmation_resent(organizer_client, 
 
     assert "Only a confirmed booking has a confirmation to send again." in response.text
     assert db.session.query(OutboxEmail).count() == 0
-    assert audit_actions(db, "booking.confirmation_resent") == []
+    assert audit_entries_with_action(db, "booking.confirmation_resent") == []
 
 
 def test_the_booking_page_shows_private_answers_only_when_asked_and_records_it(
@@ -230,11 +230,11 @@ def test_the_booking_page_shows_private_answers_only_when_asked_and_records_it(
     page = organizer_client.get(detail_url(booking)).text
     assert "Ada Lovelace" in page and "Bea Lovelace" in page and "Vegetarian" in page
     assert ADA.hopes not in page and ADA.accessibility_needs not in page
-    assert audit_actions(db, "answers.viewed") == []
+    assert audit_entries_with_action(db, "answers.viewed") == []
 
     shown = organizer_client.get(detail_url(booking), query_string={"private": "1"}).text
     assert ADA.hopes in shown and ADA.accessibility_needs in shown
-    [entry] = audit_actions(db, "answers.viewed")
+    [entry] = audit_entries_with_action(db, "answers.viewed")
     assert (entry.actor_id, entry.booking_id) == (organizer.id, booking.id)
     assert entry.detail == f"booking {booking.reference}"
 

@@ -20,10 +20,7 @@ from retreats.organizer.retreat_cancellation import cancel_retreat, cancellation
 from retreats.payments.checkout import expire_lapsed_holds
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay, pay_and_land
-from tests.organizer.test_listings import (
-    audit_actions,
-    form_values,
-)
+from tests.organizer.helpers import audit_actions_for_retreat, form_values
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_suite"}
 
@@ -154,7 +151,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     assert db.session.get(WaitlistEntry, waiting.id).status == WaitlistStatus.LAPSED
     assert seats_left(retreat) == 10
 
-    actions = audit_actions(db, retreat.id)
+    actions = audit_actions_for_retreat(db, retreat.id)
     assert actions.count("booking.cancelled") == 2
     assert actions.count("booking.hold_released") == 1
     assert actions.count("retreat.cancelled") == 1

@@ -14,7 +14,7 @@ from retreats.catalog.models import Retreat
 from retreats.organizer import listings
 from retreats.organizer.listings import Uploads
 from retreats.organizer.uploads import prepare_cover_image
-from tests.organizer.test_listings import (
+from tests.organizer.helpers import (
     field_error,
     form_values,
     new_retreat_data,

@@ -1,0 +1,229 @@
+"""Helpers shared by the organizer test modules: bookings, sign-in, forms, pages and audit."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from sqlalchemy import select
+
+from retreats.booking.models import Booking
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.catalog.models import Retreat, TicketType
+from retreats.database import utcnow
+from retreats.organizer.models import AuditEntry, Organizer
+from tests.conftest import csrf_token_from
+
+# Attendees and their bookings ------------------------------------------------------------------
+
+# Three attendees as they fill in the booking form; ADA answers every optional question.
+ADA = AttendeeDetails(
+    name="Ada Lovelace",
+    email="ada@example.org",
+    dietary_needs="Vegetarian",
+    accessibility_needs="Ground-floor room, please",
+    emergency_contact="Charles, +44 20 7946 0000",
+    hopes="To slow down together",
+)
+BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
+CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
+
+
+def booking_for(retreat, *people: AttendeeDetails, confirmed: bool = True) -> Booking:
+    """A booking made through the real services: one person, or two on the couple ticket."""
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == len(people))
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        contact_email=people[0].email,
+        attendees=list(people),
+    )
+    if confirmed:
+        booking = confirm_booking(
+            booking_id=booking.id,
+            payment=Payment(
+                checkout_session_id=f"cs_test_{booking.id}",
+                payment_intent_id=f"pi_test_{booking.id}",
+                amount_minor=booking.amount_minor,
+                currency=booking.currency,
+            ),
+        )
+    return booking
+
+
+def list_page(client, retreat, **query) -> str:
+    """The attendee list page of `retreat`, as its organizer sees it."""
+    response = client.get(f"/organizer/retreats/{retreat.id}/attendees", query_string=query)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+# Signing in, accounts and emailed links --------------------------------------------------------
+
+
+def submit(client, page_url: str, data: dict, *, action: str | None = None):
+    """GET the form page, then POST `data` to it (or to `action`) with the page's CSRF token."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post(action or page_url, data={"csrf_token": token, **data})
+
+
+def sign_in_through_form(client, email: str, password: str, *, url: str = "/organizer/login"):
+    """Sign in through the sign-in page, as a visitor would."""
+    return submit(client, url, {"email": email, "password": password})
+
+
+def signed_in_id(client) -> str | None:
+    """The id of the organizer the client's session is signed in as, or None."""
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def reload(db, person: Organizer) -> Organizer:
+    """The organizer read afresh from the database."""
+    db.session.expire_all()
+    return db.session.get(Organizer, person.id)
+
+
+def link_path_in(message, app) -> str:
+    """The path of the /organizer/ link in an email's plain-text body."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    base = re.escape(app.config["PUBLIC_BASE_URL"])
+    match = re.search(base + r"(/organizer/\S+)", text)
+    assert match, text
+    return match.group(1)
+
+
+# Forms and listings ---------------------------------------------------------------------------
+
+NEXT_YEAR = utcnow().year + 1
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for one form of a page, as it is shown."""
+
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.values = action, False, {}
+        self._select = self._textarea = None
+        self._first_option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = html.unescape(attrs.get("action", "")) == self.action
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
+            if attrs.get("type") in ("radio", "checkbox"):
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value", "y")
+            else:
+                self.values[name] = attrs.get("value", "")
+        elif tag == "select":
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            if self._first_option is None:
+                self._first_option = attrs.get("value")
+                self.values.setdefault(self._select, self._first_option)
+            if "selected" in attrs:
+                self.values[self._select] = attrs.get("value")
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.removeprefix("\n")
+
+
+def form_values(page_html: str, action: str) -> dict[str, str]:
+    """The values a browser would send for the form posting to `action`."""
+    reader = _FormReader(action)
+    reader.feed(page_html)
+    assert reader.values, f"no form posting to {action}"
+    return reader.values
+
+
+def field_error(page_html: str, field_id: str) -> str | None:
+    """The error shown beside one field, or None."""
+    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page_html, re.S)
+    return html.unescape(match.group(1)) if match else None
+
+
+def new_retreat_data(**overrides) -> dict:
+    """A valid new-retreat form, with `overrides`."""
+    data = {
+        "title": "Slow Love Weekend",
+        "slug": "",
+        "kind": "retreat",
+        "focus": "emotional",
+        "audience": "couples",
+        "summary": "Two days of listening to each other.",
+        "description_md": "We **listen**, then we talk.",
+        "where": "in_person",
+        "venue": "Quinta do Vale",
+        "city": "Sintra",
+        "country": "Portugal",
+        "online_join_url": "",
+        "timezone": "America/New_York",
+        "starts_at": f"{NEXT_YEAR}-06-14T18:00",
+        "ends_at": f"{NEXT_YEAR}-06-16T14:00",
+        "capacity": "12",
+        "currency": "EUR",
+        "refund_full_days_before": "30",
+        "refund_partial_days_before": "14",
+        "refund_partial_percent": "50",
+        "cancellation_policy": "You may pass your place to a friend.",
+        "preparation_guide_md": "Bring warm socks.",
+        "save": "Save",
+    }
+    return data | overrides
+
+
+def post_page_form(client, url: str, data: dict, *, action: str | None = None):
+    """GET the page, take its CSRF token, POST `data` (files included) to the form."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    token = form_values(page.get_data(as_text=True), action or url)["csrf_token"]
+    return client.post(action or url, data={"csrf_token": token, **data})
+
+
+def row_counts(db) -> tuple[int, int, int]:
+    """How many retreats, ticket types and audit entries there are."""
+    return (
+        db.session.query(Retreat).count(),
+        db.session.query(TicketType).count(),
+        db.session.query(AuditEntry).count(),
+    )
+
+
+# The audit log --------------------------------------------------------------------------------
+
+
+def audit_entries_with_action(db, action: str) -> list[AuditEntry]:
+    """Every audit entry with this action, for any retreat."""
+    db.session.expire_all()
+    return list(db.session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
+
+
+def audit_actions_for_retreat(db, retreat_id: int) -> list[str]:
+    """The actions recorded for one retreat, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry.action)
+            .where(AuditEntry.retreat_id == retreat_id)
+            .order_by(AuditEntry.id)
+        )
+    )
