@@ -62,6 +62,10 @@ def settings_from_environment() -> dict:
         # Flask-Mail would skip sending under TESTING; the tests send to a real SMTP server.
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", False),
         "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
+        # Discreet emails for every retreat (each retreat can also ask for them), and the sender
+        # name they then carry instead of the one in MAIL_DEFAULT_SENDER.
+        "DISCREET_EMAILS": _bool("DISCREET_EMAILS", False),
+        "DISCREET_SENDER_NAME": os.environ.get("DISCREET_SENDER_NAME", "Bookings"),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 2),
         "REFUND_MAX_ATTEMPTS": _int("REFUND_MAX_ATTEMPTS", 10),

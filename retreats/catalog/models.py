@@ -51,6 +51,7 @@ class Retreat(db.Model):
             "refund_partial_days_before IS NULL OR refund_partial_days_before >= 0",
             name="refund_partial_days_not_negative",
         ),
+        CheckConstraint("guide_days_before BETWEEN 0 AND 60", name="guide_days_in_range"),
         Index("ix_retreats_status_starts_at", "status", "starts_at"),
     )
 
@@ -85,6 +86,10 @@ class Retreat(db.Model):
     refund_partial_percent: Mapped[int] = mapped_column(Integer, default=50)
     cancellation_policy: Mapped[str] = mapped_column(Text, default="")
     preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
+    # The preparation guide is emailed this many days before the start (see notifications/).
+    guide_days_before: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Discreet emails: subjects, sender name and calendar title say nothing intimate.
+    discreet_emails: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Stored names under UPLOAD_FOLDER (see organizer/uploads.py), never the uploader's own.
     cover_image: Mapped[str | None] = mapped_column(String(100))
     preparation_guide_pdf: Mapped[str | None] = mapped_column(String(100))

@@ -16,6 +16,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # A scheduled mail that no longer applies (its booking or retreat was cancelled): never sent.
+    DROPPED = "dropped"
 
 
 class OutboxEmail(db.Model):
