@@ -27,6 +27,7 @@ LISTED_EMAILS_MAX = 300  # the page shows the newest this many; a filter narrows
 NOT_FAILED = {
     OutboxStatus.PENDING: "This email is already waiting to be sent.",
     OutboxStatus.SENT: "This email was sent, so there is nothing to retry.",
+    OutboxStatus.DROPPED: "This email no longer applies (its booking or retreat was cancelled).",
 }
 
 

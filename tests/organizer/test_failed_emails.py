@@ -214,14 +214,30 @@ def test_retry_puts_a_failed_email_back_in_the_queue_and_audits_it(
     assert "will be sent again" in page
 
 
-@pytest.mark.parametrize("address", ["sent@example.org", "waiting@example.org"])
-def test_retry_of_an_email_that_has_not_failed_is_refused(db, organizer_client, mailbag, address):
-    email = email_to(db, address)
+NOT_RETRIED = {
+    OutboxStatus.SENT: "was sent, so there is nothing to retry",
+    OutboxStatus.PENDING: "already waiting to be sent",
+    OutboxStatus.DROPPED: "no longer applies",
+}
+
+
+@pytest.mark.parametrize(
+    ("address", "status"),
+    [
+        ("sent@example.org", OutboxStatus.SENT),
+        ("waiting@example.org", OutboxStatus.PENDING),
+        ("waiting@example.org", OutboxStatus.DROPPED),
+    ],
+)
+def test_retry_of_an_email_that_has_not_failed_is_refused(
+    db, organizer_client, mailbag, address, status
+):
+    email = mark(db, address, status) if status == OutboxStatus.DROPPED else email_to(db, address)
     state = (email.status, email.attempts, email.send_after)
     response = retry(organizer_client, mailbag, email)
     assert response.status_code == 303
     page = organizer_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "was sent, so there is nothing to retry" in page or "already waiting" in page
+    assert NOT_RETRIED[status] in page
     email = email_to(db, address)
     assert (email.status, email.attempts, email.send_after) == state
     assert retried_entries(db) == []
