@@ -1,0 +1,130 @@
+"""Two outbox workers at once on one PostgreSQL queue of 200 due mails: each row is claimed by
+one worker only (FOR UPDATE SKIP LOCKED), so each mail reaches the SMTP server exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from retreats import create_app
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.database import utcnow
+from retreats.extensions import db as _db
+from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.notifications.outbox import queue_email
+from retreats.notifications.sender import send_due_emails, stable_message_id
+from tests.conftest import SmtpInbox
+
+BOOKINGS = 4
+MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings queued
+WORKERS = 2
+
+
+@pytest.fixture
+def database_backend() -> str:
+    return "postgresql"
+
+
+@dataclass
+class SlowInbox(SmtpInbox):
+    """A real SMTP server that takes a few milliseconds over each message, so that two
+    workers' deliveries overlap (shaping the load, not hiding a race)."""
+
+    delay: float = 0.005
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_inbox(app_config):
+    inbox = SlowInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def due_mail_ids(db, make_retreat) -> list[int]:
+    """200 due mails (and whatever confirming their bookings queued that is due now)."""
+    retreat = make_retreat(capacity=BOOKINGS)
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
+    for number in range(BOOKINGS):
+        address = f"guest-{number}@example.org"
+        booking = hold_seats(
+            retreat_id=retreat.id,
+            ticket_type_id=ticket.id,
+            contact_email=address,
+            attendees=[AttendeeDetails(f"Guest {number}", address)],
+        )
+        payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
+        confirm_booking(booking_id=booking.id, payment=payment)
+        for copy in range(MAILS_PER_BOOKING):
+            queue_email(
+                kind="confirmation",
+                key=f"confirmation:{booking.id}:load-{copy}",
+                to_address=address,
+                booking_id=booking.id,
+            )
+        db.session.commit()
+    ids = list(
+        db.session.execute(
+            select(OutboxEmail.id).where(
+                OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.send_after <= utcnow()
+            )
+        ).scalars()
+    )
+    db.session.rollback()
+    assert len(ids) >= BOOKINGS * MAILS_PER_BOOKING
+    return ids
+
+
+def test_two_workers_in_parallel_send_each_of_200_mails_exactly_once(
+    db, app_config, slow_inbox, due_mail_ids
+):
+    start = threading.Barrier(WORKERS)
+    sent_by: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def work(number: int) -> None:
+        # Each worker is its own app, with its own engine and connection, as a process would be.
+        worker_app = create_app(app_config)
+        try:
+            with worker_app.app_context():
+                start.wait(timeout=30)
+                sent_by[number] = send_due_emails(limit=len(due_mail_ids) + 50)
+                _db.engine.dispose()
+        except BaseException as error:  # reported by the test thread below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+
+    rows = list(
+        db.session.execute(select(OutboxEmail).where(OutboxEmail.id.in_(due_mail_ids))).scalars()
+    )
+    assert Counter(row.status for row in rows) == {OutboxStatus.SENT: len(due_mail_ids)}
+    assert all(row.attempts == 1 for row in rows)
+    messages = slow_inbox.wait_for(len(due_mail_ids))
+    received = Counter(message["Message-ID"] for message in messages)
+    assert len(messages) == len(due_mail_ids)
+    assert max(received.values()) == 1, "a mail was delivered twice"
+    assert set(received) == {stable_message_id(row) for row in rows}
+    # Both workers took part, so the test shows them working the queue side by side.
+    assert sum(sent_by.values()) == len(due_mail_ids)
+    assert all(sent_by.get(number, 0) > 0 for number in range(WORKERS)), sent_by
