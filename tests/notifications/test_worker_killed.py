@@ -1,0 +1,177 @@
+"""An outbox worker killed mid-batch (SIGKILL: no clean-up of any kind) and a new one started:
+every mail arrives, and at most the one in flight at the kill arrives twice, with the same
+Message-ID (the at-least-once window: the server took it, the worker died before marking it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from devtools.gunicorn_runner import stop_process_group
+from devtools.local_stripe.runner import REPO_ROOT, log_tail
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.database import utcnow
+from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.notifications.outbox import queue_email
+from retreats.notifications.sender import stable_message_id
+from tests.conftest import TEST_WEBHOOK_SECRET, SmtpInbox, wait_until
+
+MAILS = 40
+SECONDS_PER_MESSAGE = 0.05
+
+
+@pytest.fixture
+def database_backend() -> str:
+    return "postgresql"
+
+
+@dataclass
+class SlowInbox(SmtpInbox):
+    """A real SMTP server that takes 50 ms over each message, so a kill lands mid-batch."""
+
+    delay: float = SECONDS_PER_MESSAGE
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_inbox(app_config) -> Iterator[SlowInbox]:
+    inbox = SlowInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def due_mail_ids(db, make_retreat) -> list[int]:
+    """About 40 due mails for one confirmed booking."""
+    retreat = make_retreat()
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        contact_email="ada@example.org",
+        attendees=[AttendeeDetails("Ada Lovelace", "ada@example.org")],
+    )
+    payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
+    confirm_booking(booking_id=booking.id, payment=payment)
+    for copy in range(MAILS):
+        queue_email(
+            kind="confirmation",
+            key=f"confirmation:{booking.id}:load-{copy}",
+            to_address="ada@example.org",
+            booking_id=booking.id,
+        )
+    db.session.commit()
+    ids = list(
+        db.session.execute(
+            select(OutboxEmail.id).where(
+                OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.send_after <= utcnow()
+            )
+        ).scalars()
+    )
+    db.session.rollback()
+    return ids
+
+
+@pytest.fixture
+def worker_env(app_config, database_url) -> dict[str, str]:
+    """The settings a deployed worker would read from its environment, for this test's database,
+    SMTP server and (unreachable) Stripe."""
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": app_config["SECRET_KEY"],
+        "PUBLIC_BASE_URL": app_config["PUBLIC_BASE_URL"],
+        "STRIPE_SECRET_KEY": "",  # empty, not unset, so that no .env file can fill it in
+        "STRIPE_API_BASE": app_config["STRIPE_API_BASE"],
+        "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "MAIL_SERVER": app_config["MAIL_SERVER"],
+        "MAIL_PORT": str(app_config["MAIL_PORT"]),
+        "MAIL_DEFAULT_SENDER": app_config["MAIL_DEFAULT_SENDER"],
+        "MAIL_TIMEOUT_SECONDS": "10",
+        "OUTBOX_POLL_SECONDS": "1",
+        "FLASK_SKIP_DOTENV": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+
+
+@contextmanager
+def outbox_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`flask --app wsgi outbox work` in its own process group, stopped when the block ends."""
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "work"],
+            cwd=REPO_ROOT,
+            env=os.environ | env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            stop_process_group(process, timeout=10)
+
+
+def unsent(db, ids: list[int]) -> int:
+    count = db.session.execute(
+        select(func.count(OutboxEmail.id)).where(
+            OutboxEmail.id.in_(ids), OutboxEmail.status != OutboxStatus.SENT
+        )
+    ).scalar_one()
+    db.session.rollback()
+    return count
+
+
+def test_a_worker_killed_mid_batch_and_restarted_loses_nothing_and_doubles_at_most_one(
+    db, slow_inbox, due_mail_ids, worker_env, tmp_path
+):
+    log_path = tmp_path / "outbox-worker.log"
+    total = len(due_mail_ids)
+    with ExitStack() as running:
+        first = running.enter_context(outbox_worker(worker_env, log_path))
+        try:
+            wait_until(lambda: len(slow_inbox.messages) >= 8, timeout=60)
+        except AssertionError:
+            raise AssertionError(f"the worker sent too little:\n{log_tail(log_path, 40)}") from None
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        delivered_before_restart = len(slow_inbox.messages)
+        assert delivered_before_restart < total, "the kill came after the batch was done"
+        assert unsent(db, due_mail_ids) > 0
+
+        running.enter_context(outbox_worker(worker_env, log_path))
+        try:
+            wait_until(lambda: unsent(db, due_mail_ids) == 0, timeout=60, interval=0.2)
+        except AssertionError:
+            raise AssertionError(f"mail left unsent:\n{log_tail(log_path, 40)}") from None
+
+    db.session.expire_all()
+    rows = list(
+        db.session.execute(select(OutboxEmail).where(OutboxEmail.id.in_(due_mail_ids))).scalars()
+    )
+    # A row is marked sent only after the server said 250, so every message is in by now.
+    received = Counter(message["Message-ID"] for message in slow_inbox.messages)
+    assert set(received) == {stable_message_id(row) for row in rows}, "a mail was lost"
+    assert len(received) == total
+    doubled = sum(received.values()) - total
+    assert 0 <= doubled <= 1, received.most_common(3)
