@@ -13,7 +13,8 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import queue_email
+from ..notifications.outbox import booking_email_key, queue_email
+from ..notifications.schedule import drop_booking_emails
 from ..organizer.audit import record_audit
 from ..payments.refunds import record_refund, send_refund
 from .models import Booking, BookingStatus
@@ -70,7 +71,8 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
 
 
 def _cancel_and_record(booking: Booking, amount: int, now: datetime):
-    """The cancellation's writes, in the caller's transaction: status, refund, audit, email."""
+    """The cancellation's writes, in the caller's transaction: status, refund, audit, emails
+    (the attendee's and the organizer's; the unsent guide and reminder are dropped)."""
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     refund = None
@@ -89,10 +91,16 @@ def _cancel_and_record(booking: Booking, amount: int, now: datetime):
         booking_id=booking.id,
         detail=f"by the attendee; refund {format_money(amount, booking.currency)}",
     )
-    queue_email(
-        kind="cancellation",
-        key=f"cancellation:{booking.id}",
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
+    organizer_email = booking.retreat.organizer.email
+    for kind, to_address in (
+        ("cancellation", booking.contact_email),
+        ("organizer_booking_cancelled", organizer_email),
+    ):
+        queue_email(
+            kind=kind,
+            key=booking_email_key(kind, booking.id, to_address),
+            booking_id=booking.id,
+            to_address=to_address,
+        )
+    drop_booking_emails(booking.id)
     return refund

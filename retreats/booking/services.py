@@ -19,7 +19,8 @@ from ..database import lock_row, utcnow
 from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import queue_email
+from ..notifications.outbox import booking_email_key, queue_email
+from ..notifications.schedule import schedule_booking_emails
 from ..organizer.audit import record_audit
 from .capacity import seats_taken, tickets_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
@@ -337,15 +338,29 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         booking_id=booking.id,
         detail=f"paid {format_money(payment.amount_minor, booking.currency)}",
     )
-    queue_email(
-        kind="confirmation",
-        key=f"confirmation:{booking.id}",
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
+    _queue_confirmation_emails(booking, retreat, now)
     db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
+
+
+def _queue_confirmation_emails(booking: Booking, retreat: Retreat, now: datetime) -> None:
+    """The confirmation, the organizer's notice, then the scheduled guide and reminder.
+
+    All on the confirmation's own clock, so mails due at once go out in that order.
+    """
+    for kind, to_address in (
+        ("confirmation", booking.contact_email),
+        ("organizer_new_booking", retreat.organizer.email),
+    ):
+        queue_email(
+            kind=kind,
+            key=booking_email_key(kind, booking.id, to_address),
+            booking_id=booking.id,
+            to_address=to_address,
+            send_after=now,
+        )
+    schedule_booking_emails(booking, now=now)
 
 
 def expire_booking(*, booking_id: int, now: datetime | None = None) -> bool:

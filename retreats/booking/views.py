@@ -1,5 +1,6 @@
 """The booking form, the manage page (the success page too), cancelling, and the way back from
-Checkout. The waitlist's pages are in waitlist_views.py."""
+Checkout. The waitlist's pages are in waitlist_views.py, the preparation guide's in
+guide_views.py."""
 
 from __future__ import annotations
 
@@ -155,4 +156,5 @@ def abandon(reference: str):
     return redirect(url_for("booking.book", slug=booking.retreat.slug), code=303)
 
 
-from . import waitlist_views  # noqa: E402, F401  (adds the waitlist routes to this blueprint)
+# These add their routes to this blueprint: the preparation guide's pages and the waitlist's.
+from . import guide_views, waitlist_views  # noqa: E402, F401

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
+from ..booking.models import BookingStatus
 from ..booking.policy import policy_summary
 from ..booking.tokens import booking_token, waitlist_offer_token
+from ..catalog.models import RetreatStatus
+from ..database import utcnow
+from ..formatting import render_markdown
 from ..links import manage_url, public_url
 from ..organizer.tokens import link_token
-from .calendar import booking_calendar
+from ..organizer.uploads import GUIDES, is_guide_name
+from .calendar import booking_calendar, day_and_month, is_discreet
 from .models import OutboxEmail
+from .schedule import has_guide
+
+log = logging.getLogger(__name__)
+
+
+class MessageNoLongerApplies(Exception):  # noqa: N818  (a reason, not a fault)
+    """A scheduled mail whose booking or retreat has changed so that it must not go out."""
 
 
 @dataclass
@@ -29,28 +44,50 @@ class Message:
     text: str
     html: str
     attachments: list[Attachment] = field(default_factory=list)
+    # (display name, address) when it differs from MAIL_DEFAULT_SENDER (discreet mode).
+    sender: tuple[str, str] | None = None
 
 
 def _site_domain() -> str:
     return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
 
 
+def discreet_sender() -> tuple[str, str]:
+    """DISCREET_SENDER_NAME at the address of MAIL_DEFAULT_SENDER."""
+    default = current_app.config["MAIL_DEFAULT_SENDER"]
+    address = default[1] if isinstance(default, tuple) else parseaddr(default)[1]
+    return current_app.config["DISCREET_SENDER_NAME"], address
+
+
+def guide_url(booking) -> str:
+    return public_url(
+        "booking.guide", reference=booking.reference, t=booking_token(booking.reference)
+    )
+
+
 def _booking_context(email: OutboxEmail) -> dict:
     booking = email.booking
+    retreat = booking.retreat
     return {
         "booking": booking,
-        "retreat": booking.retreat,
+        "retreat": retreat,
         "manage_link": manage_url(booking, booking_token(booking.reference)),
-        "policy": policy_summary(booking.retreat),
+        "guide_link": guide_url(booking) if has_guide(retreat) else None,
+        "policy": policy_summary(retreat),
     }
 
 
-def _render(name: str, subject: str, recipient: str, context: dict) -> Message:
+def _render(
+    name: str, subject: str, recipient: str, context: dict, *, retreat=None, discreet_subject=None
+) -> Message:
+    """Both parts of one mail; for a discreet retreat, its neutral subject and sender name."""
+    discreet = retreat is not None and is_discreet(retreat)
     return Message(
-        subject=subject,
+        subject=discreet_subject if discreet and discreet_subject else subject,
         recipient=recipient,
         text=render_template(f"email/{name}.txt", **context),
         html=render_template(f"email/{name}.html", **context),
+        sender=discreet_sender() if discreet else None,
     )
 
 
@@ -62,6 +99,8 @@ def confirmation_message(email: OutboxEmail) -> Message:
         f"Your booking {booking.reference} is confirmed: {retreat.title}",
         email.to_address,
         context,
+        retreat=retreat,
+        discreet_subject=f"Your booking {booking.reference} is confirmed",
     )
     message.attachments.append(
         Attachment(
@@ -87,6 +126,7 @@ def cancellation_message(email: OutboxEmail) -> Message:
         f"Your booking {context['booking'].reference} is cancelled",
         email.to_address,
         context,
+        retreat=context["retreat"],
     )
 
 
@@ -99,6 +139,8 @@ def unseated_payment_message(email: OutboxEmail) -> Message:
         f"We are refunding your payment for {retreat.title}",
         email.to_address,
         context,
+        retreat=retreat,
+        discreet_subject=f"We are refunding your payment for booking {email.booking.reference}",
     )
 
 
@@ -119,14 +161,25 @@ def waitlist_offer_message(email: OutboxEmail) -> Message:
         f"{places} opened up for you: {retreat.title}",
         email.to_address,
         context,
+        retreat=retreat,
+        discreet_subject=f"{places} opened up for you",
     )
 
 
-def _cancelled_with_refund(email: OutboxEmail, template: str, subject: str) -> Message:
+def _cancelled_with_refund(
+    email: OutboxEmail, template: str, subject: str, discreet_subject: str | None = None
+) -> Message:
     """A booking someone else cancelled; it tells what went back (booking.refunded_minor)."""
     context = _booking_context(email)
     context["refund_minor"] = context["booking"].refunded_minor
-    return _render(template, subject.format(**context), email.to_address, context)
+    return _render(
+        template,
+        subject.format(**context),
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+        discreet_subject=discreet_subject.format(**context) if discreet_subject else None,
+    )
 
 
 def cancelled_by_organizer_message(email: OutboxEmail) -> Message:
@@ -137,7 +190,109 @@ def cancelled_by_organizer_message(email: OutboxEmail) -> Message:
 
 def retreat_cancelled_message(email: OutboxEmail) -> Message:
     return _cancelled_with_refund(
-        email, "retreat_cancelled", "{retreat.title} is cancelled: your full refund"
+        email,
+        "retreat_cancelled",
+        "{retreat.title} is cancelled: your full refund",
+        "Your booking {booking.reference} is cancelled: your full refund",
+    )
+
+
+def _still_applies(email: OutboxEmail) -> dict:
+    """The context of a guide or reminder, or MessageNoLongerApplies if it must not go out."""
+    booking = email.booking
+    if booking is None or booking.status != BookingStatus.CONFIRMED:
+        raise MessageNoLongerApplies("the booking is no longer confirmed")
+    retreat = booking.retreat
+    if retreat.status == RetreatStatus.CANCELLED:
+        raise MessageNoLongerApplies("the retreat is cancelled")
+    if retreat.starts_at <= utcnow():
+        raise MessageNoLongerApplies("the retreat has already started")
+    return _booking_context(email)
+
+
+def _guide_pdf(retreat) -> Attachment | None:
+    """The organizer's guide PDF, read from the upload folder (None if there is none)."""
+    name = retreat.preparation_guide_pdf
+    if not is_guide_name(name):
+        return None
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / GUIDES / name
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        # The guide's text and its page still go out on time; a lost upload is for the logs.
+        log.error("Guide PDF %s of retreat %s is missing from the upload folder", name, retreat.id)
+        return None
+    filename = "preparation-guide.pdf" if is_discreet(retreat) else f"{retreat.slug}-guide.pdf"
+    return Attachment(filename=filename, content_type="application/pdf", data=data)
+
+
+def preparation_guide_message(email: OutboxEmail) -> Message:
+    """The guide as it reads now, with its page's link and the organizer's PDF attached."""
+    context = _still_applies(email)
+    booking, retreat = context["booking"], context["retreat"]
+    if not has_guide(retreat):
+        raise MessageNoLongerApplies("the retreat has no preparation guide any more")
+    attachment = _guide_pdf(retreat)
+    context["guide_html"] = render_markdown(retreat.preparation_guide_md)
+    context["guide_link"] = guide_url(booking)
+    context["pdf_attached"] = attachment is not None
+    message = _render(
+        "preparation_guide",
+        f"Preparing for {retreat.title}: your guide",
+        email.to_address,
+        context,
+        retreat=retreat,
+        discreet_subject=f"Preparing for your booking {booking.reference}",
+    )
+    if attachment is not None:
+        message.attachments.append(attachment)
+    return message
+
+
+def reminder_message(email: OutboxEmail) -> Message:
+    """Two days before: when, where and how to arrive, or the online joining link."""
+    context = _still_applies(email)
+    booking, retreat = context["booking"], context["retreat"]
+    start_day = day_and_month(retreat.local_starts_at)
+    context["join_url"] = retreat.online_join_url if retreat.is_online else None
+    return _render(
+        "reminder",
+        f"Reminder: {retreat.title} on {start_day}",
+        email.to_address,
+        context,
+        retreat=retreat,
+        discreet_subject=f"Reminder: your booking {booking.reference} on {start_day}",
+    )
+
+
+def _organizer_notice(email: OutboxEmail, template: str, subject: str) -> Message:
+    """A short note to the retreat's owner: reference, ticket, seats, and the booking's page.
+
+    Never the attendees' private answers: those stay behind the organizer's login and audit log.
+    """
+    booking = email.booking
+    retreat = booking.retreat
+    context = {
+        "booking": booking,
+        "retreat": retreat,
+        "booking_link": public_url(
+            "organizer.booking_detail", retreat_id=retreat.id, booking_id=booking.id
+        ),
+    }
+    title = f"Booking {booking.reference}" if is_discreet(retreat) else retreat.title
+    subject = subject.format(booking=booking, title=title)
+    return _render(template, subject, email.to_address, context)
+
+
+def organizer_new_booking_message(email: OutboxEmail) -> Message:
+    return _organizer_notice(
+        email, "organizer_new_booking", "New booking {booking.reference}: {title}"
+    )
+
+
+def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
+    return _organizer_notice(
+        email, "organizer_booking_cancelled", "Booking {booking.reference} cancelled: {title}"
     )
 
 
@@ -145,7 +300,13 @@ def organizer_message(email: OutboxEmail) -> Message:
     """An organizer's own words to a confirmed booking, with the booking's details below."""
     context = _booking_context(email)
     context["message"] = email.attendee_message
-    return _render("organizer_message", email.attendee_message.subject, email.to_address, context)
+    return _render(
+        "organizer_message",
+        email.attendee_message.subject,
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+    )
 
 
 def password_reset_message(email: OutboxEmail) -> Message:
@@ -180,6 +341,10 @@ MESSAGE_BUILDERS = {
     "co_host_invite": co_host_invite_message,
     "unseated_payment_refunded": unseated_payment_message,
     "waitlist_offer": waitlist_offer_message,
+    "preparation_guide": preparation_guide_message,
+    "reminder": reminder_message,
+    "organizer_new_booking": organizer_new_booking_message,
+    "organizer_booking_cancelled": organizer_booking_cancelled_message,
 }
 
 

@@ -11,6 +11,11 @@ from ..extensions import db
 from .models import OutboxEmail, OutboxStatus
 
 
+def booking_email_key(kind: str, booking_id: int, to_address: str) -> str:
+    """The one key of a booking's mail of one kind to one recipient: it is never doubled."""
+    return f"{kind}:{booking_id}:{to_address.lower()}"
+
+
 def queue_email(
     *,
     kind: str,

@@ -2,7 +2,8 @@
 
 Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers can run. A row is
 marked sent in the same transaction that claimed it, after the SMTP server accepted the message:
-a worker killed in between sends that mail again (at-least-once), never loses it.
+a worker killed in between sends that mail again (at-least-once), never loses it. A scheduled
+mail whose booking or retreat was cancelled meanwhile is marked dropped instead: never sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from ..database import claim_one, utcnow
 from ..extensions import db, mail
-from .messages import build_message
+from .messages import MessageNoLongerApplies, build_message
 from .models import OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,19 @@ def _claim_next_due(now: datetime) -> OutboxEmail | None:
 
 
 def _send_next_due_email(*, now: datetime) -> int | None:
-    """Send one due email. None when nothing is due, else 1 if sent and 0 if it failed."""
+    """Send one due email. None when nothing is due, else 1 if sent and 0 if failed or dropped."""
     email = _claim_next_due(now)
     if email is None:
         db.session.rollback()
         return None
     try:
         deliver(email)
+    except MessageNoLongerApplies as reason:
+        email.status = OutboxStatus.DROPPED
+        email.last_error = f"Dropped: {reason}"
+        db.session.commit()
+        log.info("Dropped %s email %s: %s", email.kind, email.id, reason)
+        return 0
     except Exception as error:  # SMTP down, refused, a rendering bug: record it, retry later
         db.session.rollback()
         _record_failure(email.id, error, now)
@@ -81,7 +88,7 @@ def deliver(email: OutboxEmail) -> None:
         recipients=[message.recipient],
         body=message.text,
         html=message.html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=message.sender or current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     # The same Message-ID on every attempt: if a worker dies after the SMTP server took the mail

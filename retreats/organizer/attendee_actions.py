@@ -25,7 +25,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..formatting import format_money
 from ..notifications.models import OutboxEmail
-from ..notifications.outbox import queue_email
+from ..notifications.outbox import booking_email_key, queue_email
+from ..notifications.schedule import drop_booking_emails
 from ..payments.models import Refund
 from ..payments.refunds import record_refund, send_refund
 from .audit import record_audit
@@ -174,10 +175,11 @@ def _write_cancellation(
     refunded = refund_row.amount_minor if refund_row is not None else 0
     queue_email(
         kind="cancelled_by_organizer",
-        key=f"cancelled_by_organizer:{booking.id}",
+        key=booking_email_key("cancelled_by_organizer", booking.id, booking.contact_email),
         booking_id=booking.id,
         to_address=booking.contact_email,
     )
+    drop_booking_emails(booking.id)
     record_audit(
         "booking.cancelled",
         actor_id=actor_id,
@@ -199,9 +201,10 @@ def resend_confirmation(*, booking_id: int, actor_id: int) -> None:
             OutboxEmail.booking_id == booking.id, OutboxEmail.kind == "confirmation"
         )
     ).scalar_one()
+    first_key = booking_email_key("confirmation", booking.id, booking.contact_email)
     queue_email(
         kind="confirmation",
-        key=f"confirmation:{booking.id}:resend:{earlier}",
+        key=f"{first_key}:resend:{earlier}",
         booking_id=booking.id,
         to_address=booking.contact_email,
     )

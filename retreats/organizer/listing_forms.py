@@ -149,6 +149,12 @@ class RetreatForm(FlaskForm):
     preparation_guide_md = TextAreaField(
         "Preparation guide", filters=[_strip], validators=[Length(max=LONG_MARKDOWN)]
     )
+    guide_days_before = IntegerField(
+        "Send the guide (days before the start)",
+        default=7,
+        validators=[Optional(), NumberRange(min=0, max=60, message="Between 0 and 60 days.")],
+    )
+    discreet_emails = BooleanField("Discreet emails")
     cover_image = FileField("Cover image")
     remove_cover_image = BooleanField("Remove the cover image")
     guide_pdf = FileField("Preparation guide (PDF)")
@@ -232,6 +238,8 @@ class RetreatForm(FlaskForm):
             refund_partial_percent=self.refund_partial_percent.data,
             cancellation_policy=self.cancellation_policy.data or "",
             preparation_guide_md=self.preparation_guide_md.data or "",
+            guide_days_before=self.guide_days_before.data,
+            discreet_emails=bool(self.discreet_emails.data),
         )
 
 

@@ -26,6 +26,7 @@ from ..catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatu
 from ..database import lock_row, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..notifications.schedule import reschedule_retreat_emails
 from .audit import record_audit
 from .uploads import PreparedUpload, StoredUpload, store
 
@@ -64,6 +65,9 @@ class ListingDetails:
     refund_partial_percent: int
     cancellation_policy: str
     preparation_guide_md: str
+    # Days before the start that the guide is emailed; None keeps what the retreat has.
+    guide_days_before: int | None = None
+    discreet_emails: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class Uploads:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+DEFAULT_GUIDE_DAYS = 7
+# A change to any of these moves, adds or drops the bookings' scheduled guide and reminder.
+SCHEDULE_FIELDS = {
+    "starts_at",
+    "guide_days_before",
+    "preparation_guide_md",
+    "preparation_guide_pdf",
+}
 
 
 def slug_from_title(title: str) -> str:
@@ -158,6 +171,9 @@ def _apply_details(retreat: Retreat, details: ListingDetails) -> list[str]:
     """Copy the details onto the retreat; returns the names of the fields that changed."""
     values = {f.name: getattr(details, f.name) for f in fields(details)}
     values.pop("slug")
+    if values["guide_days_before"] is None:  # not on the form: keep it (a new one: the default)
+        kept = retreat.guide_days_before
+        values["guide_days_before"] = DEFAULT_GUIDE_DAYS if kept is None else kept
     values["starts_at"] = utc_from_local(details.starts_at, details.timezone, field="starts_at")
     values["ends_at"] = utc_from_local(details.ends_at, details.timezone, field="ends_at")
     if values["ends_at"] <= values["starts_at"]:
@@ -220,6 +236,7 @@ def update_retreat(
     """Save changes to a retreat; returns the changed field names (also in the audit entry).
 
     Runs under the retreat's seat lock, so the capacity cannot drop below seats taken meanwhile.
+    New dates, guide days or guide move the bookings' scheduled guide and reminder with it.
     """
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
@@ -233,6 +250,8 @@ def update_retreat(
         changed += _apply_details(retreat, details)
         file_changes, to_write = _apply_uploads(retreat, uploads)
         changed += file_changes
+        if SCHEDULE_FIELDS.intersection(changed):
+            reschedule_retreat_emails(retreat, now=now)
         if changed:
             detail = ", ".join(changed)
             record_audit("retreat.updated", actor_id=actor_id, retreat_id=retreat.id, detail=detail)

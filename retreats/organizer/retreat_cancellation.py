@@ -24,7 +24,8 @@ from ..database import lock_row, utcnow
 from ..errors import DomainError, TryAgain
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import queue_email
+from ..notifications.outbox import booking_email_key, queue_email
+from ..notifications.schedule import drop_booking_emails
 from ..payments.checkout import close_lapsed_hold
 from ..payments.refunds import record_refund, send_refund
 from ..payments.stripe_gateway import PaymentGatewayError
@@ -173,10 +174,11 @@ def _cancel_confirmed(
         )
     queue_email(
         kind="retreat_cancelled",
-        key=f"retreat_cancelled:{booking.id}",
+        key=booking_email_key("retreat_cancelled", booking.id, booking.contact_email),
         booking_id=booking.id,
         to_address=booking.contact_email,
     )
+    drop_booking_emails(booking.id)
     refunded = amount if refund is not None else 0
     record_audit(
         "booking.cancelled",

@@ -92,9 +92,9 @@ def test_confirming_twice_confirms_once_and_queues_one_email(make_retreat, db):
     second = confirm_booking(booking_id=booking.id, payment=paid(booking))
     assert second.status == BookingStatus.CONFIRMED
     assert second.confirmed_at == confirmed_at
-    emails = db.session.query(OutboxEmail).all()
+    emails = db.session.query(OutboxEmail).filter_by(kind="confirmation").all()
     assert [(e.kind, e.key, e.to_address) for e in emails] == [
-        ("confirmation", f"confirmation:{booking.id}", "ada@example.org")
+        ("confirmation", f"confirmation:{booking.id}:ada@example.org", "ada@example.org")
     ]
 
 

@@ -1,0 +1,93 @@
+"""Helpers shared by the notification tests: confirmed bookings, outbox rows, received mail."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+
+from icalendar import Calendar
+
+from retreats.booking.models import Booking
+from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.catalog.models import Retreat
+from retreats.notifications.models import OutboxEmail
+from retreats.organizer.listings import ListingDetails
+
+ADA = AttendeeDetails(
+    name="Ada Lovelace",
+    email="ada@example.org",
+    dietary_needs="Strictly no hazelnuts",
+    accessibility_needs="A ground-floor room",
+    emergency_contact="Charles, +44 20 7946 0000",
+    hopes="To slow down together",
+)
+BEA = AttendeeDetails(name="Bea Lovelace", email=None)
+
+
+def confirmed_booking(retreat: Retreat, *, seats: int = 1, now: datetime | None = None) -> Booking:
+    """Hold and pay through the real services. No PaymentIntent, so no refund goes to Stripe."""
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == seats)
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        contact_email="Ada@Example.org",
+        attendees=[ADA, BEA][:seats],
+        now=now,
+    )
+    payment = Payment(f"cs_{booking.id}", None, booking.amount_minor, booking.currency)
+    return confirm_booking(booking_id=booking.id, payment=payment, now=now)
+
+
+def outbox(db, **filters) -> list[OutboxEmail]:
+    db.session.expire_all()
+    return db.session.query(OutboxEmail).filter_by(**filters).order_by(OutboxEmail.id).all()
+
+
+def only_row(db, booking: Booking, kind: str) -> OutboxEmail:
+    [row] = outbox(db, booking_id=booking.id, kind=kind)
+    return row
+
+
+def details_of(retreat: Retreat, **changes) -> ListingDetails:
+    """The retreat's own values as the listing form would hand them to update_retreat."""
+    values = {name: getattr(retreat, name) for name in ListingDetails.__dataclass_fields__}
+    values["starts_at"] = retreat.local_starts_at.replace(tzinfo=None)
+    values["ends_at"] = retreat.local_ends_at.replace(tzinfo=None)
+    return ListingDetails(**(values | changes))
+
+
+def text_and_html(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None, "both a text and an HTML part"
+    return text.get_content(), html.get_content()
+
+
+def links_in(message: EmailMessage) -> list[str]:
+    """Every link of both parts: the HTML's hrefs and the URLs written out in the text."""
+    text, html = text_and_html(message)
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    written = re.findall(r"[a-z][a-z+.-]*://[^\s<>\"']+", text)
+    return hrefs + written
+
+
+def attachments(message: EmailMessage) -> dict[str, tuple[str, bytes]]:
+    """File name → (content type, bytes)."""
+    return {
+        part.get_filename(): (part.get_content_type(), part.get_payload(decode=True))
+        for part in message.iter_attachments()
+    }
+
+
+def calendar_event(message: EmailMessage):
+    [(content_type, data)] = [
+        value for name, value in attachments(message).items() if name.endswith(".ics")
+    ]
+    assert content_type == "text/calendar"
+    [event] = Calendar.from_ical(data).walk("VEVENT")
+    return event
+
+
+def to(inbox_messages: list[EmailMessage], address: str) -> list[EmailMessage]:
+    return [m for m in inbox_messages if m["To"].lower() == address.lower()]
