@@ -204,9 +204,9 @@ def test_resending_the_confirmation_sends_a_second_email(
         email.key for email in db.session.query(OutboxEmail).filter_by(kind="confirmation")
     )
     assert keys == [
-        f"confirmation:{booking.id}",
-        f"confirmation:{booking.id}:resend:1",
-        f"confirmation:{booking.id}:resend:2",
+        f"confirmation:{booking.id}:ada@example.org",
+        f"confirmation:{booking.id}:ada@example.org:resend:1",
+        f"confirmation:{booking.id}:ada@example.org:resend:2",
     ]
     assert len(audit_entries_with_action(db, "booking.confirmation_resent")) == 2
     assert "confirmation" in organizer_client.get(detail_url(booking)).text  # the emails list

@@ -259,7 +259,7 @@ def test_free_bookings_are_cancelled_and_emailed_without_a_refund(db, make_retre
     [mail] = db.session.scalars(db.select(OutboxEmail)).all()
     assert (mail.kind, mail.key, mail.booking_id) == (
         "retreat_cancelled",
-        f"retreat_cancelled:{free.id}",
+        f"retreat_cancelled:{free.id}:{free.contact_email}",
         free.id,
     )
     assert offered.status == WaitlistStatus.LAPSED
