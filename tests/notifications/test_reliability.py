@@ -21,7 +21,6 @@ from retreats.booking.services import AttendeeDetails, Payment, confirm_booking,
 from retreats.database import utcnow
 from retreats.notifications import sender
 from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
 from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.conftest import SmtpInbox
 
@@ -228,50 +227,66 @@ def test_a_mail_that_will_not_render_holds_up_none_queued_after_it(
     assert len(set(message_ids(server))) == 3
 
 
-# The clock override: `outbox work --once --now WHEN` --------------------------------------------
-
-
-@pytest.fixture
-def scheduled_mail(db, ada) -> datetime:
-    """Ada's confirmation sent, and one more mail for her due 40 days from now (as a scheduled
-    guide or reminder would be); returns when it is due."""
-    due = (utcnow() + timedelta(days=40)).replace(second=0, microsecond=0)
-    confirmation_to(db, "ada@example.org").status = OutboxStatus.SENT
-    queue_email(
-        kind="confirmation",
-        key=f"confirmation:{ada.id}:scheduled",
-        to_address="ada@example.org",
-        booking_id=ada.id,
-        send_after=due,
-    )
-    db.session.commit()
-    return due
+# The clock override: `outbox work --once --now WHEN` ----------------------------------------------
 
 
 def work_once(app, *options: str):
     return app.test_cli_runner().invoke(args=["outbox", "work", "--once", *options])
 
 
-def test_now_sends_what_would_be_due_at_that_moment(app, db, smtp_inbox, scheduled_mail):
-    assert "Sent 0 email(s)." in work_once(app).output
-    before = (scheduled_mail - timedelta(minutes=1)).replace(tzinfo=None).isoformat()
-    result = work_once(app, "--now", before)  # naive: read as UTC
-    assert result.exit_code == 0, result.output
-    assert "Sent 0 email(s) due by" in result.output
-    # The same moment as the mail is due, written in another time zone.
-    at_due = scheduled_mail.astimezone(timezone(timedelta(hours=2))).isoformat()
-    result = work_once(app, "--now", at_due)
-    assert result.exit_code == 0, result.output
-    assert f"Sent 1 email(s) due by {scheduled_mail:%Y-%m-%d %H:%M} UTC." in result.output
-    assert len(smtp_inbox.wait_for(1)) == 1
-    assert "Sent 0 email(s)" in work_once(app, "--now", at_due).output
+def at(moment: datetime) -> str:
+    """A moment as typed on the command line: ISO, naive (read as UTC)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
-def test_now_also_takes_a_z_suffix(app, db, smtp_inbox, scheduled_mail):
-    moment = scheduled_mail.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    result = work_once(app, "--now", moment)
+def subjects_sent_to(server: SmtpInbox, address: str) -> list[str]:
+    return [m["Subject"] for m in server.messages if m["To"] == address]
+
+
+def test_now_brings_the_guide_and_the_reminder_each_once(app, db, retreat, smtp_inbox):
+    """As the README tells a new user to try it: book, then bring the retreat near."""
+    guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
+    reminder_at = retreat.starts_at - timedelta(days=2)
+    confirmed_booking(retreat, "ada@example.org")
+    assert work_once(app).exit_code == 0  # the confirmation (and the organizer's notice)
+    sent_now = len(smtp_inbox.wait_for(1))
+    for moment, expected in [
+        (guide_at - timedelta(minutes=1), 0),
+        (guide_at, 1),  # the preparation guide
+        (guide_at + timedelta(days=1), 0),  # not twice
+        (reminder_at, 1),  # the reminder
+        (reminder_at + timedelta(hours=1), 0),
+    ]:
+        result = work_once(app, "--now", at(moment))
+        assert result.exit_code == 0, result.output
+        assert f"Sent {expected} email(s) due by {moment:%Y-%m-%d %H:%M} UTC." in result.output
+    assert len(smtp_inbox.wait_for(sent_now + 2)) == sent_now + 2
+    assert len(subjects_sent_to(smtp_inbox, "ada@example.org")) == 3  # one of each
+    kinds = db.session.execute(
+        select(OutboxEmail.kind, OutboxEmail.status).where(
+            OutboxEmail.to_address == "ada@example.org"
+        )
+    ).all()
+    assert sorted(kinds) == [
+        ("confirmation", OutboxStatus.SENT),
+        ("preparation_guide", OutboxStatus.SENT),
+        ("reminder", OutboxStatus.SENT),
+    ]
+
+
+def test_now_takes_an_offset_or_a_z_and_means_the_same_moment(app, db, retreat, smtp_inbox):
+    guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
+    confirmed_booking(retreat, "ada@example.org")
+    work_once(app)
+    sent_now = len(smtp_inbox.wait_for(1))
+    a_minute_early = (guide_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
+    assert "Sent 0 email(s)" in work_once(app, "--now", a_minute_early).output
+    # The moment the guide is due, as a clock two hours ahead of UTC shows it.
+    in_another_zone = guide_at.astimezone(timezone(timedelta(hours=2))).isoformat()
+    result = work_once(app, "--now", in_another_zone)
     assert result.exit_code == 0, result.output
-    assert "Sent 1 email(s)" in result.output
+    assert f"Sent 1 email(s) due by {guide_at:%Y-%m-%d %H:%M} UTC." in result.output
+    assert len(smtp_inbox.wait_for(sent_now + 1)) == sent_now + 1
 
 
 @pytest.mark.parametrize("value", ["next tuesday", "2027-13-01T09:00", "", "12/03/2027 09:00"])

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from retreats.booking.models import WaitlistEntry
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
@@ -40,11 +40,15 @@ def confirmed_booking(retreat, email: str):
     return confirm_booking(booking_id=booking.id, payment=payment)
 
 
+def only_confirmations(db, *, keep: tuple[str, ...] = ()) -> None:
+    """Delete every booking mail but the confirmations (and the kinds in `keep`)."""
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.kind.not_in(("confirmation", *keep))))
+    db.session.commit()
+
+
 def mark(db, to_address: str, status: OutboxStatus, *, error: str = SMTP_ANSWER) -> OutboxEmail:
     """Set the state of the email to this address, as the worker would have left it."""
-    email = db.session.execute(
-        select(OutboxEmail).where(OutboxEmail.to_address == to_address)
-    ).scalar_one()
+    email = email_to(db, to_address)
     email.status = status
     email.attempts = 8 if status == OutboxStatus.FAILED else 1
     email.last_error = error if status == OutboxStatus.FAILED else None
@@ -60,6 +64,9 @@ def mailbag(db, make_retreat, organizer, other_organizer):
     retreat = make_retreat(title="Listening Weekend", capacity=40)
     confirmed_booking(retreat, "failed@example.org")
     confirmed_booking(retreat, "sent@example.org")
+    # One mail per address keeps the list easy to read: just the confirmations, not the
+    # scheduled guide and reminder or the organizer's new-booking notices.
+    only_confirmations(db)
     entry = WaitlistEntry(retreat=retreat, name="Wren", email="waiting@example.org", seats=1)
     message = AttendeeMessage(retreat=retreat, sent_by=organizer, subject="Arrival", body="Hi")
     db.session.add_all([entry, message])
@@ -88,11 +95,20 @@ def mailbag(db, make_retreat, organizer, other_organizer):
     db.session.commit()
     confirmed_booking(make_retreat(title="A's Other Retreat"), "other-retreat@example.org")
     confirmed_booking(make_retreat(organizer=other_organizer), "strangers@example.org")
+    only_confirmations(db, keep=("waitlist_offer", "organizer_message", "password_reset"))
     for address in ("failed@example.org", "other-retreat@example.org", "strangers@example.org"):
         mark(db, address, OutboxStatus.FAILED)
     mark(db, "sent@example.org", OutboxStatus.SENT)
     mark(db, "reset-link@example.org", OutboxStatus.FAILED)
     return retreat
+
+
+def email_to(db, address: str) -> OutboxEmail:
+    """The one email to this address (each test address gets one)."""
+    db.session.expire_all()
+    return db.session.execute(
+        select(OutboxEmail).where(OutboxEmail.to_address == address)
+    ).scalar_one()
 
 
 def emails_page(client, retreat, **query) -> str:
@@ -103,13 +119,6 @@ def emails_page(client, retreat, **query) -> str:
 
 def listed_addresses(page: str) -> list[str]:
     return re.findall(r"<td>([\w.-]+@example\.org)</td>", page)
-
-
-def email_to(db, address: str) -> OutboxEmail:
-    db.session.expire_all()
-    return db.session.execute(
-        select(OutboxEmail).where(OutboxEmail.to_address == address)
-    ).scalar_one()
 
 
 def csrf_token_in(page: str) -> str:
