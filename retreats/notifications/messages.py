@@ -269,6 +269,7 @@ def _organizer_notice(email: OutboxEmail, template: str, subject: str) -> Messag
     """A short note to the retreat's owner: reference, ticket, seats, and the booking's page.
 
     Never the attendees' private answers: those stay behind the organizer's login and audit log.
+    A discreet retreat's notice leaves its title out of the subject, like the attendees' mails.
     """
     booking = email.booking
     retreat = booking.retreat
@@ -279,20 +280,25 @@ def _organizer_notice(email: OutboxEmail, template: str, subject: str) -> Messag
             "organizer.booking_detail", retreat_id=retreat.id, booking_id=booking.id
         ),
     }
-    title = f"Booking {booking.reference}" if is_discreet(retreat) else retreat.title
-    subject = subject.format(booking=booking, title=title)
-    return _render(template, subject, email.to_address, context)
+    return _render(
+        template,
+        f"{subject}: {retreat.title}",
+        email.to_address,
+        context,
+        retreat=retreat,
+        discreet_subject=subject,
+    )
 
 
 def organizer_new_booking_message(email: OutboxEmail) -> Message:
     return _organizer_notice(
-        email, "organizer_new_booking", "New booking {booking.reference}: {title}"
+        email, "organizer_new_booking", f"New booking {email.booking.reference}"
     )
 
 
 def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
     return _organizer_notice(
-        email, "organizer_booking_cancelled", "Booking {booking.reference} cancelled: {title}"
+        email, "organizer_booking_cancelled", f"Booking {email.booking.reference} cancelled"
     )
 
 

@@ -149,10 +149,11 @@ class RetreatForm(FlaskForm):
     preparation_guide_md = TextAreaField(
         "Preparation guide", filters=[_strip], validators=[Length(max=LONG_MARKDOWN)]
     )
+    # No default: an empty (or absent) field keeps the retreat's value, 7 for a new one.
     guide_days_before = IntegerField(
         "Send the guide (days before the start)",
-        default=7,
         validators=[Optional(), NumberRange(min=0, max=60, message="Between 0 and 60 days.")],
+        render_kw={"placeholder": "7"},
     )
     discreet_emails = BooleanField("Discreet emails")
     cover_image = FileField("Cover image")

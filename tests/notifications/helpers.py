@@ -89,5 +89,10 @@ def calendar_event(message: EmailMessage):
     return event
 
 
+def subject_of(message: EmailMessage) -> str:
+    """The subject as a mail client shows it (a long one is folded onto the next line)."""
+    return str(message["Subject"]).strip()
+
+
 def to(inbox_messages: list[EmailMessage], address: str) -> list[EmailMessage]:
     return [m for m in inbox_messages if m["To"].lower() == address.lower()]

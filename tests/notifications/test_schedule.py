@@ -21,7 +21,13 @@ from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for
 from retreats.organizer.listings import Uploads, update_retreat
 from retreats.organizer.retreat_cancellation import cancel_retreat
 from retreats.organizer.uploads import prepare_guide_pdf
-from tests.notifications.helpers import confirmed_booking, details_of, only_row, outbox
+from tests.notifications.helpers import (
+    confirmed_booking,
+    details_of,
+    only_row,
+    outbox,
+    subject_of,
+)
 from tests.test_migrations import FIRST_REVISION_ROWS
 
 SCHEDULED = ("preparation_guide", "reminder")
@@ -39,7 +45,7 @@ def app_config(app_config, tmp_path):
 
 
 def subjects(inbox) -> list[str]:
-    return [message["Subject"] for message in inbox.messages]
+    return [subject_of(message) for message in inbox.messages]
 
 
 def send_at(moment: datetime, *, times: int = 3) -> int:
@@ -267,7 +273,7 @@ def test_cancelling_drops_the_guide_and_reminder_and_nothing_arrives(
         assert only_row(db, booking, kind).status == OutboxStatus.DROPPED
         assert only_row(db, other, kind).status == OutboxStatus.PENDING
     send_at(retreat.starts_at - timedelta(hours=1))
-    new = [m["Subject"] for m in smtp_inbox.messages[received:] if m["To"] == "Ada@Example.org"]
+    new = [subject_of(m) for m in smtp_inbox.messages[received:] if m["To"] == "Ada@Example.org"]
     about_this_one = [subject for subject in new if "Another Weekend" not in subject]
     assert len(about_this_one) == 1 and "cancelled" in about_this_one[0]
     assert len(new) == 3  # the other booking's guide and reminder did go out
