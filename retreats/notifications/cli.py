@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 
-# One --once run tries each due email at most once (a failure moves it past `now`), so this only
-# bounds a queue that keeps filling while the run goes on.
+# A --once run stops as soon as nothing is due (a failed mail waits its back-off, past `now`);
+# this only bounds a queue that keeps filling while the run goes on.
 ONCE_LIMIT = 10_000
 
 
@@ -30,20 +30,17 @@ class MomentType(click.ParamType):
 
     def convert(self, value, param, ctx) -> datetime:
         if isinstance(value, datetime):
-            moment = value
-        else:
-            try:
-                moment = datetime.fromisoformat(value.strip())
-            except ValueError:
-                self.fail(
-                    f"{value!r} is not an ISO date and time; "
-                    "write it like 2027-03-12T09:00 (UTC) or 2027-03-12T09:00+01:00.",
-                    param,
-                    ctx,
-                )
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+            return value
+        try:
+            moment = datetime.fromisoformat(value.strip())
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            self.fail(
+                f"{value!r} is not an ISO date and time; "
+                "write it like 2027-03-12T09:00 (UTC) or 2027-03-12T09:00+01:00.",
+                param,
+                ctx,
+            )
 
 
 @outbox_cli.command("work")

@@ -128,7 +128,6 @@ def retry_failed_email(
         detail=f"{email.kind.replace('_', ' ')} to {email.to_address}",
     )
     db.session.commit()
-    db.session.refresh(email)
     return email
 
 

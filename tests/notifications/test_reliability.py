@@ -289,7 +289,9 @@ def test_now_takes_an_offset_or_a_z_and_means_the_same_moment(app, db, retreat, 
     assert len(smtp_inbox.wait_for(sent_now + 1)) == sent_now + 1
 
 
-@pytest.mark.parametrize("value", ["next tuesday", "2027-13-01T09:00", "", "12/03/2027 09:00"])
+@pytest.mark.parametrize(
+    "value", ["next tuesday", "2027-13-01T09:00", "", "12/03/2027 09:00", "9999-12-31T23:30-01:00"]
+)
 def test_a_malformed_moment_is_refused_clearly(app, value):
     result = work_once(app, "--now", value)
     assert result.exit_code == 2
