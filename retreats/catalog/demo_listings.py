@@ -121,16 +121,36 @@ group what belongs between the two of you.
 **Arrival**
 Check-in opens at 15:30 on Friday; the opening circle starts at 17:00. Trains run every 20 \
 minutes from Lisbon Rossio to Sintra (40 minutes) and we collect you from Sintra station at \
-15:45 and 16:30. Free parking is available at the estate.
+15:45 and 16:30. Free parking is available at the estate. If you are delayed, text Marta on \
++351 912 345 678 and we will keep dinner for you.
 
 **A reflection exercise**
 A few days before you come, each of you writes down, separately, three moments from this year \
-when you felt close to your partner. Keep them private until Saturday morning, when we will use \
-them in the first session.
+when you felt close to your partner. Keep them private until Saturday morning, when we will \
+use them in the first session.
+
+**Love-map questions to talk through**
+Choose a relaxed evening in the week before, sit somewhere without screens and take turns. One \
+of you guesses the answer for the other, then the other tells the real one. Guessing wrong is \
+the point: it shows where there is more to learn.
+- Who is your partner's closest friend right now, and what do they talk about?
+- What is one worry your partner is carrying this month?
+- What would your partner do with a whole free Saturday alone?
+- Which meal from their childhood does your partner still miss?
+- What is a hope for the next five years your partner has not said out loud often?
+- When does your partner feel most appreciated by you?
+
+Stop after three or four questions if you like; we will come back to them on Saturday.
+
+**A gratitude ritual for Saturday night**
+We close Saturday with a short ritual by candlelight. Come with one specific thing your \
+partner did this year that you are grateful for and have never properly thanked them for ("the \
+morning you drove to the pharmacy at six", not "being supportive"). You will say it to them, \
+not to the group.
 
 **Code of conduct**
-Everything is opt-in. You can pass on any exercise without explaining why, what is shared in the \
-group stays in the group, and the facilitators are available throughout if something feels \
+Everything is opt-in. You can pass on any exercise without explaining why, what is shared in \
+the group stays in the group, and the facilitators are available throughout if something feels \
 difficult.
 """,
     tickets=(
@@ -191,16 +211,33 @@ every practice is voluntary, and temple visits follow local customs on dress.
 - Light, modest clothing that covers shoulders and knees for temple visits
 - A sarong (we can lend one), a light rain jacket and insect repellent
 - A refillable water bottle and a journal
+- A small object that means something to you, for the altar of the opening circle
 - Any prescription medication in its original packaging
 
 **Arrival**
 Check-in is from 13:00 on Monday; the welcome circle starts at 15:00 (Central Indonesia Time). \
-We arrange shared transfers from Ngurah Rai airport (about 90 minutes) at 10:00 and 12:00; tell \
-us your flight when you book.
+We arrange shared transfers from Ngurah Rai airport (about 90 minutes) at 10:00 and 12:00; \
+tell us your flight when you book. If you arrive earlier, the sanctuary is a 20-minute walk \
+from Ubud market; the last stretch is a footpath between the rice terraces, so travel light or \
+ask for the luggage cart at the gate.
 
 **A reflection exercise**
-In the week before you travel, take ten minutes each evening to note one moment of the day that \
-felt meaningful, however small. Bring the list; we will return to it on the first evening.
+In the week before you travel, take ten minutes each evening to note one moment of the day \
+that felt meaningful, however small. Bring the list; we will return to it on the first \
+evening.
+
+**A breath practice to begin with**
+Each morning we sit for twenty minutes at sunrise. To arrive ready, try it at home for a few \
+days: sit with a straight, relaxed back, breathe in through the nose for a count of four, \
+pause for two, breathe out for six. If you come with a partner or friend, sit back to back for \
+the last five minutes and let your breathing slowly find the other's rhythm, without forcing \
+it. Notice what changes when you stop leading.
+
+**A gratitude ritual**
+Every evening we make a small offering in the Balinese way: a palm-leaf tray with flowers, \
+prepared by hand. Before you come, think of three people who made your life possible (a \
+grandparent, a teacher, a stranger) and write one sentence of thanks to each. At Tuesday's \
+water blessing you will fold them into the offering and let them go with the water.
 
 **Code of conduct**
 Silence periods are invitations, not rules. Consent is asked before any touch, even a hand on \
@@ -281,19 +318,37 @@ to each couple and always optional.
 - Sturdy walking shoes, layers and a waterproof jacket: mountain weather changes quickly
 - A day pack and a water bottle each
 - Slippers for the guesthouse and a notebook
+- Sun cream and sunglasses, even in cloud: the light at 2,000 m is strong
 
 **Arrival**
 Check-in from 14:00 on Friday; we begin at 16:00. Trains run hourly from Interlaken Ost to \
 Grindelwald; from there the guesthouse is a 10-minute taxi ride, which we book for you if you \
-send your arrival time. Parking is limited to eight cars.
+send your arrival time. Parking is limited to eight cars; please tell us if you are driving.
 
 **A reflection exercise**
 Before you come, each of you writes a short list of five small things your partner does that \
 make your days easier. Keep them sealed; we will open them on Saturday afternoon.
 
+**Love-map questions for the walk**
+On Saturday we walk to the Bachalpsee in pairs, with a set of questions to ask each other on \
+the way. You can start at home with these, one or two an evening:
+- What is a place from your childhood you would like to show me one day?
+- What is something you have changed your mind about in the last few years?
+- What does a really good ordinary day look like for you now?
+- What are you quietly proud of that I might not know about?
+
+Listen to the answer, then ask one more question about it before you say anything about \
+yourself.
+
+**A gratitude ritual**
+Each evening before dinner we take five minutes for appreciations: each of you says three \
+specific things you noticed and valued in the other that day, starting with "Today I \
+appreciated…". Practise it at home for a few evenings; it feels awkward at first and then \
+becomes the part of the day couples miss most afterwards.
+
 **Code of conduct**
-You set your own pace, on the trail and in the sessions. Nothing is shared with the group unless \
-you choose to, and you can pause any exercise at any time.
+You set your own pace, on the trail and in the sessions. Nothing is shared with the group \
+unless you choose to, and you can pause any exercise at any time.
 """,
     tickets=(
         DemoTicket(
@@ -352,15 +407,30 @@ and no dating or pairing up.
 - Walking boots and waterproofs for the hills
 - Comfortable indoor clothes and slippers
 - A journal you are happy to write in by hand
+- A photograph of yourself as a child, if you have one (it stays with you)
 
 **Arrival**
 Arrive from 15:00 on Friday; we start at 16:00. The nearest station is Abergavenny; a minibus \
 leaves the station at 14:45. There is free parking at the farmhouse, and the last mile is a \
-narrow lane, so please drive slowly.
+narrow lane, so please drive slowly. Mobile signal is weak: the landline is 01874 123 456.
 
 **A reflection exercise**
-Before you come, write a short letter to yourself as you were five years ago: what would you want \
-that person to know about being cared for? You will not be asked to read it aloud.
+Before you come, write a short letter to yourself as you were five years ago: what would you \
+want that person to know about being cared for? You will not be asked to read it aloud.
+
+**Questions to map your own inner world**
+Closeness with others starts with knowing your own landscape. Take one question a day in the \
+week before and write for ten minutes without stopping:
+- When do I feel most at ease in my own company?
+- Whose voice do I hear when I criticise myself?
+- What do I need from a friend when I am having a hard day, and do I ask for it?
+- What did love look like in the house I grew up in?
+- What would I like someone to notice about me without my having to say it?
+
+**A gratitude ritual**
+Each morning we begin with three lines in the journal: something you are grateful for outside \
+you, something about your body, and something about yourself. Start the habit at home; on \
+Sunday you will write a short thank-you note to yourself and we post it to you a month later.
 
 **Code of conduct**
 You can pass on any exercise. Personal stories stay in the room, and the facilitators are \
@@ -412,17 +482,37 @@ slowing down together.
     cancellation_policy="",
     preparation_guide_md="""\
 **What to bring**
-Comfortable clothes, a yoga mat if you have one, and a warm layer for the evenings.
+- Comfortable clothes for movement, a yoga mat if you have one, and a warm layer for the \
+evenings
+- Swimwear for the spring-fed pool and a sun hat
+- A blanket or large shawl for the breath sessions
+- Walking shoes for the vineyard paths
 
 **Arrival**
-Details to follow once the programme is confirmed.
+Check-in from 14:00 on Thursday; the opening session starts at 16:00. The nearest station is \
+Chiusi-Chianciano Terme (1 hour 50 from Rome, 1 hour 30 from Florence); we collect you there \
+at 14:30. Driving, leave the SP146 at the sign for Le Querce and follow the white road for 2 \
+km; parking is beside the olive press.
 
 **A reflection exercise**
-Notice, for one week, the moments of physical affection in your day: a hug, a hand held. \
-Write them down without judging how many there were.
+Notice, for one week, the moments of physical affection in your day: a hug, a hand held. Write \
+them down without judging how many there were.
+
+**Breath-syncing to try at home**
+Sit on the floor, one of you behind the other, the back of the one in front resting against \
+the chest of the one behind. The one behind places a hand lightly on the other's belly. For \
+five minutes, the one in front breathes naturally and the one behind simply follows: in when \
+they breathe in, out when they breathe out. Then swap. Afterwards, tell each other one thing \
+you noticed. We build on this practice every morning.
+
+**A gratitude ritual**
+On the last evening we share a long dinner under the oaks. Before you come, each of you \
+chooses one moment from your years together that you are grateful for and would like to tell \
+the other about in detail: where you were, what you saw, what it meant.
 
 **Code of conduct**
-Consent before any touch, always; you may pass on anything.
+Consent before any touch, always; you may pass on anything. All practices are clothed and \
+non-sexual.
 """,
     tickets=(
         DemoTicket(

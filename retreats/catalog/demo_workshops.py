@@ -61,11 +61,23 @@ be shared with the group.
 **Arrival**
 Doors open at 09:30 and we start at 10:00 sharp. The studio is on the second floor of the rear \
 courtyard building, three minutes from U-Bahn Görlitzer Bahnhof (U1). There is no parking on \
-site; bicycle racks are in the courtyard.
+site; bicycle racks are in the courtyard. Ring the bell marked "Studio Weit".
 
 **A reflection exercise**
 On three different days before the workshop, stop once and write down in one sentence what you \
 are feeling and what prompted it. Notice how easy or hard it is to find the word.
+
+**Questions to bring along**
+In the afternoon you work in pairs with questions that go a little deeper each round. Read \
+them beforehand and notice which one you would rather skip; that one is often worth a thought.
+- What is something you find easy to say to others but hard to hear yourself?
+- When did you last cry, and who knew about it?
+- What does it feel like in your body when you are not being listened to?
+- Who in your life do you owe a thank-you you have not said?
+
+**A gratitude ritual**
+We close the day with each person naming, in one sentence, something they received from \
+another participant that day. Come ready to be specific; it is a short and warm way to end.
 
 **Code of conduct**
 Every exercise is optional and you can pass without explaining. What others share stays in the \
@@ -136,13 +148,33 @@ conversation belongs to the two of you.
 - Reading glasses if you need them, as the cards are printed small
 
 **Arrival**
-Doors open at 18:15. The Hearth Rooms are a five-minute walk from Angel station (Northern line); \
-the entrance is on the side street, up one flight of stairs. There is no parking nearby, so \
-please come by public transport.
+Doors open at 18:15 and we begin at 18:30. The Hearth Rooms are a five-minute walk from Angel \
+station (Northern line); the entrance is on the side street, up one flight of stairs. There is \
+no parking nearby, so please come by public transport. Tea and biscuits are waiting.
 
 **A reflection exercise**
-Before the evening, each of you writes down three moments from this year when you felt close to \
-your partner. Do not compare notes; bring them along.
+Before the evening, each of you writes down three moments from this year when you felt close \
+to your partner. Do not compare notes; bring them along.
+
+**Love-map questions to talk through beforehand**
+A love map is the part of your mind that holds your partner's world: their worries, friends, \
+hopes and history. Warm up with these over dinner one evening. Take turns: one asks, the other \
+answers, and the one asking only listens and asks one follow-up question.
+- What are you most looking forward to in the next month?
+- Who has been getting on your nerves lately, and why?
+- What is a film or book that shaped who you are?
+- What was the best day of your last holiday, and what made it so?
+- What is a small luxury you would buy yourself if money were no object?
+- What is one thing about your work that I probably don't understand?
+- What did you want to be when you were ten?
+- What are you looking forward to about growing older, and what worries you?
+
+On the evening itself we go further, with questions written for couples who think they already \
+know each other well.
+
+**A gratitude ritual**
+The last ten minutes are yours alone: each of you writes a card to the other beginning \
+"Something I learned about you tonight…", seals it, and swaps it on the way home.
 
 **Code of conduct**
 Questions can always be skipped with a simple "pass". Please keep other couples' conversations \
@@ -207,14 +239,37 @@ sitting, there is no physical contact. Fully clothed, and every round can be ski
 - Loose, comfortable clothing you can sit on the floor in
 - A cushion if you prefer your own (we have mats and blocks)
 - A water bottle
+- A partner if you have one; if you come alone, we pair you with another participant
 
 **Arrival**
 Please arrive by 13:50; the door is locked once we begin at 14:00. The studio is on the third \
-floor, two blocks from the Bergen St stop (F, G trains). Street parking is limited on weekends.
+floor, two blocks from the Bergen St stop (F, G trains). Street parking is limited on \
+weekends. Shoes stay in the racks by the door.
 
 **A reflection exercise**
-For a few days before the workshop, pause twice a day and count ten slow breaths, noticing when \
-your attention drifts. Jot down one line about what pulled it away.
+For a few days before the workshop, pause twice a day and count ten slow breaths, noticing \
+when your attention drifts. Jot down one line about what pulled it away.
+
+**Eye-gazing: try it once at home**
+Sit facing each other, close enough that your knees almost touch. Set a timer for one minute. \
+Rest your gaze softly on your partner's left eye (it helps both of you look at the same eye) \
+and blink as often as you need to. You will probably want to laugh, look away or talk: notice \
+it, let it pass, and come back to the eye. When the timer rings, each of you says one word for \
+what you felt. In the workshop we start with thirty seconds and build up to five minutes, with \
+a bell. Coming alone? Try it with your own eyes in a mirror; it is harder than it sounds.
+
+**Breath-syncing: try it once at home**
+Sit back to back on the floor, spines touching, hands resting on your knees (in the workshop \
+you may sit side by side instead). For the first minute, simply feel your partner's breath \
+rise and fall. Then let one of you lead: breathe in for four counts, out for six, slowly \
+enough that the other can follow without effort. After three minutes, swap who leads, then \
+for the last two minutes let nobody lead and see what rhythm you find together. Alone, follow \
+the four-six count with a slow piece of music for five minutes.
+
+**A gratitude ritual**
+We end sitting face to face again. Each of you places a hand on your own heart, and in turn \
+tells the other one thing you are grateful to them for, in a single sentence, holding their \
+gaze while you say it.
 
 **Code of conduct**
 You choose how long to hold each gaze and you can close your eyes at any time. Nothing is \
@@ -297,17 +352,30 @@ the teaching parts; your conversations happen privately, never in front of the g
 - Paper, pens and something warm to drink
 
 **Arrival**
-The join link is emailed to confirmed couples the day before and is in your booking page. The \
-room opens at 17:20 Pacific Time and we start at 17:30. Test your audio at \
-https://meet.example.org/test beforehand; no software install is needed.
+The join link comes in your reminder email two days before the session. The room opens at \
+17:20 Pacific Time and we start at 17:30. Test your audio at https://meet.example.org/test \
+beforehand; no software install is needed. If you are in the same room, use one device and sit \
+side by side so we can see you both.
 
 **A reflection exercise**
-Before the session, each of you notes one idea, book or conversation from this year that changed \
-how you see something. Keep it short; we will start with it.
+Before the session, each of you notes one idea, book or conversation from this year that \
+changed how you see something. Keep it short; we will start with it.
+
+**Love-map questions for the breakout rooms**
+In private breakout rooms you will have twenty minutes with questions like these. Try two of \
+them beforehand to get used to asking, listening and asking again:
+- What is a decision from your twenties you think about more than you admit?
+- What is something about how I was raised that you find surprising?
+- When do you feel most like yourself with me?
+- What is something you would like us to learn together?
+
+**A gratitude ritual**
+We close with cameras on and microphones off: each of you writes your partner a three-line \
+note of thanks, holds it up to the camera for them to read, and then gives it to them.
 
 **Code of conduct**
-Recording is not allowed. Keep other participants' names and faces private, and feel free to turn \
-your camera off at any time.
+Recording is not allowed. Keep other participants' names and faces private, and feel free to \
+turn your camera off at any time.
 """,
     tickets=(
         DemoTicket(
@@ -371,16 +439,29 @@ between partners and only on hands, arms, shoulders and back.
 - Unscented hand cream if you like; oils are provided
 
 **Arrival**
-Doors open at 09:40. The loft is above the surf shop on Hall Street, Bondi Beach; buses 333 and \
-380 stop outside. Weekend parking is scarce, so allow time or come by bus.
+Doors open at 09:40 and we start at 10:00. The loft is above the surf shop on Hall Street, \
+Bondi Beach; buses 333 and 380 stop outside. Weekend parking is scarce, so allow time or come \
+by bus. Take the side door and the stairs to the first floor.
 
 **A reflection exercise**
-In the week before, each of you writes down three kinds of touch from your partner that made you \
-feel cared for, and one you would like more of. Keep the lists to yourselves until the afternoon.
+In the week before, each of you writes down three kinds of touch from your partner that made \
+you feel cared for, and one you would like more of. Keep the lists to yourselves until the \
+afternoon.
+
+**Hand-on-heart breathing: try it once at home**
+Sit facing each other. One of you places a hand flat on the centre of the other's chest; the \
+other places their hand over it. Breathe slowly, and let the one being touched set the pace; \
+the one touching follows it with their own breath. After three minutes, swap. Before you \
+start, agree on a word either of you can say to stop at any moment, and practise saying it \
+once.
+
+**A gratitude ritual**
+We finish with a "thank-you hand": each of you holds the other's hand in both of yours and, in \
+your own words, thanks them for one thing they allowed or offered during the day.
 
 **Code of conduct**
-Touch happens only with a clear yes, can stop at any moment, and never involves anyone other than \
-your partner. Facilitators demonstrate on each other, never on participants.
+Touch happens only with a clear yes, can stop at any moment, and never involves anyone other \
+than your partner. Facilitators demonstrate on each other, never on participants.
 """,
     tickets=(
         DemoTicket(
@@ -440,16 +521,28 @@ share anything personal they would rather keep.
 - A pen; notebooks are provided
 
 **Arrival**
-Doors open at 18:45. Harbord Books is a short walk from Spadina station (Line 2); the reading room \
-is upstairs at the back. Green P parking is two blocks east.
+Doors open at 18:45 and we start at 19:00. Harbord Books is a short walk from Spadina station \
+(Line 2); the reading room is upstairs at the back. Green P parking is two blocks east.
 
 **A reflection exercise**
 After reading the text, write down one sentence you agreed with and one you wanted to argue \
 with, and a question you would like to ask the author.
 
+**Questions to map each other's minds**
+Intellectual intimacy is knowing how someone thinks, not only what. In pairs we will use \
+questions like these; try one with your partner or a friend beforehand:
+- What idea changed your mind in the last year, and what did you believe before?
+- Which question do you keep coming back to without an answer?
+- Who is a thinker you disagree with but respect?
+- What would you teach for one evening if you could teach anything?
+
+**A gratitude ritual**
+We end by going round the room: each person thanks someone for one thought they heard that \
+evening, and says what they will do with it.
+
 **Code of conduct**
-Listen to understand before you respond, speak for yourself rather than for groups, and you may \
-always pass.
+Listen to understand before you respond, speak for yourself rather than for groups, and you \
+may always pass.
 """,
     tickets=(
         DemoTicket(
@@ -508,6 +601,11 @@ This session is cancelled; there is nothing to arrive for.
 
 **A reflection exercise**
 Take five slow breaths together each evening and notice how it changes the end of your day.
+
+**Breath-syncing for home**
+Lie side by side on your backs, each with one hand on your own belly and the other in your \
+partner's hand. Breathe in for four, out for six, and let your out-breaths slowly fall into \
+step. Ten minutes is plenty.
 
 **Code of conduct**
 All practices are optional and consent-led.

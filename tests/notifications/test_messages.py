@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from retreats.booking.cancellation import cancel_booking
-from retreats.catalog.models import RetreatKind
+from retreats.catalog import demo_listings, demo_workshops
+from retreats.catalog.models import RetreatKind, RetreatStatus
 from retreats.notifications.models import OutboxStatus
 from retreats.notifications.sender import send_due_emails
 from retreats.organizer.listings import Uploads, update_retreat
@@ -198,3 +199,32 @@ def test_the_organizer_is_told_when_an_attendee_cancels(app, db, retreat, smtp_i
     assert ADA.dietary_needs not in notice.as_string()
     row = only_row(db, booking, "organizer_booking_cancelled")
     assert row.key == f"organizer_booking_cancelled:{booking.id}:host@example.org"
+
+
+def all_demo_listings() -> list[demo_listings.DemoListing]:
+    return [
+        value
+        for module in (demo_listings, demo_workshops)
+        for value in vars(module).values()
+        if isinstance(value, demo_listings.DemoListing)
+    ]
+
+
+def test_the_demo_guides_are_real_and_drawn_from_their_subject():
+    listings = {listing.title: listing for listing in all_demo_listings()}
+    upcoming = [
+        listing for listing in listings.values() if listing.status != RetreatStatus.CANCELLED
+    ]
+    for listing in upcoming:
+        guide = listing.preparation_guide_md
+        for heading in ("**What to bring**", "**Arrival**", "gratitude ritual"):
+            assert heading in guide, (listing.title, heading)
+        assert "to follow" not in guide.lower(), listing.title
+    love_maps = listings["Love Maps: An Evening Workshop for Couples"].preparation_guide_md
+    questions = [line for line in love_maps.splitlines() if line.startswith("- ")]
+    assert "Love-map questions" in love_maps and sum(q.endswith("?") for q in questions) >= 6
+    eyes = listings["Eye-Gazing and Breath-Syncing Workshop"].preparation_guide_md
+    assert "**Eye-gazing: try it once at home**" in eyes and "left eye" in eyes
+    assert "**Breath-syncing: try it once at home**" in eyes and "in for four" in eyes
+    online = listings["Closer Conversations: An Online Workshop for Couples"]
+    assert "reminder email two days before" in online.preparation_guide_md
