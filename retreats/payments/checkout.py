@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..errors import PaymentProviderError
 from ..extensions import db
 from ..links import public_url
-from ..notifications.outbox import queue_email
+from ..notifications.outbox import booking_email_key, queue_email
 from . import stripe_gateway
 from .refunds import record_refund, send_refund
 from .stripe_gateway import CheckoutSession, PaymentGatewayError
@@ -98,7 +98,7 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
     )
     queue_email(
         kind="unseated_payment_refunded",
-        key=f"unseated_payment_refunded:{booking.id}",
+        key=booking_email_key("unseated_payment_refunded", booking.id, booking.contact_email),
         booking_id=booking.id,
         to_address=booking.contact_email,
     )

@@ -106,7 +106,7 @@ def test_a_valid_event_delivered_three_times_confirms_once(client, db, pending_b
     booking = db.session.get(Booking, pending_booking.id)
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.stripe_payment_intent_id == "pi_test_1"
-    assert db.session.query(OutboxEmail).count() == 1
+    assert db.session.query(OutboxEmail).filter_by(kind="confirmation").count() == 1
     assert db.session.query(StripeEvent).count() == 1
 
 
@@ -114,7 +114,7 @@ def test_two_different_events_for_one_payment_still_confirm_once(client, db, pen
     for event_id in ("evt_one", "evt_two"):
         payload = checkout_event(pending_booking, event_id=event_id)
         assert post(client, payload, sign(payload)).status_code == 200
-    assert db.session.query(OutboxEmail).count() == 1
+    assert db.session.query(OutboxEmail).filter_by(kind="confirmation").count() == 1
 
 
 def test_expired_event_releases_the_seats(client, db, pending_booking):
