@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -106,10 +107,27 @@ def stable_message_id(email: OutboxEmail) -> str:
     return f"<{digest}@{domain}>"
 
 
+def readable_error(error: Exception) -> str:
+    """What went wrong, as an organizer can read it: an SMTP answer shows its code and text."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"The mail server answered {error.smtp_code}: {_text(error.smtp_error)}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(
+            f"{address}: {code} {_text(answer)}"
+            for address, (code, answer) in error.recipients.items()
+        )
+        return f"The mail server refused the recipient ({answers})"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+
 def _record_failure(email_id: int, error: Exception, now: datetime) -> None:
     email = db.session.get(OutboxEmail, email_id)
     email.attempts += 1
-    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    email.last_error = readable_error(error)[:2000]
     if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         email.status = OutboxStatus.FAILED
         log.error("Gave up on email %s after %s attempts: %s", email.id, email.attempts, error)

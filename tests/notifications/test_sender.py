@@ -116,3 +116,19 @@ def test_every_attempt_carries_the_same_message_id(app, db, confirmed_booking, s
     [message] = [m for m in smtp_inbox.wait_for(2) if m["To"] == "ada@example.org"]
     assert message["Message-ID"] == first == stable_message_id(email)
     assert first.endswith("@127.0.0.1>")
+
+
+def test_an_smtp_refusal_is_recorded_in_words_an_organizer_can_read():
+    import smtplib
+
+    from retreats.notifications.sender import readable_error
+
+    refusal = smtplib.SMTPDataError(550, b"5.1.1 Mailbox does not exist")
+    assert readable_error(refusal) == "The mail server answered 550: 5.1.1 Mailbox does not exist"
+    refused = smtplib.SMTPRecipientsRefused({"cy@example.org": (550, b"No such user")})
+    assert readable_error(refused) == (
+        "The mail server refused the recipient (cy@example.org: 550 No such user)"
+    )
+    assert readable_error(ConnectionRefusedError(111, "refused")).startswith(
+        "ConnectionRefusedError"
+    )
