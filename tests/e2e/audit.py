@@ -1,0 +1,176 @@
+"""What every page a browser journey visits goes through: axe, the HTML kept for the validator,
+and screenshots at a phone and a desktop width."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, Response
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+BLOCKING_IMPACTS = ("serious", "critical")
+
+# Known violations in files this suite's authors do not own (base layout, catalog, CSS), each as
+# (axe rule id, a piece of the failing element's CSS target). They are reported, not failed here;
+# tests/e2e/test_known_issues.py asserts each one with xfail(strict=True), so the day it is fixed
+# that test fails and the entry below is removed.
+KNOWN_VIOLATIONS: set[tuple[str, str]] = set()
+
+_axe = Axe()
+
+
+def url_pattern(url: str) -> str:
+    """The page's kind, for keeping one copy of each: ids and references become placeholders."""
+    parts = urlsplit(url)
+    segments = []
+    for segment in parts.path.split("/"):
+        if segment.isdigit():
+            segment = "{id}"
+        elif re.fullmatch(r"RB-[A-Z0-9]+", segment):
+            segment = "{reference}"
+        segments.append(segment)
+    path = "/".join(segments)
+    if path.startswith("/retreats/") and path.count("/") >= 2:
+        # /retreats/<slug>[/…]: every slug is the same page.
+        head, _, tail = path[len("/retreats/") :].partition("/")
+        path = "/retreats/{slug}" + (f"/{tail}" if tail else "")
+    query_names = sorted({name for name, _ in parse_qsl(parts.query) if name != "t"})
+    return path + (f"?{'&'.join(query_names)}" if query_names else "")
+
+
+def file_name_for(pattern: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "_", pattern).strip("_") or "home"
+    return f"{name}.html"
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(
+                f"  [{violation['impact']}] {violation['id']}: {violation['help']}\n"
+                f"      target: {' '.join(map(str, node['target']))}\n"
+                f"      element: {node.get('html', '')[:200]}\n"
+                f"      {node.get('failureSummary', '').replace(chr(10), ' ')}"
+            )
+    return "\n".join(lines)
+
+
+def serious_violations(page: Page) -> list[dict]:
+    """axe's violations of impact serious or critical on the page as it is now."""
+    results = _axe.run(page)
+    return [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def without_known(violations: list[dict]) -> list[dict]:
+    kept = []
+    for violation in violations:
+        nodes = [
+            node
+            for node in violation["nodes"]
+            if not any(
+                violation["id"] == rule and piece in " ".join(map(str, node["target"]))
+                for rule, piece in KNOWN_VIOLATIONS
+            )
+        ]
+        if nodes:
+            kept.append(violation | {"nodes": nodes})
+    return kept
+
+
+@dataclass
+class RenderedPages:
+    """The rendered HTML of each kind of page visited in the session, one file per URL pattern."""
+
+    folder: Path
+    patterns: dict[str, str] = field(default_factory=dict)
+
+    def keep(self, url: str, html: str) -> None:
+        pattern = url_pattern(url)
+        if pattern in self.patterns:
+            return
+        name = file_name_for(pattern)
+        (self.folder / name).write_text(html, encoding="utf-8")
+        self.patterns[pattern] = name
+
+
+@dataclass
+class PageAudit:
+    """One test's checkpoints: every page of the app that the browser lands on must pass one."""
+
+    page: Page
+    site_url: str
+    journey: str
+    rendered: RenderedPages
+    visited: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    steps: int = 0
+    _document: Response | None = None
+
+    def watch(self) -> None:
+        self.page.on("framenavigated", self._navigated)
+        self.page.on("response", self._response)
+
+    def _navigated(self, frame) -> None:
+        if frame.parent_frame is None and self._is_app(frame.url):
+            self.visited.append(frame.url.split("#")[0])
+
+    def _response(self, response: Response) -> None:
+        request = response.request
+        if (
+            request.is_navigation_request()
+            and request.frame.parent_frame is None
+            and not 300 <= response.status < 400
+        ):
+            self._document = response
+
+    def _is_app(self, url: str) -> bool:
+        return url.startswith(self.site_url + "/") or url == self.site_url
+
+    def check(self, step: str, *, screenshot: bool = True) -> None:
+        """The page the browser is on: fully loaded, axe-clean, its HTML kept, photographed."""
+        page = self.page
+        page.wait_for_load_state("load")
+        url = page.url.split("#")[0]
+        assert self._is_app(url), f"{step}: expected a page of the app, the browser is on {url}"
+        self.rendered.keep(url, self._source_of_current_page())
+        self.steps += 1
+        name = f"{self.journey}--{self.steps:02d}-{step}"
+        size = page.viewport_size
+        problems = []
+        for width_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(viewport)
+            if screenshot:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=SCREENSHOTS / f"{name}--{width_name}.png", full_page=True)
+            found = without_known(serious_violations(page))
+            if found:
+                problems.append(f" at {width_name} width ({viewport['width']} px):\n")
+                problems.append(format_violations(found))
+        if size:
+            page.set_viewport_size(size)
+        self.checked.add(url)
+        assert not problems, f"axe: serious or critical violations on {url} ({step})" + "".join(
+            problems
+        )
+
+    def _source_of_current_page(self) -> str:
+        """The HTML the server sent for this page (what the validator should judge); the
+        browser's serialisation of the page only when that response is not at hand."""
+        document = self._document
+        if document is not None and document.url.split("#")[0] == self.page.url.split("#")[0]:
+            try:
+                return document.text()
+            except Exception:  # noqa: BLE001  (body evicted: fall back to the DOM)
+                pass
+        return self.page.content()
+
+    def unchecked_pages(self) -> list[str]:
+        return [url for url in dict.fromkeys(self.visited) if url not in self.checked]

@@ -1,0 +1,103 @@
+"""Browser journeys: one Debian Chromium for the session, a fresh context and page per test, and
+every page of the app a journey lands on checked by axe, kept for the HTML validator and
+photographed at a phone and a desktop width (tests/e2e/audit.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.security import generate_password_hash
+
+from retreats.organizer.models import Organizer
+from tests.e2e.audit import DESKTOP, PageAudit, RenderedPages
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ORGANIZER_EMAIL = "host@example.org"
+ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
+VALIDATOR_MODULE = "test_valid_html.py"
+
+expect.set_options(timeout=10_000)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The HTML validator judges what the journeys collected, so it runs after all of them."""
+    last = [item for item in items if item.path.name == VALIDATOR_MODULE]
+    if last:
+        items[:] = [item for item in items if item.path.name != VALIDATOR_MODULE] + last
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright, once for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs it as root "
+            "(apt-get install chromium chromium-driver)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def rendered_pages(tmp_path_factory) -> RenderedPages:
+    """The folder the journeys' rendered pages are written to, one per URL pattern."""
+    return RenderedPages(folder=tmp_path_factory.mktemp("rendered-html"))
+
+
+@pytest.fixture
+def page(chromium, live_site) -> Iterator[Page]:
+    """A new browser context (own cookies) and page for one test, at a desktop width."""
+    context = chromium.new_context(
+        base_url=live_site.url, viewport=DESKTOP, accept_downloads=True, locale="en-GB"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def audit(request, page, live_site, rendered_pages) -> Iterator[PageAudit]:
+    """Checkpoints for the test's pages; at the end, no page of the app may have gone unchecked."""
+    journey = request.node.name.removeprefix("test_").split("[")[0].replace("_", "-")
+    checks = PageAudit(page=page, site_url=live_site.url, journey=journey, rendered=rendered_pages)
+    checks.watch()
+    yield checks
+    if getattr(request.node, "rep_call_passed", False):
+        unchecked = checks.unchecked_pages()
+        assert not unchecked, f"pages visited but never checked with audit.check(): {unchecked}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call_passed = report.passed
+    return report
+
+
+@pytest.fixture
+def organizer(db) -> Organizer:
+    """An organizer who signs in with ORGANIZER_EMAIL and ORGANIZER_PASSWORD."""
+    person = Organizer(
+        email=ORGANIZER_EMAIL,
+        name="Test Host",
+        password_hash=generate_password_hash(ORGANIZER_PASSWORD),
+    )
+    db.session.add(person)
+    db.session.commit()
+    return person
