@@ -65,6 +65,7 @@ def page(chromium, live_site) -> Iterator[Page]:
     context = chromium.new_context(
         base_url=live_site.url, viewport=DESKTOP, accept_downloads=True, locale="en-GB"
     )
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()
