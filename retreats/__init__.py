@@ -82,12 +82,13 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .booking.views import blueprint as booking
     from .catalog.views import blueprint as catalog
+    from .finder.views import blueprint as finder
     from .health import blueprint as health
     from .notifications.views import blueprint as notifications
     from .organizer.views import blueprint as organizer
     from .payments.views import blueprint as payments
 
-    for blueprint in (catalog, booking, payments, notifications, health, organizer):
+    for blueprint in (catalog, finder, booking, payments, notifications, health, organizer):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,1 @@
+"""Find your retreat: a short self-assessment that recommends upcoming retreats, storing nothing."""
