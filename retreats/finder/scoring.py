@@ -193,7 +193,9 @@ def _rank(listing: Listing, scores: Scores) -> tuple:
     return (-scores.points[retreat.focus], retreat.starts_at, retreat.id)
 
 
-def reasons_why(listing: Listing, answers: Answers, scores: Scores, *, now: datetime) -> tuple:
+def reasons_why(
+    listing: Listing, answers: Answers, scores: Scores, *, now: datetime
+) -> tuple[str, ...]:
     """Why a listing fits, one sentence per answer it meets (or honestly misses, if relaxed)."""
     return (
         _focus_reason(listing, scores),

@@ -1,4 +1,4 @@
-"""Recommendations from real retreats: hard filters, ranking, reasons, and relaxing filters."""
+"""Recommendations from real retreats, on SQLite and PostgreSQL: filters, ranking, reasons."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ PHYSICAL_LEAN = {"wish": "touch", "evening": "massage", "missing": "time", "firs
 COUPLE_ONLY = [("Couple (2 people)", 45_000, 2)]
 SOLO_ONLY = [("Individual", 25_000, 1)]
 CHEAP = [("Individual", 15_000, 1), ("Couple", 30_000, 2)]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_backend(request) -> str:
+    """The one query is written by hand, so it runs on both databases."""
+    return request.param
 
 
 def recommend(**changes: str):
