@@ -93,10 +93,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from .assets import register_assets
     from .booking.policy import policy_summary
     from .formatting import register_filters
 
     register_filters(app)
+    register_assets(app)
     app.add_template_global(policy_summary, "policy_summary")
 
 

@@ -17,6 +17,7 @@ from ..booking.models import Attendee, Booking, BookingStatus
 from ..database import utcnow
 from ..extensions import db
 from ..organizer.models import Organizer
+from .demo_covers import install_demo_cover
 from .demo_listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from .demo_workshops import WORKSHOPS
 from .models import Retreat, TicketType
@@ -120,6 +121,7 @@ def _build_retreat(
         refund_partial_percent=listing.refund_rules[2],
         cancellation_policy=listing.cancellation_policy,
         preparation_guide_md=listing.preparation_guide_md,
+        cover_image=install_demo_cover(listing.slug),
         organizer=organizer,
         created_at=created_at,
         updated_at=created_at,
