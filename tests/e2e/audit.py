@@ -109,8 +109,8 @@ class PageAudit:
     site_url: str
     journey: str
     rendered: RenderedPages
-    visited: list[str] = field(default_factory=list)
-    checked: set[str] = field(default_factory=set)
+    # Each document the browser landed on, in order, and whether a checkpoint looked at it.
+    visits: list[tuple[str, bool]] = field(default_factory=list)
     steps: int = 0
     _document: Response | None = None
 
@@ -120,7 +120,7 @@ class PageAudit:
 
     def _navigated(self, frame) -> None:
         if frame.parent_frame is None and self._is_app(frame.url):
-            self.visited.append(frame.url.split("#")[0])
+            self.visits.append((frame.url.split("#")[0], False))
 
     def _response(self, response: Response) -> None:
         request = response.request
@@ -156,7 +156,8 @@ class PageAudit:
                 problems.append(format_violations(found))
         if size:
             page.set_viewport_size(size)
-        self.checked.add(url)
+        if self.visits and self.visits[-1][0] == url:
+            self.visits[-1] = (url, True)
         assert not problems, f"axe: serious or critical violations on {url} ({step})" + "".join(
             problems
         )
@@ -173,4 +174,4 @@ class PageAudit:
         return self.page.content()
 
     def unchecked_pages(self) -> list[str]:
-        return [url for url in dict.fromkeys(self.visited) if url not in self.checked]
+        return [url for url, checked in self.visits if not checked]

@@ -1,0 +1,126 @@
+"""An organizer in a real browser: signs in, creates a retreat, adds a couple ticket, publishes
+it; a visitor books it; the organizer sees the couple on the attendee list, downloads the CSV
+and checks one of them in."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from retreats.booking.models import Attendee
+from retreats.catalog.models import Retreat, RetreatStatus
+from retreats.database import utcnow
+from tests.e2e.audit import PageAudit
+from tests.e2e.conftest import ORGANIZER_EMAIL, ORGANIZER_PASSWORD
+from tests.journey import book_to_checkout, pay_and_land
+
+TITLE = "Breath and Presence Weekend"
+
+
+def sign_in(page: Page, audit: PageAudit) -> None:
+    page.goto("/organizer/")
+    expect(page.get_by_role("heading", level=1, name="Organizer sign in")).to_be_visible()
+    audit.check("sign-in")
+    page.get_by_label("Email").fill(ORGANIZER_EMAIL)
+    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="Your retreats")).to_be_visible()
+    audit.check("dashboard-empty")
+
+
+def create_retreat(page: Page, audit: PageAudit) -> None:
+    page.get_by_role("link", name="New retreat").click()
+    expect(page.get_by_role("heading", level=1, name="New retreat")).to_be_visible()
+    audit.check("new-retreat-form")
+    starts = (utcnow() + timedelta(days=45)).replace(hour=17, minute=0)
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Kind").select_option("retreat")
+    page.get_by_label("Focus").select_option("spiritual")
+    page.get_by_label("For", exact=True).select_option("couples")
+    page.get_by_label("Summary").fill("Two days of slowing down together.")
+    page.get_by_label("Description").fill("We **breathe** together.")
+    page.get_by_role("radio", name="In person").check()
+    page.get_by_label("Venue").fill("Casa do Rio")
+    page.get_by_label("City").fill("Tavira")
+    page.get_by_label("Country").fill("Portugal")
+    page.get_by_label("Time zone").select_option("Europe/Lisbon")
+    page.get_by_label("Starts").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends").fill((starts + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Places").fill("10")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
+    expect(page.get_by_text("Draft saved")).to_be_visible()
+    audit.check("draft-saved")
+
+
+def add_couple_ticket(page: Page, audit: PageAudit) -> None:
+    page.get_by_role("link", name="Add a ticket type").click()
+    expect(page.get_by_role("heading", name="New ticket type")).to_be_visible()
+    audit.check("new-ticket-form")
+    page.get_by_label("Name").fill("Couple")
+    page.get_by_role("textbox", name="Price (required)").fill("540.50")
+    page.get_by_role("radio", name="Two people (a couple)").check()
+    page.get_by_role("button", name="Save ticket type").click()
+    expect(page.get_by_role("cell", name="Couple", exact=True)).to_be_visible()
+    audit.check("ticket-added")
+
+
+def test_an_organizer_publishes_a_retreat_and_checks_in_its_first_couple(
+    page, audit, live_site, organizer, db, browser, tmp_path
+):
+    sign_in(page, audit)
+    create_retreat(page, audit)
+    add_couple_ticket(page, audit)
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Published.")).to_be_visible()
+    audit.check("published")
+    retreat = db.session.query(Retreat).filter_by(title=TITLE).one()
+    assert retreat.status == RetreatStatus.PUBLISHED
+
+    # A couple books it (over HTTP: the visitor's own journey is tested in the browser elsewhere).
+    landed = pay_and_land(browser, book_to_checkout(browser, live_site, retreat))
+    assert landed.status_code == 200 and "confirmed" in landed.text.lower()
+
+    page.get_by_role("link", name="Your retreats").click()
+    item = page.get_by_role("listitem").filter(has_text=TITLE)
+    expect(item.get_by_role("img", name=re.compile("^2 confirmed"))).to_be_visible()
+    audit.check("dashboard-with-booking")
+
+    item.get_by_role("link", name="Attendees").click()
+    expect(page.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
+    table = page.get_by_role("table")
+    expect(table.get_by_text("Ada Lovelace", exact=True)).to_be_visible()
+    expect(table.get_by_text("Bea Lovelace", exact=True)).to_be_visible()
+    expect(table.get_by_text("Ground-floor room")).to_have_count(0)
+    audit.check("attendees")
+
+    page.get_by_role("link", name="Show private answers").click()
+    expect(page.get_by_role("table").get_by_text("Ground-floor room")).to_be_visible()
+    audit.check("attendees-private")
+    page.get_by_role("link", name="Hide private answers").click()
+    expect(page.get_by_role("link", name="Show private answers")).to_be_visible()
+    audit.check("attendees-private-hidden", screenshot=False)
+
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download CSV").click()
+    download = downloading.value
+    assert download.suggested_filename.endswith(".csv")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "the CSV starts with a BOM, for spreadsheet programs"
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert sorted(row["Name"] for row in rows) == ["Ada Lovelace", "Bea Lovelace"]
+    assert "Accessibility needs" not in rows[0], "private answers only when asked for"
+
+    page.get_by_role("button", name="Check in Ada Lovelace").click()
+    expect(page.get_by_role("status")).to_contain_text("Ada Lovelace is checked in.")
+    expect(page.get_by_role("button", name="Undo check-in for Ada Lovelace")).to_be_visible()
+    audit.check("checked-in")
+    db.session.expire_all()
+    ada = db.session.query(Attendee).filter_by(name="Ada Lovelace").one()
+    assert ada.checked_in_at is not None
