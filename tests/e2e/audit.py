@@ -120,7 +120,10 @@ class PageAudit:
 
     def _navigated(self, frame) -> None:
         if frame.parent_frame is None and self._is_app(frame.url):
-            self.visits.append((frame.url.split("#")[0], False))
+            url, fragment = frame.url.split("#")[0], "#" in frame.url
+            if fragment and self.visits and self.visits[-1][0] == url:
+                return  # a link to a place on the same page, not a new page
+            self.visits.append((url, False))
 
     def _response(self, response: Response) -> None:
         request = response.request
