@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -85,20 +86,30 @@ def without_known(violations: list[dict]) -> list[dict]:
     return kept
 
 
+def page_kind(url: str, *, method: str = "GET", status: int = 200) -> str:
+    """What makes two visited pages the same page for the validator: the URL pattern, and the
+    method and status when they are not a plain GET answered 200 (a form shown again with its
+    errors, a 404 at a retreat's address)."""
+    kind = url_pattern(url)
+    if method != "GET":
+        kind += f" {method}"
+    if status != 200:
+        kind += f" {status}"
+    return kind
+
+
 @dataclass
 class RenderedPages:
-    """The rendered HTML of each kind of page visited in the session, one file per URL pattern."""
+    """The rendered HTML of each kind of page visited in the session, one file per kind."""
 
     folder: Path
-    patterns: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
 
-    def keep(self, url: str, html: str) -> None:
-        pattern = url_pattern(url)
-        if pattern in self.patterns:
-            return
-        name = file_name_for(pattern)
-        (self.folder / name).write_text(html, encoding="utf-8")
-        self.patterns[pattern] = name
+    def keep(self, kind: str, html: str) -> None:
+        if kind not in self.kinds:
+            name = file_name_for(kind)
+            (self.folder / name).write_text(html, encoding="utf-8")
+            self.kinds[kind] = name
 
 
 @dataclass
@@ -143,7 +154,26 @@ class PageAudit:
         page.wait_for_load_state("load")
         url = page.url.split("#")[0]
         assert self._is_app(url), f"{step}: expected a page of the app, the browser is on {url}"
-        self.rendered.keep(url, self._source_of_current_page())
+        self._keep_current_page(url)
+        problems = self._inspect(page, step, screenshot=screenshot)
+        if self.visits and self.visits[-1][0] == url:
+            self.visits[-1] = (url, True)
+        assert not problems, f"axe: serious or critical violations on {url} ({step}){problems}"
+
+    def check_email(self, message: EmailMessage, step: str) -> None:
+        """An email's HTML part, as a mail program shows it: axe-clean, kept for the validator."""
+        html = message.get_body(("html",)).get_content()
+        self.rendered.keep(f"email {step}", html)
+        reader = self.page.context.new_page()
+        try:
+            reader.set_content(html)
+            problems = self._inspect(reader, f"email-{step}", screenshot=True)
+        finally:
+            reader.close()
+        assert not problems, f"axe: serious or critical violations in the {step} email{problems}"
+
+    def _inspect(self, page: Page, step: str, *, screenshot: bool) -> str:
+        """Screenshots and axe at a phone and a desktop width; the violations found, as text."""
         self.steps += 1
         name = f"{self.journey}--{self.steps:02d}-{step}"
         size = page.viewport_size
@@ -155,26 +185,24 @@ class PageAudit:
                 page.screenshot(path=SCREENSHOTS / f"{name}--{width_name}.png", full_page=True)
             found = without_known(serious_violations(page))
             if found:
-                problems.append(f" at {width_name} width ({viewport['width']} px):\n")
+                problems.append(f"\n at {width_name} width ({viewport['width']} px):\n")
                 problems.append(format_violations(found))
         if size:
             page.set_viewport_size(size)
-        if self.visits and self.visits[-1][0] == url:
-            self.visits[-1] = (url, True)
-        assert not problems, f"axe: serious or critical violations on {url} ({step})" + "".join(
-            problems
-        )
+        return "".join(problems)
 
-    def _source_of_current_page(self) -> str:
-        """The HTML the server sent for this page (what the validator should judge); the
+    def _keep_current_page(self, url: str) -> None:
+        """Keep the HTML the server sent for this page (what the validator should judge); the
         browser's serialisation of the page only when that response is not at hand."""
         document = self._document
-        if document is not None and document.url.split("#")[0] == self.page.url.split("#")[0]:
+        if document is not None and document.url.split("#")[0] == url:
+            kind = page_kind(url, method=document.request.method, status=document.status)
             try:
-                return document.text()
+                self.rendered.keep(kind, document.text())
+                return
             except Exception:  # noqa: BLE001  (body evicted: fall back to the DOM)
                 pass
-        return self.page.content()
+        self.rendered.keep(page_kind(url), self.page.content())
 
     def unchecked_pages(self) -> list[str]:
         return [url for url, checked in self.visits if not checked]

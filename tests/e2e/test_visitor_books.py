@@ -35,7 +35,7 @@ def test_a_couple_browses_filters_books_and_pays(page, audit, live_site, make_re
     audit.check("catalog-filtered")
 
     open_retreat_from_catalog(page, audit, "Touch and Trust Retreat")
-    book_couple_ticket(page, audit)
+    book_couple_ticket(page, audit, forget_consent_first=True)
     pay_on_hosted_page(page, live_site.stripe_url, PAYING_CARD)
 
     expect(page.get_by_role("heading", name="Your booking is confirmed")).to_be_visible()
@@ -65,3 +65,16 @@ def test_a_declined_card_confirms_nothing(page, audit, live_site, make_retreat, 
     expect(page.get_by_text("Your booking is confirmed")).to_have_count(0)
     db.session.expire_all()
     assert BookingStatus.CONFIRMED not in {b.status for b in db.session.query(Booking)}
+
+
+def test_a_stale_link_finds_a_kind_not_found_page_and_the_way_back(page, audit, make_retreat):
+    make_retreat(title="Listening Hearts Weekend")
+
+    page.goto("/retreats/a-retreat-that-was-renamed")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_text("Error 404")).to_be_visible()
+    audit.check("not-found")
+
+    page.get_by_role("link", name="See upcoming retreats").click()
+    expect(page.get_by_role("link", name="Listening Hearts Weekend")).to_be_visible()
+    audit.check("catalog", screenshot=False)

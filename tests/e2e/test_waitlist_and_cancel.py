@@ -11,6 +11,7 @@ from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.notifications.sender import send_due_emails
+from tests.conftest import wait_until
 from tests.journey import book_to_checkout, pay_and_land
 
 MANAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/bookings/RB-[A-Z0-9]+\?t=[\w.\-]+")
@@ -63,6 +64,7 @@ def test_an_attendee_cancels_through_the_link_in_the_email(
     confirmation = next(
         message for message in smtp_inbox.wait_for(1) if "confirmed" in message["Subject"].lower()
     )
+    audit.check_email(confirmation, "confirmation")
     text = confirmation.get_body(("plain",)).get_content()
     manage_link = MANAGE_LINK.search(text).group(0)
 
@@ -78,3 +80,16 @@ def test_an_attendee_cancels_through_the_link_in_the_email(
     audit.check("manage-cancelled")
     db.session.expire_all()
     assert db.session.query(Booking).one().status == BookingStatus.CANCELLED
+
+    send_due_emails()
+    cancellation = wait_until(
+        lambda: next(
+            (
+                message
+                for message in smtp_inbox.messages
+                if "cancelled" in message["Subject"].lower() and message["To"] == "ada@example.org"
+            ),
+            None,
+        )
+    )
+    audit.check_email(cancellation, "cancellation")

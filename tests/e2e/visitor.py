@@ -32,8 +32,9 @@ def fill_person(page: Page, legend: str, *, name: str, email: str, **answers: st
         person.get_by_label(labels[key]).fill(value)
 
 
-def book_couple_ticket(page: Page, audit: PageAudit, *, email: str = "ada@example.org") -> None:
-    """From a retreat's page: the booking form, the couple ticket, both people, the consent."""
+def book_couple_ticket(page: Page, audit: PageAudit, *, forget_consent_first: bool = False) -> None:
+    """From a retreat's page: the booking form, the couple ticket, both people, the consent
+    (first forgotten, if asked, to see the form come back with its errors and answers kept)."""
     page.get_by_role("link", name="Book your place").click()
     expect(page.get_by_role("heading", level=1, name="Book your place")).to_be_visible()
     audit.check("booking-form")
@@ -42,7 +43,7 @@ def book_couple_ticket(page: Page, audit: PageAudit, *, email: str = "ada@exampl
         page,
         "About you",
         name="Ada Lovelace",
-        email=email,
+        email="ada@example.org",
         dietary_needs="Vegetarian",
         emergency_contact="Charles, +44 20 7946 0000",
     )
@@ -53,7 +54,16 @@ def book_couple_ticket(page: Page, audit: PageAudit, *, email: str = "ada@exampl
         email="bea@example.org",
         accessibility_needs="Ground-floor room",
     )
-    page.get_by_role("checkbox", name=re.compile("code of conduct")).check()
+    consent = page.get_by_role("checkbox", name=re.compile("code of conduct"))
+    if forget_consent_first:
+        page.get_by_role("button", name="Continue to payment").click()
+        expect(page.get_by_role("alert")).to_have_text("Please check the fields marked below.")
+        expect(consent).to_have_attribute("aria-invalid", "true")
+        about_you = page.get_by_role("group", name="About you", exact=True)
+        expect(about_you.get_by_label("Full name")).to_have_value("Ada Lovelace")
+        expect(page.get_by_role("radio", name=re.compile("Couple"))).to_be_checked()
+        audit.check("booking-form-with-errors")
+    consent.check()
     page.get_by_role("button", name="Continue to payment").click()
 
 
