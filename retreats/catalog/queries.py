@@ -53,6 +53,8 @@ class Listing:
     retreat: Retreat
     seats_left: int
     lowest_price_minor: int | None
+    # When the soonest-ending early-bird price on sale now stops selling (None: no early bird).
+    early_bird_until: datetime | None = None
 
     @property
     def sold_out(self) -> bool:
@@ -92,6 +94,19 @@ def lowest_price_subquery(now: datetime):
     )
 
 
+def early_bird_subquery(now: datetime):
+    """When the soonest-ending ticket on sale now with a sale end (an early bird) stops selling."""
+    return (
+        select(func.min(TicketType.sale_ends_at))
+        .where(
+            TicketType.retreat_id == Retreat.id,
+            TicketType.sale_ends_at > now,
+            or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
+        )
+        .scalar_subquery()
+    )
+
+
 def upcoming_listings(
     filters: CatalogFilters, *, page: int = 1, now: datetime | None = None
 ) -> tuple[list[Listing], bool]:
@@ -102,6 +117,7 @@ def upcoming_listings(
             Retreat,
             seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
             lowest_price_subquery(now).label("lowest_price"),
+            early_bird_subquery(now).label("early_bird_until"),
         )
         .where(*_upcoming(now))
         .order_by(Retreat.starts_at, Retreat.id)
@@ -120,9 +136,12 @@ def upcoming_listings(
     rows = db.session.execute(statement).all()
     listings = [
         Listing(
-            retreat=retreat, seats_left=max(retreat.capacity - taken, 0), lowest_price_minor=low
+            retreat=retreat,
+            seats_left=max(retreat.capacity - taken, 0),
+            lowest_price_minor=low,
+            early_bird_until=early,
         )
-        for retreat, taken, low in rows[:PAGE_SIZE]
+        for retreat, taken, low, early in rows[:PAGE_SIZE]
     ]
     return listings, len(rows) > PAGE_SIZE
 
@@ -145,9 +164,11 @@ def published_listing(slug: str, *, now: datetime | None = None) -> Listing | No
     if row is None:
         return None
     retreat, taken = row
-    prices = [ticket.price_minor for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    sale_ends = [ticket.sale_ends_at for ticket in on_sale if ticket.sale_ends_at]
     return Listing(
         retreat=retreat,
         seats_left=max(retreat.capacity - taken, 0),
-        lowest_price_minor=min(prices) if prices else None,
+        lowest_price_minor=min(t.price_minor for t in on_sale) if on_sale else None,
+        early_bird_until=min(sale_ends) if sale_ends else None,
     )

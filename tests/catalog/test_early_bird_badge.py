@@ -1,0 +1,39 @@
+"""A card says "Early bird" while an early-bird price is on sale, in the retreat's own calendar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from retreats.catalog.models import TicketType
+from retreats.database import utcnow
+
+
+def test_the_card_shows_the_early_bird_until_its_sale_ends(client, db, make_retreat):
+    with_early_bird = make_retreat(title="Early Retreat", timezone="Pacific/Auckland")
+    ends = (utcnow() + timedelta(days=5)).replace(hour=11, minute=30)  # the next day in Auckland
+    with_early_bird.ticket_types.append(
+        TicketType(name="Early bird", price_minor=20_000, seats_per_ticket=1, sale_ends_at=ends)
+    )
+    make_retreat(title="Plain Retreat")
+    db.session.commit()
+
+    page = client.get("/").get_data(as_text=True)
+
+    local_end = ends.astimezone(with_early_bird.zone).strftime("%-d %b")
+    assert page.count("Early bird until") == 1  # on the one card that has an early bird
+    assert f"Early bird until {local_end}" in page
+
+
+def test_an_ended_early_bird_is_not_announced(client, db, make_retreat):
+    retreat = make_retreat(title="Late Retreat")
+    retreat.ticket_types.append(
+        TicketType(
+            name="Early bird",
+            price_minor=20_000,
+            seats_per_ticket=1,
+            sale_ends_at=utcnow() - timedelta(days=1),
+        )
+    )
+    db.session.commit()
+
+    assert "Early bird until" not in client.get("/").get_data(as_text=True)
