@@ -71,7 +71,7 @@ def plain_url(sqlalchemy_url: str) -> str:
 
 
 @pytest.fixture
-def app_config(database_url) -> dict:
+def app_config(database_url, tmp_path) -> dict:
     """Settings for one test's app; tests that need more override this dict before `app`."""
     return {
         "TESTING": True,
@@ -85,6 +85,7 @@ def app_config(database_url) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": free_port(),
         "MAIL_DEFAULT_SENDER": "Open Hearts <bookings@retreats.test>",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),  # never the project's own instance/uploads
     }
 
 
