@@ -33,15 +33,17 @@ expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The HTML validator judges what the journeys collected, so it runs after all of them."""
+    """The HTML validator judges what the journeys collected, so it runs right after them."""
+    here = Path(__file__).parent
     last = [item for item in items if item.path.name == VALIDATOR_MODULE]
-    if last:
-        items[:] = [item for item in items if item.path.name != VALIDATOR_MODULE] + last
+    rest = [item for item in items if item.path.name != VALIDATOR_MODULE]
+    after = max((i for i, item in enumerate(rest) if item.path.parent == here), default=-1)
+    items[:] = rest[: after + 1] + last + rest[after + 1 :]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright, once for the whole session."""
+    """Debian's Chromium, driven by Playwright, once for all the browser tests."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: `make test` installs it as root "
