@@ -4,6 +4,7 @@ photographed at a phone and a desktop width (tests/e2e/audit.py)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.security import generate_password_hash
 
 from retreats.organizer.models import Organizer
-from tests.e2e.audit import DESKTOP, PageAudit, RenderedPages
+from tests.e2e.audit import DESKTOP, SCREENSHOTS, PageAudit, RenderedPages
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +40,12 @@ def pytest_collection_modifyitems(session, config, items):
     rest = [item for item in items if item.path.name != VALIDATOR_MODULE]
     after = max((i for i, item in enumerate(rest) if item.path.parent == here), default=-1)
     items[:] = rest[: after + 1] + last + rest[after + 1 :]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def fresh_screenshots() -> None:
+    """This run's screenshots only: none left over from steps an earlier run named otherwise."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")
