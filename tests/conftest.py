@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -17,6 +18,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 from flask import g
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from devtools.local_stripe.runner import free_port, running_local_stripe
@@ -117,6 +119,26 @@ def db(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def count_statements(db) -> Callable[[], AbstractContextManager[list[str]]]:
+    """`with count_statements() as statements:` lists every SQL statement the block sends."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
 
 
 @pytest.fixture

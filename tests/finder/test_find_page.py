@@ -13,7 +13,7 @@ from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.catalog.models import Audience, Focus, RetreatStatus
 from retreats.finder.questions import ALL_QUESTIONS
 
-from .helpers import EMOTIONAL_ANSWERS, counted_statements
+from .helpers import EMOTIONAL_ANSWERS
 
 
 class _Controls(HTMLParser):
@@ -66,12 +66,14 @@ def test_without_answers_the_page_asks_every_question_with_labels(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_answers_show_the_four_scores_and_the_retreats_that_fit(db, client, make_retreat):
+def test_answers_show_the_four_scores_and_the_retreats_that_fit(
+    client, make_retreat, count_statements
+):
     make_retreat(title="Listening Weekend", audience=Audience.COUPLES, starts_in=timedelta(days=20))
     make_retreat(title="Body Day", focus=Focus.PHYSICAL, starts_in=timedelta(days=10))
     answers = EMOTIONAL_ANSWERS | {"budget": "500", "when": "month"}
 
-    with counted_statements(db.engine) as statements:
+    with count_statements() as statements:
         response = client.get("/find", query_string=answers)
 
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from retreats.catalog.models import Audience, Focus, RetreatStatus
 from retreats.database import utcnow
 from retreats.finder.queries import recommendations_for
 
-from .helpers import answers, counted_statements
+from .helpers import answers
 
 PHYSICAL_LEAN = {"wish": "touch", "evening": "massage", "missing": "time", "first_step": "breath"}
 COUPLE_ONLY = [("Couple (2 people)", 45_000, 2)]
@@ -243,7 +243,7 @@ def test_nothing_for_how_they_come_gives_no_recommendations(make_retreat):
     assert found.relaxed == ("budget", "format")
 
 
-def test_one_query_however_many_listings(db, make_retreat):
+def test_one_query_however_many_listings(db, make_retreat, count_statements):
     for number in range(12):
         make_retreat(
             title=f"Retreat {number}",
@@ -253,7 +253,7 @@ def test_one_query_however_many_listings(db, make_retreat):
         )
     db.session.expire_all()
 
-    with counted_statements(db.engine) as statements:
+    with count_statements() as statements:
         found = recommend(budget="500", when="3months", format="in_person", **PHYSICAL_LEAN)
         assert len(found.recommendations) == 5
 

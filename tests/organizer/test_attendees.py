@@ -5,11 +5,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails
@@ -193,25 +190,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, make_retreat):
     assert "/organizer/login" in response.headers["Location"]
 
 
-@contextmanager
-def counted_statements(engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def statements_for_list(app, db, client, retreat_id: int, **query) -> list[str]:
+def statements_for_list(app, count_statements, client, retreat_id: int, **query) -> list[str]:
     """The statements of one list request, in a fresh app context (a new session, a new `g`)
     as a real request has. They include Flask-Login loading the signed-in organizer."""
-    with app.app_context(), counted_statements(db.engine) as statements:
+    with app.app_context(), count_statements() as statements:
         response = client.get(f"/organizer/retreats/{retreat_id}/attendees", query_string=query)
     assert response.status_code == 200
     return statements
@@ -219,7 +201,7 @@ def statements_for_list(app, db, client, retreat_id: int, **query) -> list[str]:
 
 @pytest.mark.parametrize("query", [{}, {"status": "all", "q": "example"}])
 def test_the_list_runs_the_same_few_statements_for_3_or_30_bookings(
-    app, organizer_client, make_retreat, db, query
+    app, organizer_client, make_retreat, count_statements, query
 ):
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
@@ -231,14 +213,14 @@ def test_the_list_runs_the_same_few_statements_for_3_or_30_bookings(
             booking_for(large, CY, confirmed=False)
     small_id, large_id = small.id, large.id
 
-    for_small = statements_for_list(app, db, organizer_client, small_id, **query)
-    for_large = statements_for_list(app, db, organizer_client, large_id, **query)
+    for_small = statements_for_list(app, count_statements, organizer_client, small_id, **query)
+    for_large = statements_for_list(app, count_statements, organizer_client, large_id, **query)
 
     assert len(for_small) == len(for_large) <= 5, for_large
 
 
 def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
-    app, organizer_client, make_retreat, db
+    app, organizer_client, make_retreat, count_statements
 ):
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
@@ -247,8 +229,8 @@ def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
         booking_for(large, ADA, BEA)
     small_id, large_id = small.id, large.id
 
-    for_small = statements_for_list(app, db, organizer_client, small_id, private="1")
-    for_large = statements_for_list(app, db, organizer_client, large_id, private="1")
+    for_small = statements_for_list(app, count_statements, organizer_client, small_id, private="1")
+    for_large = statements_for_list(app, count_statements, organizer_client, large_id, private="1")
 
     assert len(for_small) == len(for_large)
     assert sum(statement.startswith("INSERT") for statement in for_large) == 1

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from retreats.booking.models import WaitlistEntry
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
@@ -182,17 +182,12 @@ def test_filters_by_state_and_refuses_a_filter_it_does_not_offer(organizer_clien
 
 
 def test_the_page_takes_the_same_number_of_statements_however_many_emails(
-    app, db, organizer_client, mailbag
+    organizer_client, mailbag, count_statements
 ):
     def statements_for_page() -> int:
-        executed = []
-        listener = lambda *args: executed.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_statements() as statements:
             emails_page(organizer_client, mailbag)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(executed)
+        return len(statements)
 
     few = statements_for_page()
     for number in range(1, 21):
