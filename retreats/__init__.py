@@ -8,7 +8,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from .config import check_settings, engine_options, settings_from_environment
+from .config import check_settings, engine_options, served_over_https, settings_from_environment
 from .extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,11 +47,18 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_response_headers(app: Flask) -> None:
+    https = served_over_https(app.config)
+
     @app.after_request
     def add_privacy_headers(response):
         # Manage links carry a secret token: never send this site's URLs to another site.
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if https:
+            # Once seen, browsers refuse plain HTTP to this site for a year.
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         return response
 
 

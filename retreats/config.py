@@ -108,3 +108,24 @@ def check_settings(config: dict) -> None:
         raise ValueError(f"BOOKING_HOLD_MINUTES must be between 31 and 1440, not {hold}")
     if not config.get("STRIPE_WEBHOOK_SECRET"):
         raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
+    if served_over_https(config):
+        _refuse_a_weak_secret_key(config.get("SECRET_KEY") or "")
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def served_over_https(config: dict) -> bool:
+    """Production, as far as settings can tell: visitors reach the site over HTTPS."""
+    return str(config.get("PUBLIC_BASE_URL", "")).startswith("https://")
+
+
+def _refuse_a_weak_secret_key(secret_key: str) -> None:
+    # SECRET_KEY signs sessions and derives every booking link's token: a known or short one
+    # would let anyone forge them.
+    if secret_key == DEV_SECRET_KEY or len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters when the site is served over HTTPS, e.g. "
+            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
+        )
