@@ -64,7 +64,7 @@ def register_response_headers(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
-    from .organizer.models import Organizer
+    from .organizer.models import organizer_for_session
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -75,9 +75,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_organizer(organizer_id: str):
-        return db.session.get(Organizer, int(organizer_id))
+    login_manager.user_loader(organizer_for_session)
 
 
 def register_url_converters(app: Flask) -> None:

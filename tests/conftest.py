@@ -167,7 +167,10 @@ def csrf_token_from(html: str) -> str:
 
 @pytest.fixture
 def organizer(db) -> Organizer:
-    person = Organizer(email="host@example.org", name="Test Host")
+    # A password, so tests can sign in as them (an account without one never can).
+    person = Organizer(
+        email="host@example.org", name="Test Host", password_hash="scrypt:test-only-not-a-hash"
+    )
     db.session.add(person)
     db.session.commit()
     return person

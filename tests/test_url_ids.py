@@ -9,5 +9,5 @@ import pytest
 def test_an_id_too_large_for_the_database_is_not_found(client, organizer, huge):
     assert client.get(f"/waitlist/{huge}?t=x").status_code == 404
     with client.session_transaction() as session:
-        session["_user_id"] = str(organizer.id)
+        session["_user_id"] = organizer.get_id()
     assert client.get(f"/organizer/retreats/{huge}/audit").status_code == 404

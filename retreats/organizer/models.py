@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -28,8 +30,30 @@ class Organizer(UserMixin, db.Model):
 
     retreats: Mapped[list[Retreat]] = relationship(back_populates="organizer")  # noqa: F821
 
+    def get_id(self) -> str:
+        """What the session remembers: the id and a fingerprint of the current password, so a
+        password change (a reset after a suspected break-in) signs out every other session."""
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
     def __repr__(self) -> str:
         return f"<Organizer {self.email}>"
+
+
+def organizer_for_session(session_id: str) -> Organizer | None:
+    """The organizer a session belongs to, unless their password changed since it began."""
+    organizer_id, _, fingerprint = (session_id or "").partition(":")
+    if not organizer_id.isdigit() or len(organizer_id) > 10:
+        return None
+    organizer = db.session.get(Organizer, int(organizer_id))
+    if organizer is None or not organizer.password_hash:
+        return None
+    if not hmac.compare_digest(fingerprint, organizer.password_fingerprint):
+        return None
+    return organizer
 
 
 class CoHost(db.Model):

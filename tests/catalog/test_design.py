@@ -129,7 +129,7 @@ def test_the_organizer_dashboard_keeps_its_landmarks(app, organizer, make_retrea
     make_retreat(title="Dense Retreat")
     signed_in = app.test_client()
     with signed_in.session_transaction() as session:
-        session["_user_id"] = str(organizer.id)
+        session["_user_id"] = organizer.get_id()
         session["_fresh"] = True
 
     html = signed_in.get("/organizer/").get_data(as_text=True)

@@ -169,7 +169,7 @@ def test_refused_for_good_is_failed_then_retried_by_the_organizer_and_arrives_on
 
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(organizer.id)
+            session["_user_id"] = organizer.get_id()
         page = client.get(f"/organizer/retreats/{retreat.id}/emails?status=failed")
         assert page.status_code == 200
         html = page.get_data(as_text=True)

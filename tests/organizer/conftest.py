@@ -46,7 +46,7 @@ def sign_in(app) -> Callable[[Organizer], FlaskClient]:
     def signed_in_client(person: Organizer) -> FlaskClient:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
+            session["_user_id"] = person.get_id()
             session["_fresh"] = True
         return client
 

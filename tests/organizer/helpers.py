@@ -78,7 +78,8 @@ def sign_in_through_form(client, email: str, password: str, *, url: str = "/orga
 def signed_in_id(client) -> str | None:
     """The id of the organizer the client's session is signed in as, or None."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        # The session keeps "<id>:<password fingerprint>" (see Organizer.get_id).
+        return session.get("_user_id", "").partition(":")[0] or None
 
 
 def reload(db, person: Organizer) -> Organizer:

@@ -19,6 +19,7 @@ from retreats.organizer.accounts import (
     authenticate,
     login_wait,
     request_password_reset,
+    set_password,
 )
 from retreats.organizer.models import Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.tokens import issue_token, link_token
@@ -58,7 +59,7 @@ def test_signing_in_starts_a_fresh_session(client, organizer):
 
     with client.session_transaction() as session:
         assert "planted_by_someone_else" not in session
-        assert session["_user_id"] == str(organizer.id)
+        assert session["_user_id"] == organizer.get_id()
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(db, client, organizer):
@@ -358,3 +359,22 @@ def test_a_reset_clears_the_failed_sign_in_count(db, client, organizer):
     submit(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     assert sign_in_through_form(client, organizer.email, NEW_PASSWORD).status_code == 303
+
+
+def test_a_password_change_signs_out_every_other_session(app, db, organizer, sign_in):
+    elsewhere = sign_in(organizer)  # e.g. a laptop left signed in
+    assert elsewhere.get("/organizer/").status_code == 200
+
+    set_password(email=organizer.email, password="a brand new long password")
+
+    response = elsewhere.get("/organizer/")
+    assert response.status_code == 302 and "/organizer/login" in response.headers["Location"]
+    assert sign_in(db.session.get(Organizer, organizer.id)).get("/organizer/").status_code == 200
+
+
+def test_a_forged_session_id_signs_in_no_one(app, organizer):
+    client = app.test_client()
+    for forged in (str(organizer.id), f"{organizer.id}:0000000000000000", "x:y", "9" * 40):
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert client.get("/organizer/").status_code == 302, forged
