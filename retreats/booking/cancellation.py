@@ -16,6 +16,7 @@ from ..formatting import format_money
 from ..notifications.outbox import booking_email_key, queue_email
 from ..notifications.schedule import drop_booking_emails
 from ..organizer.audit import record_audit
+from ..payments.models import Refund
 from ..payments.refunds import record_refund, send_refund
 from .models import Booking, BookingStatus
 from .policy import refund_for_cancellation
@@ -71,36 +72,64 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
 
 
 def _cancel_and_record(booking: Booking, amount: int, now: datetime):
-    """The cancellation's writes, in the caller's transaction: status, refund, audit, emails
-    (the attendee's and the organizer's; the unsent guide and reminder are dropped)."""
+    """The attendee's cancellation writes, plus a notice to the organizer."""
+    refund = record_cancellation(
+        booking,
+        refund_minor=amount,
+        refund_reason="cancellation",
+        email_kind="cancellation",
+        actor_id=None,
+        audit_detail="by the attendee; refund {refund}",
+        now=now,
+    )
+    organizer_email = booking.retreat.organizer.email
+    queue_email(
+        kind="organizer_booking_cancelled",
+        key=booking_email_key("organizer_booking_cancelled", booking.id, organizer_email),
+        booking_id=booking.id,
+        to_address=organizer_email,
+    )
+    return refund
+
+
+def record_cancellation(
+    booking: Booking,
+    *,
+    refund_minor: int,
+    refund_reason: str,
+    email_kind: str,
+    actor_id: int | None,
+    audit_detail: str,
+    now: datetime,
+) -> Refund | None:
+    """Cancel a confirmed booking in the caller's transaction: the status, the refund owed (sent
+    to Stripe after the commit), the attendee's email, the unsent guide and reminder dropped,
+    and the audit entry (`audit_detail` with "{refund}" standing for the amount given back).
+    Every cancel path (attendee, organizer, whole retreat) goes through it."""
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     refund = None
     if booking.stripe_payment_intent_id:
         refund = record_refund(
             booking=booking,
-            amount_minor=amount,
-            reason="cancellation",
+            amount_minor=refund_minor,
+            reason=refund_reason,
             payment_intent_id=booking.stripe_payment_intent_id,
             now=now,
         )
+    refunded = refund.amount_minor if refund is not None else 0
+    queue_email(
+        kind=email_kind,
+        key=booking_email_key(email_kind, booking.id, booking.contact_email),
+        booking_id=booking.id,
+        to_address=booking.contact_email,
+    )
+    drop_booking_emails(booking.id)
     record_audit(
         "booking.cancelled",
-        actor_id=None,
+        actor_id=actor_id,
         retreat_id=booking.retreat_id,
         booking_id=booking.id,
-        detail=f"by the attendee; refund {format_money(amount, booking.currency)}",
+        detail=audit_detail.format(refund=format_money(refunded, booking.currency)),
     )
-    organizer_email = booking.retreat.organizer.email
-    for kind, to_address in (
-        ("cancellation", booking.contact_email),
-        ("organizer_booking_cancelled", organizer_email),
-    ):
-        queue_email(
-            kind=kind,
-            key=booking_email_key(kind, booking.id, to_address),
-            booking_id=booking.id,
-            to_address=to_address,
-        )
-    drop_booking_emails(booking.id)
     return refund

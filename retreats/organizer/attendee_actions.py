@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..booking.cancellation import record_cancellation
 from ..booking.locking import rolled_back_on_error
 from ..booking.models import Attendee, Booking, BookingStatus
 from ..booking.policy import refund_for_cancellation
@@ -23,12 +24,10 @@ from ..booking.waitlist import offer_freed_seats_if_possible
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..formatting import format_money
 from ..notifications.models import OutboxEmail
 from ..notifications.outbox import booking_email_key, queue_email
-from ..notifications.schedule import drop_booking_emails
 from ..payments.models import Refund
-from ..payments.refunds import record_refund, send_refund
+from ..payments.refunds import send_refund
 from .audit import record_audit
 from .models import AttendeeMessage
 
@@ -160,34 +159,15 @@ def _write_cancellation(
     booking: Booking, *, actor_id: int, refund: RefundChoice, now: datetime
 ) -> Refund | None:
     """The cancellation's writes, in the caller's transaction: status, refund, email, audit."""
-    amount = refund_options(booking, now=now).amount_for(refund)
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    refund_row = None
-    if booking.stripe_payment_intent_id:
-        refund_row = record_refund(
-            booking=booking,
-            amount_minor=amount,
-            reason="organizer_cancellation",
-            payment_intent_id=booking.stripe_payment_intent_id,
-            now=now,
-        )
-    refunded = refund_row.amount_minor if refund_row is not None else 0
-    queue_email(
-        kind="cancelled_by_organizer",
-        key=booking_email_key("cancelled_by_organizer", booking.id, booking.contact_email),
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
-    drop_booking_emails(booking.id)
-    record_audit(
-        "booking.cancelled",
+    return record_cancellation(
+        booking,
+        refund_minor=refund_options(booking, now=now).amount_for(refund),
+        refund_reason="organizer_cancellation",
+        email_kind="cancelled_by_organizer",
         actor_id=actor_id,
-        retreat_id=booking.retreat_id,
-        booking_id=booking.id,
-        detail=f"refund {format_money(refunded, booking.currency)} ({refund.value})",
+        audit_detail=f"refund {{refund}} ({refund.value})",
+        now=now,
     )
-    return refund_row
 
 
 def resend_confirmation(*, booking_id: int, actor_id: int) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..booking.cancellation import record_cancellation
 from ..booking.locking import BUSY_MESSAGE, rolled_back_on_error
 from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from ..catalog.models import Retreat, RetreatStatus
@@ -24,10 +25,8 @@ from ..database import lock_row, utcnow
 from ..errors import DomainError, TryAgain
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import booking_email_key, queue_email
-from ..notifications.schedule import drop_booking_emails
 from ..payments.checkout import close_lapsed_hold
-from ..payments.refunds import record_refund, send_refund
+from ..payments.refunds import send_refund
 from ..payments.stripe_gateway import PaymentGatewayError
 from .audit import record_audit
 
@@ -160,33 +159,16 @@ def _bookings(retreat_id: int, status: BookingStatus) -> list[Booking]:
 def _cancel_confirmed(
     booking: Booking, *, actor_id: int | None, now: datetime, result: RetreatCancellation
 ) -> None:
-    amount = booking.amount_minor - booking.refunded_minor
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    refund = None
-    if booking.stripe_payment_intent_id and amount > 0:
-        refund = record_refund(
-            booking=booking,
-            amount_minor=amount,
-            reason="retreat_cancelled",
-            payment_intent_id=booking.stripe_payment_intent_id,
-            now=now,
-        )
-    queue_email(
-        kind="retreat_cancelled",
-        key=booking_email_key("retreat_cancelled", booking.id, booking.contact_email),
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
-    drop_booking_emails(booking.id)
-    refunded = amount if refund is not None else 0
-    record_audit(
-        "booking.cancelled",
+    refund = record_cancellation(
+        booking,
+        refund_minor=booking.amount_minor - booking.refunded_minor,
+        refund_reason="retreat_cancelled",
+        email_kind="retreat_cancelled",
         actor_id=actor_id,
-        retreat_id=booking.retreat_id,
-        booking_id=booking.id,
-        detail=f"retreat cancelled, {format_money(refunded, booking.currency)} refunded",
+        audit_detail="retreat cancelled, {refund} refunded",
+        now=now,
     )
+    refunded = refund.amount_minor if refund is not None else 0
     db.session.flush()  # the refund's id, for sending it after the commit
     result.bookings_cancelled += 1
     result.refund_minor += refunded
