@@ -3,13 +3,10 @@ one worker only (FOR UPDATE SKIP LOCKED), so each mail reaches the SMTP server e
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
-from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from retreats import create_app
@@ -19,7 +16,6 @@ from retreats.extensions import db as _db
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.outbox import queue_email
 from retreats.notifications.sender import send_due_emails, stable_message_id
-from tests.conftest import SmtpInbox
 
 BOOKINGS = 4
 MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings queued
@@ -29,29 +25,6 @@ WORKERS = 2
 @pytest.fixture
 def database_backend() -> str:
     return "postgresql"
-
-
-@dataclass
-class SlowInbox(SmtpInbox):
-    """A real SMTP server that takes a few milliseconds over each message, so that two
-    workers' deliveries overlap (shaping the load, not hiding a race)."""
-
-    delay: float = 0.005
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def slow_inbox(app_config):
-    inbox = SlowInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Message-ID (the at-least-once window: the server took it, the worker died before
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -13,11 +12,9 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from devtools.gunicorn_runner import stop_process_group
@@ -27,7 +24,7 @@ from retreats.database import utcnow
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.outbox import queue_email
 from retreats.notifications.sender import stable_message_id
-from tests.conftest import TEST_WEBHOOK_SECRET, SmtpInbox, wait_until
+from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
 
 MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
@@ -38,26 +35,9 @@ def database_backend() -> str:
     return "postgresql"
 
 
-@dataclass
-class SlowInbox(SmtpInbox):
-    """A real SMTP server that takes 50 ms over each message, so a kill lands mid-batch."""
-
-    delay: float = SECONDS_PER_MESSAGE
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
-
-
 @pytest.fixture
-def slow_inbox(app_config) -> Iterator[SlowInbox]:
-    inbox = SlowInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
+def smtp_delay_seconds() -> float:
+    return SECONDS_PER_MESSAGE  # slow enough that the kill lands mid-batch
 
 
 @pytest.fixture
