@@ -13,30 +13,25 @@ from retreats.organizer.models import Organizer
 ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
 
 
-@pytest.fixture
-def organizer(db) -> Organizer:
-    """Organizer A, who can sign in with ORGANIZER_PASSWORD."""
+def organizer_who_can_sign_in(db, *, email: str, name: str) -> Organizer:
     person = Organizer(
-        email="host@example.org",
-        name="Test Host",
-        password_hash=generate_password_hash(ORGANIZER_PASSWORD),
+        email=email, name=name, password_hash=generate_password_hash(ORGANIZER_PASSWORD)
     )
     db.session.add(person)
     db.session.commit()
     return person
+
+
+@pytest.fixture
+def organizer(db) -> Organizer:
+    """Organizer A, who can sign in with ORGANIZER_PASSWORD."""
+    return organizer_who_can_sign_in(db, email="host@example.org", name="Test Host")
 
 
 @pytest.fixture
 def other_organizer(db) -> Organizer:
     """Organizer B, a stranger to A's retreats."""
-    person = Organizer(
-        email="stranger@example.org",
-        name="Other Host",
-        password_hash=generate_password_hash(ORGANIZER_PASSWORD),
-    )
-    db.session.add(person)
-    db.session.commit()
-    return person
+    return organizer_who_can_sign_in(db, email="stranger@example.org", name="Other Host")
 
 
 @pytest.fixture
