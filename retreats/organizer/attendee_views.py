@@ -46,10 +46,6 @@ from .attendees import (
 from .blueprint import blueprint
 from .export import attendee_csv_lines, export_filename
 
-# Ids past a 32-bit INTEGER column's range do not match a route (404) instead of making the
-# database raise (SQLite overflows above 2**63, PostgreSQL above 2**31).
-ID = "int(max=2147483647)"
-
 
 def _filter_from_query() -> AttendeeFilterForm:
     """The list's filter from the query string; a filter we do not offer is a 400."""
@@ -69,7 +65,7 @@ def _detail_url(retreat_id: int, booking_id: int) -> str:
     return url_for("organizer.booking_detail", retreat_id=retreat_id, booking_id=booking_id)
 
 
-@blueprint.get(f"/retreats/<{ID}:retreat_id>/attendees")
+@blueprint.get("/retreats/<int:retreat_id>/attendees")
 def attendees(retreat_id: int):
     """Everyone booked on a retreat, couples together; private answers only when asked for."""
     retreat = retreat_for_organizer(retreat_id)
@@ -91,7 +87,7 @@ def attendees(retreat_id: int):
     )
 
 
-@blueprint.get(f"/retreats/<{ID}:retreat_id>/attendees.csv")
+@blueprint.get("/retreats/<int:retreat_id>/attendees.csv")
 def export_attendees(retreat_id: int):
     """The list as CSV, streamed; private answers only when the box was ticked. Audited."""
     retreat = retreat_for_organizer(retreat_id)
@@ -111,7 +107,7 @@ def export_attendees(retreat_id: int):
     return response
 
 
-@blueprint.post(f"/retreats/<{ID}:retreat_id>/attendees/<{ID}:attendee_id>/check-in")
+@blueprint.post("/retreats/<int:retreat_id>/attendees/<int:attendee_id>/check-in")
 def check_in(retreat_id: int, attendee_id: int):
     """Check one person in at the door, or undo it; back to the same place in the list."""
     retreat = retreat_for_organizer(retreat_id)
@@ -138,7 +134,7 @@ def check_in(retreat_id: int, attendee_id: int):
     return redirect(back, code=303)
 
 
-@blueprint.get(f"/retreats/<{ID}:retreat_id>/bookings/<{ID}:booking_id>")
+@blueprint.get("/retreats/<int:retreat_id>/bookings/<int:booking_id>")
 def booking_detail(retreat_id: int, booking_id: int):
     """One booking in full: its people, refunds and emails, and what can be done with it."""
     retreat = retreat_for_organizer(retreat_id)
@@ -172,7 +168,7 @@ def booking_detail(retreat_id: int, booking_id: int):
     )
 
 
-@blueprint.post(f"/retreats/<{ID}:retreat_id>/bookings/<{ID}:booking_id>/cancel")
+@blueprint.post("/retreats/<int:retreat_id>/bookings/<int:booking_id>/cancel")
 def cancel_booking(retreat_id: int, booking_id: int):
     """Cancel a confirmed booking with a full or a policy refund; the attendee is emailed."""
     retreat = retreat_for_organizer(retreat_id)
@@ -201,7 +197,7 @@ def cancel_booking(retreat_id: int, booking_id: int):
 
 
 @blueprint.post(
-    f"/retreats/<{ID}:retreat_id>/bookings/<{ID}:booking_id>/resend", endpoint="resend_confirmation"
+    "/retreats/<int:retreat_id>/bookings/<int:booking_id>/resend", endpoint="resend_confirmation"
 )
 def resend_confirmation_email(retreat_id: int, booking_id: int):
     """Send a confirmed booking's confirmation email again (it may have been lost)."""
@@ -220,7 +216,7 @@ def resend_confirmation_email(retreat_id: int, booking_id: int):
     return redirect(_detail_url(retreat_id, booking_id), code=303)
 
 
-@blueprint.route(f"/retreats/<{ID}:retreat_id>/message", methods=["GET", "POST"])
+@blueprint.route("/retreats/<int:retreat_id>/message", methods=["GET", "POST"])
 def message_attendees(retreat_id: int):
     """Write to every confirmed booking: preview first, then send (through the outbox)."""
     retreat = retreat_for_organizer(retreat_id)
