@@ -25,9 +25,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The booking burst (bench/README.md); e.g. make bench BENCH_ARGS="--quick" or "--clients 500".
+# Every benchmark scenario (bench/README.md); make bench BENCH_ARGS="--quick" in under 2 minutes.
 bench: $(INSTALLED) system-packages
-	$(BIN)/python -m bench.burst $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Debian packages the project needs (venv; for the tests a PostgreSQL server, Chromium for the
 # browser journeys and Java for the HTML validator), installed when missing and when we are root.

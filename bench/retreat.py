@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from retreats import create_app
 from retreats.booking.capacity import seats_taken
@@ -88,11 +88,6 @@ def bookings_by_status(app: Flask, retreat_id: int) -> Counter[str]:
             .group_by(Booking.status)
         ).all()
         return Counter({str(status): count for status, count in rows})
-
-
-def postgres_version(app: Flask) -> str:
-    with app.app_context():
-        return db.session.execute(text("SHOW server_version")).scalar_one().split()[0]
 
 
 def close_connections(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The system under test: a throwaway PostgreSQL, the local Stripe server, two gunicorn instances.
+"""The system under test: the local Stripe server and gunicorn instances on one PostgreSQL.
 
 Everything listens on 127.0.0.1 on free ports and is stopped when the block ends, on failure and
 on Ctrl-C too. Each gunicorn instance runs in its own process group, so stopping it stops its
@@ -8,16 +8,13 @@ workers with it.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from devtools.gunicorn_runner import running_gunicorn
-from devtools.local_stripe.runner import REPO_ROOT, free_port, running_local_stripe
-from devtools.postgres import running_postgres
+from devtools.local_stripe.runner import free_port, running_local_stripe
 
 INSTANCES = 2
 # Both instances must share it: the CSRF token one instance signs, the other must accept.
@@ -58,29 +55,16 @@ def app_environment(database_url: str, **settings: str) -> dict[str, str]:
     return environment
 
 
-def upgrade_database(database_url: str) -> None:
-    """Apply the migrations, as a release would: `flask --app wsgi db upgrade`."""
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=REPO_ROOT,
-        env=app_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip().splitlines()[-20:]
-        raise RuntimeError("flask db upgrade failed:\n" + "\n".join(output))
-
-
 @contextmanager
-def running_stack(*, work_dir: Path, workers: int) -> Iterator[Stack]:
-    """PostgreSQL (migrated), local Stripe, and INSTANCES gunicorn instances sharing them."""
+def running_stack(
+    *, database_url: str, work_dir: Path, workers: int, instances: int = INSTANCES, **settings: str
+) -> Iterator[Stack]:
+    """Local Stripe and `instances` gunicorn instances sharing it and one migrated database.
+
+    `settings` are extra environment variables for the instances (MAIL_PORT …).
+    """
     with ExitStack() as stack:
-        database_url = stack.enter_context(running_postgres())
-        upgrade_database(database_url)
-        ports = _distinct_free_ports(INSTANCES)
+        ports = _distinct_free_ports(instances)
         # Stripe's webhooks go to the first instance, as a load balancer would pick one.
         public_base_url = f"http://127.0.0.1:{ports[0]}"
         stripe_url = stack.enter_context(
@@ -91,7 +75,10 @@ def running_stack(*, work_dir: Path, workers: int) -> Iterator[Stack]:
             )
         )
         environment = app_environment(
-            database_url, STRIPE_API_BASE=stripe_url, PUBLIC_BASE_URL=public_base_url
+            database_url,
+            STRIPE_API_BASE=stripe_url,
+            PUBLIC_BASE_URL=public_base_url,
+            **settings,
         )
         instance_urls = tuple(
             stack.enter_context(

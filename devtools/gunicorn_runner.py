@@ -26,17 +26,21 @@ LOG_FILE_PREFIX = "gunicorn"
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(D)sus'
 
 
-def gunicorn_command(*, port: int, workers: int, threads: int = 1) -> list[str]:
+def gunicorn_command(
+    *, port: int, workers: int, threads: int = 1, app: str = "wsgi:app", access_log: bool = True
+) -> list[str]:
+    access = (
+        ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []
+    )
     return [
         sys.executable, "-m", "gunicorn",
         "--workers", str(workers),
         "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}",
         "--no-control-socket",
-        "--access-logfile", "-",
-        "--access-logformat", ACCESS_LOG_FORMAT,
+        *access,
         "--error-logfile", "-",
-        "wsgi:app",
+        app,
     ]  # fmt: skip
 
 
@@ -71,8 +75,14 @@ def running_gunicorn(
     threads: int = 1,
     log_dir: str | Path | None = None,
     startup_timeout: float = 30,
+    app: str = "wsgi:app",
+    access_log: bool = True,
+    ready_path: str = "/healthz",
 ) -> Iterator[str]:
-    """Serve `wsgi:app` with gunicorn while the block runs; yields ``http://127.0.0.1:<port>``.
+    """Serve ``app`` (`wsgi:app`) with gunicorn while the block runs; yields its base URL.
+
+    It is ready once ``ready_path`` answers. ``access_log=False`` leaves out the access log (for
+    throughput benchmarks, where writing it would be part of what is measured).
 
     ``env`` is added to this process's environment for the server. ``threads`` above 1 gives
     each worker that many request threads (gunicorn's gthread worker). Its output goes to
@@ -85,7 +95,9 @@ def running_gunicorn(
     log_path = folder / f"{LOG_FILE_PREFIX}-{port}.log"
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
-            gunicorn_command(port=port, workers=workers, threads=threads),
+            gunicorn_command(
+                port=port, workers=workers, threads=threads, app=app, access_log=access_log
+            ),
             cwd=REPO_ROOT,
             env=os.environ | env,
             stdout=log_file,
@@ -94,7 +106,7 @@ def running_gunicorn(
         )
         try:
             try:
-                wait_for_http(base_url + "/healthz", timeout=startup_timeout, process=process)
+                wait_for_http(base_url + ready_path, timeout=startup_timeout, process=process)
             except (TimeoutError, RuntimeError) as error:
                 raise RuntimeError(
                     f"gunicorn did not start on {base_url}: {error}\n"

@@ -1,0 +1,64 @@
+"""The on-sale rush: many visitors book the last places of one retreat at the same moment.
+
+Two gunicorn instances (2 sync workers each) on one PostgreSQL, the local Stripe server behind
+them; every visitor opens the booking form (not timed), then all send the booking POST together,
+half on each instance, a third of them for a couple ticket. The seats taken are read back from
+the database: nothing may be oversold, and every seat taken must have been promised to someone.
+"""
+
+from __future__ import annotations
+
+from ..figures import figures_from
+from ..load import run_burst, visitors_for
+from ..report import Figure, figure
+from ..retreat import (
+    bookings_by_status,
+    close_connections,
+    create_bench_retreat,
+    database_app,
+    seats_taken_now,
+)
+from ..stack import running_stack
+
+CLIENTS = 200
+QUICK_CLIENTS = 50
+SEATS = 20
+WORKERS = 2
+
+
+def run(bench) -> list[Figure]:
+    clients = QUICK_CLIENTS if bench.quick else CLIENTS
+    database_url = bench.databases.fresh("burst")
+    with running_stack(
+        database_url=database_url, work_dir=bench.work_dir, workers=WORKERS
+    ) as stack:
+        app = database_app(database_url)
+        try:
+            retreat = create_bench_retreat(app, seats=SEATS)
+            visitors = visitors_for(
+                clients=clients, instance_urls=stack.instance_urls, ticket_ids=retreat.ticket_ids
+            )
+            answers = run_burst(visitors, slug=retreat.slug, pay_page_prefix=stack.pay_page_prefix)
+            result = figures_from(
+                answers,
+                seats=retreat.capacity,
+                seats_taken=seats_taken_now(app, retreat.id),
+                bookings_by_status=bookings_by_status(app, retreat.id),
+            )
+        finally:
+            close_connections(app)
+    scenario = f"burst, {clients} clients, {SEATS} seats, 2 instances"
+    return [
+        figure(scenario, "holds granted", f"{result.holds_granted} ({result.seats_held} seats)"),
+        figure(scenario, "sold-out answers", str(result.sold_out)),
+        figure(scenario, "errors", str(result.errors), target="0", met=result.errors == 0),
+        figure(
+            scenario,
+            "oversold",
+            str(result.oversold),
+            target="0, and seats taken = seats promised",
+            met=not result.problems,
+        ),
+        figure(scenario, "booking POST p50", f"{result.p50_ms:.0f} ms"),
+        figure(scenario, "booking POST p95", f"{result.p95_ms:.0f} ms"),
+    ]
