@@ -29,10 +29,12 @@ lint: $(INSTALLED)
 bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Debian packages the project needs (venv; for the tests a PostgreSQL server, Chromium for the
-# browser journeys and Java for the HTML validator), installed when missing and when we are root.
+# Debian packages the project needs (venv; for the tests a PostgreSQL server, a Redis server for
+# the shared rate-limit counters, Chromium for the browser journeys and Java for the HTML
+# validator), installed when missing and when we are root.
 DEBIAN_PACKAGES := $(shell $(PYTHON) -c "import venv, ensurepip" 2>/dev/null || echo python3-venv) \
 	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+	$(if $(wildcard /usr/bin/redis-server),,redis-server) \
 	$(if $(wildcard /usr/bin/chromium),,chromium) \
 	$(shell command -v java >/dev/null 2>&1 || echo default-jre-headless)
 system-packages:

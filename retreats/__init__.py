@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import check_settings, engine_options, served_over_https, settings_from_environment
 from .extensions import csrf, db, login_manager, mail, migrate
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_template_helpers(app)
     register_error_handlers(app)
     register_commands(app)
@@ -95,6 +97,17 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (catalog, finder, booking, payments, notifications, health, organizer):
         app.register_blueprint(blueprint)
+
+
+def register_rate_limits(app: Flask) -> None:
+    from .rate_limits import init_rate_limits
+
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        # Behind a load balancer every request comes from its address: take the visitor's own
+        # from X-Forwarded-For, trusting only the entries our own proxies appended.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
+    init_rate_limits(app)
 
 
 def register_template_helpers(app: Flask) -> None:

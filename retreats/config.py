@@ -89,6 +89,14 @@ def settings_from_environment() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # How long a booking waits for the seat lock before being asked to try again.
         "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 5000),
+        # Rate limits per client address (retreats/rate_limits.py); off only for benchmarks.
+        "RATE_LIMITS_ENABLED": _bool("RATE_LIMITS_ENABLED", True),
+        # memory:// counts in each process alone; with more than one instance (or gunicorn
+        # worker) use Redis, e.g. redis://127.0.0.1:6379/0, so they count together.
+        "RATE_LIMIT_STORAGE_URL": os.environ.get("RATE_LIMIT_STORAGE_URL") or "memory://",
+        # Proxies (load balancer, CDN) in front of the app that append to X-Forwarded-For: the
+        # client address is then taken that many entries from the end. 0: reached directly.
+        "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
     }
 
 
@@ -108,6 +116,8 @@ def check_settings(config: dict) -> None:
         raise ValueError(f"BOOKING_HOLD_MINUTES must be between 31 and 1440, not {hold}")
     if not config.get("STRIPE_WEBHOOK_SECRET"):
         raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
+    if config.get("TRUSTED_PROXY_COUNT", 0) < 0:
+        raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more")
     if served_over_https(config):
         _refuse_a_weak_secret_key(config.get("SECRET_KEY") or "")
 

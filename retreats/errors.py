@@ -7,6 +7,8 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from .rate_limits import seconds_until_retry, wait_in_words
+
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +42,6 @@ ERROR_PAGES = {
     404: ("We could not find that page", "The link may be old, or the retreat may have ended."),
     405: ("That is not something this page does", "Please go back and try again."),
     413: ("That was too large", "Please send something smaller."),
-    429: ("Too many requests", "Please wait a moment and try again."),
     500: ("Something went wrong on our side", "It is not you. Please try again in a minute."),
 }
 
@@ -59,6 +60,14 @@ def register_error_handlers(app: Flask) -> None:
             return error
         detail = error.description if error.code == 400 else None
         return render_error(error.code, detail)
+
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException):
+        # A rate limit said no (retreats/rate_limits.py): say how long to wait, in words and in
+        # Retry-After, so people and well-behaved clients come back when it will work.
+        seconds = seconds_until_retry()
+        page = render_template("errors/429.html", code=429, wait=wait_in_words(seconds))
+        return page, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -88,6 +88,8 @@ def app_config(database_url, tmp_path) -> dict:
         "MAIL_PORT": free_port(),
         "MAIL_DEFAULT_SENDER": "Open Hearts <bookings@retreats.test>",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),  # never the project's own instance/uploads
+        # Tests send many requests from 127.0.0.1; tests/test_rate_limits.py turns limits on.
+        "RATE_LIMITS_ENABLED": False,
     }
 
 
