@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     Form,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -14,12 +15,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .attendee_actions import RefundChoice
 from .attendees import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
 
 SEARCH_MAX = 200
+# Far past any real list, and small enough that its OFFSET never overflows a database integer.
+PAGE_MAX = 100_000
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 
@@ -61,6 +64,7 @@ class AttendeeFilterForm(Form):
     )
     q = StringField("Search name or email", filters=[_strip], validators=[Length(max=SEARCH_MAX)])
     private = BooleanField("Show private answers", false_values=(False, "", "0", "false"))
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
 
     def chosen(self) -> AttendeeFilter:
         return AttendeeFilter(status=self.status.data, search=self.q.data or "")
@@ -71,11 +75,12 @@ class AttendeeFilterForm(Form):
 
 
 class CheckInForm(FlaskForm):
-    """One person's check-in button; status and q bring the organizer back to the same list."""
+    """One person's check-in button; status, q and page lead back to the same page of the list."""
 
     checked_in = HiddenField(validators=[AnyOf(["1", "0"])])
     status = HiddenField(filters=[_status_or_default], validators=[AnyOf(STATUS_CHOICES)])
     q = HiddenField(filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
 
 
 class CancelBookingForm(FlaskForm):

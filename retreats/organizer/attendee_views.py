@@ -37,6 +37,7 @@ from .attendee_forms import (
     ResendConfirmationForm,
 )
 from .attendees import (
+    PAGE_SIZE,
     attendee_counts,
     confirmed_recipients,
     emails_for_booking,
@@ -55,9 +56,16 @@ def _filter_from_query() -> AttendeeFilterForm:
     return form
 
 
-def _list_url(retreat_id: int, *, status: str = "confirmed", q: str = "", anchor=None) -> str:
+def _list_url(
+    retreat_id: int, *, status: str = "confirmed", q: str = "", page=None, anchor=None
+) -> str:
     return url_for(
-        "organizer.attendees", retreat_id=retreat_id, status=status, q=q or None, _anchor=anchor
+        "organizer.attendees",
+        retreat_id=retreat_id,
+        status=status,
+        q=q or None,
+        page=page if page and page > 1 else None,
+        _anchor=anchor,
     )
 
 
@@ -67,14 +75,19 @@ def _detail_url(retreat_id: int, booking_id: int) -> str:
 
 @blueprint.get("/retreats/<int:retreat_id>/attendees")
 def attendees(retreat_id: int):
-    """Everyone booked on a retreat, couples together; private answers only when asked for."""
+    """Everyone on a retreat, a page at a time, couples together, private answers if asked."""
     retreat = retreat_for_organizer(retreat_id)
     filter_form = _filter_from_query()
     chosen = filter_form.chosen()
     show_private = filter_form.private.data
+    counts = attendee_counts(retreat.id, chosen)
+    # A page past the end (the list got shorter since its link was made) shows the last one.
+    page = min(filter_form.page.data or 1, counts.pages)
     if show_private:
         record_private_answers_viewed(
-            actor_id=current_user.id, retreat_id=retreat.id, detail=f"list: {chosen.describe()}"
+            actor_id=current_user.id,
+            retreat_id=retreat.id,
+            detail=f"list: {chosen.describe()}, page {page}",
         )
     return render_template(
         "organizer/attendees.html",
@@ -82,8 +95,10 @@ def attendees(retreat_id: int):
         filter_form=filter_form,
         chosen=chosen,
         show_private=show_private,
-        bookings=listed_bookings(retreat.id, chosen),
-        counts=attendee_counts(retreat.id),
+        page=page,
+        page_size=PAGE_SIZE,
+        bookings=listed_bookings(retreat.id, chosen, page=page),
+        counts=counts,
     )
 
 
@@ -129,7 +144,11 @@ def check_in(retreat_id: int, attendee_id: int):
         else:
             flash(f"{name} is checked in." if wanted else f"Check-in undone for {name}.", "info")
     back = _list_url(
-        retreat_id, status=form.status.data, q=form.q.data, anchor=f"attendee-{attendee_id}"
+        retreat_id,
+        status=form.status.data,
+        q=form.q.data,
+        page=form.page.data,
+        anchor=f"attendee-{attendee_id}",
     )
     return redirect(back, code=303)
 

@@ -1,7 +1,8 @@
 """Reading a retreat's attendee list: which bookings a filter picks, and the figures above it.
 
-Every function here runs a fixed number of SQL statements whatever the number of bookings, so
-the list page and the export stay quick for a retreat of a thousand people.
+Every function here runs a fixed number of SQL statements whatever the number of bookings, and
+the list is read one page of bookings at a time, so the list page stays quick and small for a
+retreat of thousands of people (the export streams them all, in batches).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .models import AttendeeMessage
 STATUS_CHOICES = ("confirmed", "pending", "cancelled", "expired", "all")
 DEFAULT_STATUS = "confirmed"
 LIKE_ESCAPE = "\\"
+# Bookings per page of the list: a couple is one booking, so partners are never split by a page.
+PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class AttendeeCounts:
     confirmed_bookings: int
     confirmed_seats: int
     checked_in: int
+    listed_bookings: int  # the bookings the filter picks, over every page
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filtered list fills; an empty list is one (empty) page."""
+        return max(1, -(-self.listed_bookings // PAGE_SIZE))
 
 
 def like_pattern(text: str) -> str:
@@ -74,22 +83,29 @@ def _filtered(statement: Select, retreat_id: int, chosen: AttendeeFilter) -> Sel
     return statement
 
 
-def listed_bookings(retreat_id: int, chosen: AttendeeFilter) -> list[Booking]:
-    """The bookings the filter picks, oldest first, each with its people and ticket: 2 queries.
+def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -> list[Booking]:
+    """A page of the bookings the filter picks, oldest first, with people and ticket: 2 queries.
 
     A search that matches one person of a couple still shows the whole booking, so partners
     stay together.
     """
-    statement = _filtered(
-        select(Booking).options(selectinload(Booking.attendees), joinedload(Booking.ticket_type)),
-        retreat_id,
-        chosen,
-    ).order_by(Booking.created_at, Booking.id)
+    statement = (
+        _filtered(
+            select(Booking).options(
+                selectinload(Booking.attendees), joinedload(Booking.ticket_type)
+            ),
+            retreat_id,
+            chosen,
+        )
+        .order_by(Booking.created_at, Booking.id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    )
     return list(db.session.execute(statement).scalars())
 
 
-def attendee_counts(retreat_id: int) -> AttendeeCounts:
-    """Confirmed bookings, their seats, and how many of their people are checked in: 1 query."""
+def attendee_counts(retreat_id: int, chosen: AttendeeFilter) -> AttendeeCounts:
+    """Confirmed bookings, their seats and check-ins, and the bookings the filter picks: 1 query."""
     confirmed = (Booking.retreat_id == retreat_id) & (Booking.status == BookingStatus.CONFIRMED)
     bookings = select(func.count(Booking.id)).where(confirmed).scalar_subquery()
     seats = select(func.coalesce(func.sum(Booking.seats), 0)).where(confirmed).scalar_subquery()
@@ -99,7 +115,8 @@ def attendee_counts(retreat_id: int) -> AttendeeCounts:
         .where(confirmed, Attendee.checked_in_at.is_not(None))
         .scalar_subquery()
     )
-    row = db.session.execute(select(bookings, seats, checked_in)).one()
+    listed = _filtered(select(func.count(Booking.id)), retreat_id, chosen).scalar_subquery()
+    row = db.session.execute(select(bookings, seats, checked_in, listed)).one()
     return AttendeeCounts(*row)
 
 

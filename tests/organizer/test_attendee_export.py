@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tracemalloc
 
 import pytest
 
@@ -12,7 +13,15 @@ from retreats.booking.services import AttendeeDetails
 from retreats.extensions import db
 from retreats.organizer import export
 from retreats.organizer.export import COLUMNS, PRIVATE_COLUMNS, major_units, safe_cell
-from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for, list_page
+from tests.organizer.helpers import (
+    ADA,
+    BEA,
+    CY,
+    add_bookings,
+    audit_entries_with_action,
+    booking_for,
+    list_page,
+)
 
 
 def export_url(retreat) -> str:
@@ -194,3 +203,35 @@ def test_a_bad_filter_is_a_400_and_nothing_is_recorded(organizer_client, make_re
     response = organizer_client.get(export_url(retreat), query_string=query)
     assert response.status_code == 400
     assert audit_entries_with_action(db, "attendees.exported") == []
+
+
+def traced_peak_while_downloading(client, retreat) -> tuple[int, int]:
+    """(lines received, peak bytes of Python memory) of one export, read chunk by chunk."""
+    tracemalloc.start()
+    try:
+        response = client.get(export_url(retreat), query_string={"private": "1"}, buffered=False)
+        lines = sum(chunk.count(b"\r\n") for chunk in response.response)
+        response.close()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return lines, peak
+
+
+def test_exporting_ten_times_the_people_takes_no_more_memory(
+    organizer_client, make_retreat, db, monkeypatch
+):
+    """Rows are read from the database a batch at a time as the response is sent: an export
+    that read every row first (even one that still sent them in batches) fails this."""
+    monkeypatch.setattr(export, "BATCH_SIZE", 50)
+    small = make_retreat(capacity=10_000)
+    large = make_retreat(capacity=10_000)
+    add_bookings(db, small, 150)  # 200 people
+    add_bookings(db, large, 1500)  # 2,000 people
+    traced_peak_while_downloading(organizer_client, small)  # caches and compiled SQL warm
+
+    small_lines, small_peak = traced_peak_while_downloading(organizer_client, small)
+    large_lines, large_peak = traced_peak_while_downloading(organizer_client, large)
+
+    assert (small_lines, large_lines) == (1 + 200, 1 + 2000)
+    assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
