@@ -1,6 +1,7 @@
 """Every model in one import, for Alembic and for code that needs them all."""
 
 from .booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from .caching.models import ContentVersion
 from .catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from .notifications.models import OutboxEmail, OutboxStatus
 from .organizer.models import (
@@ -21,6 +22,7 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "CoHost",
+    "ContentVersion",
     "Focus",
     "OutboxEmail",
     "OutboxStatus",

@@ -90,6 +90,8 @@ def app_config(database_url, tmp_path) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),  # never the project's own instance/uploads
         # Tests send many requests from 127.0.0.1; tests/test_rate_limits.py turns limits on.
         "RATE_LIMITS_ENABLED": False,
+        # Kept public pages check for changes on every request, so a test sees its own writes.
+        "PUBLIC_PAGE_RECHECK_MS": 0,
     }
 
 

@@ -120,6 +120,7 @@ class WaitlistEntry(db.Model):
     __table_args__ = (
         CheckConstraint("seats IN (1, 2)", name="one_or_two_seats"),
         Index("ix_waitlist_entries_retreat_id_status", "retreat_id", "status", "created_at"),
+        Index("ix_waitlist_entries_status_offer_expires_at", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

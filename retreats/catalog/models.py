@@ -144,6 +144,9 @@ class TicketType(db.Model):
             "sale_starts_at IS NULL OR sale_ends_at IS NULL OR sale_ends_at > sale_starts_at",
             name="sale_window_ordered",
         ),
+        # The public pages ask for the next sale start or end (retreats/caching/public_pages.py).
+        Index("ix_ticket_types_sale_starts_at", "sale_starts_at"),
+        Index("ix_ticket_types_sale_ends_at", "sale_ends_at"),
         CheckConstraint(
             "quantity_limit IS NULL OR quantity_limit > 0", name="quantity_limit_positive"
         ),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
+from ..caching.public_pages import cached_public_page
 from ..database import utcnow
 from ..organizer.uploads import COVER_NAME, COVERS, cover_size
 from .models import Audience, Focus, RetreatKind, RetreatStatus
@@ -19,6 +20,7 @@ blueprint.add_app_template_global(cover_size, "cover_size")
 
 
 @blueprint.get("/")
+@cached_public_page
 def index():
     """Upcoming published retreats and workshops, soonest first, filtered by the query string."""
     filters = CatalogFilters.from_args(request.args)
@@ -38,6 +40,7 @@ def index():
 
 
 @blueprint.get("/retreats/<slug>")
+@cached_public_page
 def detail(slug: str):
     """One retreat: description, dates, tickets, seats left, policy and the Book button."""
     listing = published_listing(slug)

@@ -1,0 +1,254 @@
+"""The catalog and retreat pages, rendered once and served from memory until something changes.
+
+A page is kept (per app, so per gunicorn worker) under its path and query string, together with
+the *state* it was rendered in: the content version and the next moment a page could change by
+itself. A kept page is served only while the state is still the same. Reading the state is one
+small SQL statement; each worker reads it again at most every PUBLIC_PAGE_RECHECK_MS (250 ms by
+default; 0 reads it on every request) and at once when the next change in time has come. So an
+anonymous visitor's page is at most a quarter of a second behind the last commit, and under a
+rush thousands of pages are served per statement:
+
+- **Content version** (`content_versions`): every transaction that writes a retreat, ticket type,
+  booking, waitlist entry or organizer bumps it inside the same transaction, just before COMMIT
+  (`before_commit`, below). The bump becomes visible together with the change, never before it;
+  the row lock is held only from that UPDATE to the COMMIT, so writers barely wait on each other.
+  The state is read *before* the page is rendered, so a page rendered from data committed in the
+  meantime is kept under the older version and simply rendered again by the next request.
+- **Next change in time**: the soonest moment, still ahead, at which a hold or a waitlist offer
+  runs out (seats free up), a ticket's sale starts or ends (prices, early-bird badges), or a
+  retreat starts (it leaves the catalog). When it passes, the statement returns the one after,
+  the state differs, and the page is rendered again.
+
+Only visitors without a session cookie get kept pages, and only pages that set no cookie are
+kept. Whoever acts has a session: opening the booking form sets one (its CSRF token), and so does
+signing in. From then on every page they see is rendered live, and the booking form and the
+booking itself always count the seats afresh under the retreat's lock. Pages carry an ETag with
+`Cache-Control: no-cache`, so a browser that has the page gets a 304 instead of the page again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from flask import Response, current_app, make_response, request, session
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from ..catalog.models import Retreat, RetreatStatus, TicketType
+from ..database import utcnow
+from ..extensions import db
+from ..organizer.models import Organizer
+from .models import PUBLIC_PAGES, ContentVersion
+
+MAX_PAGES = 512  # per worker; the least recently served page goes first
+# What the public pages show: a write to any of these bumps the version.
+SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, Booking, WaitlistEntry, Organizer)
+SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
+_CHANGED = "public_pages_changed"
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    state: tuple
+    body: bytes
+    etag: str
+    content_type: str
+
+
+class PageStore:
+    """A bounded, thread-safe map from path to the page kept for it."""
+
+    def __init__(self, max_pages: int = MAX_PAGES):
+        self.max_pages = max_pages
+        self._pages: OrderedDict[str, KeptPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> KeptPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: KeptPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+
+class RecentState:
+    """The state last read, reused for PUBLIC_PAGE_RECHECK_MS while its next change is ahead.
+
+    Reading the state is one SQL round trip; under a rush, reusing it for a quarter of a second
+    serves thousands of pages per statement instead of one.
+    """
+
+    def __init__(self):
+        self._state: tuple | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, max_age_seconds: float) -> tuple:
+        with self._lock:
+            state, read_at = self._state, self._read_at
+        if state is not None and time.monotonic() - read_at < max_age_seconds:
+            next_change = state[1]
+            if next_change is None or utcnow() < next_change:
+                return state
+        read_at = time.monotonic()
+        state = current_state()
+        with self._lock:
+            self._state, self._read_at = state, read_at
+        return state
+
+
+def page_store() -> PageStore:
+    return current_app.extensions.setdefault("public_page_store", PageStore())
+
+
+def recent_state() -> tuple:
+    recent = current_app.extensions.setdefault("public_page_state", RecentState())
+    return recent.get(current_app.config["PUBLIC_PAGE_RECHECK_MS"] / 1000)
+
+
+def current_state(now: datetime | None = None) -> tuple:
+    """(content version, next change in time): one SQL statement."""
+    now = now or utcnow()
+
+    def soonest(column, *conditions):
+        return select(func.min(column)).where(column > now, *conditions).scalar_subquery()
+
+    statement = select(
+        select(ContentVersion.version).where(ContentVersion.name == PUBLIC_PAGES).scalar_subquery(),
+        soonest(Booking.hold_expires_at, Booking.status == BookingStatus.PENDING),
+        soonest(WaitlistEntry.offer_expires_at, WaitlistEntry.status == WaitlistStatus.OFFERED),
+        soonest(
+            Retreat.starts_at,
+            Retreat.status.in_([RetreatStatus.PUBLISHED, RetreatStatus.CANCELLED]),
+        ),
+        soonest(TicketType.sale_starts_at),
+        soonest(TicketType.sale_ends_at),
+    )
+    # Its own connection, outside any transaction: no BEGIN and no ROLLBACK around the one
+    # statement (autocommit is a client-side switch in psycopg and sqlite3, so it costs nothing).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(statement).one()
+    version, *moments = row
+    upcoming = [moment for moment in moments if moment is not None]
+    return (version or 0, min(upcoming) if upcoming else None)
+
+
+def _keeps_pages_for_this_request() -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.cookies
+    return current_app.config["SESSION_COOKIE_NAME"] not in cookies and (
+        "remember_token" not in cookies
+    )
+
+
+def cached_public_page(view):
+    """Serve the view's page from memory while the state it was rendered in still holds."""
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        if not _keeps_pages_for_this_request():
+            return view(*args, **kwargs)
+        key = request.full_path
+        state = recent_state()
+        store = page_store()
+        kept = store.get(key)
+        if kept is not None and kept.state == state:
+            return _answer_with(kept)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+            return response
+        body = response.get_data()
+        kept = KeptPage(
+            state=state,
+            body=body,
+            etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+            content_type=response.content_type,
+        )
+        store.put(key, kept)
+        return _answer_with(kept)
+
+    return serve
+
+
+def _answer_with(kept: KeptPage) -> Response:
+    headers = {
+        "ETag": f'"{kept.etag}"',
+        # The browser may keep it but must ask first: the answer is a 304 while it holds.
+        "Cache-Control": "no-cache",
+        "Vary": "Cookie",
+    }
+    if kept.etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(kept.body, content_type=kept.content_type, headers=headers)
+
+
+# --- bumping the content version -----------------------------------------------------------
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_flushed_changes(session, flush_context) -> None:
+    if _touches_public_pages(session):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _note_bulk_changes(orm_execute_state) -> None:
+    """UPDATE / DELETE / INSERT statements run through the session, outside the unit of work."""
+    if orm_execute_state.is_select:
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if table is not None and table in SHOWN_TABLES:
+        orm_execute_state.session.info[_CHANGED] = True
+
+
+@event.listens_for(db.session, "before_commit")
+def _bump_version_with_the_change(session) -> None:
+    if not (session.info.get(_CHANGED) or _touches_public_pages(session)):
+        return
+    try:
+        _bump_public_pages_version(session)
+    finally:
+        session.info.pop(_CHANGED, None)  # the bump's own flush may have set it again
+
+
+def _bump_public_pages_version(session) -> None:
+    bump = (
+        update(ContentVersion)
+        .where(ContentVersion.name == PUBLIC_PAGES)
+        .values(version=ContentVersion.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(bump).rowcount:
+        return
+    try:  # the first bump ever on a database made without the migration's row
+        with session.begin_nested():
+            session.add(ContentVersion(name=PUBLIC_PAGES, version=1))
+    except IntegrityError:
+        session.execute(bump)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_rolled_back_changes(session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _touches_public_pages(session) -> bool:
+    return any(
+        isinstance(instance, SHOWN_ON_PUBLIC_PAGES)
+        for instance in (*session.new, *session.dirty, *session.deleted)
+    )
