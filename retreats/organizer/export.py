@@ -102,7 +102,10 @@ def _lines(
         export_statement(retreat_id, chosen).execution_options(yield_per=BATCH_SIZE)
     )
     for batch in result.partitions():
-        yield "".join(writer.writerow(_cells(row, zone, include_private)) for row in batch)
+        text = "".join(writer.writerow(_cells(row, zone, include_private)) for row in batch)
+        # Let go of this batch's rows now: the loop would keep them while it reads the next one.
+        batch.clear()
+        yield text
 
 
 def export_filename(retreat: Retreat) -> str:
