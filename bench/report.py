@@ -8,11 +8,6 @@ from pathlib import Path
 
 RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
 
-TABLE_HEADER = (
-    "| date (UTC) | machine | code | command | scenario | figure | value | target | met |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
-)
-
 
 @dataclass(frozen=True)
 class Figure:
