@@ -61,6 +61,15 @@ class KeptPage:
     etag: str
     content_type: str
 
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return [
+            ("ETag", f'"{self.etag}"'),
+            # The browser may keep it but must ask first: the answer is a 304 while it holds.
+            ("Cache-Control", "no-cache"),
+            ("Vary", "Cookie"),
+        ]
+
 
 class PageStore:
     """A bounded, thread-safe map from path to the page kept for it."""
@@ -186,15 +195,9 @@ def cached_public_page(view):
 
 
 def _answer_with(kept: KeptPage) -> Response:
-    headers = {
-        "ETag": f'"{kept.etag}"',
-        # The browser may keep it but must ask first: the answer is a 304 while it holds.
-        "Cache-Control": "no-cache",
-        "Vary": "Cookie",
-    }
     if kept.etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(kept.body, content_type=kept.content_type, headers=headers)
+        return Response(status=304, headers=kept.headers)
+    return Response(kept.body, content_type=kept.content_type, headers=kept.headers)
 
 
 # --- bumping the content version -----------------------------------------------------------
