@@ -103,9 +103,11 @@ def _lines(
     )
     for batch in result.partitions():
         text = "".join(writer.writerow(_cells(row, zone, include_private)) for row in batch)
-        # Let go of this batch's rows now: the loop would keep them while it reads the next one.
+        # Neither this batch's rows nor its text are needed once sent: let go of them before the
+        # next batch is read, or the loop would hold two batches at once.
         batch.clear()
         yield text
+        del text
 
 
 def export_filename(retreat: Retreat) -> str:
