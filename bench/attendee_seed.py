@@ -1,0 +1,261 @@
+"""A retreat with thousands of confirmed bookings, written in bulk with PostgreSQL's COPY.
+
+Every third booking is a couple on the couple ticket; people answer the intake questions as real
+ones do: most leave accessibility needs empty, nearly all give an emergency contact and a line or
+two of hopes. The organizer has a password, so a signed session cookie for them is accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import Table
+from werkzeug.security import generate_password_hash
+
+from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.organizer.models import Organizer
+
+FIRST_NAMES = [
+    "Ana",
+    "Bruno",
+    "Carla",
+    "Duarte",
+    "Eva",
+    "Filipe",
+    "Gita",
+    "Hugo",
+    "Inês",
+    "João",
+    "Kofi",
+    "Lena",
+    "Marta",
+    "Nuno",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rita",
+    "Sam",
+    "Tiago",
+]
+LAST_NAMES = [
+    "Silva",
+    "Santos",
+    "Ferreira",
+    "Pereira",
+    "Oliveira",
+    "Costa",
+    "Rodrigues",
+    "Martins",
+    "Jesus",
+    "Sousa",
+    "Fernandes",
+    "Gonçalves",
+    "Müller",
+    "O'Brien",
+]
+DIETARY = ["", "", "Vegetarian", "Vegan", "No gluten", "No nuts, please", 'No "dairy"\nNo eggs']
+ACCESSIBILITY = [
+    "",
+    "",
+    "",
+    "",
+    "Ground-floor room, please",
+    "I use a wheelchair; step-free access to the hall and the dining room",
+    "Hard of hearing: I sit at the front",
+]
+HOPES = [
+    "To slow down together and listen to each other again, without the phones.",
+    "We have been together twelve years and want to find the curiosity we started with.",
+    "Rest. And to learn how to talk about the hard things without it turning into a fight.",
+    "I am coming alone to understand what I want from my next relationship.",
+    "=To laugh more (and yes, this starts with an equals sign)",
+]
+
+
+@dataclass(frozen=True)
+class CrowdedRetreat:
+    id: int
+    organizer_id: int
+    organizer_session_id: str  # what Flask-Login keeps in the session: "<id>:<fingerprint>"
+
+
+def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
+    """An organizer with a password and one published retreat with room for everyone."""
+    with app.app_context():
+        starts_at = (utcnow() + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
+        organizer = Organizer(
+            email="attendees-bench-host@example.org",
+            name="Attendees Bench Host",
+            password_hash=generate_password_hash("attendees bench password, never used"),
+        )
+        retreat = Retreat(
+            slug="attendees-bench-festival",
+            title="Closer Together Festival",
+            kind=RetreatKind.RETREAT,
+            focus=Focus.EMOTIONAL,
+            audience=Audience.EVERYONE,
+            summary="A very large gathering, for the attendee list benchmark.",
+            description_md="Made by `python -m bench --only attendees`.",
+            venue="Parque das Nações",
+            city="Lisbon",
+            country="Portugal",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(days=3),
+            timezone="Europe/Lisbon",
+            capacity=100_000,
+            currency="EUR",
+            status=RetreatStatus.PUBLISHED,
+            organizer=organizer,
+            ticket_types=[
+                TicketType(name="Individual", price_minor=25_000, seats_per_ticket=1, position=0),
+                TicketType(
+                    name="Couple (2 people)", price_minor=45_000, seats_per_ticket=2, position=1
+                ),
+            ],
+        )
+        db.session.add(retreat)
+        db.session.commit()
+        return CrowdedRetreat(
+            id=retreat.id, organizer_id=organizer.id, organizer_session_id=organizer.get_id()
+        )
+
+
+def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: int) -> int:
+    """Bookings number `first` to `first + count - 1`, confirmed; how many people they hold.
+
+    Values pass through their columns' own types on the way in (UTC timestamps, enums and
+    whatever else a column's type does to what it stores), as an INSERT through the ORM would.
+    """
+    with app.app_context():
+        tickets = {
+            ticket.seats_per_ticket: ticket
+            for ticket in db.session.get(Retreat, retreat_id).ticket_types
+        }
+        numbers = range(first, first + count)
+        now = utcnow()
+        connection = db.session.connection()
+        as_booking = _stored_form(Booking.__table__, BOOKING_COLUMNS, connection.dialect)
+        as_person = _stored_form(Attendee.__table__, PERSON_COLUMNS, connection.dialect)
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY bookings ({', '.join(BOOKING_COLUMNS)}) FROM STDIN") as copy:
+                for number in numbers:
+                    ticket = tickets[2 if number % 3 == 0 else 1]
+                    copy.write_row(as_booking(_booking(retreat_id, ticket, number, now)))
+            cursor.execute(
+                "SELECT id, seats FROM bookings WHERE retreat_id = %s AND reference >= %s"
+                " AND reference <= %s ORDER BY reference",
+                (retreat_id, _reference(numbers[0]), _reference(numbers[-1])),
+            )
+            booked = cursor.fetchall()
+            people = 0
+            with cursor.copy(f"COPY attendees ({', '.join(PERSON_COLUMNS)}) FROM STDIN") as copy:
+                for number, (booking_id, seats) in zip(numbers, booked, strict=True):
+                    for position in range(seats):
+                        copy.write_row(as_person(_person(booking_id, number, position, now)))
+                        people += 1
+            # Fresh planner statistics, as autovacuum would soon gather on a real database.
+            cursor.execute("ANALYZE bookings, attendees")
+        db.session.commit()
+    return people
+
+
+def _stored_form(table: Table, columns: list[str], dialect) -> Callable[[tuple], tuple]:
+    """Python values → what the columns' types send to the database."""
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+
+    def convert(values: tuple) -> tuple:
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(processors, values, strict=True)
+        )
+
+    return convert
+
+
+BOOKING_COLUMNS = [
+    "version",
+    "reference",
+    "token_hash",
+    "retreat_id",
+    "ticket_type_id",
+    "status",
+    "seats",
+    "amount_minor",
+    "refunded_minor",
+    "currency",
+    "contact_name",
+    "contact_email",
+    "hold_expires_at",
+    "stripe_checkout_session_id",
+    "stripe_payment_intent_id",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+]
+PERSON_COLUMNS = [
+    "booking_id",
+    "position",
+    "name",
+    "email",
+    "dietary_needs",
+    "accessibility_needs",
+    "emergency_contact",
+    "hopes",
+    "code_of_conduct_accepted_at",
+    "checked_in_at",
+]
+
+
+def _reference(number: int) -> str:
+    return f"RB-A{number:07d}"
+
+
+def _name(number: int, position: int) -> str:
+    first = FIRST_NAMES[(number * 7 + position * 3) % len(FIRST_NAMES)]
+    return f"{first} {LAST_NAMES[number % len(LAST_NAMES)]}"
+
+
+def _booking(retreat_id: int, ticket: TicketType, number: int, now: datetime) -> tuple:
+    booked_at = now - timedelta(days=30) + timedelta(seconds=number * 7)
+    return (
+        1,
+        _reference(number),
+        f"{retreat_id:032d}{number:032d}",
+        retreat_id,
+        ticket.id,
+        BookingStatus.CONFIRMED,
+        ticket.seats_per_ticket,
+        ticket.price_minor,
+        0,
+        "EUR",
+        _name(number, 0),
+        f"guest{number:07d}@example.org",
+        booked_at + timedelta(minutes=30),
+        f"cs_bench_{retreat_id}_{number}",
+        f"pi_bench_{retreat_id}_{number}",
+        booked_at,
+        booked_at,
+        booked_at + timedelta(minutes=3),
+    )
+
+
+def _person(booking_id: int, number: int, position: int, now: datetime) -> tuple:
+    seed = number * 2 + position
+    return (
+        booking_id,
+        position,
+        _name(number, position),
+        f"guest{number:07d}.{position}@example.org",
+        DIETARY[seed % len(DIETARY)],
+        ACCESSIBILITY[seed % len(ACCESSIBILITY)],
+        f"{_name(number + 1, 1)}, +351 91{number % 10_000_000:07d}",
+        HOPES[seed % len(HOPES)],
+        now - timedelta(days=30),
+        now if seed % 11 == 0 else None,
+    )
