@@ -131,6 +131,7 @@ def register_commands(app: Flask) -> None:
     from .catalog.demo import demo_cli
     from .notifications.cli import outbox_cli
     from .organizer.cli import organizer_cli
+    from .privacy.cli import privacy_cli
 
-    for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli):
+    for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli):
         app.cli.add_command(group)

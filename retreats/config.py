@@ -25,6 +25,10 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def settings_from_environment() -> dict:
     """Every setting the app reads, with its development default."""
     stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -34,6 +38,8 @@ def settings_from_environment() -> dict:
     https = public_base_url.startswith("https://")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        # Fernet keys for the private intake answers, newest first (retreats/privacy/).
+        "INTAKE_ENCRYPTION_KEYS": _list("INTAKE_ENCRYPTION_KEYS"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retreats.sqlite'}"
         ),
@@ -123,6 +129,13 @@ def check_settings(config: dict) -> None:
         raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more")
     if served_over_https(config):
         _refuse_a_weak_secret_key(config.get("SECRET_KEY") or "")
+        if not config.get("INTAKE_ENCRYPTION_KEYS"):
+            raise ValueError(
+                "INTAKE_ENCRYPTION_KEYS must be set when the site is served over HTTPS, e.g. "
+                '`python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"`'
+            )
+    _refuse_malformed_encryption_keys(config.get("INTAKE_ENCRYPTION_KEYS") or [])
 
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -142,3 +155,16 @@ def _refuse_a_weak_secret_key(secret_key: str) -> None:
             "characters when the site is served over HTTPS, e.g. "
             '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
         )
+
+
+def _refuse_malformed_encryption_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ValueError(
+                f"INTAKE_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 bytes, url-safe base64)"
+            ) from None

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from retreats import create_app
+from retreats.booking.models import Attendee
 from retreats.extensions import db
 
 
@@ -58,6 +59,9 @@ def test_upgrading_keeps_existing_bookings(app_config):
                 "SELECT reference, status, refunded_minor, submission_key FROM bookings"
             ).one()
             attendees = connection.exec_driver_sql("SELECT count(*) FROM attendees").scalar()
+            stored_answers = connection.exec_driver_sql(
+                "SELECT accessibility_needs, emergency_contact, hopes FROM attendees"
+            ).one()
             rules = connection.exec_driver_sql(
                 "SELECT refund_full_days_before, refund_partial_days_before, "
                 "refund_partial_percent FROM retreats"
@@ -65,6 +69,15 @@ def test_upgrading_keeps_existing_bookings(app_config):
         assert tuple(booking) == ("RB-OLD001", "confirmed", 0, None)
         assert attendees == 1
         assert tuple(rules) == (30, 14, 50)
+        # 0006 encrypted the private answers already there; the app still reads them.
+        assert not any(word in "".join(stored_answers) for word in ("Ground", "Charles", "rest"))
+        ada = db.session.get(Attendee, 1)
+        assert (ada.accessibility_needs, ada.emergency_contact, ada.hopes) == (
+            "Ground-floor room",
+            "Charles +44 20 7946 0000",
+            "To rest",
+        )
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -104,7 +117,8 @@ FIRST_REVISION_ROWS = [
     "'ada@example.org', '2026-01-01 00:31:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
     "INSERT INTO attendees (id, booking_id, position, name, dietary_needs, accessibility_needs, "
     "emergency_contact, hopes, code_of_conduct_accepted_at) VALUES "
-    "(1, 1, 0, 'Ada', '', '', '', '', '2026-01-01 00:00:00')",
+    "(1, 1, 0, 'Ada', '', 'Ground-floor room', 'Charles +44 20 7946 0000', 'To rest', "
+    "'2026-01-01 00:00:00')",
     "INSERT INTO outbox_emails (id, key, kind, booking_id, to_address, status, attempts, "
     "send_after, created_at) VALUES (1, 'confirmation:1', 'confirmation', 1, 'ada@example.org', "
     "'sent', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",

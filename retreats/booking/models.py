@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, string_enum, utcnow
 from ..extensions import db
+from ..privacy.encryption import EncryptedText
 
 
 class BookingStatus(enum.StrEnum):
@@ -96,9 +97,10 @@ class Attendee(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     dietary_needs: Mapped[str] = mapped_column(Text, default="")
-    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
-    emergency_contact: Mapped[str] = mapped_column(String(300), default="")
-    hopes: Mapped[str] = mapped_column(Text, default="")
+    # The private answers, encrypted at rest (retreats/privacy/encryption.py).
+    accessibility_needs: Mapped[str] = mapped_column(EncryptedText, default="")
+    emergency_contact: Mapped[str] = mapped_column(EncryptedText, default="")
+    hopes: Mapped[str] = mapped_column(EncryptedText, default="")
     code_of_conduct_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

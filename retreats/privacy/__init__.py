@@ -1,0 +1,1 @@
+"""Private answers: encrypted at rest, deleted after the retreat, and the attendee's own rights."""
