@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -95,6 +95,14 @@ def init_rate_limits(app: Flask) -> Limiter | None:
             if endpoint not in app.view_functions:
                 raise LookupError(f"rate limit {scope!r} names an unknown endpoint {endpoint!r}")
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    limited_endpoints = {name for named in ROUTE_LIMITS.values() for name in named.endpoints}
+
+    @limiter.request_filter
+    def not_a_limited_page() -> bool:
+        # Flask-Limiter checks every request; the catalog pages, served thousands of times a
+        # second in a rush, skip its work at once.
+        return request.endpoint not in limited_endpoints
+
     app.extensions[EXTENSION_KEY] = limiter
     return limiter
 

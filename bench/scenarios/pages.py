@@ -37,7 +37,8 @@ def run(bench) -> list[Figure]:
                 ready_path="/",
             ) as hello_url,
             running_gunicorn(
-                env=app_environment(database_url),
+                # As in production: the rate limiter runs (it limits no page measured here).
+                env=app_environment(database_url, RATE_LIMITS_ENABLED="true"),
                 workers=WORKERS,
                 log_dir=bench.work_dir,
                 access_log=False,
