@@ -31,11 +31,12 @@ bench: $(INSTALLED) system-packages
 
 # Debian packages the project needs (venv; for the tests a PostgreSQL server, a Redis server for
 # the shared rate-limit counters, Chromium for the browser journeys and Java for the HTML
-# validator), installed when missing and when we are root.
+# validator; wrk for the benchmarks), installed when missing and when we are root.
 DEBIAN_PACKAGES := $(shell $(PYTHON) -c "import venv, ensurepip" 2>/dev/null || echo python3-venv) \
 	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
 	$(if $(wildcard /usr/bin/redis-server),,redis-server) \
 	$(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(wildcard /usr/bin/wrk),,wrk) \
 	$(shell command -v java >/dev/null 2>&1 || echo default-jre-headless)
 system-packages:
 	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \

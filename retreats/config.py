@@ -43,6 +43,9 @@ def settings_from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retreats.sqlite'}"
         ),
+        # Connections each process keeps open to PostgreSQL, and how many more it may open.
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),
+        "DATABASE_MAX_OVERFLOW": _int("DATABASE_MAX_OVERFLOW", 5),
         "PUBLIC_BASE_URL": public_base_url,
         # Stripe: real test mode when STRIPE_SECRET_KEY is set, else the local stand-in.
         "STRIPE_SECRET_KEY": stripe_secret_key or LOCAL_STRIPE_SECRET_KEY,
@@ -109,11 +112,15 @@ def settings_from_environment() -> dict:
     }
 
 
-def engine_options(database_uri: str, seat_lock_timeout_ms: int) -> dict:
+def engine_options(config: dict) -> dict:
     """Connection settings per database: SQLite waits for its single writer lock this long."""
-    if database_uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": max(seat_lock_timeout_ms, 1000) / 1000}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {"connect_args": {"timeout": max(config["SEAT_LOCK_TIMEOUT_MS"], 1000) / 1000}}
+    return {
+        "pool_pre_ping": True,  # a connection the database dropped is replaced, not used
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_MAX_OVERFLOW"],
+    }
 
 
 def check_settings(config: dict) -> None:

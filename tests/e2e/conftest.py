@@ -76,8 +76,16 @@ def page(chromium, live_site) -> Iterator[Page]:
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused = []  # what the Content-Security-Policy blocked: every page must work within it
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy blocked: {refused}"
 
 
 @pytest.fixture
