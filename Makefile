@@ -19,6 +19,7 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) system-packages
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r retreats devtools bench wsgi.py --severity-level medium
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)

@@ -28,7 +28,8 @@ class StateDirStore(Store):
     def try_load_from_disk(self) -> None:
         try:
             with self.path.open("rb") as state_file:
-                saved = pickle.load(state_file)  # our own file, written by dump_to_disk
+                # B301: our own state file, written by dump_to_disk (localstripe pickles too).
+                saved = pickle.load(state_file)  # nosec B301
         except FileNotFoundError:
             return
         except Exception as error:
