@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from dotenv import load_dotenv
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import check_settings, engine_options, served_over_https, settings_from_environment
@@ -63,6 +63,10 @@ def register_response_headers(app: Flask) -> None:
         # Scripts, styles and pictures only from this site, nothing inline (the templates
         # have no <script> and no style=""), and no other site may frame these pages.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if "t" in request.args:
+            # A page opened through a secret link (?t=…) shows someone's booking: no browser
+            # or proxy cache may keep it.
+            response.headers["Cache-Control"] = "no-store"
         if https:
             # Once seen, browsers refuse plain HTTP to this site for a year.
             response.headers.setdefault(

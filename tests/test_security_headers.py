@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from retreats.booking.tokens import booking_token
+from tests.organizer.helpers import CY, booking_for
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -42,3 +45,14 @@ def test_no_page_template_has_inline_script_style_or_event_handlers():
         for match in inline.finditer(template.read_text())
     ]
     assert offenders == []
+
+
+def test_pages_behind_a_secret_link_are_never_cached(app, client, make_retreat):
+
+    booking = booking_for(make_retreat(), CY)
+    response = client.get(
+        f"/bookings/{booking.reference}", query_string={"t": booking_token(booking.reference)}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
