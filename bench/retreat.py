@@ -20,6 +20,8 @@ from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.organizer.models import Organizer
 
+from .stack import BENCH_SECRET_KEY
+
 SLUG = "burst-bench-retreat"
 
 
@@ -32,7 +34,9 @@ class BenchRetreat:
 
 
 def database_app(database_url: str) -> Flask:
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    # The servers' SECRET_KEY: without INTAKE_ENCRYPTION_KEYS the intake answers' key derives
+    # from it, and the servers must read what this app writes.
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": BENCH_SECRET_KEY})
 
 
 def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
