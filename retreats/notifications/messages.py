@@ -302,6 +302,12 @@ def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
     )
 
 
+def organizer_payment_mismatch_message(email: OutboxEmail) -> Message:
+    return _organizer_notice(
+        email, "organizer_payment_mismatch", f"Payment for {email.booking.reference} did not match"
+    )
+
+
 def organizer_message(email: OutboxEmail) -> Message:
     """An organizer's own words to a confirmed booking, with the booking's details below."""
     context = _booking_context(email)
@@ -351,6 +357,7 @@ MESSAGE_BUILDERS = {
     "reminder": reminder_message,
     "organizer_new_booking": organizer_new_booking_message,
     "organizer_booking_cancelled": organizer_booking_cancelled_message,
+    "organizer_payment_mismatch": organizer_payment_mismatch_message,
 }
 
 

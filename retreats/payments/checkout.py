@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..booking import services as booking_services
 from ..booking.models import Booking, BookingStatus
-from ..booking.services import Payment
+from ..booking.services import Payment, PaymentMismatch
 from ..booking.tokens import booking_token
 from ..database import utcnow
 from ..errors import PaymentProviderError
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..links import public_url
 from ..notifications.outbox import booking_email_key, queue_email
 from . import stripe_gateway
+from .mismatch import handle_payment_mismatch, was_flagged
 from .refunds import record_refund, send_refund
 from .stripe_gateway import CheckoutSession, PaymentGatewayError
 
@@ -60,12 +61,16 @@ def open_checkout_session(*, booking: Booking) -> str:
     return session.url
 
 
-def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> None:
-    """Bring the booking in line with its Checkout Session: paid → confirm, expired → release."""
+def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> str:
+    """Bring the booking in line with its Checkout Session: paid → confirm, expired → release.
+
+    Returns what was done: "applied", "no booking", or "payment mismatch" (not confirmed,
+    refunded and flagged to the organizer).
+    """
     booking = _booking_for_session(session)
     if booking is None:
         log.warning("Checkout Session %s matches no booking", session.id)
-        return
+        return "no booking"
     if session.is_paid:
         payment = Payment(
             checkout_session_id=session.id,
@@ -73,11 +78,21 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
             amount_minor=session.amount_total,
             currency=session.currency,
         )
-        booking = booking_services.confirm_booking(booking_id=booking.id, payment=payment, now=now)
+        booking_id = booking.id
+        if was_flagged(booking_id):
+            return "payment mismatch"  # that money is refunded: nothing can confirm it now
+        try:
+            booking = booking_services.confirm_booking(
+                booking_id=booking_id, payment=payment, now=now
+            )
+        except PaymentMismatch:
+            handle_payment_mismatch(booking_id=booking_id, payment=payment, now=now)
+            return "payment mismatch"
         if booking.paid_without_a_seat:
             refund_unseated_payment(booking=booking, payment=payment, now=now)
     elif session.status == "expired":
         booking_services.expire_booking(booking_id=booking.id, now=now)
+    return "applied"
 
 
 def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime | None = None):

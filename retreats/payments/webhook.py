@@ -6,7 +6,6 @@ import logging
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..booking.services import PaymentMismatch
 from ..database import is_postgresql, utcnow
 from ..extensions import db
 from .checkout import apply_checkout_session
@@ -31,12 +30,8 @@ def handle_stripe_event(event: dict) -> str:
         session_data = (event.get("data") or {}).get("object") or {}
         # The event carries a snapshot; the services re-check the booking's current state, so an
         # old or out-of-order snapshot cannot undo a newer change.
-        try:
-            apply_checkout_session(session_from_stripe(session_data))
-            outcome = "applied"
-        except PaymentMismatch:
-            # Retrying cannot fix it: record the event and leave the booking unconfirmed.
-            outcome = "payment mismatch"
+        # A mismatched payment is refunded and flagged, not raised: retrying cannot fix it.
+        outcome = apply_checkout_session(session_from_stripe(session_data))
     else:
         outcome = "ignored"
     _record_event(event_id, event_type)
