@@ -15,6 +15,7 @@ from pyinstrument import Profiler
 
 from devtools.postgres import running_postgres
 from retreats import create_app
+from retreats.caching.public_pages import page_store
 from retreats.extensions import db
 
 from .databases import Databases
@@ -38,7 +39,7 @@ def main() -> None:
             print(_profile("a kept page served from memory", client, args.requests))
             app.config["PUBLIC_PAGE_RECHECK_MS"] = 0
             with app.app_context():
-                forget_kept_pages = app.extensions["public_page_store"]._pages.clear
+                forget_kept_pages = page_store().clear
             print(
                 _profile(
                     "the page rendered afresh",

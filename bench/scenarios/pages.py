@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import statistics
 
+from sqlalchemy import event
+
 from devtools.gunicorn_runner import running_gunicorn
+from retreats.caching.public_pages import page_store
+from retreats.extensions import db
 
 from ..report import Figure, figure, ratio
 from ..retreat import close_connections, database_app
@@ -22,6 +26,7 @@ from ..stack import app_environment
 from ..wrk import Load, load
 
 WORKERS = 2
+MOST_STATEMENTS_PER_PAGE = 3
 RPS_RATIO_TARGET = 0.5
 P99_RATIO_TARGET = 3.0
 
@@ -60,14 +65,57 @@ def run(bench) -> list[Figure]:
                 ]
                 return _page_figures(scenario, pairs)
 
+            detail_path = f"/retreats/{slugs[len(slugs) // 2]}"
+            figures += statement_figures(app, "50 retreats", ["/", detail_path])
             figures += measure("catalog /, 50 retreats", app_url + "/")
-            figures += measure("retreat page", f"{app_url}/retreats/{slugs[len(slugs) // 2]}")
+            figures += measure("retreat page", app_url + detail_path)
             seed_published_retreats(app, count=950, first_number=50)
+            figures += statement_figures(app, "1,000 retreats", ["/", "/?page=20", detail_path])
             figures += measure("catalog /, 1,000 retreats", app_url + "/")
             figures += measure("catalog /?page=20, 1,000 retreats", app_url + "/?page=20")
     finally:
         close_connections(app)
     return figures
+
+
+def statement_figures(app, scenario: str, paths: list[str]) -> list[Figure]:
+    """SQL statements of one request, rendered afresh (the most it sends) and served from memory.
+
+    In-process, counted on the engine; the same numbers the tests assert.
+    """
+    figures = []
+    for path in paths:
+        fresh, kept = _statements(app, path, fresh=True), _statements(app, path, fresh=False)
+        figures.append(
+            figure(
+                f"SQL per request, {scenario}",
+                f"GET {path}",
+                f"{fresh} rendered, {kept} served from memory",
+                target=f"≤ {MOST_STATEMENTS_PER_PAGE}",
+                met=max(fresh, kept) <= MOST_STATEMENTS_PER_PAGE,
+            )
+        )
+    return figures
+
+
+def _statements(app, path: str, *, fresh: bool) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    app.config["PUBLIC_PAGE_RECHECK_MS"] = 0  # the state is read by every request
+    with app.app_context():
+        if fresh:
+            page_store().clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = app.test_client().get(path)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}")
+    return len(statements)
 
 
 def _page_figures(scenario: str, pairs: list[tuple[Load, Load]]) -> list[Figure]:

@@ -86,6 +86,13 @@ class PageStore:
                 self._pages.move_to_end(key)
             return page
 
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
     def put(self, key: str, page: KeptPage) -> None:
         with self._lock:
             self._pages[key] = page

@@ -160,7 +160,7 @@ def test_pages_are_kept_per_app_and_a_bounded_number(app, make_retreat):
     client = app.test_client()
     for number in range(6):
         get(client, f"/?page={number + 1}")
-    assert len(store._pages) == 3
+    assert len(store) == 3
 
 
 def test_a_worker_rechecks_for_changes_at_most_every_interval(app, retreat, count_statements):
