@@ -1,5 +1,6 @@
 """`flask --app wsgi outbox work [--once] [--now WHEN]`: the email worker (it also runs the
-minute upkeep). `--now` sends what would be due at another moment, to try schedules by hand."""
+minute upkeep and the daily purge of old private answers). `--now` sends what would be due at
+another moment, to try schedules by hand."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class MomentType(click.ParamType):
 def work_command(once: bool, moment: datetime | None) -> None:
     """Send due emails; without --once keep polling, and run the upkeep every minute."""
     from ..maintenance import run_periodic_upkeep
+    from ..privacy.retention import DailyPurge
     from .sender import send_due_emails
 
     if moment is not None and not once:
@@ -67,6 +69,7 @@ def work_command(once: bool, moment: datetime | None) -> None:
         return
     poll_seconds = current_app.config["OUTBOX_POLL_SECONDS"]
     last_sweep = 0.0
+    daily_purge = DailyPurge()  # its own try: a failed purge never holds up the mail
     click.echo(f"Outbox worker running (polling every {poll_seconds}s). Ctrl-C stops it.")
     while True:
         try:
@@ -80,5 +83,7 @@ def work_command(once: bool, moment: datetime | None) -> None:
             sent = 0
         finally:
             db.session.remove()
+        daily_purge.run_if_due()
+        db.session.remove()
         if not sent:
             time.sleep(poll_seconds)

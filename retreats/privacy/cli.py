@@ -1,9 +1,15 @@
-"""`flask --app wsgi privacy …`: re-encrypting the private answers with the newest key."""
+"""`flask --app wsgi privacy …`: re-encrypting the private answers with the newest key, and
+deleting them once the retention period after a retreat is over."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
+
+from ..notifications.cli import MomentType
 
 privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and retention.")
 
@@ -15,3 +21,22 @@ def rotate_key_command() -> None:
 
     count = reencrypt_all_answers()
     click.echo(f"Re-encrypted the private answers of {count} attendee(s) with the newest key.")
+
+
+@privacy_cli.command("purge")
+@click.option(
+    "--now",
+    "moment",
+    type=MomentType(),
+    help="Purge as if it were this moment (ISO, UTC unless an offset is given).",
+)
+def purge_command(moment: datetime | None) -> None:
+    """Delete the intake answers of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
+    from .retention import purge_private_answers
+
+    days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]
+    count = purge_private_answers(now=moment)
+    click.echo(
+        f"Deleted the private answers of {count} attendee(s) of retreats "
+        f"that ended more than {days} day(s) ago."
+    )

@@ -1,0 +1,99 @@
+"""Retention: the private intake answers are deleted some days after the retreat ends.
+
+Accessibility needs, emergency contacts, hopes and dietary needs serve only the retreat itself;
+PRIVATE_ANSWERS_RETENTION_DAYS after it ended they are set to "" (`flask --app wsgi privacy
+purge`, and the outbox worker once a day). Names, emails and the financial record stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..booking.models import Attendee, Booking
+from ..catalog.models import Retreat
+from ..database import utcnow
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Every answer an attendee gave on the booking form; dietary needs too (often health or faith).
+INTAKE_ANSWERS = ("dietary_needs", "accessibility_needs", "emergency_contact", "hopes")
+PURGE_INTERVAL_SECONDS = 24 * 60 * 60
+# A purge that failed (the database restarting, say) is tried again this much later.
+PURGE_RETRY_SECONDS = 60 * 60
+
+
+def retention_cutoff(*, now: datetime | None = None) -> datetime:
+    """Retreats that ended before this moment have had their answers kept long enough."""
+    days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]
+    return (now or utcnow()) - timedelta(days=days)
+
+
+def clear_intake_answers(attendee: Attendee) -> bool:
+    """Set every intake answer of one attendee to ""; True when there was anything to clear."""
+    changed = False
+    for name in INTAKE_ANSWERS:
+        if getattr(attendee, name):
+            setattr(attendee, name, "")
+            changed = True
+    return changed
+
+
+def purge_private_answers(*, now: datetime | None = None) -> int:
+    """Clear the intake answers of attendees of retreats that ended before the retention cutoff;
+    returns how many attendees had any. Each batch commits on its own; repeats clear nothing.
+
+    The answers are encrypted with a random IV, so an empty one cannot be told from a filled one
+    in SQL: each batch is read and only the attendees with an answer left are written.
+    """
+    cutoff = retention_cutoff(now=now)
+    purged, last_id = 0, 0
+    while True:
+        attendees = list(
+            db.session.scalars(
+                select(Attendee)
+                .join(Booking, Booking.id == Attendee.booking_id)
+                .join(Retreat, Retreat.id == Booking.retreat_id)
+                .where(Retreat.ends_at < cutoff, Attendee.id > last_id)
+                .order_by(Attendee.id)
+                .limit(BATCH_SIZE)
+            )
+        )
+        if not attendees:
+            return purged
+        purged += sum(clear_intake_answers(attendee) for attendee in attendees)
+        last_id = attendees[-1].id
+        db.session.commit()  # the identity map holds rows weakly: one batch in memory at a time
+
+
+class DailyPurge:
+    """The worker's once-a-day purge: on its first round, then every 24 hours of its loop."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.next_run: float | None = None  # None: not run yet, so due now
+
+    def run_if_due(self) -> int | None:
+        """Purge when due; returns how many attendees were purged, or None when not due or on
+        failure (logged, never raised: the worker keeps sending mail)."""
+        now = self.clock()
+        if self.next_run is not None and now < self.next_run:
+            return None
+        try:
+            purged = purge_private_answers()
+        except Exception:
+            log.exception("Purging old private answers failed; trying again in an hour")
+            db.session.rollback()
+            self.next_run = now + PURGE_RETRY_SECONDS
+            return None
+        self.next_run = now + PURGE_INTERVAL_SECONDS
+        if purged:
+            log.info("Purged the private answers of %s attendee(s)", purged)
+        return purged

@@ -1,0 +1,182 @@
+"""Intake answers are deleted PRIVATE_ANSWERS_RETENTION_DAYS after the retreat ends, by the
+`privacy purge` command and by the outbox worker once a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from retreats.database import utcnow
+from retreats.notifications import cli as worker_cli
+from retreats.privacy import retention
+from retreats.privacy.retention import (
+    PURGE_INTERVAL_SECONDS,
+    PURGE_RETRY_SECONDS,
+    DailyPurge,
+    purge_private_answers,
+)
+from tests.organizer.helpers import ADA, BEA, CY, booking_for
+from tests.privacy.helpers import answers_of, end_retreat, raw_attendees
+
+EMPTY = ("", "", "", "")
+ADA_ANSWERS = (ADA.dietary_needs, ADA.accessibility_needs, ADA.emergency_contact, ADA.hopes)
+
+
+@pytest.fixture
+def app_config(app_config):
+    return app_config | {"PRIVATE_ANSWERS_RETENTION_DAYS": 30}
+
+
+def test_the_answers_of_a_retreat_over_for_longer_than_the_retention_go_and_no_others(
+    db, make_retreat
+):
+    long_over = booking_for(make_retreat(), ADA, BEA)
+    recently_over = booking_for(make_retreat(), ADA)
+    ahead = booking_for(make_retreat(), ADA)
+    end_retreat(db, long_over.retreat, days_ago=31)
+    end_retreat(db, recently_over.retreat, days_ago=29)
+
+    assert purge_private_answers() == 2
+
+    assert answers_of(db, long_over) == [EMPTY, EMPTY]
+    assert answers_of(db, recently_over) == [ADA_ANSWERS]
+    assert answers_of(db, ahead) == [ADA_ANSWERS]
+    # Names and addresses stay: the organizer's record of who came.
+    assert [person.name for person in long_over.attendees] == [ADA.name, BEA.name]
+    assert long_over.contact_email == ADA.email
+
+
+def test_the_stored_rows_hold_no_trace_of_the_answers_after_the_purge(db, make_retreat):
+    booking = booking_for(make_retreat(), ADA)
+    end_retreat(db, booking.retreat, days_ago=40)
+    before = raw_attendees(db, booking)[0]
+
+    purge_private_answers()
+
+    after = raw_attendees(db, booking)[0]
+    assert after["dietary_needs"] == ""
+    for name in ("accessibility_needs", "emergency_contact", "hopes"):
+        assert after[name] != before[name]  # a new token: that of ""
+    assert answers_of(db, booking) == [EMPTY]
+
+
+def test_a_second_purge_finds_nothing_left(db, make_retreat):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    end_retreat(db, booking.retreat, days_ago=31)
+
+    assert purge_private_answers() == 2
+    assert purge_private_answers() == 0
+    assert answers_of(db, booking) == [EMPTY, EMPTY]
+
+
+def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, make_retreat):
+    booking = booking_for(make_retreat(), CY)
+    end_retreat(db, booking.retreat, days_ago=10)
+    assert purge_private_answers() == 0
+    assert purge_private_answers(now=utcnow() + timedelta(days=21)) == 1
+
+    other = booking_for(make_retreat(), CY)
+    end_retreat(db, other.retreat, days_ago=10)
+    app.config["PRIVATE_ANSWERS_RETENTION_DAYS"] = 7
+    assert purge_private_answers() == 1
+
+
+def test_it_goes_through_every_batch(db, make_retreat, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH_SIZE", 2)
+    bookings = [booking_for(make_retreat(capacity=20), ADA, BEA) for _ in range(3)]
+    for booking in bookings:
+        end_retreat(db, booking.retreat, days_ago=31)
+
+    assert purge_private_answers() == 6
+    assert all(answers_of(db, b) == [EMPTY, EMPTY] for b in bookings)
+
+
+def test_the_command_prints_how_many(app, db, make_retreat):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    end_retreat(db, booking.retreat, days_ago=5)
+    runner = app.test_cli_runner()
+
+    early = runner.invoke(args=["privacy", "purge"])
+    later = runner.invoke(
+        args=["privacy", "purge", "--now", (utcnow() + timedelta(days=26)).isoformat()]
+    )
+    again = runner.invoke(args=["privacy", "purge", "--now", "2999-01-01T00:00"])
+
+    assert early.exit_code == 0 and "of 0 attendee(s)" in early.output, early.output
+    assert later.exit_code == 0 and "of 2 attendee(s)" in later.output, later.output
+    assert "more than 30 day(s) ago" in later.output
+    assert "of 0 attendee(s)" in again.output
+    assert answers_of(db, booking) == [EMPTY, EMPTY]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_daily_purge_runs_at_once_then_only_every_24_hours(db, make_retreat, monkeypatch):
+    runs = []
+    monkeypatch.setattr(retention, "purge_private_answers", lambda: runs.append(1) or 0)
+    clock = FakeClock()
+    daily = DailyPurge(clock=clock)
+
+    assert daily.run_if_due() == 0 and len(runs) == 1  # on the worker's first round
+    clock.now += PURGE_INTERVAL_SECONDS - 1
+    assert daily.run_if_due() is None and len(runs) == 1
+    clock.now += 1
+    daily.run_if_due()
+    assert len(runs) == 2
+
+
+def test_the_daily_purge_really_purges(db, make_retreat):
+    booking = booking_for(make_retreat(), ADA)
+    end_retreat(db, booking.retreat, days_ago=31)
+
+    assert DailyPurge(clock=FakeClock()).run_if_due() == 1
+    assert answers_of(db, booking) == [EMPTY]
+
+
+def test_a_failed_purge_is_logged_and_tried_again_an_hour_later(db, monkeypatch, caplog):
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(retention, "purge_private_answers", failing)
+    clock = FakeClock()
+    daily = DailyPurge(clock=clock)
+
+    assert daily.run_if_due() is None  # no exception reaches the worker
+    assert "Purging old private answers failed" in caplog.text
+    clock.now += PURGE_RETRY_SECONDS - 1
+    daily.run_if_due()
+    assert len(calls) == 1
+    clock.now += 1
+    daily.run_if_due()
+    assert len(calls) == 2
+
+
+class StopWorker(Exception):
+    pass
+
+
+def test_the_outbox_worker_purges_on_its_first_round(app, db, make_retreat, monkeypatch):
+    booking = booking_for(make_retreat(), ADA)
+    end_retreat(db, booking.retreat, days_ago=31)
+    booking_id = booking.id
+
+    def stop(_seconds):
+        raise StopWorker
+
+    monkeypatch.setattr(worker_cli.time, "sleep", stop)
+    monkeypatch.setattr("retreats.maintenance.run_periodic_upkeep", lambda: None)
+    monkeypatch.setattr("retreats.notifications.sender.send_due_emails", lambda: 0)
+    result = app.test_cli_runner().invoke(args=["outbox", "work"])
+
+    assert isinstance(result.exception, StopWorker), result.output
+    assert answers_of(db, booking_id) == [EMPTY]
