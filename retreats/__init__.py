@@ -105,9 +105,11 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import blueprint as notifications
     from .organizer.views import blueprint as organizer
     from .payments.views import blueprint as payments
+    from .privacy.views import blueprint as data_rights
 
     for blueprint in (catalog, finder, booking, payments, notifications, health, organizer):
         app.register_blueprint(blueprint)
+    app.register_blueprint(data_rights)
 
 
 def register_rate_limits(app: Flask) -> None:

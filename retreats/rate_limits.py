@@ -59,6 +59,8 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
             "booking.guide_pdf",
             "booking.waitlist_offer",
             "notifications.booking_ics",
+            "data_rights.download_data",
+            "data_rights.delete_data",
             "organizer.reset_password",
             "organizer.accept_invite",
         ),

@@ -302,6 +302,23 @@ def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
     )
 
 
+def organizer_data_deleted_message(email: OutboxEmail) -> Message:
+    """The organizer learns that an attendee had a booking's personal data deleted: the reference,
+    the retreat and the moment, nothing about the person (there is nothing left to say)."""
+    booking = email.booking
+    retreat = booking.retreat
+    context = {"booking": booking, "retreat": retreat, "deleted_at": email.created_at}
+    subject = f"Personal data of booking {booking.reference} deleted"
+    return _render(
+        "organizer_data_deleted",
+        f"{subject}: {retreat.title}",
+        email.to_address,
+        context,
+        retreat=retreat,
+        discreet_subject=subject,
+    )
+
+
 def organizer_payment_mismatch_message(email: OutboxEmail) -> Message:
     return _organizer_notice(
         email, "organizer_payment_mismatch", f"Payment for {email.booking.reference} did not match"
@@ -358,6 +375,7 @@ MESSAGE_BUILDERS = {
     "organizer_new_booking": organizer_new_booking_message,
     "organizer_booking_cancelled": organizer_booking_cancelled_message,
     "organizer_payment_mismatch": organizer_payment_mismatch_message,
+    "organizer_data_deleted": organizer_data_deleted_message,
 }
 
 

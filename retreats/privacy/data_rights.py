@@ -1,0 +1,222 @@
+"""An attendee's rights over their data, from the manage link: a copy of it, and its deletion.
+
+Deleting keeps the financial record the law asks us to keep (reference, amounts, currency, status,
+refunds, Stripe ids, dates) and removes every personal field: names, addresses, intake answers,
+the addresses in the outbox and in the booking's audit entries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..booking.models import Booking, BookingStatus, WaitlistEntry
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..notifications.models import OutboxEmail, OutboxStatus
+from ..notifications.outbox import booking_email_key, queue_email
+from ..organizer.audit import record_audit
+from ..organizer.models import AuditEntry
+from .retention import INTAKE_ANSWERS, clear_intake_answers
+
+log = logging.getLogger(__name__)
+
+DELETED_NAME = "Deleted"
+DELETION_AUDIT_ACTION = "booking.personal_data_deleted"
+ORGANIZER_NOTICE_KIND = "organizer_data_deleted"
+# Mails that tell the organizer about a booking: their address is not the attendee's data.
+ORGANIZER_NOTICE_KINDS = ("organizer_new_booking", "organizer_booking_cancelled")
+
+
+def deleted_address(reference: str) -> str:
+    """The placeholder contact address of a deleted booking (.invalid never delivers)."""
+    return f"deleted-{reference.lower()}@invalid"
+
+
+def personal_data_deleted(booking: Booking) -> bool:
+    """Whether the attendee already had this booking's personal data deleted."""
+    return booking.contact_email == deleted_address(booking.reference)
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def booking_data_export(booking: Booking) -> dict:
+    """Everything stored about one booking and its attendees, for the attendee to download."""
+    retreat = booking.retreat
+    emails = db.session.scalars(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.booking_id == booking.id,
+            OutboxEmail.kind.not_in((*ORGANIZER_NOTICE_KINDS, ORGANIZER_NOTICE_KIND)),
+        )
+        .order_by(OutboxEmail.id)
+    )
+    return {
+        "booking": {
+            "reference": booking.reference,
+            "retreat": {
+                "title": retreat.title,
+                "starts_at": _moment(retreat.starts_at),
+                "ends_at": _moment(retreat.ends_at),
+                "timezone": retreat.timezone,
+            },
+            "ticket": booking.ticket_type.name,
+            "seats": booking.seats,
+            "status": str(booking.status),
+            "amount_minor": booking.amount_minor,
+            "refunded_minor": booking.refunded_minor,
+            "currency": booking.currency,
+            "contact_name": booking.contact_name,
+            "contact_email": booking.contact_email,
+            "created_at": _moment(booking.created_at),
+            "confirmed_at": _moment(booking.confirmed_at),
+            "expired_at": _moment(booking.expired_at),
+            "cancelled_at": _moment(booking.cancelled_at),
+        },
+        "attendees": [
+            {
+                "name": person.name,
+                "email": person.email,
+                **{name: getattr(person, name) for name in INTAKE_ANSWERS},
+                "code_of_conduct_accepted_at": _moment(person.code_of_conduct_accepted_at),
+                "checked_in_at": _moment(person.checked_in_at),
+            }
+            for person in booking.attendees
+        ],
+        "emails": [
+            {
+                "kind": email.kind,
+                "to": email.to_address,
+                "status": str(email.status),
+                "created_at": _moment(email.created_at),
+                "sent_at": _moment(email.sent_at),
+            }
+            for email in emails
+        ],
+        "refunds": [
+            {
+                "amount_minor": refund.amount_minor,
+                "currency": refund.currency,
+                "reason": refund.reason,
+                "status": str(refund.status),
+                "created_at": _moment(refund.created_at),
+                "succeeded_at": _moment(refund.succeeded_at),
+            }
+            for refund in booking.refunds
+        ],
+    }
+
+
+def deletion_refusal(booking: Booking, *, now: datetime | None = None) -> str | None:
+    """Why this booking's data cannot be deleted now, or None when it can.
+
+    A payment still under way, or a confirmed place at a retreat not yet over, needs the names
+    and addresses (the organizer's list, the confirmation, the guide): cancel first, or wait.
+    """
+    now = now or utcnow()
+    if personal_data_deleted(booking):
+        return "The personal data of this booking has already been deleted."
+    if booking.status == BookingStatus.PENDING:
+        return "A payment for this booking is still under way; please try again in an hour."
+    if booking.status == BookingStatus.CONFIRMED and booking.retreat.ends_at > now:
+        return (
+            "This booking is still active. To have your data deleted before the retreat is over, "
+            "please cancel the booking first."
+        )
+    return None
+
+
+def delete_personal_data(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """Remove every personal field of one booking at its attendee's request, in one transaction:
+    names, addresses and answers, the addresses of its mails (unsent ones dropped), those in its
+    audit entries; record it in the audit log and tell the organizer (no personal data)."""
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
+    refusal = (
+        "This booking was not found." if booking is None else deletion_refusal(booking, now=now)
+    )
+    if refusal:
+        db.session.rollback()
+        raise DomainError(refusal)
+    try:
+        _erase(booking, now)
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        raise DomainError("This booking changed a moment ago. Please try again.") from error
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("Deleted the personal data of booking %s at the attendee's request", booking.reference)
+    return booking
+
+
+def _erase(booking: Booking, now: datetime) -> None:
+    placeholder = deleted_address(booking.reference)
+    # Every name and address of the booking, to find them in its mails and audit entries.
+    replacements = {booking.contact_email: placeholder, booking.contact_name: DELETED_NAME}
+    for person in booking.attendees:
+        if person.email:
+            replacements[person.email] = placeholder
+        replacements[person.name] = DELETED_NAME
+        person.name, person.email = DELETED_NAME, None
+        clear_intake_answers(person)
+    booking.contact_name, booking.contact_email = DELETED_NAME, placeholder
+    if booking.waitlist_entry_id is not None:
+        entry = db.session.get(WaitlistEntry, booking.waitlist_entry_id)
+        replacements.setdefault(entry.email, placeholder)
+        replacements.setdefault(entry.name, DELETED_NAME)
+        entry.name, entry.email = DELETED_NAME, placeholder
+    _forget_mail_addresses(booking, {address.lower() for address in replacements if "@" in address})
+    _scrub_audit_details(booking.id, replacements)
+    record_audit(
+        DELETION_AUDIT_ACTION,
+        actor_id=None,
+        retreat_id=booking.retreat_id,
+        booking_id=booking.id,
+        detail="at the attendee's request, from the booking's link; financial record kept",
+    )
+    organizer_email = booking.retreat.organizer.email
+    queue_email(
+        kind=ORGANIZER_NOTICE_KIND,
+        key=booking_email_key(ORGANIZER_NOTICE_KIND, booking.id, organizer_email),
+        booking_id=booking.id,
+        to_address=organizer_email,
+        send_after=now,
+    )
+
+
+def _forget_mail_addresses(booking: Booking, addresses: set[str]) -> None:
+    """The booking's mails to its attendees: no address kept (in the row or its key), and
+    the unsent ones dropped. The organizer's notices are left as they are."""
+    placeholder = deleted_address(booking.reference)
+    for email in db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.booking_id == booking.id)
+    ):
+        if email.to_address.lower() not in addresses:
+            continue
+        email.to_address = placeholder
+        email.key = f"{email.kind}:{booking.id}:deleted:{email.id}"
+        email.last_error = None  # an SMTP error quotes the address
+        if email.status in (OutboxStatus.PENDING, OutboxStatus.FAILED):
+            email.status = OutboxStatus.DROPPED
+
+
+def _scrub_audit_details(booking_id: int, replacements: dict[str, str]) -> None:
+    """Names and addresses quoted in the booking's audit entries (e.g. "to ada@…")."""
+    # Longest first, so "Ada Lovelace" goes before a shorter name inside it.
+    ordered = sorted(
+        ((old, new) for old, new in replacements.items() if old), key=lambda p: -len(p[0])
+    )
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.booking_id == booking_id)):
+        detail = entry.detail or ""
+        for old, new in ordered:
+            detail = detail.replace(old, new)
+        entry.detail = detail

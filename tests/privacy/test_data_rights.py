@@ -1,0 +1,283 @@
+"""From the manage link an attendee downloads everything stored about their booking, and can
+have their personal data deleted (the financial record stays, the organizer is told)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+
+from retreats.booking.cancellation import cancel_booking
+from retreats.booking.models import Booking
+from retreats.booking.tokens import booking_token
+from retreats.database import utcnow
+from retreats.notifications.messages import build_message
+from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.organizer.audit import record_audit
+from retreats.organizer.models import AuditEntry
+from retreats.payments.models import Refund
+from retreats.privacy import data_rights
+from tests.conftest import csrf_token_from
+from tests.organizer.helpers import ADA, BEA, booking_for
+from tests.privacy.helpers import end_retreat, raw_attendees, raw_row
+
+PERSONAL = ("Ada", "Bea", "Lovelace", "ada@example.org", "bea@example.org", "Charles", "7946")
+PERSONAL += ("Vegetarian", "No nuts", "Ground-floor", "slow down")
+
+
+def manage_path(booking) -> str:
+    return f"/bookings/{booking.reference}?t={booking_token(booking.reference)}"
+
+
+def data_path(booking, token: str | None = "right") -> str:
+    token = booking_token(booking.reference) if token == "right" else token
+    return f"/bookings/{booking.reference}/data.json" + (f"?t={token}" if token else "")
+
+
+def delete_path(booking, token: str | None = "right") -> str:
+    token = booking_token(booking.reference) if token == "right" else token
+    return f"/bookings/{booking.reference}/delete-data" + (f"?t={token}" if token else "")
+
+
+@pytest.fixture
+def cancelled(db, make_retreat) -> Booking:
+    """Ada and Bea's couple booking, paid, then cancelled by them (a refund is owed)."""
+    booking = booking_for(make_retreat(), ADA, BEA)
+    cancel_booking(booking_id=booking.id)
+    db.session.expire_all()
+    return booking
+
+
+def ask_for_deletion(client, booking, *, confirm: bool = True):
+    page = client.get(manage_path(booking))
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    if confirm:
+        data["confirm"] = "y"
+    return client.post(delete_path(booking), data=data)
+
+
+def everything_stored(db) -> str:
+    """Every table a deletion touches, as a database dump would show it."""
+    tables = ("bookings", "attendees", "outbox_emails", "audit_entries", "refunds")
+    return " ".join(
+        str(row)
+        for table in tables
+        for row in db.session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+    )
+
+
+# Downloading -----------------------------------------------------------------------------------
+
+
+def test_the_download_holds_the_booking_its_attendees_their_answers_emails_and_refunds(
+    db, client, cancelled
+):
+    response = client.get(data_path(cancelled))
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="booking-{cancelled.reference}.json"'
+    data = json.loads(response.get_data(as_text=True))
+    booking = data["booking"]
+    assert booking["reference"] == cancelled.reference
+    assert booking["retreat"]["title"] == cancelled.retreat.title
+    assert booking["retreat"]["starts_at"] == cancelled.retreat.starts_at.isoformat()
+    assert booking["status"] == "cancelled"
+    assert (booking["amount_minor"], booking["currency"]) == (45_000, "EUR")
+    assert booking["contact_email"] == ADA.email
+    assert booking["confirmed_at"] and booking["cancelled_at"] and booking["created_at"]
+    ada, bea = data["attendees"]
+    assert ada["name"] == ADA.name and ada["email"] == ADA.email
+    assert ada["accessibility_needs"] == ADA.accessibility_needs
+    assert ada["emergency_contact"] == ADA.emergency_contact
+    assert (ada["hopes"], ada["dietary_needs"]) == (ADA.hopes, ADA.dietary_needs)
+    assert bea["dietary_needs"] == BEA.dietary_needs
+    kinds = {(mail["kind"], mail["to"], mail["status"]) for mail in data["emails"]}
+    assert ("confirmation", ADA.email, "pending") in kinds
+    assert ("cancellation", ADA.email, "pending") in kinds
+    assert all(not mail["kind"].startswith("organizer_") for mail in data["emails"])
+    [refund] = data["refunds"]
+    assert refund["amount_minor"] == cancelled.refunds[0].amount_minor
+    assert refund["reason"] == "cancellation"
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", "x" * 300])
+def test_the_download_is_not_found_without_the_right_token(db, client, cancelled, token):
+    assert client.get(data_path(cancelled, token)).status_code == 404
+    assert client.get(f"/bookings/RB-NOSUCH/data.json?t={token}").status_code == 404
+
+
+def test_the_manage_page_links_to_the_download_and_offers_deletion(db, client, cancelled):
+    page = client.get(manage_path(cancelled)).get_data(as_text=True)
+
+    assert f"/bookings/{cancelled.reference}/data.json?t=" in page
+    assert f'action="/bookings/{cancelled.reference}/delete-data?t=' in page
+    assert "cannot be undone" in page
+
+
+# Deleting --------------------------------------------------------------------------------------
+
+
+def test_deletion_removes_every_personal_field_from_the_stored_rows(db, client, cancelled):
+    sent = db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.booking_id == cancelled.id, OutboxEmail.kind == "confirmation"
+        )
+    ).one()
+    sent.status, sent.sent_at = OutboxStatus.SENT, utcnow()
+    record_audit(
+        "email.retried",
+        actor_id=None,
+        retreat_id=cancelled.retreat_id,
+        booking_id=cancelled.id,
+        detail=f"confirmation to {ADA.email}; {BEA.name} checked in",
+    )
+    db.session.commit()
+    assert "ada@example.org" in everything_stored(db)
+
+    response = ask_for_deletion(client, cancelled)
+
+    assert response.status_code == 303
+    booking = raw_row(db, "bookings", cancelled.id)
+    assert booking["contact_name"] == "Deleted"
+    assert booking["contact_email"] == f"deleted-{cancelled.reference.lower()}@invalid"
+    for person in raw_attendees(db, cancelled):
+        assert person["name"] == "Deleted" and person["email"] is None
+        assert person["dietary_needs"] == ""
+    db.session.expire_all()
+    for person in cancelled.attendees:
+        assert (person.accessibility_needs, person.emergency_contact, person.hopes) == ("", "", "")
+    dump = everything_stored(db)
+    for secret in PERSONAL:
+        assert secret not in dump, secret
+    mails = {mail.kind: mail for mail in db.session.scalars(select(OutboxEmail))}
+    assert mails["confirmation"].status == OutboxStatus.SENT  # what happened is kept
+    assert mails["cancellation"].status == OutboxStatus.DROPPED  # never sent now
+    assert mails["organizer_booking_cancelled"].to_address == "host@example.org"
+
+
+def test_deletion_keeps_the_financial_record(db, client, cancelled):
+    kept = ("reference", "amount_minor", "currency", "status", "refunded_minor", "seats")
+    kept += ("stripe_checkout_session_id", "stripe_payment_intent_id")
+    kept += ("created_at", "confirmed_at", "cancelled_at", "retreat_id", "ticket_type_id")
+    before = raw_row(db, "bookings", cancelled.id)
+    refunds_before = [raw_row(db, "refunds", refund.id) for refund in cancelled.refunds]
+
+    ask_for_deletion(client, cancelled)
+
+    after = raw_row(db, "bookings", cancelled.id)
+    assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+    assert after["stripe_payment_intent_id"] == f"pi_test_{cancelled.id}"
+    assert [raw_row(db, "refunds", row["id"]) for row in refunds_before] == refunds_before
+    assert db.session.query(Refund).count() == 1
+
+
+def test_deletion_is_audited_and_the_organizer_told_without_personal_data(db, client, cancelled):
+    ask_for_deletion(client, cancelled)
+
+    db.session.expire_all()
+    [entry] = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "booking.personal_data_deleted")
+    ).all()
+    assert (entry.booking_id, entry.retreat_id, entry.actor_id) == (
+        cancelled.id,
+        cancelled.retreat_id,
+        None,
+    )
+    [notice] = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.kind == "organizer_data_deleted")
+    ).all()
+    assert notice.to_address == "host@example.org" and notice.status == OutboxStatus.PENDING
+    message = build_message(notice)
+    assert message.recipient == "host@example.org"
+    assert cancelled.reference in message.subject
+    for body in (message.text, message.html):
+        assert f"The attendee of booking {cancelled.reference} asked for their" in body
+        assert "it was done on" in body
+        for secret in PERSONAL + ("deleted-", "@invalid"):
+            assert secret not in body, secret
+
+
+def test_the_manage_link_still_works_and_says_the_data_was_deleted(db, client, cancelled):
+    ask_for_deletion(client, cancelled)
+
+    page = client.get(manage_path(cancelled))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Your personal data has been deleted" in html
+    assert "delete-data" not in html  # no second form
+    data = json.loads(client.get(data_path(cancelled)).get_data(as_text=True))
+    assert [person["name"] for person in data["attendees"]] == ["Deleted", "Deleted"]
+    assert data["booking"]["amount_minor"] == 45_000
+
+
+def test_a_second_request_changes_nothing(db, client, cancelled):
+    ask_for_deletion(client, cancelled)
+    with pytest.raises(data_rights.DomainError, match="already been deleted"):
+        data_rights.delete_personal_data(booking_id=cancelled.id)
+    assert db.session.query(AuditEntry).filter_by(action="booking.personal_data_deleted").count()
+
+
+def unchanged(db, booking) -> bool:
+    db.session.expire_all()
+    stored = db.session.get(Booking, booking.id)
+    return stored.contact_email == ADA.email and stored.attendees[0].hopes == ADA.hopes
+
+
+def test_deletion_is_refused_without_the_csrf_token(db, client, cancelled):
+    response = client.post(delete_path(cancelled), data={"confirm": "y"})
+    assert response.status_code == 400
+    assert unchanged(db, cancelled)
+
+
+def test_deletion_is_refused_without_the_box_ticked(db, client, cancelled):
+    response = ask_for_deletion(client, cancelled, confirm=False)
+    assert response.status_code == 303
+    assert unchanged(db, cancelled)
+
+
+@pytest.mark.parametrize("token", [None, "wrong"])
+def test_deletion_is_not_found_without_the_right_token(db, client, cancelled, token):
+    page = client.get(manage_path(cancelled)).get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "confirm": "y"}
+    assert client.post(delete_path(cancelled, token), data=data).status_code == 404
+    assert unchanged(db, cancelled)
+
+
+def test_an_active_booking_must_be_cancelled_first(db, client, make_retreat):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    page = client.get(manage_path(booking)).get_data(as_text=True)
+    assert "please cancel the booking first" in page
+    assert "delete-data" not in page
+
+    with pytest.raises(data_rights.DomainError, match="cancel the booking first"):
+        data_rights.delete_personal_data(booking_id=booking.id)
+    assert unchanged(db, booking)
+
+
+def test_a_booking_for_a_retreat_that_is_over_can_be_deleted(db, client, make_retreat):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    end_retreat(db, booking.retreat, days_ago=1)
+
+    assert ask_for_deletion(client, booking).status_code == 303
+    assert raw_row(db, "bookings", booking.id)["status"] == "confirmed"
+    assert raw_attendees(db, booking)[0]["name"] == "Deleted"
+
+
+def test_nothing_is_half_written_when_the_deletion_fails(db, cancelled, monkeypatch):
+    def broken(**_values):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(data_rights, "queue_email", broken)
+    with pytest.raises(RuntimeError):
+        data_rights.delete_personal_data(booking_id=cancelled.id)
+
+    assert unchanged(db, cancelled)
+    assert "ada@example.org" in str(raw_row(db, "bookings", cancelled.id))
+    assert (
+        not db.session.query(AuditEntry).filter_by(action="booking.personal_data_deleted").count()
+    )
