@@ -11,6 +11,10 @@ from ..extensions import db
 from .models import OutboxEmail, OutboxStatus
 
 
+# RFC 2606: no address at or under the `invalid` domain can exist.
+NEVER_DELIVERED = ("@invalid", ".invalid")
+
+
 def booking_email_key(kind: str, booking_id: int, to_address: str) -> str:
     """The one key of a booking's mail of one kind to one recipient: it is never doubled."""
     return f"{kind}:{booking_id}:{to_address.lower()}"
@@ -27,7 +31,13 @@ def queue_email(
     attendee_message_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
-    """Add an email to the outbox unless one with the same key is already there."""
+    """Add an email to the outbox unless one with the same key is already there.
+
+    Addresses under the reserved `.invalid` domain are the placeholders of deleted personal
+    data (retreats/privacy/data_rights.py): nothing is ever queued to them.
+    """
+    if to_address.lower().endswith(NEVER_DELIVERED):
+        return
     insert = postgresql.insert if is_postgresql() else sqlite.insert
     now = utcnow()
     statement = (

@@ -281,3 +281,23 @@ def test_nothing_is_half_written_when_the_deletion_fails(db, cancelled, monkeypa
     assert (
         not db.session.query(AuditEntry).filter_by(action="booking.personal_data_deleted").count()
     )
+
+
+def test_no_mail_is_ever_queued_to_a_deleted_booking(db, client, make_retreat, organizer):
+    """A confirmed booking of a past retreat, deleted; then the organizer writes to everyone."""
+    from retreats.organizer.attendee_actions import message_confirmed_attendees
+
+    retreat = make_retreat()
+    deleted, kept = booking_for(retreat, ADA), booking_for(retreat, BEA)
+    end_retreat(db, retreat, days_ago=1)
+    assert ask_for_deletion(client, deleted).status_code in (200, 303)
+    db.session.expire_all()
+
+    queued = message_confirmed_attendees(
+        retreat_id=retreat.id, actor_id=organizer.id, subject="Photos", body="Thank you all."
+    )
+    messages = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.kind == "organizer_message")
+    ).all()
+    assert [mail.booking_id for mail in messages] == [kept.id]
+    assert queued == 2  # both bookings were written to; only the real address gets the mail
