@@ -29,6 +29,8 @@ class Booking(db.Model):
             "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_amount"
         ),
         Index("ix_bookings_retreat_id_status", "retreat_id", "status"),
+        # The attendee list pages through a retreat's bookings oldest first.
+        Index("ix_bookings_retreat_id_created_at", "retreat_id", "created_at", "id"),
         Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
     )
 

@@ -90,6 +90,8 @@ class Retreat(db.Model):
     guide_days_before: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     # Discreet emails: subjects, sender name and calendar title say nothing intimate.
     discreet_emails: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # When the retention purge emptied its attendees' intake answers (retreats/privacy/).
+    private_answers_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Stored names under UPLOAD_FOLDER (see organizer/uploads.py), never the uploader's own.
     cover_image: Mapped[str | None] = mapped_column(String(100))
     preparation_guide_pdf: Mapped[str | None] = mapped_column(String(100))

@@ -10,7 +10,6 @@ from ..database import is_postgresql, utcnow
 from ..extensions import db
 from .models import OutboxEmail, OutboxStatus
 
-
 # RFC 2606: no address at or under the `invalid` domain can exist.
 NEVER_DELIVERED = ("@invalid", ".invalid")
 

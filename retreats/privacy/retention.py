@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..booking.models import Attendee, Booking
 from ..catalog.models import Retreat
@@ -48,20 +48,34 @@ def clear_intake_answers(attendee: Attendee) -> bool:
 
 def purge_private_answers(*, now: datetime | None = None) -> int:
     """Clear the intake answers of attendees of retreats that ended before the retention cutoff;
-    returns how many attendees had any. Each batch commits on its own; repeats clear nothing.
-
-    The answers are encrypted with a random IV, so an empty one cannot be told from a filled one
-    in SQL: each batch is read and only the attendees with an answer left are written.
+    returns how many attendees had any. Each retreat is done once: its attendees in batches,
+    each batch committed on its own, then the retreat is marked purged, so repeats read nothing.
     """
+    now = now or utcnow()
     cutoff = retention_cutoff(now=now)
+    due = db.session.scalars(
+        select(Retreat.id).where(
+            Retreat.ends_at < cutoff, Retreat.private_answers_purged_at.is_(None)
+        )
+    ).all()
+    purged = 0
+    for retreat_id in due:
+        purged += _purge_retreat(retreat_id)
+        db.session.execute(
+            update(Retreat).where(Retreat.id == retreat_id).values(private_answers_purged_at=now)
+        )
+        db.session.commit()
+    return purged
+
+
+def _purge_retreat(retreat_id: int) -> int:
     purged, last_id = 0, 0
     while True:
         attendees = list(
             db.session.scalars(
                 select(Attendee)
                 .join(Booking, Booking.id == Attendee.booking_id)
-                .join(Retreat, Retreat.id == Booking.retreat_id)
-                .where(Retreat.ends_at < cutoff, Attendee.id > last_id)
+                .where(Booking.retreat_id == retreat_id, Attendee.id > last_id)
                 .order_by(Attendee.id)
                 .limit(BATCH_SIZE)
             )

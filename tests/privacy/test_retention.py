@@ -70,6 +70,18 @@ def test_a_second_purge_finds_nothing_left(db, make_retreat):
     assert answers_of(db, booking) == [EMPTY, EMPTY]
 
 
+def test_a_purged_retreat_is_marked_and_never_read_again(db, make_retreat, count_statements):
+    booking = booking_for(make_retreat(), ADA, BEA)
+    end_retreat(db, booking.retreat, days_ago=31)
+    purge_private_answers()
+    db.session.expire_all()
+    assert booking.retreat.private_answers_purged_at is not None
+
+    with count_statements() as statements:
+        assert purge_private_answers() == 0
+    assert len(statements) == 1  # only the look for retreats still due: no attendee is read
+
+
 def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, make_retreat):
     booking = booking_for(make_retreat(), CY)
     end_retreat(db, booking.retreat, days_ago=10)
