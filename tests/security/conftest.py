@@ -1,0 +1,71 @@
+"""Fixtures for the hostile-input tests: organizer A's world, every one-time link, and a Stripe
+that always answers, so a valid hostile submission gets as far as the app lets it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from retreats.booking.models import WaitlistEntry, WaitlistStatus
+from retreats.booking.tokens import booking_token, waitlist_offer_token
+from retreats.catalog.models import RetreatStatus
+from retreats.database import utcnow
+from retreats.organizer.models import Organizer, TokenPurpose
+from retreats.organizer.tokens import issue_token, link_token
+from retreats.payments import refunds, stripe_gateway
+from tests.organizer.conftest import organizer, other_organizer, sign_in  # noqa: F401
+from tests.organizer.test_access import a_world  # noqa: F401
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    """Checkout Sessions and refunds that always succeed, without a network."""
+
+    def create_checkout_session(*, booking_id, **_):
+        return SimpleNamespace(id=f"cs_hostile_{booking_id}", url="https://checkout.test/pay")
+
+    counter = iter(range(1, 1_000_000))
+    monkeypatch.setattr(stripe_gateway, "create_checkout_session", create_checkout_session)
+    monkeypatch.setattr(refunds, "refund_payment", lambda **_: f"re_hostile_{next(counter)}")
+
+
+@pytest.fixture
+def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):  # noqa: F811
+    """A's world (see tests/organizer/test_access.py) plus a draft retreat, a live waitlist
+    offer, and unused password-reset and co-host-invite links."""
+    now = utcnow()
+    retreat = a_world["retreat"]
+    draft = make_retreat(title="Draft of A", slug="draft-of-a", status=RetreatStatus.DRAFT)
+    entry = WaitlistEntry(
+        retreat_id=retreat.id,
+        name="Willow Waiting",
+        email="willow@example.org",
+        seats=1,
+        status=WaitlistStatus.OFFERED,
+        offered_at=now,
+        offer_expires_at=now + timedelta(hours=12),
+    )
+    db.session.add(entry)
+    reset = issue_token(
+        organizer, TokenPurpose.PASSWORD_RESET, lifetime=timedelta(hours=1), now=now
+    )
+    newcomer = Organizer(email="newcomer@example.org", name="Newcomer")  # no password yet
+    db.session.add(newcomer)
+    invite = issue_token(
+        newcomer,
+        TokenPurpose.CO_HOST_INVITE,
+        lifetime=timedelta(days=7),
+        now=now,
+        invited_by=organizer,
+    )
+    db.session.commit()
+    return a_world | {
+        "draft": draft,
+        "waitlist_entry": entry,
+        "offer_token": waitlist_offer_token(entry.id),
+        "booking_token": booking_token(a_world["booking"].reference),
+        "reset_token": link_token(reset),
+        "invite_token": link_token(invite),
+    }
