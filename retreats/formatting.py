@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 
@@ -86,9 +87,16 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(clean)  # noqa: S704  # nosec B704
 
 
+def markdown_as_text(text: str | None) -> str:
+    """Markdown for a plain-text email: as written, less any HTML in it (tags, and whatever a
+    script or style element holds), so no markup reaches a client that might render it."""
+    return html.unescape(nh3.clean(text or "", tags=set()))
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(markdown_as_text, "markdown_as_text")
     app.add_template_filter(zone_label, "zone_label")
     app.add_template_global(format_date_range, "date_range")
     app.add_template_global(format_time_range, "time_range")

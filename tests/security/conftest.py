@@ -15,7 +15,12 @@ from retreats.database import utcnow
 from retreats.organizer.models import Organizer, TokenPurpose
 from retreats.organizer.tokens import issue_token, link_token
 from retreats.payments import refunds, stripe_gateway
-from tests.organizer.conftest import organizer, other_organizer, sign_in  # noqa: F401
+from tests.organizer.conftest import (  # noqa: F401
+    organizer,
+    organizer_client,
+    other_organizer,
+    sign_in,
+)
 from tests.organizer.test_access import a_world  # noqa: F401
 
 
