@@ -269,7 +269,7 @@ def post_endpoints() -> list[str]:
 
 @pytest.mark.parametrize("endpoint", post_endpoints())
 @settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     database=None,
