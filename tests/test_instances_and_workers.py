@@ -23,30 +23,27 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from devtools.gunicorn_runner import running_gunicorn
-from devtools.local_stripe.runner import free_port, log_tail, running_local_stripe
+from devtools.local_stripe.runner import free_port, log_tail
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
-from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
+from tests.conftest import wait_until
 from tests.notifications.conftest import SlowInbox
 from tests.notifications.test_worker_killed import outbox_worker
 from tests.test_multi_instance import (
-    SHARED_SECRET_KEY,
     Cluster,
     bookings,
     check_processes,
     crowd_books,
     pay,
     run_together,
+    running_cluster,
 )
 
 CAPACITY = 12
 VISITORS = 40
-WORKERS = 2  # per gunicorn instance, as in tests/test_multi_instance.py
-THREADS = 4
 OUTBOX_WORKERS = 2
 # The SMTP server takes this long over each message, as a real one would: the thirty-odd mails
 # then keep one worker busy for longer than the other's one-second poll, so both take a share.
@@ -80,52 +77,28 @@ class Deployment:
 def deployment(database_url, tmp_path) -> Iterator[Deployment]:
     """Local Stripe, two gunicorn instances and two outbox workers sending to a local SMTP
     server, all on this test's PostgreSQL database."""
-    port_a, mail_port = free_port(), free_port()
-    site_a = f"http://127.0.0.1:{port_a}"
-    log_dir = tmp_path / "logs"
+    mail_port = free_port()
     with ExitStack() as running:
         inbox = SlowInbox(host="127.0.0.1", port=mail_port, delay=SMTP_SECONDS_PER_MESSAGE)
         controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
         controller.start()
         running.callback(controller.stop)
-        stripe_url = running.enter_context(
-            running_local_stripe(
-                state_dir=tmp_path / "local-stripe",
-                webhook_url=f"{site_a}/stripe/webhook",
-                webhook_secret=TEST_WEBHOOK_SECRET,
+        cluster, env = running.enter_context(
+            running_cluster(
+                database_url,
+                tmp_path,
+                MAIL_PORT=str(mail_port),  # only the outbox workers send; the instances queue
+                MAIL_TIMEOUT_SECONDS="10",
+                OUTBOX_POLL_SECONDS="1",
+                FLASK_SKIP_DOTENV="1",
             )
         )
-        env = {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": SHARED_SECRET_KEY,
-            "PUBLIC_BASE_URL": site_a,
-            "STRIPE_SECRET_KEY": "",  # empty, not unset, so that no .env file can fill it in
-            "STRIPE_API_BASE": stripe_url,
-            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(mail_port),  # only the outbox workers send; the instances queue
-            "MAIL_TIMEOUT_SECONDS": "10",
-            "OUTBOX_POLL_SECONDS": "1",
-            # Every visitor here comes from 127.0.0.1; a real rush comes from many addresses.
-            "RATE_LIMITS_ENABLED": "false",
-            "FLASK_SKIP_DOTENV": "1",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
-        site_a, site_b = (
-            running.enter_context(
-                running_gunicorn(
-                    env=env, workers=WORKERS, threads=THREADS, port=port, log_dir=log_dir
-                )
-            )
-            for port in (port_a, free_port())
-        )
+        log_dir = cluster.log_dir
         worker_logs = tuple(log_dir / f"outbox-worker-{n}.log" for n in range(OUTBOX_WORKERS))
         for log_path in worker_logs:
             running.enter_context(outbox_worker(env, log_path))
         # Both polling before the first mail is queued, so that both can take a share.
         wait_until(lambda: all(READY in log.read_text() for log in worker_logs), timeout=30)
-        cluster = Cluster(a=site_a, b=site_b, stripe=stripe_url, log_dir=log_dir)
         yield Deployment(cluster=cluster, inbox=inbox, worker_logs=worker_logs)
 
 

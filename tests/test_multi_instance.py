@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -65,9 +65,13 @@ class Cluster:
         return site + url.removeprefix(self.a)
 
 
-@pytest.fixture
-def cluster(database_url, tmp_path) -> Iterator[Cluster]:
-    """Local Stripe and two gunicorn instances on this test's PostgreSQL database."""
+@contextmanager
+def running_cluster(
+    database_url: str, tmp_path: Path, **settings: str
+) -> Iterator[tuple[Cluster, dict[str, str]]]:
+    """Local Stripe and two gunicorn instances on one PostgreSQL database; the cluster and the
+    environment its instances share (for other processes, such as outbox workers, to use).
+    `settings` are added to that environment."""
     port_a = free_port()
     site_a = f"http://127.0.0.1:{port_a}"
     log_dir = tmp_path / "logs"
@@ -87,11 +91,12 @@ def cluster(database_url, tmp_path) -> Iterator[Cluster]:
             "STRIPE_API_BASE": stripe_url,
             "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
             "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(free_port()),  # emails are only queued here, never sent
+            "MAIL_PORT": str(free_port()),  # nothing listens: the instances only queue mail
             # Every visitor here comes from 127.0.0.1; a real rush comes from many addresses.
             "RATE_LIMITS_ENABLED": "false",
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
+            **settings,
         }
         site_a, site_b = (
             running.enter_context(
@@ -101,7 +106,14 @@ def cluster(database_url, tmp_path) -> Iterator[Cluster]:
             )
             for port in (port_a, free_port())
         )
-        yield Cluster(a=site_a, b=site_b, stripe=stripe_url, log_dir=log_dir)
+        yield Cluster(a=site_a, b=site_b, stripe=stripe_url, log_dir=log_dir), env
+
+
+@pytest.fixture
+def cluster(database_url, tmp_path) -> Iterator[Cluster]:
+    """Local Stripe and two gunicorn instances on this test's PostgreSQL database."""
+    with running_cluster(database_url, tmp_path) as (running, _environment):
+        yield running
 
 
 def new_browser() -> requests.Session:
