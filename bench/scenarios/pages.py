@@ -32,7 +32,7 @@ P99_RATIO_TARGET = 3.0
 
 
 def run(bench) -> list[Figure]:
-    rounds = 2 if bench.quick else 5
+    rounds = 3 if bench.quick else 5
     seconds = bench.seconds(full=2, quick=1)
     database_url = bench.databases.fresh("pages")
     app = database_app(database_url)
