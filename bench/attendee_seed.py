@@ -16,10 +16,12 @@ from sqlalchemy import Table
 from werkzeug.security import generate_password_hash
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.catalog.models import Retreat, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.organizer.models import Organizer
+
+from .retreat import individual_and_couple_tickets, published_retreat
 
 FIRST_NAMES = [
     "Ana",
@@ -94,30 +96,17 @@ def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
             name="Attendees Bench Host",
             password_hash=generate_password_hash("attendees bench password, never used"),
         )
-        retreat = Retreat(
+        retreat = published_retreat(
             slug="attendees-bench-festival",
             title="Closer Together Festival",
-            kind=RetreatKind.RETREAT,
-            focus=Focus.EMOTIONAL,
-            audience=Audience.EVERYONE,
+            starts_at=starts_at,
+            organizer=organizer,
+            capacity=100_000,
             summary="A very large gathering, for the attendee list benchmark.",
-            description_md="Made by `python -m bench --only attendees`.",
             venue="Parque das Nações",
             city="Lisbon",
-            country="Portugal",
-            starts_at=starts_at,
             ends_at=starts_at + timedelta(days=3),
-            timezone="Europe/Lisbon",
-            capacity=100_000,
-            currency="EUR",
-            status=RetreatStatus.PUBLISHED,
-            organizer=organizer,
-            ticket_types=[
-                TicketType(name="Individual", price_minor=25_000, seats_per_ticket=1, position=0),
-                TicketType(
-                    name="Couple (2 people)", price_minor=45_000, seats_per_ticket=2, position=1
-                ),
-            ],
+            ticket_types=individual_and_couple_tickets(),
         )
         db.session.add(retreat)
         db.session.commit()

@@ -39,34 +39,54 @@ def database_app(database_url: str) -> Flask:
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": BENCH_SECRET_KEY})
 
 
+def published_retreat(
+    *, slug: str, title: str, starts_at, organizer: Organizer, capacity: int, **fields
+) -> Retreat:
+    """A published weekend retreat in Sintra, priced in EUR: every bench's retreat, with
+    `fields` (summary, ticket types, kind …) for what the bench at hand needs."""
+    return Retreat(
+        **{
+            "slug": slug,
+            "title": title,
+            "kind": RetreatKind.RETREAT,
+            "focus": Focus.EMOTIONAL,
+            "audience": Audience.EVERYONE,
+            "summary": "A retreat made for a benchmark.",
+            "description_md": "Made by `python -m bench`.",
+            "venue": "Quinta do Vale",
+            "city": "Sintra",
+            "country": "Portugal",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(days=2),
+            "timezone": "Europe/Lisbon",
+            "capacity": capacity,
+            "currency": "EUR",
+            "status": RetreatStatus.PUBLISHED,
+            "organizer": organizer,
+            **fields,
+        }
+    )
+
+
+def individual_and_couple_tickets() -> list[TicketType]:
+    return [
+        TicketType(name="Individual", price_minor=25_000, seats_per_ticket=1, position=0),
+        TicketType(name="Couple (2 people)", price_minor=45_000, seats_per_ticket=2, position=1),
+    ]
+
+
 def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
     """One organizer and one published retreat in 30 days with an individual and a couple ticket."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
-        retreat = Retreat(
+        retreat = published_retreat(
             slug=SLUG,
             title="Burst Bench Couples Weekend",
-            kind=RetreatKind.RETREAT,
-            focus=Focus.EMOTIONAL,
-            audience=Audience.EVERYONE,
-            summary="The retreat the booking burst benchmark fights over.",
-            description_md="Made by `python -m bench.burst`.",
-            venue="Quinta do Vale",
-            city="Sintra",
-            country="Portugal",
             starts_at=starts_at,
-            ends_at=starts_at + timedelta(days=2),
-            timezone="Europe/Lisbon",
-            capacity=seats,
-            currency="EUR",
-            status=RetreatStatus.PUBLISHED,
             organizer=Organizer(email="bench-host@example.org", name="Bench Host"),
-            ticket_types=[
-                TicketType(name="Individual", price_minor=25_000, seats_per_ticket=1, position=0),
-                TicketType(
-                    name="Couple (2 people)", price_minor=45_000, seats_per_ticket=2, position=1
-                ),
-            ],
+            capacity=seats,
+            summary="The retreat the booking burst benchmark fights over.",
+            ticket_types=individual_and_couple_tickets(),
         )
         db.session.add(retreat)
         db.session.commit()

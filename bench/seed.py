@@ -7,10 +7,12 @@ from datetime import timedelta
 from flask import Flask
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.organizer.models import Organizer
+
+from .retreat import published_retreat
 
 BOOKINGS_PER_RETREAT = 6
 DESCRIPTION = """\
@@ -34,24 +36,17 @@ def seed_published_retreats(app: Flask, *, count: int, first_number: int = 0) ->
         )
         for number in range(first_number, first_number + count):
             starts_at = now + timedelta(days=1 + number, hours=15)
-            retreat = Retreat(
+            retreat = published_retreat(
                 slug=f"bench-retreat-{number:04d}",
                 title=f"Closer Together Weekend {number}",
+                starts_at=starts_at,
+                organizer=organizer,
+                capacity=24,
                 kind=kinds[number % len(kinds)],
                 focus=focuses[number % len(focuses)],
                 audience=audiences[number % len(audiences)],
                 summary="Two days of gentle practices for couples and people coming alone.",
                 description_md=DESCRIPTION,
-                venue="Quinta do Vale",
-                city="Sintra",
-                country="Portugal",
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(days=2),
-                timezone="Europe/Lisbon",
-                capacity=24,
-                currency="EUR",
-                status=RetreatStatus.PUBLISHED,
-                organizer=organizer,
                 ticket_types=[
                     TicketType(name="Early bird", price_minor=19_000, seats_per_ticket=1,
                                position=0, sale_ends_at=now + timedelta(days=number % 9 + 1)),

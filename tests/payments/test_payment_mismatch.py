@@ -11,24 +11,11 @@ import json
 import pytest
 
 from retreats.booking.models import Booking, BookingStatus
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.notifications.messages import build_message
 from retreats.notifications.models import OutboxEmail
 from retreats.organizer.models import AuditEntry
 from retreats.payments.models import Refund, RefundStatus, StripeEvent
 from tests.payments.test_webhook import checkout_event, post, sign
-
-
-@pytest.fixture
-def pending_booking(make_retreat) -> Booking:
-    retreat = make_retreat(capacity=4)
-    couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
-    return hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=couple.id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada", "ada@example.org"), AttendeeDetails("Bea", None)],
-    )
 
 
 def signed_in(app, organizer):

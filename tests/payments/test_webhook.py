@@ -10,7 +10,6 @@ import time
 import pytest
 
 from retreats.booking.models import Booking, BookingStatus
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.notifications.models import OutboxEmail
 from retreats.payments.models import StripeEvent
 from tests.conftest import TEST_WEBHOOK_SECRET
@@ -43,18 +42,6 @@ def checkout_event(booking: Booking, *, event_id: str, kind: str = "completed", 
         "data": {"object": session},
     }
     return json.dumps(event).encode()
-
-
-@pytest.fixture
-def pending_booking(make_retreat) -> Booking:
-    retreat = make_retreat(capacity=4)
-    couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
-    return hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=couple.id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada", "ada@example.org"), AttendeeDetails("Bea", None)],
-    )
 
 
 def post(client, payload: bytes, signature: str | None):
