@@ -100,9 +100,9 @@ def a_world(db, make_retreat, organizer):
     }
 
 
-def values_for(rule, world) -> dict:
-    """A's objects for each URL parameter an organizer route takes."""
-    known = {
+def organizer_url_values(world) -> dict:
+    """A's object id for each URL parameter name the organizer routes use."""
+    return {
         "retreat_id": world["retreat"].id,
         "booking_id": world["booking"].id,
         "attendee_id": world["attendee"].id,
@@ -111,6 +111,11 @@ def values_for(rule, world) -> dict:
         "message_id": world["message"].id,
         "email_id": world["email"].id,
     }
+
+
+def values_for(rule, world) -> dict:
+    """A's objects for each URL parameter an organizer route takes."""
+    known = organizer_url_values(world)
     unknown = set(rule.arguments) - set(known)
     assert not unknown, f"{rule.endpoint}: add A's object for {unknown} to values_for()"
     return {name: known[name] for name in rule.arguments}

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import String, func, select
 
 from tests.html_forms import HtmlForm, page_forms
+from tests.organizer.test_access import organizer_url_values
 
 # POST routes that are no HTML form: Stripe signs its webhook (tests/payments covers it).
 NOT_FORMS = {"payments.stripe_webhook"}
@@ -150,14 +151,8 @@ ANONYMOUS = {
 
 def url_values(rule, world) -> dict:
     retreat = world["draft"] if rule.endpoint == "organizer.publish_retreat" else world["retreat"]
-    known = {
+    known = organizer_url_values(world) | {
         "retreat_id": retreat.id,
-        "booking_id": world["booking"].id,
-        "attendee_id": world["attendee"].id,
-        "ticket_type_id": world["ticket_type"].id,
-        "member_id": world["co_host"].id,
-        "message_id": world["message"].id,
-        "email_id": world["email"].id,
         "slug": world["retreat"].slug,
         "reference": world["booking"].reference,
         "entry_id": world["waitlist_entry"].id,
