@@ -60,7 +60,7 @@ def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = Non
                 waitlist_entry_id=offer.id if offer is not None else None,
             )
             if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
-                return redirect(_manage_url(booking), code=303)
+                return redirect(manage_page_url(booking), code=303)
             return redirect(open_checkout_session(booking=booking), code=303)
         except SoldOut as error:
             flash(f"{error.message} You can join the waitlist below.", "error")
@@ -81,13 +81,16 @@ def book(slug: str):
     return booking_form_response(bookable_listing(slug))
 
 
-def _manage_url(booking) -> str:
+def manage_page_url(booking) -> str:
+    """The booking's manage page on this site, with its secret token."""
     return url_for(
         "booking.manage", reference=booking.reference, t=booking_token(booking.reference)
     )
 
 
-def _booking_from_link(reference: str):
+def booking_from_link_or_404(reference: str):
+    """The booking of a manage link; 404 for a wrong or missing token (compared in constant
+    time by booking_for_link)."""
     booking = booking_for_link(reference, request.args.get("t"))
     if booking is None:
         abort(404)
@@ -97,7 +100,7 @@ def _booking_from_link(reference: str):
 @blueprint.get("/bookings/<reference>")
 def manage(reference: str):
     """A booking's own page, reached by its secret link; also where Checkout returns on success."""
-    booking = _booking_from_link(reference)
+    booking = booking_from_link_or_404(reference)
     session_id = request.args.get("session_id")
     if session_id:
         try:
@@ -106,7 +109,7 @@ def manage(reference: str):
             log.warning("Success page could not reach Stripe for %s: %s", reference, error)
         except DomainError as error:
             flash(error.message, "error")
-        return redirect(_manage_url(booking), code=303)
+        return redirect(manage_page_url(booking), code=303)
     can_cancel = can_be_cancelled(booking, now=utcnow())
     return render_template(
         "booking/manage.html",
@@ -120,11 +123,11 @@ def manage(reference: str):
 @blueprint.post("/bookings/<reference>/cancel")
 def cancel(reference: str):
     """Cancel a confirmed booking from its manage page; the refund follows the policy."""
-    booking = _booking_from_link(reference)
+    booking = booking_from_link_or_404(reference)
     form = CancelBookingForm()
     if not form.validate_on_submit():
         flash("Please tick the box to confirm that you want to cancel.", "error")
-        return redirect(_manage_url(booking), code=303)
+        return redirect(manage_page_url(booking), code=303)
     try:
         result = cancel_booking(booking_id=booking.id)
     except DomainError as error:
@@ -134,20 +137,20 @@ def cancel(reference: str):
             flash("Your booking is cancelled. Your refund is on its way.", "info")
         else:
             flash("Your booking is cancelled.", "info")
-    return redirect(_manage_url(booking), code=303)
+    return redirect(manage_page_url(booking), code=303)
 
 
 @blueprint.get("/bookings/<reference>/abandon")
 def abandon(reference: str):
     """Checkout's cancel link: release the held seats and go back to the form."""
-    booking = _booking_from_link(reference)
+    booking = booking_from_link_or_404(reference)
     try:
         abandon_checkout(booking=booking)
     except PaymentGatewayError:
         flash("We could not reach the payment provider; your places will be released shortly.")
     else:
         if booking.status == BookingStatus.CONFIRMED:
-            return redirect(_manage_url(booking), code=303)
+            return redirect(manage_page_url(booking), code=303)
         flash(
             "You left the payment page, so nothing was charged and your places were released. "
             "You are welcome to book again.",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from ..booking.services import booking_for_link
-from ..booking.tokens import booking_token
+from ..booking.views import booking_from_link_or_404, manage_page_url
 from ..errors import DomainError
 from .data_rights import (
     booking_data_export,
@@ -33,25 +32,10 @@ class DeletePersonalDataForm(FlaskForm):
     )
 
 
-def _booking_from_link(reference: str):
-    """The booking of a manage link; 404 for a wrong or missing token (compared in constant
-    time by booking_for_link), exactly like the manage page."""
-    booking = booking_for_link(reference, request.args.get("t"))
-    if booking is None:
-        abort(404)
-    return booking
-
-
-def _manage_url(booking) -> str:
-    return url_for(
-        "booking.manage", reference=booking.reference, t=booking_token(booking.reference)
-    )
-
-
 @blueprint.get("/bookings/<reference>/data.json")
 def download_data(reference: str):
     """Everything stored about the booking and its attendees, as a JSON file."""
-    booking = _booking_from_link(reference)
+    booking = booking_from_link_or_404(reference)
     body = json.dumps(booking_data_export(booking), ensure_ascii=False, indent=2)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = (
@@ -64,15 +48,15 @@ def download_data(reference: str):
 @blueprint.post("/bookings/<reference>/delete-data")
 def delete_data(reference: str):
     """Delete the booking's personal data at its attendee's request (the box must be ticked)."""
-    booking = _booking_from_link(reference)
+    booking = booking_from_link_or_404(reference)
     form = DeletePersonalDataForm()
     if not form.validate_on_submit():
         flash("Please tick the box to confirm that you want your data deleted.", "error")
-        return redirect(_manage_url(booking), code=303)
+        return redirect(manage_page_url(booking), code=303)
     try:
         delete_personal_data(booking_id=booking.id)
     except DomainError as error:
         flash(error.message, "error")
     else:
         flash("Your personal data has been deleted from this booking.", "info")
-    return redirect(_manage_url(booking), code=303)
+    return redirect(manage_page_url(booking), code=303)
