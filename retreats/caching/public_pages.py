@@ -9,7 +9,7 @@ anonymous visitor's page is at most a quarter of a second behind the last commit
 rush thousands of pages are served per statement:
 
 - **Content version** (`content_versions`): every transaction that writes a retreat, ticket type,
-  booking, waitlist entry or organizer bumps it inside the same transaction, just before COMMIT
+  booking or waitlist entry bumps it inside the same transaction, just before COMMIT
   (`before_commit`, below). The bump becomes visible together with the change, never before it;
   the row lock is held only from that UPDATE to the COMMIT, so writers barely wait on each other.
   The state is read *before* the page is rendered, so a page rendered from data committed in the
@@ -44,12 +44,12 @@ from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStat
 from ..catalog.models import Retreat, RetreatStatus, TicketType
 from ..database import utcnow
 from ..extensions import db
-from ..organizer.models import Organizer
 from .models import PUBLIC_PAGES, ContentVersion
 
 MAX_PAGES = 512  # per worker; the least recently served page goes first
-# What the public pages show: a write to any of these bumps the version.
-SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, Booking, WaitlistEntry, Organizer)
+# What the public pages show: a write to any of these bumps the version. (Organizers are not
+# shown; leaving them out also keeps a storm of failed sign-ins from flushing every page.)
+SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, Booking, WaitlistEntry)
 SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
 _CHANGED = "public_pages_changed"
 

@@ -18,7 +18,7 @@ from retreats.booking.services import discard_hold
 from retreats.caching.public_pages import page_store
 from retreats.catalog.models import Retreat
 from retreats.database import utcnow
-from tests.conftest import wait_until
+from tests.conftest import csrf_token_from, wait_until
 from tests.organizer.helpers import ADA, BEA, CY, booking_for
 
 
@@ -174,3 +174,24 @@ def test_a_worker_rechecks_for_changes_at_most_every_interval(app, retreat, coun
 
     booking_for(retreat, CY)
     wait_until(lambda: "9 places left" in get(client, path)[0].get_data(as_text=True), timeout=10)
+
+
+def test_failed_sign_ins_leave_the_kept_pages_alone(app, retreat, organizer, count_statements):
+    """Organizers are not on public pages: a password-guessing storm must not flush them."""
+    client = app.test_client()
+    path = f"/retreats/{retreat.slug}"
+    get(client, path)
+    signing_in = app.test_client()
+    page = signing_in.get("/organizer/login").get_data(as_text=True)
+    answer = signing_in.post(
+        "/organizer/login",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": organizer.email,
+            "password": "not the password",
+        },
+    )
+    assert answer.status_code in (200, 401, 422)
+
+    response, statements = get(client, path, count_statements)
+    assert response.status_code == 200 and len(statements) == 1
