@@ -31,12 +31,11 @@ from retreats.extensions import db
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
 
-from ..figures import Figures, figures_from, milliseconds
-from ..load import REQUEST_TIMEOUT, run_burst, visitors_for
+from ..figures import Figures, milliseconds
+from ..load import REQUEST_TIMEOUT
 from ..mail_queue import check_alive, running_outbox_workers, wait_until
 from ..report import Figure, figure
 from ..retreat import (
-    BenchRetreat,
     bookings_by_status,
     close_connections,
     create_bench_retreat,
@@ -45,6 +44,7 @@ from ..retreat import (
 )
 from ..smtp import BenchInbox, running_smtp_server
 from ..stack import Stack, app_environment, running_stack
+from .burst import rush
 
 CLIENTS = 200
 QUICK_CLIENTS = 50
@@ -115,7 +115,7 @@ def run(bench) -> list[Figure]:
                 check=still_up,
                 what="the outbox workers polling",
             )
-            burst = _burst(app, stack, retreat, clients=clients)
+            burst = rush(app, stack, retreat, clients=clients)
             payments = _pay_every_hold(app, stack, retreat_id=retreat.id)
             wait_until(
                 lambda: _settled(app, retreat.id, paid=payments.made),
@@ -128,20 +128,6 @@ def run(bench) -> list[Figure]:
     finally:
         close_connections(app)
     return _figures(clients, burst, payments, mails, oversold_after=seats_taken_after - SEATS)
-
-
-def _burst(app: Flask, stack: Stack, retreat: BenchRetreat, *, clients: int) -> Figures:
-    """Every client opens the form, then all POST it at once, half on each instance."""
-    visitors = visitors_for(
-        clients=clients, instance_urls=stack.instance_urls, ticket_ids=retreat.ticket_ids
-    )
-    answers = run_burst(visitors, slug=retreat.slug, pay_page_prefix=stack.pay_page_prefix)
-    return figures_from(
-        answers,
-        seats=retreat.capacity,
-        seats_taken=seats_taken_now(app, retreat.id),
-        bookings_by_status=bookings_by_status(app, retreat.id),
-    )
 
 
 def _start_tomorrow_with_a_guide(app: Flask, retreat_id: int) -> None:
