@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..booking.cancellation import record_cancellation
+from ..booking.cancellation import record_cancellation, refund_if_cancelled_now
 from ..booking.locking import rolled_back_on_error
 from ..booking.models import Attendee, Booking, BookingStatus
-from ..booking.policy import refund_for_cancellation
 from ..booking.waitlist import offer_freed_seats_if_possible
 from ..database import utcnow
 from ..errors import DomainError
@@ -121,9 +120,7 @@ def set_checked_in(
 def refund_options(booking: Booking, *, now: datetime | None = None) -> RefundOptions:
     """The two refunds an organizer may give when cancelling this booking now."""
     left = booking.amount_minor - booking.refunded_minor
-    by_policy = refund_for_cancellation(
-        amount_minor=booking.amount_minor, retreat=booking.retreat, now=now or utcnow()
-    )
+    by_policy = refund_if_cancelled_now(booking, now=now)
     return RefundOptions(full_minor=left, policy_minor=min(by_policy, left))
 
 
