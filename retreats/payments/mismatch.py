@@ -22,7 +22,6 @@ from ..extensions import db
 from ..formatting import format_money
 from ..notifications.outbox import booking_email_key, queue_email
 from ..organizer.audit import record_audit
-from ..organizer.models import AuditEntry
 from .models import Refund, RefundStatus
 from .refunds import send_refund
 
@@ -40,11 +39,15 @@ def _received(payment: Payment) -> str:
 
 
 def was_flagged(booking_id: int) -> bool:
-    """A mismatched payment was refunded for this booking: it is never confirmed afterwards."""
+    """A mismatched payment was refunded for this booking: it is never confirmed afterwards.
+
+    The refund row is the state (the organizer's booking page and email read it too); the audit
+    entry only reports it.
+    """
     return (
         db.session.scalar(
-            select(AuditEntry.id)
-            .where(AuditEntry.booking_id == booking_id, AuditEntry.action == AUDIT_ACTION)
+            select(Refund.id)
+            .where(Refund.booking_id == booking_id, Refund.reason == REFUND_REASON)
             .limit(1)
         )
         is not None
