@@ -167,6 +167,16 @@ def _slug_clash_reported() -> Iterator[None]:
 # ---------------------------------------------------------------------------- retreats
 
 
+def assign_changed(target, values: dict) -> list[str]:
+    """Set each value that differs on `target`; returns the names of the ones that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(target, name, None) != value:
+            setattr(target, name, value)
+            changed.append(name)
+    return changed
+
+
 def _apply_details(retreat: Retreat, details: ListingDetails) -> list[str]:
     """Copy the details onto the retreat; returns the names of the fields that changed."""
     values = {f.name: getattr(details, f.name) for f in fields(details)}
@@ -178,12 +188,7 @@ def _apply_details(retreat: Retreat, details: ListingDetails) -> list[str]:
     values["ends_at"] = utc_from_local(details.ends_at, details.timezone, field="ends_at")
     if values["ends_at"] <= values["starts_at"]:
         raise ListingError("The end must be after the start.", field="ends_at")
-    changed = []
-    for name, value in values.items():
-        if getattr(retreat, name, None) != value:
-            setattr(retreat, name, value)
-            changed.append(name)
-    return changed
+    return assign_changed(retreat, values)
 
 
 def _apply_uploads(retreat: Retreat, uploads: Uploads) -> tuple[list[str], list[PreparedUpload]]:

@@ -18,7 +18,7 @@ from ..catalog.models import Retreat, RetreatStatus, TicketType
 from ..database import lock_row
 from ..extensions import db
 from .audit import record_audit
-from .listings import ListingError, has_bookings, utc_from_local
+from .listings import ListingError, assign_changed, has_bookings, utc_from_local
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,7 @@ def _apply_ticket(ticket: TicketType, retreat: Retreat, details: TicketDetails) 
     starts, ends = values["sale_starts_at"], values["sale_ends_at"]
     if starts and ends and ends <= starts:
         raise ListingError("The sale must end after it starts.", field="sale_ends_at")
-    changed = []
-    for name, value in values.items():
-        if getattr(ticket, name, None) != value:
-            setattr(ticket, name, value)
-            changed.append(name)
-    return changed
+    return assign_changed(ticket, values)
 
 
 def create_ticket_type(*, retreat_id: int, actor_id: int, details: TicketDetails) -> TicketType:
