@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import requests
 
-from ..figures import percentile
+from ..figures import milliseconds, percentile
 from ..load import REQUEST_TIMEOUT, Visitor, booking_form, hidden_fields
 from ..mail_queue import (
     check_alive,
@@ -204,8 +204,8 @@ def _figures(phases: list[Phase], mails: MailsSent) -> list[Figure]:
     late = f"SMTP {SLOW_SMTP_SECONDS:.0f} s late"
     scenario = f"slow SMTP, {posts} booking POSTs, {CLIENTS} clients, 2 instances"
     return [
-        figure(scenario, "POST p50, SMTP at once", _ms(percentile(quick_ms, 0.5))),
-        figure(scenario, f"POST p50, {late}", _ms(percentile(slow_ms, 0.5))),
+        figure(scenario, "POST p50, SMTP at once", milliseconds(percentile(quick_ms, 0.5))),
+        figure(scenario, f"POST p50, {late}", milliseconds(percentile(slow_ms, 0.5))),
         figure(
             scenario,
             f"p50 ratio, {late} / at once",
@@ -213,8 +213,8 @@ def _figures(phases: list[Phase], mails: MailsSent) -> list[Figure]:
             target=f"≤ {P50_RATIO_TARGET}",
             met=p50_ratio <= P50_RATIO_TARGET and bool(quick_ms) and bool(slow_ms),
         ),
-        figure(scenario, "POST p95, SMTP at once", _ms(percentile(quick_ms, 0.95))),
-        figure(scenario, f"POST p95, {late}", _ms(percentile(slow_ms, 0.95))),
+        figure(scenario, "POST p95, SMTP at once", milliseconds(percentile(quick_ms, 0.95))),
+        figure(scenario, f"POST p95, {late}", milliseconds(percentile(slow_ms, 0.95))),
         figure(scenario, f"p95 ratio, {late} / at once", f"{p95_ratio:.2f}"),
         figure(
             scenario,
@@ -230,10 +230,6 @@ def _figures(phases: list[Phase], mails: MailsSent) -> list[Figure]:
             f"{SLOW_SMTP_SECONDS:.0f} s late",
         ),
     ]
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0f} ms"
 
 
 def _failures(failures: list[str]) -> str:
