@@ -94,7 +94,7 @@ def _visit(
     book_url = f"{visitor.base_url}/retreats/{slug}/book"
     with requests.Session() as session:
         session.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
-        form, problem = _open_form(session, book_url, visitor)
+        form, problem = open_booking_form(session, book_url, visitor)
         try:
             barrier.wait(BARRIER_TIMEOUT)
         except threading.BrokenBarrierError:
@@ -111,11 +111,11 @@ def _visit(
         except requests.RequestException as error:
             return Answer(visitor, ERROR, type(error).__name__, time.perf_counter() - started)
         seconds = time.perf_counter() - started
-        outcome, status = _outcome(response, pay_page_prefix)
+        outcome, status = booking_outcome(response, pay_page_prefix)
         return Answer(visitor, outcome, status, seconds)
 
 
-def _open_form(
+def open_booking_form(
     session: requests.Session, book_url: str, visitor: Visitor
 ) -> tuple[dict[str, str] | None, str | None]:
     """GET the form for this visitor's CSRF cookie and token; (form fields, None) or (None, why)."""
@@ -161,7 +161,7 @@ def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str
     return fields
 
 
-def _outcome(response: requests.Response, pay_page_prefix: str) -> tuple[str, str]:
+def booking_outcome(response: requests.Response, pay_page_prefix: str) -> tuple[str, str]:
     """(outcome, status label) of a booking POST."""
     status = str(response.status_code)
     if response.status_code == 303:

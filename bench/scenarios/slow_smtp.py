@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import requests
 
 from ..figures import milliseconds, percentile
-from ..load import REQUEST_TIMEOUT, Visitor, booking_form, hidden_fields
+from ..load import GRANTED, REQUEST_TIMEOUT, Visitor, booking_outcome, open_booking_form
 from ..mail_queue import (
     check_alive,
     confirm_bookings,
@@ -181,14 +181,15 @@ class _Clients:
     def _book_once(self, visitor: Visitor, session: requests.Session) -> float:
         """Open the form, POST it; how long the POST took. Raises unless it went on to pay."""
         book_url = f"{visitor.base_url}/retreats/{self.slug}/book"
-        page = session.get(book_url, timeout=REQUEST_TIMEOUT)
-        form = booking_form(visitor, hidden_fields=hidden_fields(page.text))
+        form, problem = open_booking_form(session, book_url, visitor)
+        if form is None:
+            raise RuntimeError(problem)
         started = time.perf_counter()
         response = session.post(book_url, data=form, allow_redirects=False, timeout=REQUEST_TIMEOUT)
         seconds = time.perf_counter() - started
-        location = response.headers.get("Location", "")
-        if response.status_code != 303 or not location.startswith(self.pay_page_prefix):
-            raise RuntimeError(f"POST answered {response.status_code} to {location or 'nowhere'}")
+        if booking_outcome(response, self.pay_page_prefix)[0] != GRANTED:
+            location = response.headers.get("Location") or "nowhere"
+            raise RuntimeError(f"POST answered {response.status_code} to {location}")
         return seconds
 
 
