@@ -8,21 +8,19 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import psycopg
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 from flask import g
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from devtools.local_stripe.runner import free_port, running_local_stripe
 from devtools.postgres import running_postgres
+from devtools.smtp_inbox import RecordingInbox
 from retreats import create_app
 from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from retreats.database import utcnow
@@ -232,39 +230,15 @@ def make_retreat(db, organizer) -> Callable[..., Retreat]:
     return make
 
 
-@dataclass
-class SmtpInbox:
-    """Messages a real aiosmtpd server received, waited for without sleeping blindly."""
-
-    host: str
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    _arrived: threading.Condition = field(default_factory=threading.Condition)
-
-    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
-        with self._arrived:
-            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout):
-                raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
-            return list(self.messages)
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self._arrived:
-            self.messages.append(message)
-            self._arrived.notify_all()
-        return "250 Message accepted for delivery"
+# The tests' SMTP server: a real aiosmtpd server that keeps every message (devtools/smtp_inbox.py).
+SmtpInbox = RecordingInbox
 
 
 @pytest.fixture
 def smtp_inbox(app_config) -> Iterator[SmtpInbox]:
     """A real SMTP server on 127.0.0.1 at the port the app is configured to use."""
-    inbox = SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    with SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"]).running() as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval: float = 0.05):

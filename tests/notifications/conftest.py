@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.conftest import SmtpInbox
 
@@ -19,10 +17,6 @@ class SlowInbox(SmtpInbox):
 
     delay: float = 0.005
 
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
-
 
 @pytest.fixture
 def smtp_delay_seconds() -> float:
@@ -33,9 +27,5 @@ def smtp_delay_seconds() -> float:
 @pytest.fixture
 def slow_inbox(app_config, smtp_delay_seconds) -> Iterator[SlowInbox]:
     inbox = SlowInbox(host="127.0.0.1", port=app_config["MAIL_PORT"], delay=smtp_delay_seconds)
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    with inbox.running():
         yield inbox
-    finally:
-        controller.stop()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import delete, select
 
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
@@ -59,13 +58,10 @@ class ScriptedServer(SmtpInbox):
 @contextmanager
 def smtp_server(app_config, **script) -> Iterator[ScriptedServer]:
     """A real SMTP server on the port the app sends to, for the length of the block."""
-    inbox = ScriptedServer(host="127.0.0.1", port=app_config["MAIL_PORT"], **script)
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    with ScriptedServer(
+        host="127.0.0.1", port=app_config["MAIL_PORT"], **script
+    ).running() as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 def confirmed_booking(retreat, email: str):

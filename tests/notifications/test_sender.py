@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from devtools.smtp_inbox import serving
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import backoff_after, send_due_emails
+from tests.conftest import SmtpInbox
 
 
 @pytest.fixture
@@ -60,16 +61,9 @@ def test_smtp_down_is_retried_later_with_the_error_recorded(app, db, confirmed_b
 def test_it_arrives_once_the_server_is_back(app, db, confirmed_booking, app_config):
     now = utcnow()
     send_due_emails(now=now)
-    from tests.conftest import SmtpInbox
-
-    inbox = SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"])
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    try:
+    with SmtpInbox(host="127.0.0.1", port=app_config["MAIL_PORT"]).running() as inbox:
         assert send_due_emails(now=now + backoff_after(1)) == 2  # with the organizer's notice
         assert len(inbox.wait_for(2)) == 2
-    finally:
-        controller.stop()
     assert only_email(db).status == OutboxStatus.SENT
 
 
@@ -82,9 +76,7 @@ class RejectingServer:
 
 def test_a_rejected_message_is_retried_then_marked_failed(app, db, confirmed_booking, app_config):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 3
-    controller = Controller(RejectingServer(), hostname="127.0.0.1", port=app_config["MAIL_PORT"])
-    controller.start()
-    try:
+    with serving(RejectingServer(), host="127.0.0.1", port=app_config["MAIL_PORT"]):
         moment = utcnow()
         for attempt in (1, 2, 3):
             send_due_emails(now=moment)
@@ -92,8 +84,6 @@ def test_a_rejected_message_is_retried_then_marked_failed(app, db, confirmed_boo
             assert email.attempts == attempt
             assert "554" in email.last_error
             moment = email.send_after
-    finally:
-        controller.stop()
     assert only_email(db).status == OutboxStatus.FAILED
 
 
