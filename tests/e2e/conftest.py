@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.security import generate_password_hash
 
 from retreats.organizer.models import Organizer
 from tests.e2e.audit import DESKTOP, SCREENSHOTS, PageAudit, RenderedPages
+from tests.organizer.conftest import organizer_who_can_sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,7 +27,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ORGANIZER_EMAIL = "host@example.org"
-ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
 VALIDATOR_MODULE = "test_valid_html.py"
 
 expect.set_options(timeout=10_000)
@@ -111,11 +110,4 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def organizer(db) -> Organizer:
     """An organizer who signs in with ORGANIZER_EMAIL and ORGANIZER_PASSWORD."""
-    person = Organizer(
-        email=ORGANIZER_EMAIL,
-        name="Test Host",
-        password_hash=generate_password_hash(ORGANIZER_PASSWORD),
-    )
-    db.session.add(person)
-    db.session.commit()
-    return person
+    return organizer_who_can_sign_in(db, email=ORGANIZER_EMAIL, name="Test Host")

@@ -14,8 +14,9 @@ from retreats.booking.models import Attendee
 from retreats.catalog.models import Retreat, RetreatStatus
 from retreats.database import utcnow
 from tests.e2e.audit import PageAudit
-from tests.e2e.conftest import ORGANIZER_EMAIL, ORGANIZER_PASSWORD
+from tests.e2e.conftest import ORGANIZER_EMAIL
 from tests.journey import book_to_checkout, pay_and_land
+from tests.organizer.conftest import ORGANIZER_PASSWORD
 
 TITLE = "Breath and Presence Weekend"
 
