@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 from retreats.booking.models import Booking, BookingStatus
-from tests.e2e.visitor import PAYING_CARD
+from tests.journey import PAYING_CARD
 
 MOST_TAB_STOPS = 80
 

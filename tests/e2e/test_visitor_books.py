@@ -9,13 +9,8 @@ from playwright.sync_api import expect
 
 from retreats.booking.models import Booking, BookingStatus
 from retreats.catalog.models import Audience, Focus
-from tests.e2e.visitor import (
-    DECLINED_CARD,
-    PAYING_CARD,
-    book_couple_ticket,
-    open_retreat_from_catalog,
-    pay_on_hosted_page,
-)
+from tests.e2e.visitor import book_couple_ticket, open_retreat_from_catalog, pay_on_hosted_page
+from tests.journey import DECLINED_CARD, PAYING_CARD
 
 
 def test_a_couple_browses_filters_books_and_pays(page, audit, live_site, make_retreat, db):

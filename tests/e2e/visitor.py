@@ -8,9 +8,6 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.audit import PageAudit
 
-PAYING_CARD = "4242 4242 4242 4242"
-DECLINED_CARD = "4000 0000 0000 0341"
-
 
 def open_retreat_from_catalog(page: Page, audit: PageAudit, title: str) -> None:
     """From the catalog, follow the card's title link to the retreat's page."""
