@@ -53,6 +53,42 @@ def booking_for(retreat, *people: AttendeeDetails, confirmed: bool = True) -> Bo
     return booking
 
 
+def add_booking(
+    db,
+    retreat,
+    *,
+    status: BookingStatus = BookingStatus.CONFIRMED,
+    seats: int | None = None,
+    amount: int | None = None,
+    refunded: int = 0,
+    hold_minutes: int = 30,
+) -> Booking:
+    """One booking on the retreat's first ticket type, written straight to the database (no
+    services, no people, no Stripe payment). Seats and amount default to the ticket's; a
+    cancelled booking counts as once confirmed."""
+    now = utcnow()
+    ticket = retreat.ticket_types[0]
+    number = db.session.query(Booking).count()
+    booking = Booking(
+        reference=f"RB-T{number:05d}",
+        token_hash="x" * 64,
+        retreat=retreat,
+        ticket_type=ticket,
+        status=status,
+        seats=ticket.seats_per_ticket if seats is None else seats,
+        amount_minor=ticket.price_minor if amount is None else amount,
+        refunded_minor=refunded,
+        currency=retreat.currency,
+        contact_name="Ada",
+        contact_email=f"ada{number}@example.org",
+        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
+    )
+    db.session.add(booking)
+    db.session.commit()
+    return booking
+
+
 def add_bookings(db, retreat, count: int) -> list[str]:
     """`count` confirmed bookings written straight to the database, fast (no services): every
     third a couple on the couple ticket, the rest one person. Their references, oldest first."""

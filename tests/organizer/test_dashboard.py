@@ -4,31 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retreats.booking.models import Booking, BookingStatus
-from retreats.database import utcnow
-
-
-def add_booking(db, retreat, *, status, seats=1, amount=25_000, refunded=0, hold_minutes=30):
-    now = utcnow()
-    ticket = retreat.ticket_types[0]
-    booking = Booking(
-        reference=f"RB-T{db.session.query(Booking).count():05d}",
-        token_hash="x" * 64,
-        retreat=retreat,
-        ticket_type=ticket,
-        status=status,
-        seats=seats,
-        amount_minor=amount,
-        refunded_minor=refunded,
-        currency=retreat.currency,
-        contact_name="Ada",
-        contact_email="ada@example.org",
-        hold_expires_at=now + timedelta(minutes=hold_minutes),
-        confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
-    )
-    db.session.add(booking)
-    db.session.commit()
-    return booking
+from retreats.booking.models import BookingStatus
+from tests.organizer.helpers import add_booking
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client):
@@ -45,8 +22,9 @@ def test_dashboard_shows_own_retreats_upcoming_first_with_figures(
     past = make_retreat(title="Past Retreat", starts_in=timedelta(days=-20))
     stranger = make_retreat(title="Stranger Retreat", organizer=other_organizer)
     add_booking(db, later, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
-    add_booking(db, later, status=BookingStatus.PENDING, seats=1)
-    add_booking(db, later, status=BookingStatus.PENDING, seats=1, hold_minutes=-5)  # lapsed
+    add_booking(db, later, status=BookingStatus.PENDING, seats=1, amount=25_000)
+    lapsed = {"hold_minutes": -5}
+    add_booking(db, later, status=BookingStatus.PENDING, seats=1, amount=25_000, **lapsed)
     add_booking(db, later, status=BookingStatus.CANCELLED, amount=25_000, refunded=12_500)
 
     response = organizer_client.get("/organizer/")

@@ -20,7 +20,7 @@ from retreats.organizer.retreat_cancellation import cancel_retreat, cancellation
 from retreats.payments.checkout import expire_lapsed_holds
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay, pay_and_land
-from tests.organizer.helpers import audit_actions_for_retreat, form_values
+from tests.organizer.helpers import add_booking, audit_actions_for_retreat, form_values
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_suite"}
 
@@ -29,30 +29,6 @@ STRIPE_AUTH = {"Authorization": "Bearer sk_test_suite"}
 def database_backend(request) -> str:
     """The retreat lock is FOR UPDATE on PostgreSQL and a write transaction on SQLite: both."""
     return request.param
-
-
-def add_booking(db, retreat, *, status=BookingStatus.CONFIRMED, ticket=0, intent=None, **fields):
-    ticket_type = retreat.ticket_types[ticket]
-    now = utcnow()
-    booking = Booking(
-        reference=f"RB-T{db.session.query(Booking).count():05d}",
-        token_hash="x" * 64,
-        retreat=retreat,
-        ticket_type=ticket_type,
-        status=status,
-        seats=ticket_type.seats_per_ticket,
-        amount_minor=ticket_type.price_minor,
-        currency=retreat.currency,
-        contact_name="Ada",
-        contact_email=f"ada{db.session.query(Booking).count()}@example.org",
-        hold_expires_at=now + timedelta(minutes=30),
-        confirmed_at=now if status == BookingStatus.CONFIRMED else None,
-        stripe_payment_intent_id=intent,
-        **fields,
-    )
-    db.session.add(booking)
-    db.session.commit()
-    return booking
 
 
 def add_waitlist(db, retreat, status=WaitlistStatus.WAITING, **fields):
