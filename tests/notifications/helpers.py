@@ -39,6 +39,20 @@ def confirmed_booking(retreat: Retreat, *, seats: int = 1, now: datetime | None 
     return confirm_booking(booking_id=booking.id, payment=payment, now=now)
 
 
+def booking_paid_by(retreat: Retreat, email: str) -> Booking:
+    """A one-seat booking for `email`, held and paid through the real services (it queues its
+    confirmation email)."""
+    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=ticket.id,
+        contact_email=email,
+        attendees=[AttendeeDetails("Ada Lovelace", email)],
+    )
+    payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
+    return confirm_booking(booking_id=booking.id, payment=payment)
+
+
 def outbox(db, **filters) -> list[OutboxEmail]:
     db.session.expire_all()
     return db.session.query(OutboxEmail).filter_by(**filters).order_by(OutboxEmail.id).all()

@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import delete, select
 
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.notifications import sender
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.conftest import SmtpInbox
+from tests.notifications.helpers import booking_paid_by
 
 MAX_ATTEMPTS = 4
 
@@ -64,18 +64,6 @@ def smtp_server(app_config, **script) -> Iterator[ScriptedServer]:
         yield inbox
 
 
-def confirmed_booking(retreat, email: str):
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket.id,
-        contact_email=email,
-        attendees=[AttendeeDetails("Ada Lovelace", email)],
-    )
-    payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
-    return confirm_booking(booking_id=booking.id, payment=payment)
-
-
 def only_confirmations(db) -> None:
     """Keep just the confirmation emails: these tests follow one mail per booking through the
     server's answers, whatever else a confirmed booking queues (notices, scheduled mail)."""
@@ -99,7 +87,7 @@ def retreat(make_retreat):
 
 @pytest.fixture
 def ada(db, retreat):
-    booking = confirmed_booking(retreat, "ada@example.org")
+    booking = booking_paid_by(retreat, "ada@example.org")
     only_confirmations(db)
     return booking
 
@@ -191,7 +179,7 @@ def test_a_mail_that_will_not_render_holds_up_none_queued_after_it(
     db, app_config, retreat, monkeypatch
 ):
     for address in ("broken@example.org", "bea@example.org", "cy@example.org"):
-        confirmed_booking(retreat, address)
+        booking_paid_by(retreat, address)
     only_confirmations(db)
     broken = confirmation_to(db, "broken@example.org")
     broken.send_after = utcnow() - timedelta(minutes=5)  # first in the queue
@@ -243,7 +231,7 @@ def test_now_brings_the_guide_and_the_reminder_each_once(app, db, retreat, smtp_
     """As the README tells a new user to try it: book, then bring the retreat near."""
     guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
     reminder_at = retreat.starts_at - timedelta(days=2)
-    confirmed_booking(retreat, "ada@example.org")
+    booking_paid_by(retreat, "ada@example.org")
     assert work_once(app).exit_code == 0  # the confirmation (and the organizer's notice)
     sent_now = len(smtp_inbox.wait_for(1))
     for moment, expected in [
@@ -272,7 +260,7 @@ def test_now_brings_the_guide_and_the_reminder_each_once(app, db, retreat, smtp_
 
 def test_now_takes_an_offset_or_a_z_and_means_the_same_moment(app, db, retreat, smtp_inbox):
     guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
-    confirmed_booking(retreat, "ada@example.org")
+    booking_paid_by(retreat, "ada@example.org")
     work_once(app)
     sent_now = len(smtp_inbox.wait_for(1))
     a_minute_early = (guide_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")

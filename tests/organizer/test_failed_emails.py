@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import delete, select
 
 from retreats.booking.models import WaitlistEntry
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.outbox import queue_email
 from retreats.organizer.models import AttendeeMessage, AuditEntry, TokenPurpose
 from retreats.organizer.tokens import issue_token
+from tests.notifications.helpers import booking_paid_by
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,19 +25,6 @@ def database_backend(request) -> str:
 
 
 SMTP_ANSWER = "SMTPRecipientsRefused: 550 <b>mailbox</b> full & closed"
-
-
-def confirmed_booking(retreat, email: str):
-    """A booking paid for through the real services (it queues its confirmation email)."""
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket.id,
-        contact_email=email,
-        attendees=[AttendeeDetails("Ada Lovelace", email)],
-    )
-    payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
-    return confirm_booking(booking_id=booking.id, payment=payment)
 
 
 def only_confirmations(db, *, keep: tuple[str, ...] = ()) -> None:
@@ -62,8 +49,8 @@ def mailbag(db, make_retreat, organizer, other_organizer):
     """A's retreat with a failed, a sent and a pending email (booking, waitlist and message
     mail), A's other retreat and B's retreat with failed mail, and A's password-reset mail."""
     retreat = make_retreat(title="Listening Weekend", capacity=40)
-    confirmed_booking(retreat, "failed@example.org")
-    confirmed_booking(retreat, "sent@example.org")
+    booking_paid_by(retreat, "failed@example.org")
+    booking_paid_by(retreat, "sent@example.org")
     # One mail per address keeps the list easy to read: just the confirmations, not the
     # scheduled guide and reminder or the organizer's new-booking notices.
     only_confirmations(db)
@@ -93,8 +80,8 @@ def mailbag(db, make_retreat, organizer, other_organizer):
         organizer_token_id=token.id,
     )
     db.session.commit()
-    confirmed_booking(make_retreat(title="A's Other Retreat"), "other-retreat@example.org")
-    confirmed_booking(make_retreat(organizer=other_organizer), "strangers@example.org")
+    booking_paid_by(make_retreat(title="A's Other Retreat"), "other-retreat@example.org")
+    booking_paid_by(make_retreat(organizer=other_organizer), "strangers@example.org")
     only_confirmations(db, keep=("waitlist_offer", "organizer_message", "password_reset"))
     for address in ("failed@example.org", "other-retreat@example.org", "strangers@example.org"):
         mark(db, address, OutboxStatus.FAILED)
@@ -191,7 +178,7 @@ def test_the_page_takes_the_same_number_of_statements_however_many_emails(
 
     few = statements_for_page()
     for number in range(1, 21):
-        confirmed_booking(mailbag, f"more-{number}@example.org")
+        booking_paid_by(mailbag, f"more-{number}@example.org")
     assert statements_for_page() == few
 
 
