@@ -12,7 +12,6 @@ over-long string that PostgreSQL refuses with a 500); and no hostile markup come
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -245,10 +244,11 @@ def attack(app, db, world, sign_in, organizer):
 
 
 def csrf_token(client, signed_in: bool) -> str:
+    """The session's CSRF token, read from a form of a page it may see, as a browser would."""
     page = client.get("/organizer/" if signed_in else "/organizer/login").get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert match
-    return match.group(1)
+    tokens = [form.fields["csrf_token"] for form in page_forms(page) if "csrf_token" in form.fields]
+    assert tokens and tokens[0], "no CSRF token in the page"
+    return tokens[0]
 
 
 def post_endpoints() -> list[str]:
