@@ -265,7 +265,7 @@ def reminder_message(email: OutboxEmail) -> Message:
     )
 
 
-def _organizer_notice(email: OutboxEmail, template: str, subject: str) -> Message:
+def _organizer_notice(email: OutboxEmail, template: str, subject: str, **extra) -> Message:
     """A short note to the retreat's owner: reference, ticket, seats, and the booking's page.
 
     Never the attendees' private answers: those stay behind the organizer's login and audit log.
@@ -279,6 +279,7 @@ def _organizer_notice(email: OutboxEmail, template: str, subject: str) -> Messag
         "booking_link": public_url(
             "organizer.booking_detail", retreat_id=retreat.id, booking_id=booking.id
         ),
+        **extra,
     }
     return _render(
         template,
@@ -305,17 +306,11 @@ def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
 def organizer_data_deleted_message(email: OutboxEmail) -> Message:
     """The organizer learns that an attendee had a booking's personal data deleted: the reference,
     the retreat and the moment, nothing about the person (there is nothing left to say)."""
-    booking = email.booking
-    retreat = booking.retreat
-    context = {"booking": booking, "retreat": retreat, "deleted_at": email.created_at}
-    subject = f"Personal data of booking {booking.reference} deleted"
-    return _render(
+    return _organizer_notice(
+        email,
         "organizer_data_deleted",
-        f"{subject}: {retreat.title}",
-        email.to_address,
-        context,
-        retreat=retreat,
-        discreet_subject=subject,
+        f"Personal data of booking {email.booking.reference} deleted",
+        deleted_at=email.created_at,
     )
 
 
