@@ -491,3 +491,23 @@ def test_a_quantity_limit_cannot_drop_below_the_tickets_taken(db, organizer_clie
     assert organizer_client.post(edit_url, data=values | {"quantity_limit": "2"}).status_code == 303
     db.session.expire_all()
     assert single.quantity_limit == 2
+
+
+def test_sale_windows_and_audit_times_are_shown_in_the_retreats_own_zone(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat(timezone="Asia/Tokyo")
+    ticket = retreat.ticket_types[0]
+    ticket.sale_starts_at = datetime(NEXT_YEAR, 1, 5, 0, 30, tzinfo=UTC)  # 09:30 in Tokyo
+    ticket.sale_ends_at = datetime(NEXT_YEAR, 1, 20, 15, 0, tzinfo=UTC)  # 00:00 the 21st
+    published = datetime(NEXT_YEAR, 2, 1, 23, 15, tzinfo=UTC)  # 08:15 the 2nd in Tokyo
+    db.session.add(
+        AuditEntry(action="retreat.published", retreat_id=retreat.id, created_at=published)
+    )
+    db.session.commit()
+
+    edit = organizer_client.get(f"/organizer/retreats/{retreat.id}/edit").get_data(as_text=True)
+    assert f"from 5 Jan {NEXT_YEAR}, 09:30" in edit
+    assert f"until 21 Jan {NEXT_YEAR}, 00:00" in edit
+    audit = organizer_client.get(f"/organizer/retreats/{retreat.id}/audit").get_data(as_text=True)
+    assert f"2 Feb {NEXT_YEAR}, 08:15" in audit
