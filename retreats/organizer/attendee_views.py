@@ -166,9 +166,8 @@ def booking_detail(retreat_id: int, booking_id: int):
             booking_id=booking.id,
             detail=f"booking {booking.reference}",
         )
-    confirmed = booking.status == BookingStatus.CONFIRMED
-    cancel_form = options = None
-    if confirmed:
+    cancel_form = None
+    if booking.status == BookingStatus.CONFIRMED:
         options = refund_options(booking)
         cancel_form = CancelBookingForm()
         cancel_form.label_amounts(
@@ -180,9 +179,7 @@ def booking_detail(retreat_id: int, booking_id: int):
         retreat=retreat,
         booking=booking,
         show_private=show_private,
-        refund_options=options,
         cancel_form=cancel_form,
-        resend_form=ResendConfirmationForm() if confirmed else None,
         emails=emails_for_booking(booking.id),
     )
 
