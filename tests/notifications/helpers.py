@@ -7,11 +7,14 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from icalendar import Calendar
+from sqlalchemy import select
 
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.catalog.models import Retreat
-from retreats.notifications.models import OutboxEmail
+from retreats.database import utcnow
+from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.notifications.outbox import queue_email
 from retreats.organizer.listings import ListingDetails
 
 ADA = AttendeeDetails(
@@ -51,6 +54,30 @@ def booking_paid_by(retreat: Retreat, email: str) -> Booking:
     )
     payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
     return confirm_booking(booking_id=booking.id, payment=payment)
+
+
+def queue_confirmation_copies(booking: Booking, count: int) -> None:
+    """Queue `count` more confirmations of the booking, each its own outbox row: a load."""
+    for copy in range(count):
+        queue_email(
+            kind="confirmation",
+            key=f"confirmation:{booking.id}:load-{copy}",
+            to_address=booking.contact_email,
+            booking_id=booking.id,
+        )
+
+
+def pending_due_ids(db) -> list[int]:
+    """The ids of every pending mail that is due now (the session is left without a transaction)."""
+    ids = list(
+        db.session.execute(
+            select(OutboxEmail.id).where(
+                OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.send_after <= utcnow()
+            )
+        ).scalars()
+    )
+    db.session.rollback()
+    return ids
 
 
 def outbox(db, **filters) -> list[OutboxEmail]:

@@ -10,12 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from retreats import create_app
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
-from retreats.database import utcnow
 from retreats.extensions import db as _db
 from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
 from retreats.notifications.sender import send_due_emails, stable_message_id
+from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
 
 BOOKINGS = 4
 MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings queued
@@ -31,33 +29,11 @@ def database_backend() -> str:
 def due_mail_ids(db, make_retreat) -> list[int]:
     """200 due mails (and whatever confirming their bookings queued that is due now)."""
     retreat = make_retreat(capacity=BOOKINGS)
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
     for number in range(BOOKINGS):
-        address = f"guest-{number}@example.org"
-        booking = hold_seats(
-            retreat_id=retreat.id,
-            ticket_type_id=ticket.id,
-            contact_email=address,
-            attendees=[AttendeeDetails(f"Guest {number}", address)],
-        )
-        payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
-        confirm_booking(booking_id=booking.id, payment=payment)
-        for copy in range(MAILS_PER_BOOKING):
-            queue_email(
-                kind="confirmation",
-                key=f"confirmation:{booking.id}:load-{copy}",
-                to_address=address,
-                booking_id=booking.id,
-            )
+        booking = booking_paid_by(retreat, f"guest-{number}@example.org")
+        queue_confirmation_copies(booking, MAILS_PER_BOOKING)
         db.session.commit()
-    ids = list(
-        db.session.execute(
-            select(OutboxEmail.id).where(
-                OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.send_after <= utcnow()
-            )
-        ).scalars()
-    )
-    db.session.rollback()
+    ids = pending_due_ids(db)
     assert len(ids) >= BOOKINGS * MAILS_PER_BOOKING
     return ids
 

@@ -19,12 +19,10 @@ from sqlalchemy import func, select
 
 from devtools.gunicorn_runner import stop_process_group
 from devtools.local_stripe.runner import REPO_ROOT, log_tail
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
-from retreats.database import utcnow
 from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
 from retreats.notifications.sender import stable_message_id
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
+from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
 
 MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
@@ -43,33 +41,10 @@ def smtp_delay_seconds() -> float:
 @pytest.fixture
 def due_mail_ids(db, make_retreat) -> list[int]:
     """About 40 due mails for one confirmed booking."""
-    retreat = make_retreat()
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket.id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada Lovelace", "ada@example.org")],
-    )
-    payment = Payment(f"cs_{booking.id}", f"pi_{booking.id}", booking.amount_minor, "EUR")
-    confirm_booking(booking_id=booking.id, payment=payment)
-    for copy in range(MAILS):
-        queue_email(
-            kind="confirmation",
-            key=f"confirmation:{booking.id}:load-{copy}",
-            to_address="ada@example.org",
-            booking_id=booking.id,
-        )
+    booking = booking_paid_by(make_retreat(), "ada@example.org")
+    queue_confirmation_copies(booking, MAILS)
     db.session.commit()
-    ids = list(
-        db.session.execute(
-            select(OutboxEmail.id).where(
-                OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.send_after <= utcnow()
-            )
-        ).scalars()
-    )
-    db.session.rollback()
-    return ids
+    return pending_due_ids(db)
 
 
 @pytest.fixture
