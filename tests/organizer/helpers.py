@@ -139,6 +139,13 @@ def add_bookings(db, retreat, count: int) -> list[str]:
     return [booking["reference"] for booking in bookings]
 
 
+def at_local_stripe(session, site, path: str) -> dict:
+    """An object as the local Stripe keeps it (`path` like "refunds/re_…"), read with the suite's
+    secret key."""
+    headers = {"Authorization": "Bearer sk_test_suite"}
+    return session.get(f"{site.stripe_url}/v1/{path}", headers=headers).json()
+
+
 def list_page(client, retreat, **query) -> str:
     """The attendee list page of `retreat`, as its organizer sees it."""
     response = client.get(f"/organizer/retreats/{retreat.id}/attendees", query_string=query)

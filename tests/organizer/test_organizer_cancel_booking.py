@@ -20,7 +20,14 @@ from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for
 from retreats.payments.models import Refund, RefundStatus
 from tests.conftest import csrf_token_from
 from tests.journey import book_to_checkout, pay_and_land
-from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for
+from tests.organizer.helpers import (
+    ADA,
+    BEA,
+    CY,
+    at_local_stripe,
+    audit_entries_with_action,
+    booking_for,
+)
 
 
 def detail_url(booking) -> str:
@@ -82,10 +89,7 @@ def test_an_organizer_cancels_and_the_refund_reaches_stripe_and_the_attendee_is_
     [refund] = refunds()
     assert (refund.status, refund.amount_minor) == (RefundStatus.SUCCEEDED, refund_minor)
     assert refund.reason == "organizer_cancellation"
-    at_stripe = browser.get(
-        f"{live_site.stripe_url}/v1/refunds/{refund.stripe_refund_id}",
-        headers={"Authorization": "Bearer sk_test_suite"},
-    ).json()
+    at_stripe = at_local_stripe(browser, live_site, f"refunds/{refund.stripe_refund_id}")
     assert at_stripe["amount"] == refund_minor
     assert at_stripe["payment_intent"] == cancelled.stripe_payment_intent_id
     [entry] = audit_entries_with_action(db, "booking.cancelled")

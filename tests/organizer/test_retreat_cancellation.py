@@ -20,9 +20,12 @@ from retreats.organizer.retreat_cancellation import cancel_retreat, cancellation
 from retreats.payments.checkout import expire_lapsed_holds
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay, pay_and_land
-from tests.organizer.helpers import add_booking, audit_actions_for_retreat, form_values
-
-STRIPE_AUTH = {"Authorization": "Bearer sk_test_suite"}
+from tests.organizer.helpers import (
+    add_booking,
+    at_local_stripe,
+    audit_actions_for_retreat,
+    form_values,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -104,9 +107,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     ]
     browser = requests_session_factory()
     for refund, booking in zip(refunds, paid, strict=True):
-        at_stripe = browser.get(
-            f"{live_site.stripe_url}/v1/refunds/{refund.stripe_refund_id}", headers=STRIPE_AUTH
-        ).json()
+        at_stripe = at_local_stripe(browser, live_site, f"refunds/{refund.stripe_refund_id}")
         assert at_stripe["amount"] == booking.amount_minor
         assert at_stripe["payment_intent"] == booking.stripe_payment_intent_id
 
@@ -118,10 +119,9 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     # The unpaid hold is released and its Checkout Session closed: it can no longer be paid.
     hold = db.session.scalars(db.select(Booking).where(Booking.confirmed_at.is_(None))).one()
     assert hold.status == BookingStatus.EXPIRED
-    session = browser.get(
-        f"{live_site.stripe_url}/v1/checkout/sessions/{hold.stripe_checkout_session_id}",
-        headers=STRIPE_AUTH,
-    ).json()
+    session = at_local_stripe(
+        browser, live_site, f"checkout/sessions/{hold.stripe_checkout_session_id}"
+    )
     assert session["status"] == "expired"
     assert late_visitor.get(open_checkout).status_code == 409
     assert db.session.get(WaitlistEntry, waiting.id).status == WaitlistStatus.LAPSED
