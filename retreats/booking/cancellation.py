@@ -13,12 +13,12 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import booking_email_key, queue_email
 from ..notifications.schedule import drop_booking_emails
 from ..organizer.audit import record_audit
 from ..payments.models import Refund
 from ..payments.refunds import record_refund, send_refund
 from .models import Booking, BookingStatus
+from .notices import queue_booking_email, queue_organizer_notice
 from .policy import refund_for_cancellation
 from .waitlist import offer_freed_seats_if_possible
 
@@ -82,13 +82,7 @@ def _cancel_and_record(booking: Booking, amount: int, now: datetime):
         audit_detail="by the attendee; refund {refund}",
         now=now,
     )
-    organizer_email = booking.retreat.organizer.email
-    queue_email(
-        kind="organizer_booking_cancelled",
-        key=booking_email_key("organizer_booking_cancelled", booking.id, organizer_email),
-        booking_id=booking.id,
-        to_address=organizer_email,
-    )
+    queue_organizer_notice(booking, "organizer_booking_cancelled")
     return refund
 
 
@@ -118,12 +112,7 @@ def record_cancellation(
             now=now,
         )
     refunded = refund.amount_minor if refund is not None else 0
-    queue_email(
-        kind=email_kind,
-        key=booking_email_key(email_kind, booking.id, booking.contact_email),
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
+    queue_booking_email(booking, email_kind, booking.contact_email)
     drop_booking_emails(booking.id)
     record_audit(
         "booking.cancelled",

@@ -19,12 +19,12 @@ from ..database import lock_row, utcnow
 from ..errors import DomainError, SoldOut, TryAgain
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import booking_email_key, queue_email
 from ..notifications.schedule import schedule_booking_emails
 from ..organizer.audit import record_audit
 from .capacity import seats_taken, tickets_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
 from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from .notices import queue_booking_email, queue_organizer_notice
 from .tokens import booking_token, hash_token, new_reference, token_matches
 from .waitlist import offer_freed_seats_if_possible
 
@@ -338,28 +338,19 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         booking_id=booking.id,
         detail=f"paid {format_money(payment.amount_minor, booking.currency)}",
     )
-    _queue_confirmation_emails(booking, retreat, now)
+    _queue_confirmation_emails(booking, now)
     db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
 
 
-def _queue_confirmation_emails(booking: Booking, retreat: Retreat, now: datetime) -> None:
+def _queue_confirmation_emails(booking: Booking, now: datetime) -> None:
     """The confirmation, the organizer's notice, then the scheduled guide and reminder.
 
     All on the confirmation's own clock, so mails due at once go out in that order.
     """
-    for kind, to_address in (
-        ("confirmation", booking.contact_email),
-        ("organizer_new_booking", retreat.organizer.email),
-    ):
-        queue_email(
-            kind=kind,
-            key=booking_email_key(kind, booking.id, to_address),
-            booking_id=booking.id,
-            to_address=to_address,
-            send_after=now,
-        )
+    queue_booking_email(booking, "confirmation", booking.contact_email, send_after=now)
+    queue_organizer_notice(booking, "organizer_new_booking", send_after=now)
     schedule_booking_emails(booking, now=now)
 
 

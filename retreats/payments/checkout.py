@@ -14,13 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..booking import services as booking_services
 from ..booking.models import Booking, BookingStatus
+from ..booking.notices import queue_booking_email
 from ..booking.services import Payment, PaymentMismatch
 from ..booking.tokens import booking_token
 from ..database import utcnow
 from ..errors import PaymentProviderError
 from ..extensions import db
 from ..links import public_url
-from ..notifications.outbox import booking_email_key, queue_email
 from . import stripe_gateway
 from .mismatch import handle_payment_mismatch, was_flagged
 from .refunds import record_refund, send_refund
@@ -111,12 +111,7 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
         payment_intent_id=payment.payment_intent_id,
         now=now,
     )
-    queue_email(
-        kind="unseated_payment_refunded",
-        key=booking_email_key("unseated_payment_refunded", booking.id, booking.contact_email),
-        booking_id=booking.id,
-        to_address=booking.contact_email,
-    )
+    queue_booking_email(booking, "unseated_payment_refunded", booking.contact_email)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):

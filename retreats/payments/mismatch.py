@@ -16,11 +16,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..booking import services as booking_services
 from ..booking.models import Booking
+from ..booking.notices import queue_organizer_notice
 from ..booking.services import Payment
 from ..database import utcnow
 from ..extensions import db
 from ..formatting import format_money
-from ..notifications.outbox import booking_email_key, queue_email
 from ..organizer.audit import record_audit
 from .models import Refund, RefundStatus
 from .refunds import send_refund
@@ -100,13 +100,7 @@ def _flag_once(*, booking: Booking, payment: Payment, key: str, now: datetime) -
             f"not confirmed, {outcome}; check in Stripe ({payment.checkout_session_id})"
         ),
     )
-    organizer_email = booking.retreat.organizer.email
-    queue_email(
-        kind=ORGANIZER_EMAIL_KIND,
-        key=booking_email_key(ORGANIZER_EMAIL_KIND, booking.id, organizer_email),
-        booking_id=booking.id,
-        to_address=organizer_email,
-    )
+    queue_organizer_notice(booking, ORGANIZER_EMAIL_KIND)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..booking.models import Booking, BookingStatus, WaitlistEntry
+from ..booking.notices import queue_organizer_notice
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..notifications.models import OutboxEmail, OutboxStatus
-from ..notifications.outbox import booking_email_key, queue_email
 from ..organizer.audit import record_audit
 from ..organizer.models import AuditEntry
 from .retention import INTAKE_ANSWERS, clear_intake_answers
@@ -183,14 +183,7 @@ def _erase(booking: Booking, now: datetime) -> None:
         booking_id=booking.id,
         detail="at the attendee's request, from the booking's link; financial record kept",
     )
-    organizer_email = booking.retreat.organizer.email
-    queue_email(
-        kind=ORGANIZER_NOTICE_KIND,
-        key=booking_email_key(ORGANIZER_NOTICE_KIND, booking.id, organizer_email),
-        booking_id=booking.id,
-        to_address=organizer_email,
-        send_after=now,
-    )
+    queue_organizer_notice(booking, ORGANIZER_NOTICE_KIND, send_after=now)
 
 
 def _forget_mail_addresses(booking: Booking, addresses: set[str]) -> None:

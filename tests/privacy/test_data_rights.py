@@ -269,10 +269,10 @@ def test_a_booking_for_a_retreat_that_is_over_can_be_deleted(db, client, make_re
 
 
 def test_nothing_is_half_written_when_the_deletion_fails(db, cancelled, monkeypatch):
-    def broken(**_values):
+    def broken(*_args, **_values):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(data_rights, "queue_email", broken)
+    monkeypatch.setattr(data_rights, "queue_organizer_notice", broken)
     with pytest.raises(RuntimeError):
         data_rights.delete_personal_data(booking_id=cancelled.id)
 

@@ -1,0 +1,28 @@
+"""Queuing a booking's mails: one key per kind and recipient, so none is ever doubled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..notifications.outbox import booking_email_key, queue_email
+from .models import Booking
+
+
+def queue_booking_email(
+    booking: Booking, kind: str, to_address: str, *, send_after: datetime | None = None
+) -> None:
+    """Queue the booking's mail of `kind` to `to_address`, in the caller's transaction."""
+    queue_email(
+        kind=kind,
+        key=booking_email_key(kind, booking.id, to_address),
+        booking_id=booking.id,
+        to_address=to_address,
+        send_after=send_after,
+    )
+
+
+def queue_organizer_notice(
+    booking: Booking, kind: str, *, send_after: datetime | None = None
+) -> None:
+    """Queue a notice of `kind` about the booking to its retreat's organizer."""
+    queue_booking_email(booking, kind, booking.retreat.organizer.email, send_after=send_after)
