@@ -38,6 +38,7 @@ from wtforms.validators import (
 
 from ..catalog.models import Audience, Focus, RetreatKind
 from ..formatting import ZERO_DECIMAL_CURRENCIES
+from .export import major_units
 from .listings import ListingDetails
 from .ticket_types import TicketDetails
 from .uploads import UploadRejected, prepare_cover_image, prepare_guide_pdf
@@ -266,9 +267,8 @@ def price_in_minor_units(text: str, currency: str) -> int:
 
 
 def price_as_text(price_minor: int, currency: str) -> str:
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return str(price_minor)
-    return f"{price_minor // 100}.{price_minor % 100:02d}".removesuffix(".00")
+    """24950 EUR → "249.50"; 25000 EUR → "250": the price field as the organizer typed it."""
+    return major_units(price_minor, currency).removesuffix(".00")
 
 
 class TicketTypeForm(FlaskForm):

@@ -9,6 +9,7 @@ import pytest
 
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.catalog.models import Retreat, RetreatStatus, TicketType
+from retreats.organizer.listing_forms import price_as_text, price_in_minor_units
 from retreats.organizer.models import AuditEntry, CoHost
 from tests.organizer.helpers import (
     NEXT_YEAR,
@@ -511,3 +512,12 @@ def test_sale_windows_and_audit_times_are_shown_in_the_retreats_own_zone(
     assert f"until 21 Jan {NEXT_YEAR}, 00:00" in edit
     audit = organizer_client.get(f"/organizer/retreats/{retreat.id}/audit").get_data(as_text=True)
     assert f"2 Feb {NEXT_YEAR}, 08:15" in audit
+
+
+@pytest.mark.parametrize(
+    ("price_minor", "currency", "typed"),
+    [(24_950, "EUR", "249.50"), (25_000, "EUR", "250"), (5, "EUR", "0.05"), (3000, "JPY", "3000")],
+)
+def test_the_ticket_form_shows_a_stored_price_as_it_would_be_typed(price_minor, currency, typed):
+    assert price_as_text(price_minor, currency) == typed
+    assert price_in_minor_units(typed, currency) == price_minor
