@@ -7,6 +7,17 @@ from datetime import datetime
 from ..notifications.outbox import booking_email_key, queue_email
 from .models import Booking
 
+# Every mail about a booking that goes to the organizer, not to its attendees: the attendee's
+# data export leaves these out (retreats/privacy/data_rights.py).
+ORGANIZER_NOTICE_KINDS = frozenset(
+    {
+        "organizer_new_booking",
+        "organizer_booking_cancelled",
+        "organizer_payment_mismatch",
+        "organizer_data_deleted",
+    }
+)
+
 
 def queue_booking_email(
     booking: Booking, kind: str, to_address: str, *, send_after: datetime | None = None
@@ -25,4 +36,6 @@ def queue_organizer_notice(
     booking: Booking, kind: str, *, send_after: datetime | None = None
 ) -> None:
     """Queue a notice of `kind` about the booking to its retreat's organizer."""
+    if kind not in ORGANIZER_NOTICE_KINDS:
+        raise ValueError(f"{kind!r} is not listed in ORGANIZER_NOTICE_KINDS")
     queue_booking_email(booking, kind, booking.retreat.organizer.email, send_after=send_after)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..booking.models import Booking, BookingStatus, WaitlistEntry
-from ..booking.notices import queue_organizer_notice
+from ..booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 DELETED_NAME = "Deleted"
 DELETION_AUDIT_ACTION = "booking.personal_data_deleted"
 ORGANIZER_NOTICE_KIND = "organizer_data_deleted"
-# Mails that tell the organizer about a booking: their address is not the attendee's data.
-ORGANIZER_NOTICE_KINDS = ("organizer_new_booking", "organizer_booking_cancelled")
 
 
 def deleted_address(reference: str) -> str:
@@ -54,7 +52,8 @@ def booking_data_export(booking: Booking) -> dict:
         select(OutboxEmail)
         .where(
             OutboxEmail.booking_id == booking.id,
-            OutboxEmail.kind.not_in((*ORGANIZER_NOTICE_KINDS, ORGANIZER_NOTICE_KIND)),
+            # Mails to the organizer about the booking: their address is not the attendee's data.
+            OutboxEmail.kind.not_in(ORGANIZER_NOTICE_KINDS),
         )
         .order_by(OutboxEmail.id)
     )

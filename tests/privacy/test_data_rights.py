@@ -105,6 +105,32 @@ def test_the_download_holds_the_booking_its_attendees_their_answers_emails_and_r
     assert refund["reason"] == "cancellation"
 
 
+def test_the_download_leaves_out_the_organizers_payment_mismatch_notice(
+    db, client, make_retreat, organizer
+):
+    from retreats.booking.services import Payment
+    from retreats.payments.mismatch import handle_payment_mismatch
+
+    booking = booking_for(make_retreat(), ADA, BEA, confirmed=False)
+    payment = Payment(
+        checkout_session_id="cs_test_cheap",
+        payment_intent_id="pi_test_cheap",
+        amount_minor=100,
+        currency=booking.currency,
+    )
+    handle_payment_mismatch(booking_id=booking.id, payment=payment)
+    assert db.session.query(OutboxEmail).filter_by(kind="organizer_payment_mismatch").count() == 1
+
+    response = client.get(data_path(booking))
+
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    assert all(not mail["kind"].startswith("organizer_") for mail in data["emails"])
+    assert organizer.email not in response.get_data(as_text=True)
+    [refund] = data["refunds"]
+    assert refund["reason"] == "payment_mismatch"
+
+
 @pytest.mark.parametrize("token", [None, "", "wrong", "x" * 300])
 def test_the_download_is_not_found_without_the_right_token(db, client, cancelled, token):
     assert client.get(data_path(cancelled, token)).status_code == 404
