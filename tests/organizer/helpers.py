@@ -146,6 +146,11 @@ def at_local_stripe(session, site, path: str) -> dict:
     return session.get(f"{site.stripe_url}/v1/{path}", headers=headers).json()
 
 
+def session_csrf_token(client, retreat_id: int) -> str:
+    """The session's one CSRF token, from a page of the retreat that always has a form."""
+    return csrf_token_from(client.get(f"/organizer/retreats/{retreat_id}/message").text)
+
+
 def list_page(client, retreat, **query) -> str:
     """The attendee list page of `retreat`, as its organizer sees it."""
     response = client.get(f"/organizer/retreats/{retreat.id}/attendees", query_string=query)

@@ -6,8 +6,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from retreats.booking.models import Attendee
 from retreats.extensions import db
-from tests.conftest import csrf_token_from
-from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for, list_page
+from tests.organizer.helpers import (
+    ADA,
+    BEA,
+    CY,
+    audit_entries_with_action,
+    booking_for,
+    list_page,
+    session_csrf_token,
+)
 
 
 def check_in_url(retreat, attendee_id: int) -> str:
@@ -15,8 +22,7 @@ def check_in_url(retreat, attendee_id: int) -> str:
 
 
 def post_check_in(client, retreat, attendee_id: int, *, checked_in: str = "1", **extra):
-    # The session's one CSRF token, from a page that always has a form.
-    token = csrf_token_from(client.get(f"/organizer/retreats/{retreat.id}/message").text)
+    token = session_csrf_token(client, retreat.id)
     return client.post(
         check_in_url(retreat, attendee_id),
         data={"csrf_token": token, "checked_in": checked_in, "status": "confirmed", **extra},

@@ -18,7 +18,6 @@ from retreats.notifications.sender import send_due_emails
 from retreats.organizer import attendee_actions
 from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
-from tests.conftest import csrf_token_from
 from tests.journey import book_to_checkout, pay_and_land
 from tests.organizer.helpers import (
     ADA,
@@ -27,6 +26,7 @@ from tests.organizer.helpers import (
     at_local_stripe,
     audit_entries_with_action,
     booking_for,
+    session_csrf_token,
 )
 
 
@@ -42,11 +42,6 @@ def fresh(booking) -> Booking:
 def refunds() -> list[Refund]:
     db.session.expire_all()
     return list(db.session.execute(select(Refund)).scalars())
-
-
-def session_csrf_token(client, retreat_id: int) -> str:
-    """The session's one CSRF token, from a page that always has a form."""
-    return csrf_token_from(client.get(f"/organizer/retreats/{retreat_id}/message").text)
 
 
 def post_action(client, booking, action: str, **data):
