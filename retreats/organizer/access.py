@@ -1,8 +1,8 @@
 """Which retreats an organizer may manage, and the one way organizer views load objects.
 
-Every organizer view loads its retreat, booking or attendee through the helpers below. They
-answer 404 both for what does not exist and for what belongs to someone else, so a stranger
-learns nothing, not even that an id is taken.
+Every organizer view loads its retreat, ticket type, booking or attendee through the helpers
+below. They answer 404 both for what does not exist and for what belongs to someone else, so a
+stranger learns nothing, not even that an id is taken.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..booking.models import Attendee, Booking
-from ..catalog.models import Retreat
+from ..catalog.models import Retreat, TicketType
 from ..extensions import db
 from .models import CoHost, Organizer
 
@@ -52,3 +52,11 @@ def attendee_for_organizer(retreat: Retreat, attendee_id: int) -> Attendee:
     if attendee is None or attendee.booking.retreat_id != retreat.id:
         abort(404)
     return attendee
+
+
+def ticket_type_for_organizer(retreat: Retreat, ticket_type_id: int) -> TicketType:
+    """A ticket type of a retreat already loaded through retreat_for_organizer, else 404."""
+    ticket = db.session.get(TicketType, ticket_type_id)
+    if ticket is None or ticket.retreat_id != retreat.id:
+        abort(404)
+    return ticket

@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
-from ..catalog.models import RetreatStatus, TicketType
+from ..catalog.models import RetreatStatus
 from ..database import utcnow
 from ..errors import DomainError
-from ..extensions import db
 from ..formatting import format_money
 from . import listings, retreat_cancellation, ticket_types
-from .access import retreat_for_organizer
+from .access import retreat_for_organizer, ticket_type_for_organizer
 from .blueprint import blueprint
 from .listing_forms import ActionForm, CancelRetreatForm, RetreatForm, TicketTypeForm
 from .listings import Uploads
@@ -146,14 +145,6 @@ def duplicate_retreat(retreat_id: int):
     return redirect(_edit_url(copy.id), code=303)
 
 
-def _ticket_type_for(retreat, ticket_type_id: int) -> TicketType:
-    """A ticket type of a retreat already loaded through retreat_for_organizer, else 404."""
-    ticket = db.session.get(TicketType, ticket_type_id)
-    if ticket is None or ticket.retreat_id != retreat.id:
-        abort(404)
-    return ticket
-
-
 def _ticket_page(form, retreat, ticket=None, status: int = 200):
     template = "organizer/ticket_type_form.html"
     return render_template(template, form=form, retreat=retreat, ticket=ticket), status
@@ -183,7 +174,7 @@ def new_ticket_type(retreat_id: int):
 def edit_ticket_type(retreat_id: int, ticket_type_id: int):
     """Change a ticket type's name, price, sale window or limit."""
     retreat = retreat_for_organizer(retreat_id)
-    ticket = _ticket_type_for(retreat, ticket_type_id)
+    ticket = ticket_type_for_organizer(retreat, ticket_type_id)
     form = TicketTypeForm(currency=retreat.currency)
     if not form.is_submitted():
         form.fill_from(ticket, retreat.zone)
@@ -207,7 +198,7 @@ def edit_ticket_type(retreat_id: int, ticket_type_id: int):
 def delete_ticket_type(retreat_id: int, ticket_type_id: int):
     """Delete a ticket type nobody has booked."""
     retreat = retreat_for_organizer(retreat_id)
-    ticket = _ticket_type_for(retreat, ticket_type_id)
+    ticket = ticket_type_for_organizer(retreat, ticket_type_id)
     name = ticket.name
     return _action(
         retreat.id,
