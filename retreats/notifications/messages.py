@@ -234,7 +234,6 @@ def preparation_guide_message(email: OutboxEmail) -> Message:
         raise MessageNoLongerApplies("the retreat has no preparation guide any more")
     attachment = _guide_pdf(retreat)
     context["guide_html"] = render_markdown(retreat.preparation_guide_md)
-    context["guide_link"] = guide_url(booking)
     context["pdf_attached"] = attachment is not None
     message = _render(
         "preparation_guide",
