@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from devtools.gunicorn_runner import stop_process_group
-from devtools.local_stripe.runner import REPO_ROOT, log_tail
+from devtools.local_stripe.runner import log_tail
+from devtools.outbox_worker import running_outbox_worker
 from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
@@ -72,19 +71,8 @@ def worker_env(app_config, database_url) -> dict[str, str]:
 @contextmanager
 def outbox_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
     """`flask --app wsgi outbox work` in its own process group, stopped when the block ends."""
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "work"],
-            cwd=REPO_ROOT,
-            env=os.environ | env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            stop_process_group(process, timeout=10)
+    with running_outbox_worker(env=os.environ | env, log_path=log_path, stop_timeout=10) as worker:
+        yield worker
 
 
 def unsent(db, ids: list[int]) -> int:
