@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
+from ..booking.capacity import seats_taken_subquery
 from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from ..catalog.models import Retreat
 from ..extensions import db
@@ -24,10 +25,12 @@ class RetreatSummary:
     revenue_minor: int
     waiting: int
     failed_emails: int
+    # Confirmed, held and offered to the waitlist: booking.capacity's one definition.
+    seats_taken: int
 
     @property
     def seats_free(self) -> int:
-        return max(self.retreat.capacity - self.seats_confirmed - self.seats_held, 0)
+        return max(self.retreat.capacity - self.seats_taken, 0)
 
     def percent(self, seats: int) -> int:
         capacity = self.retreat.capacity
@@ -68,6 +71,7 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.coalesce(bookings.c.revenue, 0),
             func.coalesce(waitlist.c.waiting, 0),
             func.coalesce(failed.c.failed, 0),
+            seats_taken_subquery(Retreat.id, now=now),
         )
         .outerjoin(bookings, bookings.c.retreat_id == Retreat.id)
         .outerjoin(waitlist, waitlist.c.retreat_id == Retreat.id)

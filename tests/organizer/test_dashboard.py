@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retreats.booking.models import BookingStatus
+from retreats.booking.capacity import seats_left
+from retreats.booking.models import BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.database import utcnow
 from tests.organizer.helpers import add_booking
 
 
@@ -39,3 +41,28 @@ def test_dashboard_shows_own_retreats_upcoming_first_with_figures(
     # 450.00 paid and kept, plus 125.00 kept of a cancelled 250.00 booking.
     assert "€575.00" in later_block
     assert sooner.title in page and past.title in page
+
+
+def test_free_places_leave_out_seats_offered_to_the_waitlist_as_the_catalog_does(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat(title="Offered Retreat", capacity=8)
+    add_booking(db, retreat, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
+    now = utcnow()
+    offer = WaitlistEntry(
+        retreat=retreat,
+        name="Wes",
+        email="wes@example.org",
+        seats=2,
+        status=WaitlistStatus.OFFERED,
+        offered_at=now,
+        offer_expires_at=now + timedelta(hours=5),
+    )
+    db.session.add(offer)
+    db.session.commit()
+
+    page = organizer_client.get("/organizer/").get_data(as_text=True)
+
+    assert seats_left(retreat) == 4
+    assert "2 confirmed, 0 held, 4 free of 8 places" in page
+    assert "<div><dt>Free</dt><dd>4</dd></div>" in page
