@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 
 from ..database import utcnow
 from ..extensions import db
 from .models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+
+if TYPE_CHECKING:
+    from ..catalog.models import Retreat, TicketType
 
 
 def _holds_its_seats(now: datetime):
@@ -59,3 +63,17 @@ def tickets_taken(retreat_id: int, *, now: datetime | None = None) -> dict[int, 
         .group_by(Booking.ticket_type_id)
     )
     return {ticket_type_id: count for ticket_type_id, count in rows}
+
+
+def ticket_limit_reached(ticket: TicketType, taken: dict[int, int]) -> bool:
+    """All of this ticket type's `quantity_limit` tickets are taken (`taken`: tickets_taken)."""
+    return ticket.quantity_limit is not None and taken.get(ticket.id, 0) >= ticket.quantity_limit
+
+
+def tickets_for_sale(retreat: Retreat, *, now: datetime) -> list[TicketType]:
+    """The retreat's ticket types a visitor can choose now: on sale, and not all taken."""
+    on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    if all(ticket.quantity_limit is None for ticket in on_sale):
+        return on_sale
+    taken = tickets_taken(retreat.id, now=now)
+    return [ticket for ticket in on_sale if not ticket_limit_reached(ticket, taken)]

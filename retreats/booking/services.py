@@ -21,7 +21,7 @@ from ..extensions import db
 from ..formatting import format_money
 from ..notifications.schedule import schedule_booking_emails
 from ..organizer.audit import record_audit
-from .capacity import seats_taken, tickets_taken
+from .capacity import seats_taken, ticket_limit_reached, tickets_taken
 from .locking import BUSY_MESSAGE, rolled_back_on_error
 from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .notices import queue_booking_email, queue_organizer_notice
@@ -172,7 +172,7 @@ def _check_seats_left(
 def _check_ticket_limit(retreat: Retreat, ticket: TicketType, now: datetime) -> None:
     if ticket.quantity_limit is None:
         return
-    if tickets_taken(retreat.id, now=now).get(ticket.id, 0) >= ticket.quantity_limit:
+    if ticket_limit_reached(ticket, tickets_taken(retreat.id, now=now)):
         raise SoldOut(f"The “{ticket.name}” tickets are all taken. Please choose another ticket.")
 
 

@@ -14,7 +14,7 @@ from ..errors import DomainError, SoldOut
 from ..payments.checkout import abandon_checkout, open_checkout_session, sync_from_success_page
 from ..payments.stripe_gateway import PaymentGatewayError
 from .cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
-from .capacity import tickets_taken
+from .capacity import tickets_for_sale
 from .forms import BookingForm, CancelBookingForm
 from .models import BookingStatus, WaitlistEntry
 from .services import booking_for_link, hold_seats
@@ -37,12 +37,7 @@ def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = Non
     """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout."""
     retreat = listing.retreat
     now = utcnow()
-    taken = tickets_taken(retreat.id, now=now)
-    tickets = [
-        t
-        for t in retreat.ticket_types
-        if t.on_sale_at(now) and (t.quantity_limit is None or taken.get(t.id, 0) < t.quantity_limit)
-    ]
+    tickets = tickets_for_sale(retreat, now=now)
     if offer is not None:
         tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
     form = BookingForm(ticket_types=tickets)

@@ -65,3 +65,21 @@ def test_a_late_payment_for_a_cancelled_retreat_never_confirms(db, make_retreat)
 
     assert result.status == BookingStatus.EXPIRED
     assert result.paid_without_a_seat
+
+
+def test_the_booking_form_offers_a_limited_ticket_only_while_some_are_left(
+    db, client, make_retreat
+):
+    retreat = make_retreat(capacity=10)
+    limited, couple = ticket(retreat, 1), ticket(retreat, 2)
+    limited.quantity_limit = 1
+    db.session.commit()
+    limited_id, couple_id = limited.id, couple.id
+    path = f"/retreats/{retreat.slug}/book"
+    assert f'value="{limited_id}"' in client.get(path).get_data(as_text=True)
+
+    hold(retreat)
+
+    page = client.get(path).get_data(as_text=True)
+    assert f'value="{limited_id}"' not in page
+    assert f'value="{couple_id}"' in page
