@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, render_template, request, send_from_directory
 
 from ..caching.public_pages import cached_public_page
 from ..database import utcnow
-from ..organizer.uploads import COVER_NAME, COVERS, cover_size
+from ..organizer.uploads import COVER_NAME, COVERS, cover_size, upload_folder
 from .models import Audience, Focus, RetreatKind, RetreatStatus
 from .queries import CatalogFilters, published_listing, upcoming_listings, upcoming_months
 
@@ -63,8 +61,7 @@ def cover_image(name: str):
     """A retreat's cover image, cached for a year (a changed picture gets a new name)."""
     if not COVER_NAME.match(name):
         abort(404)
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / COVERS
-    response = send_from_directory(folder, name, max_age=COVER_MAX_AGE)
+    response = send_from_directory(upload_folder(COVERS), name, max_age=COVER_MAX_AGE)
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response
