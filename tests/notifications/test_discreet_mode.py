@@ -3,6 +3,7 @@ mail a real SMTP server received; the listing editor's two fields that control t
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,9 @@ from retreats.notifications.calendar import neutral_event_title
 from retreats.notifications.sender import send_due_emails
 from retreats.organizer.listing_forms import RetreatForm
 from retreats.organizer.listings import Uploads, update_retreat
+from retreats.organizer.uploads import prepare_guide_pdf
 from tests.notifications.helpers import (
+    attachments,
     calendar_event,
     confirmed_booking,
     details_of,
@@ -85,6 +88,24 @@ def test_a_discreet_retreats_mails_keep_quiet_in_subject_sender_and_calendar(
     for message in smtp_inbox.messages:
         assert says_nothing_intimate(subject_of(message)), subject_of(message)
         assert sender_of(message)[0] == "Bookings"
+
+
+def test_a_discreet_retreats_guide_pdf_is_attached_under_a_neutral_name(
+    db, weekend, organizer, smtp_inbox
+):
+    retreat = weekend(discreet_emails=True)
+    booking = confirmed_booking(retreat)
+    pdf = b"%PDF-1.4\n% the organizer's own guide\n%%EOF\n"
+    update_retreat(
+        retreat_id=retreat.id,
+        actor_id=organizer.id,
+        details=details_of(retreat),
+        uploads=Uploads(guide_pdf=prepare_guide_pdf(io.BytesIO(pdf))),
+    )
+    send_due_emails(now=only_row(db, booking, "preparation_guide").send_after)
+    [guide] = [m for m in smtp_inbox.wait_for(3) if "Preparing for" in subject_of(m)]
+    # Not "<slug>-guide.pdf": a slug is made from the title.
+    assert attachments(guide) == {"preparation-guide.pdf": ("application/pdf", pdf)}
 
 
 def test_the_calendar_download_of_a_discreet_retreat_is_neutral_too(db, client, weekend):
