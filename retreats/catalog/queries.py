@@ -77,21 +77,26 @@ def _month_bounds(month: str) -> tuple[date, date] | None:
         return None
 
 
-def _upcoming(now: datetime):
+def upcoming(now: datetime):
+    """Published and not yet started: the conditions of every public listing query."""
     return (Retreat.status == RetreatStatus.PUBLISHED, Retreat.starts_at > now)
 
 
-def lowest_price_subquery(now: datetime):
-    """The cheapest ticket on sale now (an early-bird price counts only until it ends)."""
+def ticket_on_sale(now: datetime):
+    """TicketType.on_sale_at(now) in SQL: inside its sale window, if it has one."""
     return (
-        select(func.min(TicketType.price_minor))
-        .where(
-            TicketType.retreat_id == Retreat.id,
-            or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
-            or_(TicketType.sale_ends_at.is_(None), TicketType.sale_ends_at > now),
-        )
-        .scalar_subquery()
+        or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
+        or_(TicketType.sale_ends_at.is_(None), TicketType.sale_ends_at > now),
     )
+
+
+def lowest_price_subquery(now: datetime, *, seats_per_ticket: int | None = None):
+    """The cheapest ticket on sale now (an early-bird price counts only until it ends); only
+    among tickets for `seats_per_ticket` people when given."""
+    conditions = [TicketType.retreat_id == Retreat.id, *ticket_on_sale(now)]
+    if seats_per_ticket is not None:
+        conditions.append(TicketType.seats_per_ticket == seats_per_ticket)
+    return select(func.min(TicketType.price_minor)).where(*conditions).scalar_subquery()
 
 
 def early_bird_subquery(now: datetime):
@@ -100,8 +105,8 @@ def early_bird_subquery(now: datetime):
         select(func.min(TicketType.sale_ends_at))
         .where(
             TicketType.retreat_id == Retreat.id,
-            TicketType.sale_ends_at > now,
-            or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
+            TicketType.sale_ends_at.is_not(None),
+            *ticket_on_sale(now),
         )
         .scalar_subquery()
     )
@@ -119,7 +124,7 @@ def upcoming_listings(
             lowest_price_subquery(now).label("lowest_price"),
             early_bird_subquery(now).label("early_bird_until"),
         )
-        .where(*_upcoming(now))
+        .where(*upcoming(now))
         .order_by(Retreat.starts_at, Retreat.id)
         .limit(PAGE_SIZE + 1)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
@@ -149,7 +154,7 @@ def upcoming_listings(
 def upcoming_months(*, now: datetime | None = None) -> list[str]:
     """The months ("2027-03") in which upcoming listings start, for the month filter."""
     now = now or utcnow()
-    days = db.session.execute(select(Retreat.starts_on).where(*_upcoming(now)).distinct()).scalars()
+    days = db.session.execute(select(Retreat.starts_on).where(*upcoming(now)).distinct()).scalars()
     return sorted({day.strftime("%Y-%m") for day in days})
 
 

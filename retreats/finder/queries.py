@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..booking.capacity import seats_taken_subquery
-from ..catalog.models import Retreat, RetreatStatus, TicketType
-from ..catalog.queries import Listing
+from ..catalog.models import Retreat
+from ..catalog.queries import Listing, lowest_price_subquery, upcoming
 from ..extensions import db
 from .scoring import AUDIENCES, SEATS_PER_TICKET, Answers, Match, Scores, match, score
 
 # However many retreats are coming up, the finder looks at no more than the soonest this many.
 MAX_CANDIDATES = 500
-
-
-def fitting_ticket_price_subquery(seats_per_ticket: int, now: datetime):
-    """The cheapest ticket on sale now for one person (1) or a couple (2)."""
-    return (
-        select(func.min(TicketType.price_minor))
-        .where(
-            TicketType.retreat_id == Retreat.id,
-            TicketType.seats_per_ticket == seats_per_ticket,
-            or_(TicketType.sale_starts_at.is_(None), TicketType.sale_starts_at <= now),
-            or_(TicketType.sale_ends_at.is_(None), TicketType.sale_ends_at > now),
-        )
-        .scalar_subquery()
-    )
 
 
 def candidate_listings(company: str, *, now: datetime) -> list[Listing]:
@@ -37,12 +23,11 @@ def candidate_listings(company: str, *, now: datetime) -> list[Listing]:
     """
     seats = SEATS_PER_TICKET[company]
     taken = seats_taken_subquery(Retreat.id, now=now)
-    price = fitting_ticket_price_subquery(seats, now)
+    price = lowest_price_subquery(now, seats_per_ticket=seats)
     rows = db.session.execute(
         select(Retreat, taken.label("seats_taken"), price.label("ticket_price"))
         .where(
-            Retreat.status == RetreatStatus.PUBLISHED,
-            Retreat.starts_at > now,
+            *upcoming(now),
             Retreat.audience.in_(AUDIENCES[company]),
             price.is_not(None),
             Retreat.capacity - taken >= seats,
