@@ -285,6 +285,14 @@ def test_mixed_traffic_never_oversells_and_every_attempt_gets_an_answer(app, db,
         .all()
     )
     assert sorted(emails) == sorted(b.id for b in confirmed), "one confirmation per booking"
+    notices = (
+        db.session.execute(
+            select(OutboxEmail.booking_id).where(OutboxEmail.kind == "organizer_new_booking")
+        )
+        .scalars()
+        .all()
+    )
+    assert sorted(notices) == sorted(b.id for b in confirmed), "one organizer notice per booking"
 
 
 # A seat lock that cannot be had in time

@@ -84,6 +84,13 @@ def test_a_body_changed_after_signing_is_rejected(client, db, pending_booking):
     assert db.session.get(Booking, pending_booking.id).status == BookingStatus.PENDING
 
 
+def assert_no_mail_doubled(db):
+    """Every mail the confirmation queued (the organizer's notice too) is there exactly once."""
+    kinds = [email.kind for email in db.session.query(OutboxEmail)]
+    assert "organizer_new_booking" in kinds
+    assert sorted(kinds) == sorted(set(kinds)), kinds
+
+
 def test_a_valid_event_delivered_three_times_confirms_once(client, db, pending_booking):
     payload = checkout_event(pending_booking, event_id="evt_paid")
     outcomes = [post(client, payload, sign(payload)) for _ in range(3)]
@@ -94,6 +101,7 @@ def test_a_valid_event_delivered_three_times_confirms_once(client, db, pending_b
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.stripe_payment_intent_id == "pi_test_1"
     assert db.session.query(OutboxEmail).filter_by(kind="confirmation").count() == 1
+    assert_no_mail_doubled(db)
     assert db.session.query(StripeEvent).count() == 1
 
 
@@ -102,6 +110,7 @@ def test_two_different_events_for_one_payment_still_confirm_once(client, db, pen
         payload = checkout_event(pending_booking, event_id=event_id)
         assert post(client, payload, sign(payload)).status_code == 200
     assert db.session.query(OutboxEmail).filter_by(kind="confirmation").count() == 1
+    assert_no_mail_doubled(db)
 
 
 def test_expired_event_releases_the_seats(client, db, pending_booking):
