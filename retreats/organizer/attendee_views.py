@@ -3,6 +3,8 @@ booking, cancel and refund it, resend its confirmation, write to every confirmed
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Response,
     abort,
@@ -57,14 +59,22 @@ def _filter_from_query() -> AttendeeFilterForm:
 
 
 def _list_url(
-    retreat_id: int, *, status: str = "confirmed", q: str = "", page=None, anchor=None
+    retreat_id: int,
+    *,
+    status: str = "confirmed",
+    q: str = "",
+    page=None,
+    private: bool = False,
+    anchor=None,
 ) -> str:
+    """The list's address; page 1 and an empty search are left out, as is private when off."""
     return url_for(
         "organizer.attendees",
         retreat_id=retreat_id,
         status=status,
         q=q or None,
         page=page if page and page > 1 else None,
+        private=1 if private else None,
         _anchor=anchor,
     )
 
@@ -99,6 +109,7 @@ def attendees(retreat_id: int):
         page_size=PAGE_SIZE,
         bookings=listed_bookings(retreat.id, chosen, page=page),
         counts=counts,
+        list_url=partial(_list_url, retreat.id, status=chosen.status, q=chosen.search),
     )
 
 

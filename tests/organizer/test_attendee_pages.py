@@ -96,6 +96,20 @@ def test_the_filter_and_private_answers_stay_on_from_page_to_page(
     assert parse_qs(urlsplit(html.unescape(hide)).query)["page"] == ["2"]
 
 
+def test_showing_private_answers_keeps_the_filter_and_the_page(organizer_client, big_retreat):
+    retreat, _references = big_retreat
+    second = list_page(organizer_client, retreat, page=2, status="all", q="guest1")
+
+    show = re.search(r'href="([^"]+)">Show private answers', second).group(1)
+    assert parse_qs(urlsplit(html.unescape(show)).query) == {
+        "status": ["all"],
+        "q": ["guest1"],
+        "page": ["2"],
+        "private": ["1"],
+    }
+    assert page_links(second) == {"prev": {"status": ["all"], "q": ["guest1"]}}
+
+
 def test_a_short_list_has_no_page_links(organizer_client, make_retreat, db):
     retreat = make_retreat(capacity=1000)
     add_bookings(db, retreat, PAGE_SIZE)
