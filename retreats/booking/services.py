@@ -289,15 +289,13 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         raise DomainError("No such booking.")
     if booking.status == BookingStatus.CONFIRMED:
         return booking
-    lock_row(Retreat, booking.retreat_id)
+    retreat = lock_row(Retreat, booking.retreat_id)
     db.session.refresh(booking)
     if _payment_already_settled(booking):
         return booking
-    retreat = db.session.get(Retreat, booking.retreat_id)
     if retreat.status == RetreatStatus.CANCELLED:
         # The retreat will not happen: the payment is kept on record and refunded by the caller.
-        booking.stripe_checkout_session_id = payment.checkout_session_id
-        booking.stripe_payment_intent_id = payment.payment_intent_id
+        _record_payment(booking, payment)
         if booking.status == BookingStatus.PENDING:
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
@@ -319,8 +317,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     hold_is_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at > now
     # A late payment's seats were released: it takes them again only if they are still free.
     if not hold_is_live and retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
-        booking.stripe_checkout_session_id = payment.checkout_session_id
-        booking.stripe_payment_intent_id = payment.payment_intent_id
+        _record_payment(booking, payment)
         if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
             booking.status = BookingStatus.EXPIRED
             booking.expired_at = now
@@ -329,8 +326,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
 
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
-    booking.stripe_checkout_session_id = payment.checkout_session_id
-    booking.stripe_payment_intent_id = payment.payment_intent_id
+    _record_payment(booking, payment)
     record_audit(
         "booking.confirmed",
         actor_id=None,
@@ -342,6 +338,12 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
+
+
+def _record_payment(booking: Booking, payment: Payment) -> None:
+    """Keep Stripe's ids of the payment on the booking (its refund, if any, is made from them)."""
+    booking.stripe_checkout_session_id = payment.checkout_session_id
+    booking.stripe_payment_intent_id = payment.payment_intent_id
 
 
 def _queue_confirmation_emails(booking: Booking, now: datetime) -> None:
