@@ -8,18 +8,14 @@ from ..catalog.models import RetreatStatus
 from ..notifications.schedule import has_guide
 from ..organizer.uploads import GUIDES, is_guide_name, upload_folder
 from .models import Booking, BookingStatus
-from .services import booking_for_link
-from .views import blueprint
+from .views import blueprint, booking_from_link_or_404
 
 
 def _confirmed_booking_from_link(reference: str) -> Booking:
     """The booking of a right link, confirmed and for a retreat that still happens; else 404."""
-    booking = booking_for_link(reference, request.args.get("t"))
-    if (
-        booking is None
-        or booking.status != BookingStatus.CONFIRMED
-        or booking.retreat.status == RetreatStatus.CANCELLED
-    ):
+    booking = booking_from_link_or_404(reference)
+    cancelled = booking.retreat.status == RetreatStatus.CANCELLED
+    if booking.status != BookingStatus.CONFIRMED or cancelled:
         abort(404)
     return booking
 
