@@ -22,8 +22,8 @@ from ..database import utcnow
 from ..extensions import db
 from ..formatting import format_money
 from ..organizer.audit import record_audit
-from .models import Refund, RefundStatus
-from .refunds import send_refund
+from .models import Refund
+from .refunds import record_payment_refund, send_refund
 
 log = logging.getLogger(__name__)
 
@@ -62,33 +62,28 @@ def handle_payment_mismatch(
     booking = db.session.get(Booking, booking_id, populate_existing=True)
     if booking is None:
         return
-    key = f"refund:{REFUND_REASON}:{booking.reference}"
     if not was_flagged(booking.id):
-        refund_id = _flag_once(booking=booking, payment=payment, key=key, now=now)
+        refund_id = _flag_once(booking=booking, payment=payment, now=now)
         if refund_id is not None:
             send_refund(refund_id, now=now)  # kept for the retry sweep if Stripe fails now
     booking_services.expire_booking(booking_id=booking_id, now=now)
 
 
-def _flag_once(*, booking: Booking, payment: Payment, key: str, now: datetime) -> int | None:
+def _flag_once(*, booking: Booking, payment: Payment, now: datetime) -> int | None:
     """Refund row, audit entry and organizer email in one transaction; the refund's id."""
     expected = format_money(booking.amount_minor, booking.currency)
     refundable = bool(payment.payment_intent_id) and (payment.amount_minor or 0) > 0
     refund = None
     if refundable:
         # Not booking.refunded_minor: that counts refunds of the booking's own price.
-        refund = Refund(
-            booking_id=booking.id,
+        refund = record_payment_refund(
+            booking=booking,
             amount_minor=payment.amount_minor,
             currency=(payment.currency or booking.currency).upper()[:3],
             reason=REFUND_REASON,
-            idempotency_key=key,
             payment_intent_id=payment.payment_intent_id,
-            status=RefundStatus.PENDING,
-            retry_after=now,
-            created_at=now,
+            now=now,
         )
-        db.session.add(refund)
     outcome = "refunded in full" if refundable else "not refunded (nothing to refund by)"
     record_audit(
         AUDIT_ACTION,

@@ -24,13 +24,39 @@ log = logging.getLogger(__name__)
 def record_refund(
     *, booking, amount_minor: int, reason: str, payment_intent_id: str, now: datetime
 ) -> Refund | None:
-    """Add a pending refund to the caller's transaction (nothing for a zero amount)."""
+    """Add a pending refund of the booking's price to the caller's transaction (nothing for a
+    zero amount); it counts in booking.refunded_minor."""
+    refund = record_payment_refund(
+        booking=booking,
+        amount_minor=amount_minor,
+        currency=booking.currency,
+        reason=reason,
+        payment_intent_id=payment_intent_id,
+        now=now,
+    )
+    if refund is not None:
+        booking.refunded_minor += amount_minor
+    return refund
+
+
+def record_payment_refund(
+    *,
+    booking,
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    payment_intent_id: str,
+    now: datetime,
+) -> Refund | None:
+    """Add a pending refund of a payment, in its own currency, to the caller's transaction
+    (nothing for a zero amount). One per booking and reason: its idempotency key says so.
+    Not counted in booking.refunded_minor, which is about the booking's own price."""
     if amount_minor <= 0:
         return None
     refund = Refund(
         booking_id=booking.id,
         amount_minor=amount_minor,
-        currency=booking.currency,
+        currency=currency,
         reason=reason,
         idempotency_key=f"refund:{reason}:{booking.reference}",
         payment_intent_id=payment_intent_id,
@@ -39,7 +65,6 @@ def record_refund(
         created_at=now,
     )
     db.session.add(refund)
-    booking.refunded_minor += amount_minor
     return refund
 
 
