@@ -37,6 +37,7 @@ from datetime import datetime
 from functools import wraps
 
 from flask import Response, current_app, make_response, request, session
+from flask_login.config import COOKIE_NAME
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -167,8 +168,10 @@ def _keeps_pages_for_this_request() -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.cookies
+    # Flask-Login's "remember me" cookie: its default name unless the config renames it.
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
     return current_app.config["SESSION_COOKIE_NAME"] not in cookies and (
-        "remember_token" not in cookies
+        remember_cookie not in cookies
     )
 
 

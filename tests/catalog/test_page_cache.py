@@ -195,3 +195,16 @@ def test_failed_sign_ins_leave_the_kept_pages_alone(app, retreat, organizer, cou
 
     response, statements = get(client, path, count_statements)
     assert response.status_code == 200 and len(statements) == 1
+
+
+def test_signed_in_organizers_remember_cookie_always_gets_a_fresh_page(
+    app, db, retreat, count_statements
+):
+    client = app.test_client()
+    path = f"/retreats/{retreat.slug}"
+    get(client, path)
+    client.set_cookie("remember_token", "anything")
+
+    response, statements = get(client, path, count_statements)
+    assert response.status_code == 200 and len(statements) > 1
+    assert "ETag" not in response.headers
