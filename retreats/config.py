@@ -34,8 +34,9 @@ def settings_from_environment() -> dict:
     stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", "")
     using_local_stripe = not stripe_secret_key
     public_base_url = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    # Served over HTTPS (production): cookies only ever travel encrypted.
-    https = public_base_url.startswith("https://")
+    # Served over HTTPS (production): cookies only ever travel encrypted. One switch for the
+    # session cookie and Flask-Login's remember-me cookie.
+    secure_cookies = _bool("SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         # Fernet keys for the private intake answers, newest first (retreats/privacy/).
@@ -84,10 +85,10 @@ def settings_from_environment() -> dict:
         "WAITLIST_OFFER_HOURS": _int("WAITLIST_OFFER_HOURS", 24),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", https),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", https),
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         # Organizers' uploads (cover images, preparation guide PDFs) and their size limits.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_COVER_IMAGE_BYTES": _int("MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
