@@ -17,6 +17,7 @@ from ..booking.models import Booking, BookingStatus
 from ..booking.notices import queue_booking_email
 from ..booking.services import Payment, PaymentMismatch
 from ..booking.tokens import booking_token
+from ..catalog.models import RetreatStatus
 from ..database import utcnow
 from ..errors import PaymentProviderError
 from ..extensions import db
@@ -96,7 +97,8 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
 
 
 def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime | None = None):
-    """A payment arrived when no seat was left: refund it in full and tell the person kindly."""
+    """A payment arrived when no seat was left (or the retreat was cancelled meanwhile): refund
+    it in full and tell the person kindly."""
     now = now or utcnow()
     if not payment.payment_intent_id:
         log.error("Cannot refund %s: the payment has no PaymentIntent", booking.reference)
@@ -111,7 +113,11 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
         payment_intent_id=payment.payment_intent_id,
         now=now,
     )
-    queue_booking_email(booking, "unseated_payment_refunded", booking.contact_email)
+    # A retreat cancelled meanwhile gets the cancellation's mail, not "the last places were
+    # taken, join the waitlist"; its key also keeps it from doubling the retreat-wide one.
+    cancelled = booking.retreat.status == RetreatStatus.CANCELLED
+    kind = "retreat_cancelled" if cancelled else "unseated_payment_refunded"
+    queue_booking_email(booking, kind, booking.contact_email)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):

@@ -171,3 +171,27 @@ def test_a_late_completed_event_after_a_cancellation_changes_nothing(client, db,
     db.session.expire_all()
     assert db.session.get(Booking, pending_booking.id).status == BookingStatus.CANCELLED
     assert [(r.reason, r.amount_minor) for r in db.session.query(Refund)] == refunds_before
+
+
+def test_a_payment_for_a_retreat_cancelled_meanwhile_is_refunded_with_the_cancellation_mail(
+    client, db, pending_booking
+):
+    """Not the "the last places were taken, join the waitlist" mail: the retreat is off."""
+    from retreats.catalog.models import RetreatStatus
+    from retreats.notifications.messages import build_message
+    from retreats.payments.models import Refund
+
+    pending_booking.retreat.status = RetreatStatus.CANCELLED
+    db.session.commit()
+    payload = checkout_event(pending_booking, event_id="evt_paid_after_cancel")
+    assert post(client, payload, sign(payload)).status_code == 200
+
+    db.session.expire_all()
+    booking = db.session.get(Booking, pending_booking.id)
+    assert booking.status == BookingStatus.CANCELLED and booking.confirmed_at is None
+    [refund] = db.session.query(Refund).all()
+    assert refund.amount_minor == booking.amount_minor
+    [mail] = db.session.query(OutboxEmail).all()
+    assert (mail.kind, mail.to_address) == ("retreat_cancelled", "ada@example.org")
+    text = build_message(mail).text
+    assert "will not take place" in text and "waitlist" not in text
