@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..notifications.outbox import booking_email_key, queue_email
+from ..notifications.outbox import queue_mail_about_booking
 from .models import Booking
 
 # Every mail about a booking that goes to the organizer, not to its attendees: the attendee's
@@ -23,13 +23,7 @@ def queue_booking_email(
     booking: Booking, kind: str, to_address: str, *, send_after: datetime | None = None
 ) -> None:
     """Queue the booking's mail of `kind` to `to_address`, in the caller's transaction."""
-    queue_email(
-        kind=kind,
-        key=booking_email_key(kind, booking.id, to_address),
-        booking_id=booking.id,
-        to_address=to_address,
-        send_after=send_after,
-    )
+    queue_mail_about_booking(kind, booking.id, to_address, send_after=send_after)
 
 
 def queue_organizer_notice(

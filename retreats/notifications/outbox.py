@@ -19,6 +19,19 @@ def booking_email_key(kind: str, booking_id: int, to_address: str) -> str:
     return f"{kind}:{booking_id}:{to_address.lower()}"
 
 
+def queue_mail_about_booking(
+    kind: str, booking_id: int, to_address: str, *, send_after: datetime | None = None
+) -> None:
+    """Queue a booking's mail of `kind` to `to_address` under its one key: never doubled."""
+    queue_email(
+        kind=kind,
+        key=booking_email_key(kind, booking_id, to_address),
+        booking_id=booking_id,
+        to_address=to_address,
+        send_after=send_after,
+    )
+
+
 def queue_email(
     *,
     kind: str,

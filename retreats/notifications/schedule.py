@@ -19,7 +19,7 @@ from ..booking.models import Booking, BookingStatus
 from ..catalog.models import Retreat
 from ..extensions import db
 from .models import OutboxEmail, OutboxStatus
-from .outbox import booking_email_key, queue_email
+from .outbox import queue_mail_about_booking
 
 GUIDE = "preparation_guide"
 REMINDER = "reminder"
@@ -46,8 +46,12 @@ def schedule_booking_emails(booking: Booking, *, now: datetime) -> None:
     if retreat.starts_at <= now:
         return  # paid after the start: there is nothing left to prepare or remind of
     if has_guide(retreat):
-        _queue(GUIDE, booking.id, booking.contact_email, guide_due_at(retreat, now=now))
-    _queue(REMINDER, booking.id, booking.contact_email, reminder_due_at(retreat, now=now))
+        queue_mail_about_booking(
+            GUIDE, booking.id, booking.contact_email, send_after=guide_due_at(retreat, now=now)
+        )
+    queue_mail_about_booking(
+        REMINDER, booking.id, booking.contact_email, send_after=reminder_due_at(retreat, now=now)
+    )
 
 
 def reschedule_retreat_emails(retreat: Retreat, *, now: datetime) -> None:
@@ -70,7 +74,7 @@ def reschedule_retreat_emails(retreat: Retreat, *, now: datetime) -> None:
     with_guide = has_guide(retreat)
     if with_guide:
         for booking_id, contact_email in _confirmed_bookings(retreat.id):
-            _queue(GUIDE, booking_id, contact_email, guide_at)
+            queue_mail_about_booking(GUIDE, booking_id, contact_email, send_after=guide_at)
     for email in _unsent_rows(of_confirmed_bookings, also_dropped=True):
         if email.kind == REMINDER:
             if email.status == OutboxStatus.PENDING:
@@ -86,16 +90,6 @@ def drop_booking_emails(booking_id: int) -> None:
     """The booking is cancelled: its unsent guide and reminder will never go out."""
     for email in _unsent_rows(OutboxEmail.booking_id == booking_id):
         email.status = OutboxStatus.DROPPED
-
-
-def _queue(kind: str, booking_id: int, to_address: str, send_after: datetime) -> None:
-    queue_email(
-        kind=kind,
-        key=booking_email_key(kind, booking_id, to_address),
-        booking_id=booking_id,
-        to_address=to_address,
-        send_after=send_after,
-    )
 
 
 def _confirmed_bookings(retreat_id: int) -> list[tuple[int, str]]:
