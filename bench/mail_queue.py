@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +18,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, or_, select
 
-from devtools.gunicorn_runner import stop_process_group
-from devtools.local_stripe.runner import REPO_ROOT
+from devtools.outbox_worker import running_outbox_worker
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.extensions import db
@@ -134,10 +132,6 @@ def mails_by_status(app: Flask, ids: list[int]) -> dict[str, int]:
         return counts
 
 
-def outbox_worker_command() -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "work"]
-
-
 @contextmanager
 def running_outbox_workers(
     *, env: dict[str, str], count: int, log_dir: Path
@@ -148,20 +142,16 @@ def running_outbox_workers(
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        workers = []
-        for number in range(count):
-            log_file = stack.enter_context((log_dir / f"outbox-worker-{number}.log").open("ab"))
-            worker = subprocess.Popen(
-                outbox_worker_command(),
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        yield [
+            stack.enter_context(
+                running_outbox_worker(
+                    env=env,
+                    log_path=log_dir / f"outbox-worker-{number}.log",
+                    stop_timeout=WORKER_STOP_TIMEOUT,
+                )
             )
-            stack.callback(stop_process_group, worker, WORKER_STOP_TIMEOUT)
-            workers.append(worker)
-        yield workers
+            for number in range(count)
+        ]
 
 
 def check_alive(workers: list[subprocess.Popen], log_dir: Path) -> None:
