@@ -16,10 +16,10 @@ from sqlalchemy import Table
 from werkzeug.security import generate_password_hash
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.models import Retreat, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.organizer.models import Organizer
+from retreats.listings.models import Retreat, TicketType
+from retreats.organizer.accounts.models import Organizer
 
 from .retreat import individual_and_couple_tickets, published_retreat
 

@@ -19,11 +19,10 @@ from flask import Flask
 from sqlalchemy import func, or_, select
 
 from devtools.outbox_worker import running_outbox_worker
+from retreats.base.outbox import OutboxEmail, OutboxStatus, queue_email
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
 
 from .retreat import BenchRetreat
 

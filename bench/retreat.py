@@ -15,10 +15,17 @@ from sqlalchemy import func, select
 from retreats import create_app
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import Booking
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.organizer.models import Organizer
+from retreats.listings.models import (
+    Audience,
+    Focus,
+    Retreat,
+    RetreatKind,
+    RetreatStatus,
+    TicketType,
+)
+from retreats.organizer.accounts.models import Organizer
 
 from .stack import BENCH_SECRET_KEY
 

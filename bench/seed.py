@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import Flask
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.organizer.models import Organizer
+from retreats.listings.models import Audience, Focus, Retreat, RetreatKind, TicketType
+from retreats.organizer.accounts.models import Organizer
 
 from .retreat import published_retreat
 

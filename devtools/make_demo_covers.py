@@ -4,7 +4,7 @@
 
 writes static/demo-covers/<slug>.webp (1200x675, each well under 40 KB). The output is committed,
 so this only needs running again to change the pictures; `flask demo seed` copies them into the
-upload folder (retreats/catalog/demo_covers.py). Drawing is seeded, so a run is reproducible.
+upload folder (retreats/demo/covers.py). Drawing is seeded, so a run is reproducible.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ PALETTES: dict[str, tuple[Colour, ...]] = {
     ),
 }
 
-# slug: (focus palette, composition, seed). Slugs are those of retreats/catalog/demo_*.py.
+# slug: (focus palette, composition, seed). Slugs are those of retreats/demo/*.py.
 COVERS: dict[str, tuple[str, str, int]] = {
     "couples-intimacy-weekend": ("emotional", "hills", 1),
     "spiritual-intimacy-retreat-ubud": ("spiritual", "terraces", 2),

@@ -9,8 +9,13 @@ from dotenv import load_dotenv
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import check_settings, engine_options, served_over_https, settings_from_environment
-from .extensions import csrf, db, login_manager, mail, migrate
+from retreats.config import (
+    check_settings,
+    engine_options,
+    served_over_https,
+    settings_from_environment,
+)
+from retreats.extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_SECURITY_POLICY = (
@@ -76,8 +81,8 @@ def register_response_headers(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
-    from .organizer.models import organizer_for_session
+    from retreats import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from retreats.organizer.accounts.models import organizer_for_session
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -92,28 +97,27 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_url_converters(app: Flask) -> None:
-    from .database import DatabaseIdConverter
+    from retreats.database import DatabaseIdConverter
 
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_blueprints(app: Flask) -> None:
-    from .booking.views import blueprint as booking
-    from .catalog.views import blueprint as catalog
-    from .finder.views import blueprint as finder
-    from .health import blueprint as health
-    from .notifications.views import blueprint as notifications
-    from .organizer.views import blueprint as organizer
-    from .payments.views import blueprint as payments
-    from .privacy.views import blueprint as data_rights
+    from retreats.booking.views import blueprint as booking
+    from retreats.catalog.views import blueprint as catalog
+    from retreats.finder.views import blueprint as finder
+    from retreats.health import blueprint as health
+    from retreats.notifications.views import blueprint as notifications
+    from retreats.organizer.views import blueprint as organizer
+    from retreats.privacy.views import blueprint as data_rights
 
-    for blueprint in (catalog, finder, booking, payments, notifications, health, organizer):
+    for blueprint in (catalog, finder, booking, notifications, health, organizer):
         app.register_blueprint(blueprint)
     app.register_blueprint(data_rights)
 
 
 def register_rate_limits(app: Flask) -> None:
-    from .rate_limits import init_rate_limits
+    from retreats.rate_limits import init_rate_limits
 
     proxies = app.config["TRUSTED_PROXY_COUNT"]
     if proxies:
@@ -124,9 +128,9 @@ def register_rate_limits(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .assets import register_assets
-    from .booking.policy import policy_summary
-    from .formatting import register_filters
+    from retreats.assets import register_assets
+    from retreats.booking.policy import policy_summary
+    from retreats.formatting import register_filters
 
     register_filters(app)
     register_assets(app)
@@ -134,17 +138,17 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errors import register_error_handlers as register
+    from retreats.errors import register_error_handlers as register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .booking.cli import bookings_cli
-    from .catalog.demo import demo_cli
-    from .notifications.cli import outbox_cli
-    from .organizer.cli import organizer_cli
-    from .privacy.cli import privacy_cli
+    from retreats.booking.cli import bookings_cli
+    from retreats.demo.seed import demo_cli
+    from retreats.notifications.cli import outbox_cli
+    from retreats.organizer.accounts.cli import organizer_cli
+    from retreats.privacy.cli import privacy_cli
 
     for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli):
         app.cli.add_command(group)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db
+from retreats.extensions import db
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from .rate_limits import seconds_until_retry, wait_in_words
+from retreats.rate_limits import seconds_until_retry, wait_in_words
 
 log = logging.getLogger(__name__)
 

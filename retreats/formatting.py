@@ -100,3 +100,10 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(zone_label, "zone_label")
     app.add_template_global(format_date_range, "date_range")
     app.add_template_global(format_time_range, "time_range")
+
+
+def major_units(amount_minor: int, currency: str) -> str:
+    """45000, "EUR" → "450.00"; 5000, "JPY" → "5000": a plain number a spreadsheet can sum."""
+    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
+        return str(amount_minor)
+    return f"{amount_minor // 100}.{amount_minor % 100:02d}"

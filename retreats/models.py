@@ -1,18 +1,20 @@
 """Every model in one import, for Alembic and for code that needs them all."""
 
-from .booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from .caching.models import ContentVersion
-from .catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
-from .notifications.models import OutboxEmail, OutboxStatus
-from .organizer.models import (
-    AttendeeMessage,
-    AuditEntry,
-    CoHost,
-    Organizer,
-    OrganizerToken,
-    TokenPurpose,
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.caching.models import ContentVersion
+from retreats.listings.models import (
+    Audience,
+    Focus,
+    Retreat,
+    RetreatKind,
+    RetreatStatus,
+    TicketType,
 )
-from .payments.models import Refund, RefundStatus, StripeEvent
+from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
+from retreats.payments.models import Refund, RefundStatus, StripeEvent
 
 __all__ = [
     "Attendee",

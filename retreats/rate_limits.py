@@ -38,7 +38,7 @@ class NamedLimit:
 
 # Chosen for a real booking site: far above what one person does by hand, far below a script.
 ROUTE_LIMITS: dict[str, NamedLimit] = {
-    # Guessing passwords; the per-account slow-down in organizer/accounts.py comes on top.
+    # Guessing passwords; the per-account slow-down in organizer/accounts/services.py comes on top.
     "sign-in": NamedLimit("10/minute;50/hour", ("organizer.login",), ("POST",)),
     # Each request can send an email: keep inboxes and our mail reputation safe.
     "password-reset-request": NamedLimit("5/hour", ("organizer.forgot_password",), ("POST",)),
@@ -67,7 +67,7 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
     ),
 }
 # Stripe retries a refused webhook for days and a load balancer pulls a failing instance.
-NEVER_LIMITED = ("payments.stripe_webhook", "health.healthz")
+NEVER_LIMITED = ("booking.stripe_webhook", "health.healthz")
 
 
 def init_rate_limits(app: Flask) -> Limiter | None:

@@ -22,10 +22,17 @@ from devtools.local_stripe.runner import free_port, running_local_stripe
 from devtools.postgres import running_postgres
 from devtools.smtp_inbox import RecordingInbox
 from retreats import create_app
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
 from retreats.database import utcnow
 from retreats.extensions import db as _db
-from retreats.organizer.models import Organizer
+from retreats.listings.models import (
+    Audience,
+    Focus,
+    Retreat,
+    RetreatKind,
+    RetreatStatus,
+    TicketType,
+)
+from retreats.organizer.accounts.models import Organizer
 
 TEST_WEBHOOK_SECRET = "whsec_test_suite"
 SCHEMA_TEMPLATE = "retreats_schema_template"

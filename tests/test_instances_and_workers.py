@@ -24,10 +24,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from devtools.local_stripe.runner import free_port, log_tail
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
 from tests.conftest import wait_until
 from tests.notifications.conftest import SlowInbox

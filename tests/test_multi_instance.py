@@ -27,9 +27,9 @@ from sqlalchemy import func, select, update
 from devtools.gunicorn_runner import running_gunicorn
 from devtools.local_stripe.runner import free_port, running_local_stripe
 from retreats.booking.capacity import seats_taken
+from retreats.booking.checkout import expire_lapsed_holds
 from retreats.booking.models import Booking, BookingStatus
 from retreats.database import utcnow
-from retreats.payments.checkout import expire_lapsed_holds
 from retreats.payments.models import StripeEvent
 from tests.conftest import TEST_WEBHOOK_SECRET, csrf_token_from, wait_until
 

@@ -33,7 +33,7 @@ import requests
 from devtools.gunicorn_runner import running_gunicorn
 from devtools.local_stripe.runner import REPO_ROOT
 from retreats import create_app
-from retreats.organizer.attendees import PAGE_SIZE
+from retreats.organizer.attendees.queries import PAGE_SIZE
 
 from ..attendee_seed import CrowdedRetreat, add_confirmed_bookings, create_crowded_retreat
 from ..report import Figure, figure, ratio

@@ -24,11 +24,11 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import Booking, BookingStatus
-from retreats.catalog.models import Retreat
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.listings.models import Retreat
 from retreats.notifications.sender import stable_message_id
 
 from ..figures import Figures, milliseconds

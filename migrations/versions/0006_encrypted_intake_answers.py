@@ -10,7 +10,7 @@ The answers already stored are encrypted in place with the app's newest key
 from alembic import op
 import sqlalchemy as sa
 
-from retreats.privacy.encryption import decrypt_answer, encrypt_answer
+from retreats.base.encryption import decrypt_answer, encrypt_answer
 
 
 # revision identifiers, used by Alembic.

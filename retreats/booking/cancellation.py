@@ -9,18 +9,18 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..formatting import format_money
-from ..notifications.schedule import drop_booking_emails
-from ..organizer.audit import record_audit
-from ..payments.models import Refund
-from ..payments.refunds import record_refund, send_refund
-from .models import Booking, BookingStatus
-from .notices import queue_booking_email, queue_organizer_notice
-from .policy import refund_for_cancellation
-from .waitlist import offer_freed_seats_if_possible
+from retreats.base.audit import record_audit
+from retreats.booking.email_schedule import drop_booking_emails
+from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.notices import queue_booking_email, queue_organizer_notice
+from retreats.booking.policy import refund_for_cancellation
+from retreats.booking.waitlist import offer_freed_seats_if_possible
+from retreats.database import utcnow
+from retreats.errors import DomainError
+from retreats.extensions import db
+from retreats.formatting import format_money
+from retreats.payments.models import Refund
+from retreats.payments.refunds import record_refund, send_refund
 
 log = logging.getLogger(__name__)
 

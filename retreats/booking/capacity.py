@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 
-from ..database import utcnow
-from ..extensions import db
-from .models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.database import utcnow
+from retreats.extensions import db
 
 if TYPE_CHECKING:
-    from ..catalog.models import Retreat, TicketType
+    from retreats.listings.models import Retreat, TicketType
 
 
 def _holds_its_seats(now: datetime):

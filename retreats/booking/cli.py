@@ -11,7 +11,7 @@ bookings_cli = AppGroup("bookings", help="Booking maintenance.")
 @bookings_cli.command("expire")
 def expire_command() -> None:
     """Expire lapsed holds (and their Checkout Sessions at Stripe) and waitlist offers."""
-    from ..maintenance import release_lapsed_seats
+    from retreats.booking.upkeep import release_lapsed_seats
 
     result = release_lapsed_seats()
     click.echo(

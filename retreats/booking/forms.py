@@ -19,8 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from ..catalog.models import TicketType
-from .services import AttendeeDetails
+from retreats.booking.services import AttendeeDetails
+from retreats.listings.models import TicketType
 
 LONG_TEXT = 2000
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, make_response, render_template, request, send_from_directory
 
-from ..catalog.models import RetreatStatus
-from ..notifications.schedule import has_guide
-from ..organizer.uploads import GUIDES, is_guide_name, upload_folder
-from .models import Booking, BookingStatus
-from .views import blueprint, booking_from_link_or_404
+from retreats.base.stored_files import GUIDES, is_guide_name, upload_folder
+from retreats.booking.blueprint import blueprint, booking_from_link_or_404
+from retreats.booking.email_schedule import has_guide
+from retreats.booking.models import Booking, BookingStatus
+from retreats.listings.models import RetreatStatus
 
 
 def _confirmed_booking_from_link(reference: str) -> Booking:

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, string_enum, utcnow
-from ..extensions import db
-from ..privacy.encryption import EncryptedText
+from retreats.base.encryption import EncryptedText
+from retreats.database import UTCDateTime, string_enum, utcnow
+from retreats.extensions import db
 
 
 class BookingStatus(enum.StrEnum):
@@ -99,7 +99,7 @@ class Attendee(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     dietary_needs: Mapped[str] = mapped_column(Text, default="")
-    # The private answers, encrypted at rest (retreats/privacy/encryption.py).
+    # The private answers, encrypted at rest (retreats/base/encryption.py).
     accessibility_needs: Mapped[str] = mapped_column(EncryptedText, default="")
     emergency_contact: Mapped[str] = mapped_column(EncryptedText, default="")
     hopes: Mapped[str] = mapped_column(EncryptedText, default="")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..notifications.outbox import queue_mail_about_booking
-from .models import Booking
+from retreats.base.outbox import queue_mail_about_booking
+from retreats.booking.models import Booking
 
 # Every mail about a booking that goes to the organizer, not to its attendees: the attendee's
 # data export leaves these out (retreats/privacy/data_rights.py).

@@ -14,19 +14,20 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..catalog.models import Retreat, RetreatStatus, TicketType
-from ..database import lock_row, utcnow
-from ..errors import DomainError, SoldOut, TryAgain
-from ..extensions import db
-from ..formatting import format_money
-from ..notifications.schedule import schedule_booking_emails
-from ..organizer.audit import record_audit
-from .capacity import seats_taken, ticket_limit_reached, tickets_taken
-from .locking import BUSY_MESSAGE, rolled_back_on_error
-from .models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from .notices import queue_booking_email, queue_organizer_notice
-from .tokens import booking_token, hash_token, new_reference, token_matches
-from .waitlist import offer_freed_seats_if_possible
+from retreats.base.audit import record_audit
+from retreats.base.locking import BUSY_MESSAGE, rolled_back_on_error
+from retreats.base.tokens import hash_token, token_matches
+from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
+from retreats.booking.email_schedule import schedule_booking_emails
+from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.notices import queue_booking_email, queue_organizer_notice
+from retreats.booking.tokens import booking_token, new_reference
+from retreats.booking.waitlist import offer_freed_seats_if_possible
+from retreats.database import lock_row, utcnow
+from retreats.errors import DomainError, SoldOut, TryAgain
+from retreats.extensions import db
+from retreats.formatting import format_money
+from retreats.listings.models import Retreat, RetreatStatus, TicketType
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,10 @@ Changing SECRET_KEY therefore invalidates manage links already sent.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 
-from flask import current_app
+from retreats.base.tokens import signed_token
 
 # Crockford-style alphabet: no I, L, O or U, so a reference read aloud is not misheard.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -20,12 +18,6 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_reference() -> str:
     return "RB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def signed_token(message: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
 def booking_token(reference: str) -> str:
@@ -36,18 +28,7 @@ def waitlist_offer_token(entry_id: int) -> str:
     return signed_token(f"waitlist-offer:{entry_id}")
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def waitlist_token_matches(token: str | None, entry_id: int) -> bool:
     if not token or len(token) > 200:
         return False
     return hmac.compare_digest(token, waitlist_offer_token(entry_id))
-
-
-def token_matches(token: str | None, token_hash: str) -> bool:
-    """Constant-time comparison, so response timing says nothing about the stored hash."""
-    if not token or len(token) > 200:
-        return False
-    return hmac.compare_digest(hash_token(token), token_hash)

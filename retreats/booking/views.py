@@ -6,90 +6,32 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
-from ..catalog.queries import Listing, published_listing
-from ..database import utcnow
-from ..errors import DomainError, SoldOut
-from ..payments.checkout import abandon_checkout, open_checkout_session, sync_from_success_page
-from ..payments.stripe_gateway import PaymentGatewayError
-from .cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
-from .capacity import tickets_for_sale
-from .forms import BookingForm, CancelBookingForm
-from .models import BookingStatus, WaitlistEntry
-from .services import booking_for_link, hold_seats
-from .tokens import booking_token
+# The guide, the waitlist and the Stripe webhook add their routes to this blueprint too.
+from retreats.booking import guide_views, stripe_webhook, waitlist_views  # noqa: F401
+from retreats.booking.blueprint import (
+    blueprint,
+    bookable_listing,
+    booking_form_response,
+    booking_from_link_or_404,
+    manage_page_url,
+)
+from retreats.booking.cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
+from retreats.booking.checkout import abandon_checkout, sync_from_success_page
+from retreats.booking.forms import CancelBookingForm
+from retreats.booking.models import BookingStatus
+from retreats.database import utcnow
+from retreats.errors import DomainError
+from retreats.payments.stripe_gateway import PaymentGatewayError
 
 log = logging.getLogger(__name__)
-
-blueprint = Blueprint("booking", __name__)
-
-
-def bookable_listing(slug: str) -> Listing:
-    """The published, upcoming listing for a booking page, or 404."""
-    listing = published_listing(slug)
-    if listing is None or not listing.retreat.is_open_for_booking(utcnow()):
-        abort(404)
-    return listing
-
-
-def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = None):
-    """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout."""
-    retreat = listing.retreat
-    now = utcnow()
-    tickets = tickets_for_sale(retreat, now=now)
-    if offer is not None:
-        tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
-    form = BookingForm(ticket_types=tickets)
-    if request.method == "GET":
-        form.prepare(offer=offer)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            booking = hold_seats(
-                retreat_id=retreat.id,
-                ticket_type_id=form.ticket_type.data,
-                contact_email=form.contact_email,
-                attendees=form.attendee_details(),
-                submission_key=form.submission_key.data or None,
-                waitlist_entry_id=offer.id if offer is not None else None,
-            )
-            if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
-                return redirect(manage_page_url(booking), code=303)
-            return redirect(open_checkout_session(booking=booking), code=303)
-        except SoldOut as error:
-            flash(f"{error.message} You can join the waitlist below.", "error")
-            status = error.status_code
-        except DomainError as error:
-            flash(error.message, "error")
-            status = error.status_code
-        listing = published_listing(retreat.slug)
-    elif request.method == "POST":
-        status = 422
-    template_values = {"form": form, "listing": listing, "retreat": retreat, "offer": offer}
-    return render_template("booking/book.html", tickets=tickets, **template_values), status
 
 
 @blueprint.route("/retreats/<slug>/book", methods=["GET", "POST"])
 def book(slug: str):
     """The booking form of one retreat."""
     return booking_form_response(bookable_listing(slug))
-
-
-def manage_page_url(booking) -> str:
-    """The booking's manage page on this site, with its secret token."""
-    return url_for(
-        "booking.manage", reference=booking.reference, t=booking_token(booking.reference)
-    )
-
-
-def booking_from_link_or_404(reference: str):
-    """The booking of a manage link; 404 for a wrong or missing token (compared in constant
-    time by booking_for_link)."""
-    booking = booking_for_link(reference, request.args.get("t"))
-    if booking is None:
-        abort(404)
-    return booking
 
 
 @blueprint.get("/bookings/<reference>")
@@ -152,7 +94,3 @@ def abandon(reference: str):
             "info",
         )
     return redirect(url_for("booking.book", slug=booking.retreat.slug), code=303)
-
-
-# These add their routes to this blueprint: the preparation guide's pages and the waitlist's.
-from . import guide_views, waitlist_views  # noqa: E402, F401

@@ -13,14 +13,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..catalog.models import Retreat
-from ..database import lock_row, utcnow
-from ..errors import DomainError, TryAgain
-from ..extensions import db
-from ..notifications.outbox import queue_email
-from .capacity import seats_taken
-from .locking import rolled_back_on_error
-from .models import WaitlistEntry, WaitlistStatus
+from retreats.base.locking import rolled_back_on_error
+from retreats.base.outbox import queue_email
+from retreats.booking.capacity import seats_taken
+from retreats.booking.models import WaitlistEntry, WaitlistStatus
+from retreats.database import lock_row, utcnow
+from retreats.errors import DomainError, TryAgain
+from retreats.extensions import db
+from retreats.listings.models import Retreat
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ..catalog.queries import published_listing
-from ..errors import DomainError
-from .forms import WaitlistForm
-from .tokens import waitlist_token_matches
-from .views import blueprint, bookable_listing, booking_form_response
-from .waitlist import join_waitlist as add_to_waitlist
-from .waitlist import live_offer
+from retreats.booking.availability import published_listing
+from retreats.booking.blueprint import blueprint, bookable_listing, booking_form_response
+from retreats.booking.forms import WaitlistForm
+from retreats.booking.tokens import waitlist_token_matches
+from retreats.booking.waitlist import join_waitlist as add_to_waitlist
+from retreats.booking.waitlist import live_offer
+from retreats.errors import DomainError
 
 
 @blueprint.route("/retreats/<slug>/waitlist", methods=["GET", "POST"])

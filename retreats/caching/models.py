@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from retreats.extensions import db
 
 PUBLIC_PAGES = "public_pages"
 

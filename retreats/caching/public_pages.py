@@ -41,11 +41,11 @@ from flask_login.config import COOKIE_NAME
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from ..catalog.models import Retreat, RetreatStatus, TicketType
-from ..database import utcnow
-from ..extensions import db
-from .models import PUBLIC_PAGES, ContentVersion
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.caching.models import PUBLIC_PAGES, ContentVersion
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.listings.models import Retreat, RetreatStatus, TicketType
 
 MAX_PAGES = 512  # per worker; the least recently served page goes first
 # What the public pages show: a write to any of these bumps the version. (Organizers are not

@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
-from ..booking.capacity import seats_taken_subquery
-from ..database import utcnow
-from ..extensions import db
-from .models import Audience, Focus, Retreat, RetreatKind, RetreatStatus, TicketType
+from retreats.booking.availability import Listing
+from retreats.booking.capacity import seats_taken_subquery
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.listings.models import (
+    Audience,
+    Focus,
+    Retreat,
+    RetreatKind,
+    RetreatStatus,
+    TicketType,
+)
 
 PAGE_SIZE = 24
 
@@ -46,19 +53,6 @@ class CatalogFilters:
     @property
     def active(self) -> bool:
         return any((self.kind, self.focus, self.audience, self.month))
-
-
-@dataclass(frozen=True)
-class Listing:
-    retreat: Retreat
-    seats_left: int
-    lowest_price_minor: int | None
-    # When the soonest-ending early-bird price on sale now stops selling (None: no early bird).
-    early_bird_until: datetime | None = None
-
-    @property
-    def sold_out(self) -> bool:
-        return self.seats_left <= 0
 
 
 def _member(enum_class, value):
@@ -156,24 +150,3 @@ def upcoming_months(*, now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     days = db.session.execute(select(Retreat.starts_on).where(*upcoming(now)).distinct()).scalars()
     return sorted({day.strftime("%Y-%m") for day in days})
-
-
-def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
-    """A published retreat with its tickets and seats left, or None (past ones included)."""
-    now = now or utcnow()
-    row = db.session.execute(
-        select(Retreat, seats_taken_subquery(Retreat.id, now=now))
-        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
-        .options(selectinload(Retreat.ticket_types))
-    ).first()
-    if row is None:
-        return None
-    retreat, taken = row
-    on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
-    sale_ends = [ticket.sale_ends_at for ticket in on_sale if ticket.sale_ends_at]
-    return Listing(
-        retreat=retreat,
-        seats_left=max(retreat.capacity - taken, 0),
-        lowest_price_minor=min(t.price_minor for t in on_sale) if on_sale else None,
-        early_bird_until=min(sale_ends) if sale_ends else None,
-    )

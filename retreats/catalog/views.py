@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, send_from_directory
 
-from ..caching.public_pages import cached_public_page
-from ..database import utcnow
-from ..organizer.uploads import COVER_NAME, COVERS, cover_size, upload_folder
-from .models import Audience, Focus, RetreatKind, RetreatStatus
-from .queries import CatalogFilters, published_listing, upcoming_listings, upcoming_months
+from retreats.base.stored_files import COVER_NAME, COVERS, cover_size, upload_folder
+from retreats.booking.availability import published_listing
+from retreats.caching.public_pages import cached_public_page
+from retreats.catalog.queries import CatalogFilters, upcoming_listings, upcoming_months
+from retreats.database import utcnow
+from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
 
 blueprint = Blueprint("catalog", __name__)
 # A cover's name is a hash of its bytes: the same URL always means the same picture.

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from wtforms import Form, RadioField, SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
-from .questions import ALL_QUESTIONS, Question
-from .scoring import Answers
+from retreats.finder.questions import ALL_QUESTIONS, Question
+from retreats.finder.scoring import Answers
 
 
 def _radio_group(question: Question) -> RadioField:

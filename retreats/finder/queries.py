@@ -6,11 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..booking.capacity import seats_taken_subquery
-from ..catalog.models import Retreat
-from ..catalog.queries import Listing, lowest_price_subquery, upcoming
-from ..extensions import db
-from .scoring import AUDIENCES, SEATS_PER_TICKET, Answers, Match, Scores, match, score
+from retreats.booking.availability import Listing
+from retreats.booking.capacity import seats_taken_subquery
+from retreats.catalog.queries import lowest_price_subquery, upcoming
+from retreats.extensions import db
+from retreats.finder.scoring import (
+    AUDIENCES,
+    SEATS_PER_TICKET,
+    Answers,
+    Match,
+    Scores,
+    match,
+    score,
+)
+from retreats.listings.models import Retreat
 
 # However many retreats are coming up, the finder looks at no more than the soonest this many.
 MAX_CANDIDATES = 500

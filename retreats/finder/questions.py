@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..catalog.models import Focus
+from retreats.listings.models import Focus
 
 EMOTIONAL, PHYSICAL, INTELLECTUAL, SPIRITUAL = Focus
 

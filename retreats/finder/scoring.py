@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..catalog.models import Audience, Focus
-from ..catalog.queries import Listing
-from ..formatting import ZERO_DECIMAL_CURRENCIES, format_money
-from .questions import BUDGET_LIMITS, SCORING_QUESTIONS, WHEN_DAYS, WHEN_PHRASES
+from retreats.booking.availability import Listing
+from retreats.finder.questions import BUDGET_LIMITS, SCORING_QUESTIONS, WHEN_DAYS, WHEN_PHRASES
+from retreats.formatting import ZERO_DECIMAL_CURRENCIES, format_money
+from retreats.listings.models import Audience, Focus
 
 MAX_RECOMMENDATIONS = 5
 

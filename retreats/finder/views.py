@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..database import utcnow
-from .forms import FinderForm
-from .queries import recommendations_for
-from .questions import ALL_QUESTIONS
+from retreats.database import utcnow
+from retreats.finder.forms import FinderForm
+from retreats.finder.queries import recommendations_for
+from retreats.finder.questions import ALL_QUESTIONS
 
 blueprint = Blueprint("finder", __name__)
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from flask import current_app
 from icalendar import Calendar, Event
 
-from ..catalog.models import RetreatKind
-from ..database import utcnow
+from retreats.database import utcnow
+from retreats.listings.models import RetreatKind
 
 
 def is_discreet(retreat) -> bool:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..extensions import db
+from retreats.base.cli_options import MomentType
+from retreats.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +23,6 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 # A --once run stops as soon as nothing is due (a failed mail waits its back-off, past `now`);
 # this only bounds a queue that keeps filling while the run goes on.
 ONCE_LIMIT = 10_000
-
-
-class MomentType(click.ParamType):
-    """An ISO 8601 date and time; without an offset it is taken as UTC."""
-
-    name = "datetime"
-
-    def convert(self, value, param, ctx) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            moment = datetime.fromisoformat(value.strip())
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        except (ValueError, OverflowError):
-            self.fail(
-                f"{value!r} is not an ISO date and time; "
-                "write it like 2027-03-12T09:00 (UTC) or 2027-03-12T09:00+01:00.",
-                param,
-                ctx,
-            )
 
 
 @outbox_cli.command("work")
@@ -54,9 +35,9 @@ class MomentType(click.ParamType):
 )
 def work_command(once: bool, moment: datetime | None) -> None:
     """Send due emails; without --once keep polling, and run the upkeep every minute."""
-    from ..maintenance import run_periodic_upkeep
-    from ..privacy.retention import DailyPurge
-    from .sender import send_due_emails
+    from retreats.booking.upkeep import run_periodic_upkeep
+    from retreats.notifications.sender import send_due_emails
+    from retreats.privacy.retention import DailyPurge
 
     if moment is not None and not once:
         raise click.UsageError("--now only works with --once: a running worker keeps real time.")

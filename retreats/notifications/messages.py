@@ -10,18 +10,18 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
-from ..booking.models import BookingStatus
-from ..booking.policy import policy_summary
-from ..booking.tokens import booking_token, waitlist_offer_token
-from ..catalog.models import RetreatStatus
-from ..database import utcnow
-from ..formatting import render_markdown
-from ..links import manage_url, public_url
-from ..organizer.tokens import link_token
-from ..organizer.uploads import GUIDES, is_guide_name
-from .calendar import booking_calendar, day_and_month, is_discreet
-from .models import OutboxEmail
-from .schedule import has_guide
+from retreats.base.outbox import OutboxEmail
+from retreats.base.stored_files import GUIDES, is_guide_name
+from retreats.base.tokens import link_token
+from retreats.booking.email_schedule import has_guide
+from retreats.booking.models import BookingStatus
+from retreats.booking.policy import policy_summary
+from retreats.booking.tokens import booking_token, waitlist_offer_token
+from retreats.database import utcnow
+from retreats.formatting import render_markdown
+from retreats.links import manage_url, public_url
+from retreats.listings.models import RetreatStatus
+from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlalchemy import Select, case, func, or_, select, update
 
-from ..booking.models import Booking, WaitlistEntry
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..organizer.audit import record_audit
-from ..organizer.models import AttendeeMessage
-from .models import OutboxEmail, OutboxStatus
+from retreats.base.audit import record_audit
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking.models import Booking, WaitlistEntry
+from retreats.database import utcnow
+from retreats.errors import DomainError
+from retreats.extensions import db
+from retreats.notifications.models import AttendeeMessage
 
 LISTED_EMAILS_MAX = 300  # the page shows the newest this many; a filter narrows it down
 

@@ -18,10 +18,10 @@ from flask import current_app
 from flask_mail import Message as MailMessage
 from sqlalchemy import select
 
-from ..database import claim_one, utcnow
-from ..extensions import db, mail
-from .messages import MessageNoLongerApplies, build_message
-from .models import OutboxEmail, OutboxStatus
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.database import claim_one, utcnow
+from retreats.extensions import db, mail
+from retreats.notifications.messages import MessageNoLongerApplies, build_message
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ..booking.services import booking_for_link
-from ..links import manage_url
-from .calendar import booking_calendar
+from retreats.booking.services import booking_for_link
+from retreats.links import manage_url
+from retreats.notifications.calendar import booking_calendar
 
 blueprint = Blueprint("notifications", __name__)
 

@@ -11,10 +11,10 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..booking.models import Attendee, Booking
-from ..catalog.models import Retreat, TicketType
-from ..extensions import db
-from .models import CoHost, Organizer
+from retreats.booking.models import Attendee, Booking
+from retreats.extensions import db
+from retreats.listings.models import Retreat, TicketType
+from retreats.organizer.accounts.models import CoHost, Organizer
 
 
 def managed_owner_ids(organizer: Organizer):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
-from ..extensions import login_manager
+from retreats.extensions import login_manager
 
 blueprint = Blueprint("organizer", __name__, url_prefix="/organizer")
 

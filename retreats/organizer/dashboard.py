@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
-from ..booking.capacity import seats_taken_subquery
-from ..booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from ..catalog.models import Retreat
-from ..extensions import db
-from ..notifications.retry import failed_emails_per_retreat
-from .access import manages_retreat_clause
-from .models import Organizer
+from retreats.booking.capacity import seats_taken_subquery
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.extensions import db
+from retreats.listings.models import Retreat
+from retreats.notifications.retry import failed_emails_per_retreat
+from retreats.organizer.access import manages_retreat_clause
+from retreats.organizer.accounts.models import Organizer
 
 
 @dataclass(frozen=True)

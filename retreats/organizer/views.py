@@ -1,16 +1,21 @@
 """The organizer dashboard and a retreat's audit log. The other organizer pages live in
-account_views.py, listing_views.py and attendee_views.py, all on the one blueprint."""
+accounts/, listings/ and attendees/ (each its views.py; attendees/ also email_views.py), all on
+the one blueprint: importing this module registers them all."""
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_login import current_user
 
-from ..database import utcnow
-from .access import retreat_for_organizer
-from .audit import audit_trail
-from .blueprint import blueprint
-from .dashboard import retreat_summaries
+from retreats.base.audit import audit_trail
+from retreats.database import utcnow
+from retreats.organizer.access import retreat_for_organizer
+from retreats.organizer.accounts import views as account_pages  # noqa: F401  (its routes)
+from retreats.organizer.attendees import email_views as email_pages  # noqa: F401
+from retreats.organizer.attendees import views as attendee_pages  # noqa: F401
+from retreats.organizer.blueprint import blueprint
+from retreats.organizer.dashboard import retreat_summaries
+from retreats.organizer.listings import views as listing_pages  # noqa: F401
 
 
 @blueprint.get("/")
@@ -25,7 +30,3 @@ def audit_log(retreat_id: int):
     """Who changed this retreat and its bookings, and who saw or exported private answers."""
     retreat = retreat_for_organizer(retreat_id)
     return render_template("organizer/audit.html", retreat=retreat, entries=audit_trail(retreat.id))
-
-
-# The other pages register their routes on the same blueprint when imported.
-from . import account_views, attendee_views, email_views, listing_views  # noqa: E402, F401

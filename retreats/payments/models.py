@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, string_enum, utcnow
-from ..extensions import db
+from retreats.database import UTCDateTime, string_enum, utcnow
+from retreats.extensions import db
 
 
 class StripeEvent(db.Model):

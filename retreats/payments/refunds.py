@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..database import claim_one, utcnow
-from ..extensions import db
-from .models import Refund, RefundStatus
-from .stripe_gateway import PaymentGatewayError, refund_payment
+from retreats.database import claim_one, utcnow
+from retreats.extensions import db
+from retreats.payments.models import Refund, RefundStatus
+from retreats.payments.stripe_gateway import PaymentGatewayError, refund_payment
 
 log = logging.getLogger(__name__)
 

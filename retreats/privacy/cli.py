@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..notifications.cli import MomentType
+from retreats.base.cli_options import MomentType
 
 privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and retention.")
 
@@ -17,7 +17,7 @@ privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and ret
 @privacy_cli.command("rotate-key")
 def rotate_key_command() -> None:
     """Re-encrypt every private answer with the newest key of INTAKE_ENCRYPTION_KEYS."""
-    from .rotation import reencrypt_all_answers
+    from retreats.privacy.rotation import reencrypt_all_answers
 
     count = reencrypt_all_answers()
     click.echo(f"Re-encrypted the private answers of {count} attendee(s) with the newest key.")
@@ -32,7 +32,7 @@ def rotate_key_command() -> None:
 )
 def purge_command(moment: datetime | None) -> None:
     """Delete the intake answers of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
-    from .retention import purge_private_answers
+    from retreats.privacy.retention import purge_private_answers
 
     days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]
     count = purge_private_answers(now=moment)

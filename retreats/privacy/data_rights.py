@@ -14,15 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..booking.models import Booking, BookingStatus, WaitlistEntry
-from ..booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..notifications.models import OutboxEmail, OutboxStatus
-from ..organizer.audit import record_audit
-from ..organizer.models import AuditEntry
-from .retention import INTAKE_ANSWERS, clear_intake_answers
+from retreats.base.audit import AuditEntry, record_audit
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry
+from retreats.booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
+from retreats.database import utcnow
+from retreats.errors import DomainError
+from retreats.extensions import db
+from retreats.privacy.retention import INTAKE_ANSWERS, clear_intake_answers
 
 log = logging.getLogger(__name__)
 

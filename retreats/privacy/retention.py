@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..booking.models import Attendee, Booking
-from ..catalog.models import Retreat
-from ..database import utcnow
-from ..extensions import db
+from retreats.booking.models import Attendee, Booking
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.listings.models import Retreat
 
 log = logging.getLogger(__name__)
 

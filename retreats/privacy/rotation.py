@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Text, select, type_coerce, update
 
-from ..booking.models import Attendee
-from ..extensions import db
-from .encryption import intake_cipher
+from retreats.base.encryption import intake_cipher
+from retreats.booking.models import Attendee
+from retreats.extensions import db
 
 BATCH_SIZE = 500
 PRIVATE_COLUMNS = (Attendee.accessibility_needs, Attendee.emergency_contact, Attendee.hopes)

@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from ..booking.views import booking_from_link_or_404, manage_page_url
-from ..errors import DomainError
-from .data_rights import (
+from retreats.booking.blueprint import booking_from_link_or_404, manage_page_url
+from retreats.errors import DomainError
+from retreats.privacy.data_rights import (
     booking_data_export,
     delete_personal_data,
     deletion_refusal,

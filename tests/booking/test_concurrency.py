@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import select
 
 from retreats import create_app
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.services import (
@@ -39,7 +40,6 @@ from retreats.booking.services import (
 from retreats.database import utcnow
 from retreats.errors import SoldOut, TryAgain
 from retreats.extensions import db as _db
-from retreats.notifications.models import OutboxEmail
 from tests.conftest import csrf_token_from, plain_url
 
 THREADS = 60

@@ -123,7 +123,7 @@ def test_a_sold_out_retreat_says_so_and_holds_nothing(client, db, make_retreat):
 
 
 def test_booking_a_draft_or_unknown_retreat_is_404(client, make_retreat):
-    from retreats.catalog.models import RetreatStatus
+    from retreats.listings.models import RetreatStatus
 
     draft = make_retreat(status=RetreatStatus.DRAFT)
     assert client.get(f"/retreats/{draft.slug}/book").status_code == 404

@@ -6,11 +6,11 @@ import io
 
 import pytest
 
+from retreats.base.stored_files import prepare_guide_pdf, store
 from retreats.booking.models import BookingStatus
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.booking.tokens import booking_token
-from retreats.catalog.models import RetreatStatus
-from retreats.organizer.uploads import prepare_guide_pdf, store
+from retreats.listings.models import RetreatStatus
 
 GUIDE = "**What to bring**\n- Warm socks\n\n<script>alert('x')</script>"
 PDF = b"%PDF-1.4\n% guide\n%%EOF\n"

@@ -25,8 +25,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Row, select
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.capacity import seats_taken
+from retreats.booking.checkout import apply_checkout_session
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.services import (
     AttendeeDetails,
@@ -35,13 +37,11 @@ from retreats.booking.services import (
     hold_seats,
     record_checkout_session,
 )
+from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.errors import DomainError, SoldOut
 from retreats.extensions import db
-from retreats.maintenance import release_lapsed_seats
-from retreats.notifications.models import OutboxEmail
-from retreats.organizer.models import Organizer
-from retreats.payments.checkout import apply_checkout_session
+from retreats.organizer.accounts.models import Organizer
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.stripe_gateway import CheckoutSession
 

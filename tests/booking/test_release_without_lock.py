@@ -10,9 +10,9 @@ from retreats import create_app
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.services import AttendeeDetails, cancel_unpaid_booking, hold_seats
 from retreats.booking.tokens import booking_token
+from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.extensions import db
-from retreats.maintenance import release_lapsed_seats
 from tests.conftest import plain_url
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left, seats_taken
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import (
@@ -17,7 +18,6 @@ from retreats.booking.services import (
 )
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
-from retreats.notifications.models import OutboxEmail
 
 ADA = AttendeeDetails(name="Ada Lovelace", email="ada@example.org", dietary_needs="vegan")
 BEA = AttendeeDetails(name="Bea Lovelace", email=None)
@@ -142,7 +142,7 @@ def test_late_payment_is_not_seated_when_the_seats_went_to_someone_else(make_ret
 
 
 def test_unpublished_or_past_retreats_cannot_be_booked(make_retreat):
-    from retreats.catalog.models import RetreatStatus
+    from retreats.listings.models import RetreatStatus
 
     draft = make_retreat(status=RetreatStatus.DRAFT)
     with pytest.raises(DomainError, match="not open"):

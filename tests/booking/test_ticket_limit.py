@@ -9,8 +9,8 @@ import pytest
 from retreats.booking.capacity import tickets_taken
 from retreats.booking.models import BookingStatus
 from retreats.booking.services import confirm_booking, expire_booking
-from retreats.catalog.models import RetreatStatus
 from retreats.errors import SoldOut
+from retreats.listings.models import RetreatStatus
 
 from .test_services import hold, paid, ticket
 

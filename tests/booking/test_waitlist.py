@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left, seats_taken
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.services import AttendeeDetails, expire_booking, hold_seats
 from retreats.booking.tokens import waitlist_offer_token
+from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.database import utcnow
-from retreats.maintenance import release_lapsed_seats
-from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
 from tests.conftest import csrf_token_from
 from tests.journey import filled_booking_form

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from retreats.base.stored_files import prepare_cover_image, store
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.models import RetreatStatus
-from retreats.organizer.uploads import prepare_cover_image, store
+from retreats.listings.models import RetreatStatus
 
 
 @pytest.fixture

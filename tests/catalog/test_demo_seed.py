@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.demo import DEMO_ORGANIZER_EMAIL, demo_cli, seed_demo_data
-from retreats.catalog.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus
 from retreats.database import utcnow
-from retreats.organizer.models import Organizer
+from retreats.demo.seed import DEMO_ORGANIZER_EMAIL, demo_cli, seed_demo_data
+from retreats.listings.models import Audience, Focus, Retreat, RetreatKind, RetreatStatus
+from retreats.organizer.accounts.models import Organizer
 
 # A fixed moment whose next five months cross both European and US daylight-saving changes.
 FIXED_NOW = datetime(2030, 2, 20, 22, 45, tzinfo=UTC)

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from retreats.base.stored_files import COVER_NAME, cover_size
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.demo import DEMO_LISTINGS, seed_demo_data
-from retreats.catalog.models import Focus, Retreat
-from retreats.organizer.uploads import COVER_NAME, cover_size
+from retreats.demo.seed import DEMO_LISTINGS, seed_demo_data
+from retreats.listings.models import Focus, Retreat
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_COVERS = ROOT / "static" / "demo-covers"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retreats.catalog.models import TicketType
 from retreats.database import utcnow
+from retreats.listings.models import TicketType
 
 
 def test_the_card_shows_the_early_bird_until_its_sale_ends(client, db, make_retreat):

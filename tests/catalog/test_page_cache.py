@@ -16,8 +16,8 @@ from retreats import create_app
 from retreats.booking.models import Booking
 from retreats.booking.services import discard_hold
 from retreats.caching.public_pages import page_store
-from retreats.catalog.models import Retreat
 from retreats.database import utcnow
+from retreats.listings.models import Retreat
 from tests.conftest import csrf_token_from, wait_until
 from tests.organizer.helpers import ADA, BEA, CY, booking_for
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.models import Focus, RetreatKind, RetreatStatus
 from retreats.database import utcnow
+from retreats.listings.models import Focus, RetreatKind, RetreatStatus
 
 
 def test_catalog_lists_upcoming_published_soonest_first(client, make_retreat):

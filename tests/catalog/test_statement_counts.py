@@ -11,9 +11,9 @@ from uuid import uuid4
 
 import pytest
 
-from retreats.catalog.models import Audience, Focus, RetreatKind, TicketType
 from retreats.database import utcnow
-from retreats.organizer.models import Organizer
+from retreats.listings.models import Audience, Focus, RetreatKind, TicketType
+from retreats.organizer.accounts.models import Organizer
 from tests.organizer.helpers import ADA, BEA, CY, booking_for
 
 MOST_FOR_A_PUBLIC_PAGE = 3

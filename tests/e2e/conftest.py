@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from retreats.organizer.models import Organizer
+from retreats.organizer.accounts.models import Organizer
 from tests.e2e.audit import DESKTOP, SCREENSHOTS, PageAudit, RenderedPages
 from tests.organizer.conftest import organizer_who_can_sign_in
 

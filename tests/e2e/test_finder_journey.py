@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from retreats.catalog.models import Audience, Focus
+from retreats.listings.models import Audience, Focus
 
 ANSWERS = {
     "What would you most like more of?": "Touch, and feeling at ease in your body",

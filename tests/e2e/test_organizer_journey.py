@@ -11,8 +11,8 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from retreats.booking.models import Attendee
-from retreats.catalog.models import Retreat, RetreatStatus
 from retreats.database import utcnow
+from retreats.listings.models import Retreat, RetreatStatus
 from tests.e2e.audit import PageAudit
 from tests.e2e.conftest import ORGANIZER_EMAIL
 from tests.journey import book_to_checkout, pay_and_land

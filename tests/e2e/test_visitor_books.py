@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from retreats.booking.models import Booking, BookingStatus
-from retreats.catalog.models import Audience, Focus
+from retreats.listings.models import Audience, Focus
 from tests.e2e.visitor import book_couple_ticket, open_retreat_from_catalog, pay_on_hosted_page
 from tests.journey import DECLINED_CARD, PAYING_CARD
 

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.models import Audience, Focus, RetreatStatus
 from retreats.finder.questions import ALL_QUESTIONS
+from retreats.listings.models import Audience, Focus, RetreatStatus
 
 from .helpers import EMOTIONAL_ANSWERS
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.models import Audience, Focus, RetreatStatus
 from retreats.database import utcnow
 from retreats.finder.queries import recommendations_for
+from retreats.listings.models import Audience, Focus, RetreatStatus
 
 from .helpers import answers
 

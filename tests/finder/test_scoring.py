@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retreats.catalog.models import Focus
 from retreats.finder.questions import ALL_QUESTIONS, SCORING_QUESTIONS
 from retreats.finder.scoring import Scores, score
+from retreats.listings.models import Focus
 
 from .helpers import answers
 

@@ -9,13 +9,12 @@ from email.message import EmailMessage
 from icalendar import Calendar
 from sqlalchemy import select
 
+from retreats.base.outbox import OutboxEmail, OutboxStatus, queue_email
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
-from retreats.catalog.models import Retreat
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
-from retreats.organizer.listings import ListingDetails
+from retreats.listings.models import Retreat
+from retreats.organizer.listings.services import ListingDetails
 
 ADA = AttendeeDetails(
     name="Ada Lovelace",

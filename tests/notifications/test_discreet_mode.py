@@ -11,13 +11,13 @@ import pytest
 from flask import render_template_string
 from icalendar import Calendar
 
+from retreats.base.stored_files import prepare_guide_pdf
 from retreats.booking.tokens import booking_token
-from retreats.catalog.models import Retreat, RetreatKind
+from retreats.listings.models import Retreat, RetreatKind
 from retreats.notifications.calendar import neutral_event_title
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.listing_forms import RetreatForm
-from retreats.organizer.listings import Uploads, update_retreat
-from retreats.organizer.uploads import prepare_guide_pdf
+from retreats.organizer.listings.forms import RetreatForm
+from retreats.organizer.listings.services import Uploads, update_retreat
 from tests.notifications.helpers import (
     attachments,
     calendar_event,

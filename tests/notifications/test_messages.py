@@ -8,13 +8,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from retreats.base.outbox import OutboxStatus
+from retreats.base.stored_files import prepare_guide_pdf
 from retreats.booking.cancellation import cancel_booking
-from retreats.catalog import demo_listings, demo_workshops
-from retreats.catalog.models import RetreatKind, RetreatStatus
-from retreats.notifications.models import OutboxStatus
+from retreats.demo import listings as demo_listings
+from retreats.demo import workshops as demo_workshops
+from retreats.listings.models import RetreatKind, RetreatStatus
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.listings import Uploads, update_retreat
-from retreats.organizer.uploads import prepare_guide_pdf
+from retreats.organizer.listings.services import Uploads, update_retreat
 from tests.notifications.helpers import (
     ADA,
     attachments,

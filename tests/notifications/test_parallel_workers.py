@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from retreats import create_app
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.extensions import db as _db
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
 

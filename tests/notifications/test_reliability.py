@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import delete, select
 
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.database import utcnow
 from retreats.notifications import sender
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.conftest import SmtpInbox
 from tests.notifications.helpers import booking_paid_by

@@ -11,16 +11,16 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import IntegrityError
 
 from retreats import create_app
+from retreats.base.outbox import OutboxStatus
+from retreats.base.stored_files import prepare_guide_pdf
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
 from retreats.extensions import db as database
-from retreats.notifications.models import OutboxStatus
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for_attendee
-from retreats.organizer.listings import Uploads, update_retreat
-from retreats.organizer.retreat_cancellation import cancel_retreat
-from retreats.organizer.uploads import prepare_guide_pdf
+from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
+from retreats.organizer.listings.retreat_cancellation import cancel_retreat
+from retreats.organizer.listings.services import Uploads, update_retreat
 from tests.notifications.helpers import (
     confirmed_booking,
     details_of,

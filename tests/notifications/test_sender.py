@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from devtools.smtp_inbox import serving
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import backoff_after, send_due_emails
 from tests.conftest import SmtpInbox
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from devtools.local_stripe.runner import log_tail
 from devtools.outbox_worker import running_outbox_worker
-from retreats.notifications.models import OutboxEmail, OutboxStatus
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
 from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from retreats.organizer.models import Organizer
+from retreats.organizer.accounts.models import Organizer
 
 ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
 

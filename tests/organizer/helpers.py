@@ -9,11 +9,12 @@ from html.parser import HTMLParser
 
 from sqlalchemy import insert, select
 
+from retreats.base.audit import AuditEntry
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
-from retreats.catalog.models import Retreat, TicketType
 from retreats.database import utcnow
-from retreats.organizer.models import AuditEntry, Organizer
+from retreats.listings.models import Retreat, TicketType
+from retreats.organizer.accounts.models import Organizer
 from tests.conftest import csrf_token_from
 
 # Attendees and their bookings ------------------------------------------------------------------

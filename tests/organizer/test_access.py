@@ -13,12 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from retreats.base.audit import record_audit
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.base.tokens import hash_token
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.booking.tokens import booking_token, hash_token
+from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.organizer.audit import record_audit
-from retreats.organizer.models import AttendeeMessage, CoHost, Organizer
+from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.accounts.models import CoHost, Organizer
 
 # What A's attendees told A alone; none of it may reach B in any form.
 SECRETS = (

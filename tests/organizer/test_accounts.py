@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from retreats.base.outbox import OutboxEmail
+from retreats.base.tokens import link_token
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.account_views import safe_next_path
-from retreats.organizer.accounts import (
+from retreats.organizer.accounts.models import Organizer, OrganizerToken, TokenPurpose
+from retreats.organizer.accounts.services import (
     WRONG_CREDENTIALS,
     LoginRefused,
     LoginThrottled,
@@ -21,8 +22,8 @@ from retreats.organizer.accounts import (
     request_password_reset,
     set_password,
 )
-from retreats.organizer.models import Organizer, OrganizerToken, TokenPurpose
-from retreats.organizer.tokens import issue_token, link_token
+from retreats.organizer.accounts.tokens import issue_token
+from retreats.organizer.accounts.views import safe_next_path
 from tests.conftest import csrf_token_from
 from tests.organizer.conftest import ORGANIZER_PASSWORD
 from tests.organizer.helpers import (

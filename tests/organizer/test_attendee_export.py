@@ -11,8 +11,9 @@ import pytest
 
 from retreats.booking.services import AttendeeDetails
 from retreats.extensions import db
-from retreats.organizer import export
-from retreats.organizer.export import COLUMNS, PRIVATE_COLUMNS, major_units, safe_cell
+from retreats.formatting import major_units
+from retreats.organizer.attendees import export
+from retreats.organizer.attendees.export import COLUMNS, PRIVATE_COLUMNS, safe_cell
 from tests.organizer.helpers import (
     ADA,
     BEA,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from retreats.booking.models import Attendee
-from retreats.organizer.attendees import PAGE_SIZE
+from retreats.organizer.attendees.queries import PAGE_SIZE
 from tests.conftest import csrf_token_from
 from tests.organizer.helpers import add_bookings, audit_entries_with_action, list_page
 from tests.organizer.test_attendees import booking_blocks

@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail
+from retreats.base.tokens import link_token
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.accounts import accept_invite, invite_co_host
-from retreats.organizer.models import AuditEntry, CoHost, Organizer, OrganizerToken, TokenPurpose
-from retreats.organizer.tokens import link_token
+from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
+from retreats.organizer.accounts.services import accept_invite, invite_co_host
 from tests.organizer.conftest import ORGANIZER_PASSWORD
 from tests.organizer.helpers import (
     link_path_in,

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail, OutboxStatus, queue_email
 from retreats.booking.models import WaitlistEntry
 from retreats.database import utcnow
-from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.notifications.outbox import queue_email
-from retreats.organizer.models import AttendeeMessage, AuditEntry, TokenPurpose
-from retreats.organizer.tokens import issue_token
+from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.accounts.models import TokenPurpose
+from retreats.organizer.accounts.tokens import issue_token
 from tests.notifications.helpers import booking_paid_by
 
 

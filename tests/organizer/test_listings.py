@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from retreats.base.audit import AuditEntry
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.catalog.models import Retreat, RetreatStatus, TicketType
-from retreats.organizer.listing_forms import price_as_text, price_in_minor_units
-from retreats.organizer.models import AuditEntry, CoHost
+from retreats.listings.models import Retreat, RetreatStatus, TicketType
+from retreats.organizer.accounts.models import CoHost
+from retreats.organizer.listings.forms import price_as_text, price_in_minor_units
 from tests.organizer.helpers import (
     NEXT_YEAR,
     audit_actions_for_retreat,

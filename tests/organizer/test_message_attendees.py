@@ -9,10 +9,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail
+from retreats.notifications.models import AttendeeMessage
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.models import AttendeeMessage, AuditEntry
 from tests.conftest import csrf_token_from
 from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for
 

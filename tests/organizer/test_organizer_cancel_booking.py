@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import Booking, BookingStatus, WaitlistStatus
 from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.errors import DomainError
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer import attendee_actions
-from retreats.organizer.attendee_actions import RefundChoice, cancel_booking_for_attendee
+from retreats.organizer.attendees import actions as attendee_actions
+from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay_and_land
 from tests.organizer.helpers import (

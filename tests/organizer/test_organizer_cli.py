@@ -8,9 +8,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from retreats.database import utcnow
-from retreats.organizer.accounts import authenticate
-from retreats.organizer.models import Organizer, OrganizerToken, TokenPurpose
-from retreats.organizer.tokens import issue_token
+from retreats.organizer.accounts.models import Organizer, OrganizerToken, TokenPurpose
+from retreats.organizer.accounts.services import authenticate
+from retreats.organizer.accounts.tokens import issue_token
 from tests.organizer.conftest import ORGANIZER_PASSWORD
 
 PASSWORD = "the river keeps its own time"  # noqa: S105  (test data)

@@ -9,11 +9,11 @@ import csv
 import io
 from datetime import timedelta
 
+from retreats.base.audit import AuditEntry
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.catalog.models import Retreat, RetreatStatus
 from retreats.database import utcnow
+from retreats.listings.models import Retreat, RetreatStatus
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.models import AuditEntry
 from retreats.payments.models import RefundStatus
 from tests.conftest import wait_until
 from tests.html_forms import form_posting_to, form_with_field

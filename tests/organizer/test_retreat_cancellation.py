@@ -8,16 +8,16 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left
+from retreats.booking.checkout import expire_lapsed_holds
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.services import Payment, confirm_booking
-from retreats.catalog.models import RetreatStatus
 from retreats.database import utcnow
 from retreats.errors import DomainError
-from retreats.notifications.models import OutboxEmail
-from retreats.organizer.models import AuditEntry
-from retreats.organizer.retreat_cancellation import cancel_retreat, cancellation_preview
-from retreats.payments.checkout import expire_lapsed_holds
+from retreats.listings.models import RetreatStatus
+from retreats.organizer.listings.retreat_cancellation import cancel_retreat, cancellation_preview
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay, pay_and_land
 from tests.organizer.helpers import (

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 from sqlalchemy.exc import OperationalError
 
-from retreats.catalog.models import Retreat
-from retreats.organizer import listings
-from retreats.organizer.listings import Uploads
-from retreats.organizer.uploads import prepare_cover_image
+from retreats.base.stored_files import prepare_cover_image
+from retreats.listings.models import Retreat
+from retreats.organizer.listings import services as listings
+from retreats.organizer.listings.services import Uploads
 from tests.organizer.helpers import (
     field_error,
     form_values,

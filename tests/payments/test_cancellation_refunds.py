@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds

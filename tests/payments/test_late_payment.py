@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import expire_booking
 from retreats.extensions import db
-from retreats.notifications.models import OutboxEmail
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import Refund, RefundStatus
 from tests.journey import book_to_checkout, pay_and_land

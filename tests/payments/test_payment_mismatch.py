@@ -10,10 +10,10 @@ import json
 
 import pytest
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
 from retreats.notifications.messages import build_message
-from retreats.notifications.models import OutboxEmail
-from retreats.organizer.models import AuditEntry
 from retreats.payments.models import Refund, RefundStatus, StripeEvent
 from tests.payments.test_webhook import checkout_event, post, sign
 

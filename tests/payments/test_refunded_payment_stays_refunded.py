@@ -10,9 +10,9 @@ from sqlalchemy import update
 
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import expire_booking
+from retreats.booking.upkeep import release_lapsed_seats
 from retreats.database import utcnow
 from retreats.extensions import db
-from retreats.maintenance import release_lapsed_seats
 from tests.journey import book_to_checkout, pay
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
-from retreats.notifications.models import OutboxEmail
 from retreats.payments.models import StripeEvent
 from tests.conftest import TEST_WEBHOOK_SECRET
 
@@ -177,7 +177,7 @@ def test_a_payment_for_a_retreat_cancelled_meanwhile_is_refunded_with_the_cancel
     client, db, pending_booking
 ):
     """Not the "the last places were taken, join the waitlist" mail: the retreat is off."""
-    from retreats.catalog.models import RetreatStatus
+    from retreats.listings.models import RetreatStatus
     from retreats.notifications.messages import build_message
     from retreats.payments.models import Refund
 

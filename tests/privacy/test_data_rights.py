@@ -8,14 +8,13 @@ import json
 import pytest
 from sqlalchemy import select, text
 
+from retreats.base.audit import AuditEntry, record_audit
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.models import Booking
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.notifications.messages import build_message
-from retreats.notifications.models import OutboxEmail, OutboxStatus
-from retreats.organizer.audit import record_audit
-from retreats.organizer.models import AuditEntry
 from retreats.payments.models import Refund
 from retreats.privacy import data_rights
 from tests.conftest import csrf_token_from
@@ -108,8 +107,8 @@ def test_the_download_holds_the_booking_its_attendees_their_answers_emails_and_r
 def test_the_download_leaves_out_the_organizers_payment_mismatch_notice(
     db, client, make_retreat, organizer
 ):
+    from retreats.booking.payment_mismatch import handle_payment_mismatch
     from retreats.booking.services import Payment
-    from retreats.payments.mismatch import handle_payment_mismatch
 
     booking = booking_for(make_retreat(), ADA, BEA, confirmed=False)
     payment = Payment(
@@ -311,7 +310,7 @@ def test_nothing_is_half_written_when_the_deletion_fails(db, cancelled, monkeypa
 
 def test_no_mail_is_ever_queued_to_a_deleted_booking(db, client, make_retreat, organizer):
     """A confirmed booking of a past retreat, deleted; then the organizer writes to everyone."""
-    from retreats.organizer.attendee_actions import message_confirmed_attendees
+    from retreats.organizer.attendees.actions import message_confirmed_attendees
 
     retreat = make_retreat()
     deleted, kept = booking_for(retreat, ADA), booking_for(retreat, BEA)

@@ -7,9 +7,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from retreats import create_app
+from retreats.base.encryption import AnswerUnreadable
 from retreats.booking.models import Attendee
 from retreats.extensions import db as _db
-from retreats.privacy.encryption import AnswerUnreadable
 from tests.organizer.helpers import ADA, BEA, booking_for
 
 OLD_KEY = Fernet.generate_key().decode()

@@ -186,7 +186,7 @@ def test_the_outbox_worker_purges_on_its_first_round(app, db, make_retreat, monk
         raise StopWorker
 
     monkeypatch.setattr(worker_cli.time, "sleep", stop)
-    monkeypatch.setattr("retreats.maintenance.run_periodic_upkeep", lambda: None)
+    monkeypatch.setattr("retreats.booking.upkeep.run_periodic_upkeep", lambda: None)
     monkeypatch.setattr("retreats.notifications.sender.send_due_emails", lambda: 0)
     result = app.test_cli_runner().invoke(args=["outbox", "work"])
 

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from retreats.base.tokens import link_token
 from retreats.booking.models import WaitlistEntry, WaitlistStatus
 from retreats.booking.tokens import booking_token, waitlist_offer_token
-from retreats.catalog.models import RetreatStatus
 from retreats.database import utcnow
-from retreats.organizer.models import Organizer, TokenPurpose
-from retreats.organizer.tokens import issue_token, link_token
+from retreats.listings.models import RetreatStatus
+from retreats.organizer.accounts.models import Organizer, TokenPurpose
+from retreats.organizer.accounts.tokens import issue_token
 from retreats.payments import refunds, stripe_gateway
 from tests.organizer.conftest import (  # noqa: F401
     organizer,

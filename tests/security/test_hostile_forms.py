@@ -24,7 +24,7 @@ from tests.html_forms import HtmlForm, page_forms
 from tests.organizer.test_access import organizer_url_values
 
 # POST routes that are no HTML form: Stripe signs its webhook (tests/payments covers it).
-NOT_FORMS = {"payments.stripe_webhook"}
+NOT_FORMS = {"booking.stripe_webhook"}
 
 SCRIPTS = [
     "<script>alert(1)</script>",
@@ -170,7 +170,7 @@ def pages_to_search(app, world) -> list[tuple[str, bool]]:
         (f"/waitlist/{world['waitlist_entry'].id}?t={world['offer_token']}", False),
     ]
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint.startswith(("static", "payments.")):
+        if "GET" not in rule.methods or rule.endpoint.startswith("static"):
             continue
         if rule.rule.endswith((".csv", ".pdf", ".ics")) or "<name>" in rule.rule:
             continue

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.tokens import booking_token
 from retreats.formatting import markdown_as_text
 from retreats.notifications.messages import preparation_guide_message
-from retreats.notifications.models import OutboxEmail
 from tests.organizer.test_listings import edit
 
 HOSTILE_MD = "\n\n".join(

@@ -1,0 +1,37 @@
+"""The seat lock's failure modes: roll back everything, and ask the visitor to try again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
+
+from retreats.errors import TryAgain
+from retreats.extensions import db
+
+log = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "lock" in text or "timeout" in text or "busy" in text
+
+
+@contextmanager
+def rolled_back_on_error() -> Iterator[None]:
+    """Leave nothing half-written; a seat lock not had in time becomes a friendly TryAgain."""
+    try:
+        yield
+    except OperationalError as error:
+        db.session.rollback()
+        if is_lock_timeout(error):
+            log.warning("Seat lock not had in time; the visitor is asked to try again: %s", error)
+            raise TryAgain(BUSY_MESSAGE) from error
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise

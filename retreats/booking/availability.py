@@ -1,0 +1,48 @@
+"""One published retreat as the public sees it: its tickets on sale and the seats left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from retreats.booking.capacity import seats_taken_subquery
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.listings.models import Retreat, RetreatStatus
+
+
+@dataclass(frozen=True)
+class Listing:
+    retreat: Retreat
+    seats_left: int
+    lowest_price_minor: int | None
+    # When the soonest-ending early-bird price on sale now stops selling (None: no early bird).
+    early_bird_until: datetime | None = None
+
+    @property
+    def sold_out(self) -> bool:
+        return self.seats_left <= 0
+
+
+def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
+    """A published retreat with its tickets and seats left, or None (past ones included)."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(Retreat, seats_taken_subquery(Retreat.id, now=now))
+        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
+        .options(selectinload(Retreat.ticket_types))
+    ).first()
+    if row is None:
+        return None
+    retreat, taken = row
+    on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
+    sale_ends = [ticket.sale_ends_at for ticket in on_sale if ticket.sale_ends_at]
+    return Listing(
+        retreat=retreat,
+        seats_left=max(retreat.capacity - taken, 0),
+        lowest_price_minor=min(t.price_minor for t in on_sale) if on_sale else None,
+        early_bird_until=min(sale_ends) if sale_ends else None,
+    )

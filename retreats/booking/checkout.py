@@ -1,0 +1,184 @@
+"""Stripe Checkout for bookings: open a session, and apply what Stripe says about it.
+
+The webhook, the success page, the cancel link and the expiry sweep all end in
+apply_checkout_session(), which calls the same idempotent booking services.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from retreats.booking import services as booking_services
+from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.notices import queue_booking_email
+from retreats.booking.payment_mismatch import handle_payment_mismatch, was_flagged
+from retreats.booking.services import Payment, PaymentMismatch
+from retreats.booking.tokens import booking_token
+from retreats.database import utcnow
+from retreats.errors import PaymentProviderError
+from retreats.extensions import db
+from retreats.links import public_url
+from retreats.listings.models import RetreatStatus
+from retreats.payments import stripe_gateway
+from retreats.payments.refunds import record_refund, send_refund
+from retreats.payments.stripe_gateway import CheckoutSession, PaymentGatewayError
+
+log = logging.getLogger(__name__)
+
+
+def open_checkout_session(*, booking: Booking) -> str:
+    """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
+    token = booking_token(booking.reference)
+    retreat = booking.retreat
+    success_url = (
+        public_url("booking.manage", reference=booking.reference, t=token)
+        + "&session_id={CHECKOUT_SESSION_ID}"
+    )
+    cancel_url = public_url("booking.abandon", reference=booking.reference, t=token)
+    try:
+        session = stripe_gateway.create_checkout_session(
+            booking_id=booking.id,
+            booking_reference=booking.reference,
+            item_name=f"{retreat.title}: {booking.ticket_type.name}",
+            amount_minor=booking.amount_minor,
+            currency=booking.currency,
+            customer_email=booking.contact_email,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=booking.hold_expires_at,
+            idempotency_key=f"checkout:{booking.reference}",
+        )
+    except PaymentGatewayError as error:
+        log.error("Could not open Checkout for %s: %s", booking.reference, error)
+        booking_services.discard_hold(booking_id=booking.id)
+        raise PaymentProviderError(
+            "We could not start the payment just now. Nothing was charged; please try again."
+        ) from error
+    booking_services.record_checkout_session(booking_id=booking.id, checkout_session_id=session.id)
+    return session.url
+
+
+def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> str:
+    """Bring the booking in line with its Checkout Session: paid → confirm, expired → release.
+
+    Returns what was done: "applied", "no booking", or "payment mismatch" (not confirmed,
+    refunded and flagged to the organizer).
+    """
+    booking = _booking_for_session(session)
+    if booking is None:
+        log.warning("Checkout Session %s matches no booking", session.id)
+        return "no booking"
+    if session.is_paid:
+        payment = Payment(
+            checkout_session_id=session.id,
+            payment_intent_id=session.payment_intent_id,
+            amount_minor=session.amount_total,
+            currency=session.currency,
+        )
+        booking_id = booking.id
+        if was_flagged(booking_id):
+            return "payment mismatch"  # that money is refunded: nothing can confirm it now
+        try:
+            booking = booking_services.confirm_booking(
+                booking_id=booking_id, payment=payment, now=now
+            )
+        except PaymentMismatch:
+            handle_payment_mismatch(booking_id=booking_id, payment=payment, now=now)
+            return "payment mismatch"
+        if booking.paid_without_a_seat:
+            refund_unseated_payment(booking=booking, payment=payment, now=now)
+    elif session.status == "expired":
+        booking_services.expire_booking(booking_id=booking.id, now=now)
+    return "applied"
+
+
+def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime | None = None):
+    """A payment arrived when no seat was left (or the retreat was cancelled meanwhile): refund
+    it in full and tell the person kindly."""
+    now = now or utcnow()
+    if not payment.payment_intent_id:
+        log.error("Cannot refund %s: the payment has no PaymentIntent", booking.reference)
+        return
+    booking = db.session.get(Booking, booking.id, populate_existing=True)
+    if booking.refunded_minor >= booking.amount_minor:
+        return  # refunded already (the webhook and the success page both got here)
+    refund = record_refund(
+        booking=booking,
+        amount_minor=booking.amount_minor - booking.refunded_minor,
+        reason="unseated_payment",
+        payment_intent_id=payment.payment_intent_id,
+        now=now,
+    )
+    # A retreat cancelled meanwhile gets the cancellation's mail, not "the last places were
+    # taken, join the waitlist"; its key also keeps it from doubling the retreat-wide one.
+    cancelled = booking.retreat.status == RetreatStatus.CANCELLED
+    kind = "retreat_cancelled" if cancelled else "unseated_payment_refunded"
+    queue_booking_email(booking, kind, booking.contact_email)
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()  # the same refund was recorded a moment ago by another request
+        return
+    log.warning("Late payment for %s found no seat: refunding in full", booking.reference)
+    send_refund(refund.id, now=now)
+
+
+def _booking_for_session(session: CheckoutSession) -> Booking | None:
+    if session.booking_id is not None:
+        booking = db.session.get(Booking, session.booking_id)
+        if booking is not None and booking.reference == session.client_reference_id:
+            return booking
+    return db.session.query(Booking).filter_by(stripe_checkout_session_id=session.id).one_or_none()
+
+
+def abandon_checkout(*, booking: Booking) -> Booking:
+    """The visitor came back from Checkout without paying: close the session, free the seats."""
+    if booking.status != BookingStatus.PENDING:
+        return booking
+    if booking.stripe_checkout_session_id:
+        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+        if session.is_paid:  # paid in another tab a moment ago: keep it
+            apply_checkout_session(session)
+            return booking
+    booking_services.cancel_unpaid_booking(booking_id=booking.id)
+    return booking
+
+
+def sync_from_success_page(*, booking: Booking, session_id: str) -> None:
+    """The success page re-fetches the session from Stripe rather than trust the browser."""
+    if booking.status != BookingStatus.PENDING and booking.status != BookingStatus.EXPIRED:
+        return
+    if session_id != booking.stripe_checkout_session_id:
+        return
+    apply_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
+
+
+def expire_lapsed_holds(*, now: datetime | None = None) -> int:
+    """Expire pending bookings whose hold ran out, closing their Checkout Sessions at Stripe."""
+    now = now or utcnow()
+    expired = 0
+    for booking in booking_services.lapsed_pending_bookings(now=now):
+        try:
+            expired += close_lapsed_hold(booking, now=now)
+        except PaymentGatewayError as error:
+            log.error("Could not expire %s at Stripe: %s", booking.reference, error)
+    return expired
+
+
+def close_lapsed_hold(booking: Booking, *, now: datetime) -> bool:
+    """Close a lapsed hold's Checkout Session, then expire the booking; True if it expired.
+
+    A session paid a moment before it closed is applied instead (confirmed, or refunded when no
+    seat is left). Raises PaymentGatewayError when Stripe cannot be reached: the next sweep
+    tries again.
+    """
+    if booking.stripe_checkout_session_id:
+        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+        if session.is_paid:
+            apply_checkout_session(session, now=now)
+            return False
+    return booking_services.expire_booking(booking_id=booking.id, now=now)

@@ -1,0 +1,111 @@
+"""A paid Checkout Session whose amount or currency is not the booking's: never a seat.
+
+No seat is confirmed, so keeping the money would be keeping it for nothing: it is refunded in
+full (what was received, in the currency it was received in), the hold is released, and the
+organizer is told (audit log, the booking's page, an email) so they can look at it in Stripe.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from retreats.base.audit import record_audit
+from retreats.booking import services as booking_services
+from retreats.booking.models import Booking
+from retreats.booking.notices import queue_organizer_notice
+from retreats.booking.services import Payment
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.formatting import format_money
+from retreats.payments.models import Refund
+from retreats.payments.refunds import record_payment_refund, send_refund
+
+log = logging.getLogger(__name__)
+
+REFUND_REASON = "payment_mismatch"
+ORGANIZER_EMAIL_KIND = "organizer_payment_mismatch"
+AUDIT_ACTION = "booking.payment_mismatch"
+
+
+def _received(payment: Payment) -> str:
+    if payment.amount_minor is None or not payment.currency:
+        return f"{payment.amount_minor} {payment.currency}"
+    return format_money(payment.amount_minor, payment.currency.upper())
+
+
+def was_flagged(booking_id: int) -> bool:
+    """A mismatched payment was refunded for this booking: it is never confirmed afterwards.
+
+    The refund row is the state (the organizer's booking page and email read it too); the audit
+    entry only reports it.
+    """
+    return (
+        db.session.scalar(
+            select(Refund.id)
+            .where(Refund.booking_id == booking_id, Refund.reason == REFUND_REASON)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def handle_payment_mismatch(
+    *, booking_id: int, payment: Payment, now: datetime | None = None
+) -> None:
+    """Refund a mismatched payment in full, flag it to the organizer, release the seats."""
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
+    if booking is None:
+        return
+    if not was_flagged(booking.id):
+        refund_id = _flag_once(booking=booking, payment=payment, now=now)
+        if refund_id is not None:
+            send_refund(refund_id, now=now)  # kept for the retry sweep if Stripe fails now
+    booking_services.expire_booking(booking_id=booking_id, now=now)
+
+
+def _flag_once(*, booking: Booking, payment: Payment, now: datetime) -> int | None:
+    """Refund row, audit entry and organizer email in one transaction; the refund's id."""
+    expected = format_money(booking.amount_minor, booking.currency)
+    refundable = bool(payment.payment_intent_id) and (payment.amount_minor or 0) > 0
+    refund = None
+    if refundable:
+        # Not booking.refunded_minor: that counts refunds of the booking's own price.
+        refund = record_payment_refund(
+            booking=booking,
+            amount_minor=payment.amount_minor,
+            currency=(payment.currency or booking.currency).upper()[:3],
+            reason=REFUND_REASON,
+            payment_intent_id=payment.payment_intent_id,
+            now=now,
+        )
+    outcome = "refunded in full" if refundable else "not refunded (nothing to refund by)"
+    record_audit(
+        AUDIT_ACTION,
+        actor_id=None,
+        retreat_id=booking.retreat_id,
+        booking_id=booking.id,
+        detail=(
+            f"payment amount did not match: received {_received(payment)}, expected {expected}; "
+            f"not confirmed, {outcome}; check in Stripe ({payment.checkout_session_id})"
+        ),
+    )
+    queue_organizer_notice(booking, ORGANIZER_EMAIL_KIND)
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()  # flagged a moment ago by the webhook or the success page
+        return None
+    log.error(
+        "Payment for %s did not match (received %s, expected %s): %s",
+        booking.reference,
+        _received(payment),
+        expected,
+        outcome,
+    )
+    return refund.id if refund is not None else None

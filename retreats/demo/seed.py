@@ -1,0 +1,191 @@
+"""`flask demo seed`: a demo organizer and a realistic set of upcoming listings for local use."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.database import utcnow
+from retreats.demo.covers import install_demo_cover
+from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
+from retreats.demo.workshops import WORKSHOPS
+from retreats.extensions import db
+from retreats.listings.models import Retreat, TicketType
+from retreats.organizer.accounts.models import Organizer
+
+DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
+DEMO_ORGANIZER_NAME = "Open Hearts Collective"
+DEMO_LISTINGS: tuple[DemoListing, ...] = (*RETREATS, *WORKSHOPS)
+
+demo_cli = AppGroup("demo", help="Demo content for trying the platform locally.")
+
+
+@demo_cli.command("seed")
+def seed_command() -> None:
+    """Create the demo organizer and listings, once; later runs change nothing."""
+    created = seed_demo_data()
+    if created:
+        click.echo(f"Created {created} demo listings for {DEMO_ORGANIZER_EMAIL}.")
+    else:
+        click.echo(f"Demo data already present ({DEMO_ORGANIZER_EMAIL}): nothing created.")
+
+
+def seed_demo_data(*, now: datetime | None = None) -> int:
+    """Create the demo organizer and listings in one transaction; return how many listings."""
+    now = utcnow() if now is None else now
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if _demo_organizer_exists():
+        return 0
+    organizer = Organizer(email=DEMO_ORGANIZER_EMAIL, name=DEMO_ORGANIZER_NAME)
+    db.session.add(organizer)
+    try:
+        for index, listing in enumerate(DEMO_LISTINGS):
+            # Spread creation times a little so "newest first" orderings look natural.
+            created_at = now - timedelta(days=40 - index)
+            retreat = _build_retreat(listing, organizer=organizer, now=now, created_at=created_at)
+            db.session.add(retreat)
+            _add_confirmed_bookings(retreat, listing, now=now)
+        db.session.commit()
+    except IntegrityError:
+        # Another process seeded at the same moment (the organizer email is unique).
+        db.session.rollback()
+        if _demo_organizer_exists():
+            return 0
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(DEMO_LISTINGS)
+
+
+def _demo_organizer_exists() -> bool:
+    query = select(Organizer.id).where(Organizer.email == DEMO_ORGANIZER_EMAIL)
+    return db.session.scalar(query) is not None
+
+
+def local_event_window(listing: DemoListing, *, now: datetime) -> tuple[datetime, datetime]:
+    """The listing's start and end in UTC, from its local wall-clock times in its own zone."""
+    zone = ZoneInfo(listing.timezone)
+    first_day = now.astimezone(zone).date() + timedelta(days=listing.days_ahead)
+    first_day += timedelta(days=(listing.weekday - first_day.weekday()) % 7)
+    last_day = first_day + timedelta(days=listing.days_long)
+    starts_at = datetime.combine(first_day, listing.starts, tzinfo=zone)
+    ends_at = datetime.combine(last_day, listing.ends, tzinfo=zone)
+    return starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+
+
+def _sale_ends_at(ticket: DemoTicket, *, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """End of the local day `sale_ends_in_days` after now, in UTC (a date people can read)."""
+    if ticket.sale_ends_in_days is None:
+        return None
+    last_day = now.astimezone(zone).date() + timedelta(days=ticket.sale_ends_in_days)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _build_retreat(
+    listing: DemoListing, *, organizer: Organizer, now: datetime, created_at: datetime
+) -> Retreat:
+    starts_at, ends_at = local_event_window(listing, now=now)
+    zone = ZoneInfo(listing.timezone)
+    return Retreat(
+        slug=listing.slug,
+        title=listing.title,
+        kind=listing.kind,
+        focus=listing.focus,
+        audience=listing.audience,
+        summary=listing.summary,
+        description_md=listing.description_md,
+        is_online=listing.is_online,
+        venue=listing.venue,
+        city=listing.city,
+        country=listing.country,
+        online_join_url=listing.online_join_url,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=listing.timezone,
+        capacity=listing.capacity,
+        currency=listing.currency,
+        status=listing.status,
+        refund_full_days_before=listing.refund_rules[0],
+        refund_partial_days_before=listing.refund_rules[1],
+        refund_partial_percent=listing.refund_rules[2],
+        cancellation_policy=listing.cancellation_policy,
+        preparation_guide_md=listing.preparation_guide_md,
+        cover_image=install_demo_cover(listing.slug),
+        organizer=organizer,
+        created_at=created_at,
+        updated_at=created_at,
+        ticket_types=[
+            TicketType(
+                name=ticket.name,
+                description=ticket.description,
+                price_minor=ticket.price_minor,
+                seats_per_ticket=ticket.seats_per_ticket,
+                sale_ends_at=_sale_ends_at(ticket, zone=zone, now=now),
+                position=position,
+            )
+            for position, ticket in enumerate(listing.tickets)
+        ],
+    )
+
+
+def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: datetime) -> None:
+    """Paid bookings for the listing's confirmed parties, each with one attendee per seat."""
+    for number, party in enumerate(listing.confirmed_parties, start=1):
+        ticket = _regular_ticket_for(retreat, seats=len(party))
+        booked_at = now - timedelta(days=30 - number, hours=number)
+        contact = party[0]
+        db.session.add(
+            Booking(
+                reference=f"RB-DEMO{number:02d}",
+                # The token is thrown away: demo bookings are not meant to be opened by link.
+                token_hash=hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest(),
+                retreat=retreat,
+                ticket_type=ticket,
+                status=BookingStatus.CONFIRMED,
+                seats=ticket.seats_per_ticket,
+                amount_minor=ticket.price_minor,
+                currency=retreat.currency,
+                contact_name=contact.name,
+                contact_email=_demo_email(contact),
+                hold_expires_at=booked_at + timedelta(minutes=31),
+                created_at=booked_at,
+                updated_at=booked_at + timedelta(minutes=4),
+                confirmed_at=booked_at + timedelta(minutes=4),
+                attendees=[
+                    Attendee(
+                        position=position,
+                        name=guest.name,
+                        email=_demo_email(guest),
+                        dietary_needs=guest.dietary_needs,
+                        hopes=guest.hopes,
+                        code_of_conduct_accepted_at=booked_at + timedelta(minutes=2),
+                    )
+                    for position, guest in enumerate(party)
+                ],
+            )
+        )
+
+
+def _regular_ticket_for(retreat: Retreat, *, seats: int) -> TicketType:
+    """The always-on-sale ticket type with this many seats (never an early-bird tier)."""
+    for ticket in retreat.ticket_types:
+        if ticket.seats_per_ticket == seats and ticket.sale_ends_at is None:
+            return ticket
+    raise ValueError(f"{retreat.slug} has no regular {seats}-seat ticket for its demo bookings")
+
+
+def _demo_email(guest: DemoGuest) -> str:
+    """first.last@example.org, without accents."""
+    ascii_name = unicodedata.normalize("NFKD", guest.name).encode("ascii", "ignore").decode()
+    return ".".join(ascii_name.lower().split()) + "@example.org"

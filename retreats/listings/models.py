@@ -1,0 +1,188 @@
+"""What is on offer: retreats and workshops, and the ticket types they sell."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from retreats.database import UTCDateTime, string_enum, utcnow
+from retreats.extensions import db
+
+
+class RetreatKind(enum.StrEnum):
+    RETREAT = "retreat"
+    WORKSHOP = "workshop"
+
+
+class Focus(enum.StrEnum):
+    EMOTIONAL = "emotional"
+    PHYSICAL = "physical"
+    INTELLECTUAL = "intellectual"
+    SPIRITUAL = "spiritual"
+
+
+class Audience(enum.StrEnum):
+    COUPLES = "couples"
+    INDIVIDUALS = "individuals"
+    EVERYONE = "everyone"
+
+
+class RetreatStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Retreat(db.Model):
+    __tablename__ = "retreats"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("refund_partial_percent BETWEEN 0 AND 100", name="refund_percent_in_range"),
+        CheckConstraint(
+            "refund_full_days_before IS NULL OR refund_full_days_before >= 0",
+            name="refund_full_days_not_negative",
+        ),
+        CheckConstraint(
+            "refund_partial_days_before IS NULL OR refund_partial_days_before >= 0",
+            name="refund_partial_days_not_negative",
+        ),
+        CheckConstraint("guide_days_before BETWEEN 0 AND 60", name="guide_days_in_range"),
+        Index("ix_retreats_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[RetreatKind] = mapped_column(string_enum(RetreatKind, "retreat_kind"))
+    focus: Mapped[Focus] = mapped_column(string_enum(Focus, "retreat_focus"))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "retreat_audience"))
+    summary: Mapped[str] = mapped_column(String(500))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    is_online: Mapped[bool] = mapped_column(default=False)
+    venue: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str | None] = mapped_column(String(120))
+    # Sent to confirmed attendees only, never shown on public pages.
+    online_join_url: Mapped[str | None] = mapped_column(String(500))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    # The start date on the event's own calendar, for the month filter; kept in step below.
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[RetreatStatus] = mapped_column(
+        string_enum(RetreatStatus, "retreat_status"), default=RetreatStatus.DRAFT
+    )
+    # The refund rules a cancellation follows (see booking/policy.py), and the organizer's own
+    # words shown beside them ("you may transfer your place to a friend").
+    refund_full_days_before: Mapped[int | None] = mapped_column(Integer, default=30)
+    refund_partial_days_before: Mapped[int | None] = mapped_column(Integer, default=14)
+    refund_partial_percent: Mapped[int] = mapped_column(Integer, default=50)
+    cancellation_policy: Mapped[str] = mapped_column(Text, default="")
+    preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
+    # The preparation guide is emailed this many days before the start (see notifications/).
+    guide_days_before: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Discreet emails: subjects, sender name and calendar title say nothing intimate.
+    discreet_emails: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # When the retention purge emptied its attendees' intake answers (retreats/privacy/).
+    private_answers_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored names under UPLOAD_FOLDER (base/stored_files.py), never the uploader's own.
+    cover_image: Mapped[str | None] = mapped_column(String(100))
+    preparation_guide_pdf: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organizer: Mapped[Organizer] = relationship(back_populates="retreats")  # noqa: F821
+    ticket_types: Mapped[list[TicketType]] = relationship(
+        back_populates="retreat", order_by="TicketType.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+    def is_open_for_booking(self, now: datetime) -> bool:
+        """Published and not yet started: the one rule for taking bookings and waitlist places."""
+        return self.status == RetreatStatus.PUBLISHED and self.starts_at > now
+
+    @property
+    def place(self) -> str:
+        if self.is_online:
+            return "Online"
+        return ", ".join(part for part in (self.venue, self.city, self.country) if part)
+
+    def __repr__(self) -> str:
+        return f"<Retreat {self.slug}>"
+
+
+@event.listens_for(Retreat, "before_insert")
+@event.listens_for(Retreat, "before_update")
+def _keep_local_start_date(mapper, connection, retreat: Retreat) -> None:
+    retreat.starts_on = retreat.local_starts_at.date()
+
+
+class TicketType(db.Model):
+    __tablename__ = "ticket_types"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("seats_per_ticket IN (1, 2)", name="one_or_two_seats"),
+        CheckConstraint(
+            "sale_starts_at IS NULL OR sale_ends_at IS NULL OR sale_ends_at > sale_starts_at",
+            name="sale_window_ordered",
+        ),
+        # The public pages ask for the next sale start or end (retreats/caching/public_pages.py).
+        Index("ix_ticket_types_sale_starts_at", "sale_starts_at"),
+        Index("ix_ticket_types_sale_ends_at", "sale_ends_at"),
+        CheckConstraint(
+            "quantity_limit IS NULL OR quantity_limit > 0", name="quantity_limit_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retreat_id: Mapped[int] = mapped_column(
+        ForeignKey("retreats.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    price_minor: Mapped[int] = mapped_column(Integer)
+    # 1 for an individual ticket, 2 for a couple.
+    seats_per_ticket: Mapped[int] = mapped_column(Integer, default=1)
+    # An optional sale window, e.g. an early-bird price that ends on a date.
+    sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At most this many tickets of this type (e.g. 5 early-bird couple tickets); None: no limit.
+    quantity_limit: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    retreat: Mapped[Retreat] = relationship(back_populates="ticket_types")
+
+    @property
+    def is_couple(self) -> bool:
+        return self.seats_per_ticket == 2
+
+    def on_sale_at(self, moment: datetime) -> bool:
+        if self.sale_starts_at and moment < self.sale_starts_at:
+            return False
+        return not (self.sale_ends_at and moment >= self.sale_ends_at)
+
+    def on_sale(self) -> bool:
+        return self.on_sale_at(utcnow())
+
+    def __repr__(self) -> str:
+        return f"<TicketType {self.name} {self.price_minor}>"

@@ -1,0 +1,1 @@
+"""Organizer accounts: sign-in, passwords, one-time links, co-hosts and the CLI."""

@@ -1,0 +1,106 @@
+"""Organizer accounts, their co-hosts, their one-time links and the audit log of their actions."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from retreats.database import UTCDateTime, string_enum, utcnow
+from retreats.extensions import db
+
+
+class Organizer(UserMixin, db.Model):
+    __tablename__ = "organizers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # None until the person sets a password (a demo organizer, or an invited co-host).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Failed sign-ins since the last good one; each one past a few makes the next wait longer.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    retreats: Mapped[list[Retreat]] = relationship(back_populates="organizer")  # noqa: F821
+
+    def get_id(self) -> str:
+        """What the session remembers: the id and a fingerprint of the current password, so a
+        password change (a reset after a suspected break-in) signs out every other session."""
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        return f"<Organizer {self.email}>"
+
+
+def organizer_for_session(session_id: str) -> Organizer | None:
+    """The organizer a session belongs to, unless their password changed since it began."""
+    organizer_id, _, fingerprint = (session_id or "").partition(":")
+    if not organizer_id.isdigit() or len(organizer_id) > 10:
+        return None
+    organizer = db.session.get(Organizer, int(organizer_id))
+    if organizer is None or not organizer.password_hash:
+        return None
+    if not hmac.compare_digest(fingerprint, organizer.password_fingerprint):
+        return None
+    return organizer
+
+
+class CoHost(db.Model):
+    """`member` manages every retreat `owner` owns, as if they were their own."""
+
+    __tablename__ = "co_hosts"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner: Mapped[Organizer] = relationship(foreign_keys=[owner_id])
+    member: Mapped[Organizer] = relationship(foreign_keys=[member_id])
+
+
+class TokenPurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose, not a password)
+    CO_HOST_INVITE = "co_host_invite"
+
+
+class OrganizerToken(db.Model):
+    """A one-time link (password reset, co-host invite): expires, works once, stored hashed.
+
+    The token in the link is an HMAC of (purpose, id, nonce) under SECRET_KEY (see tokens.py),
+    so the email can be rendered at send time; the database keeps only its SHA-256.
+    """
+
+    __tablename__ = "organizer_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(string_enum(TokenPurpose, "token_purpose"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who sent an invite; None for a password reset.
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organizer: Mapped[Organizer] = relationship(foreign_keys=[organizer_id])
+    invited_by: Mapped[Organizer | None] = relationship(foreign_keys=[invited_by_id])

@@ -1,0 +1,126 @@
+"""Forms of the attendee pages: the list's filter, check-in, cancel, resend and the message."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from retreats.organizer.attendees.actions import RefundChoice
+from retreats.organizer.attendees.queries import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
+
+SEARCH_MAX = 200
+# Far past any real list, and small enough that its OFFSET never overflows a database integer.
+PAGE_MAX = 100_000
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+
+STATUS_LABELS = {
+    "confirmed": "Confirmed",
+    "pending": "Awaiting payment",
+    "cancelled": "Cancelled",
+    "expired": "Expired",
+    "all": "All bookings",
+}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _plain_text(value):
+    """Trim, with one kind of line break whichever browser sent it."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _one_line(value):
+    """Collapse all whitespace, line breaks included: a subject is one header line."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _status_or_default(value):
+    return value or DEFAULT_STATUS
+
+
+class AttendeeFilterForm(Form):
+    """The list's filter, read from the query string (a GET: no CSRF token)."""
+
+    status = SelectField(
+        "Bookings",
+        choices=[SelectChoice(value, STATUS_LABELS[value]) for value in STATUS_CHOICES],
+        default=DEFAULT_STATUS,
+        filters=[_status_or_default],
+    )
+    q = StringField("Search name or email", filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    private = BooleanField("Show private answers", false_values=(False, "", "0", "false"))
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
+
+    def chosen(self) -> AttendeeFilter:
+        return AttendeeFilter(status=self.status.data, search=self.q.data or "")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status.data]
+
+
+class CheckInForm(FlaskForm):
+    """One person's check-in button; status, q and page lead back to the same page of the list."""
+
+    checked_in = HiddenField(validators=[AnyOf(["1", "0"])])
+    status = HiddenField(filters=[_status_or_default], validators=[AnyOf(STATUS_CHOICES)])
+    q = HiddenField(filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
+
+
+class CancelBookingForm(FlaskForm):
+    refund = RadioField(
+        "Refund",
+        choices=[
+            SelectChoice(RefundChoice.FULL.value, "Full refund"),
+            SelectChoice(RefundChoice.POLICY.value, "As the policy gives"),
+        ],
+        validators=[InputRequired(message="Please choose how much to refund.")],
+    )
+    confirm = BooleanField(
+        "Yes, cancel this booking and email the person who booked",
+        validators=[DataRequired(message="Please tick the box to confirm the cancellation.")],
+    )
+
+    def label_amounts(self, *, full: str, policy: str) -> None:
+        """Show what each choice gives back, in money."""
+        self.refund.choices = [
+            SelectChoice(RefundChoice.FULL.value, f"Full refund: {full}"),
+            SelectChoice(
+                RefundChoice.POLICY.value, f"As the cancellation policy gives today: {policy}"
+            ),
+        ]
+
+
+class ResendConfirmationForm(FlaskForm):
+    """Nothing to fill in: the CSRF token is the form."""
+
+
+class MessageAttendeesForm(FlaskForm):
+    subject = StringField(
+        "Subject",
+        filters=[_one_line],
+        validators=[DataRequired("Please write a subject."), Length(max=SUBJECT_MAX)],
+    )
+    body = TextAreaField(
+        "Message",
+        filters=[_plain_text],
+        validators=[DataRequired("Please write your message."), Length(max=BODY_MAX)],
+    )
+    preview = SubmitField("Preview")
+    send = SubmitField("Send")

@@ -1,0 +1,1 @@
+"""The listing editor: retreats, their ticket types, publishing and cancelling a retreat."""
