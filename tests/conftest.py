@@ -15,6 +15,7 @@ import psycopg
 import pytest
 import requests
 from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
@@ -22,17 +23,17 @@ from devtools.local_stripe.runner import free_port, running_local_stripe
 from devtools.postgres import running_postgres
 from devtools.smtp_inbox import RecordingInbox
 from retreats import create_app
+from retreats.base.audit import record_audit
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.base.tokens import hash_token
+from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.extensions import db as _db
-from retreats.listings.models import (
-    Audience,
-    Focus,
-    Retreat,
-    RetreatKind,
-    RetreatStatus,
-    TicketType,
-)
-from retreats.organizer.accounts.models import Organizer
+from retreats.listings.models import Retreat
+from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.accounts.models import CoHost, Organizer
+from tests.factories import create_organizer, create_retreat
 
 TEST_WEBHOOK_SECRET = "whsec_test_suite"
 SCHEMA_TEMPLATE = "retreats_schema_template"
@@ -175,66 +176,152 @@ def csrf_token_from(html: str) -> str:
 
 
 @pytest.fixture
-def organizer(db) -> Organizer:
-    # A password, so tests can sign in as them (an account without one never can).
-    person = Organizer(
-        email="host@example.org", name="Test Host", password_hash="scrypt:test-only-not-a-hash"
+def organizer_password() -> str | None:
+    """The password the `organizer` fixtures sign in with; None: a stand-in no one can type
+    (tests/organizer, which signs in through the form, sets ORGANIZER_PASSWORD)."""
+    return None
+
+
+@pytest.fixture
+def organizer(db, organizer_password) -> Organizer:
+    """Organizer A, the host of the retreats `make_retreat` makes."""
+    return create_organizer(password=organizer_password)
+
+
+@pytest.fixture
+def other_organizer(db, organizer_password) -> Organizer:
+    """Organizer B, a stranger to A's retreats."""
+    return create_organizer(
+        email="stranger@example.org", name="Other Host", password=organizer_password
     )
-    db.session.add(person)
-    db.session.commit()
-    return person
+
+
+@pytest.fixture
+def sign_in(app) -> Callable[[Organizer], FlaskClient]:
+    """A new test client signed in as the given organizer (through Flask-Login's session)."""
+
+    def signed_in_client(person: Organizer) -> FlaskClient:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = person.get_id()
+            session["_fresh"] = True
+        return client
+
+    return signed_in_client
+
+
+@pytest.fixture
+def organizer_client(sign_in, organizer) -> FlaskClient:
+    """A test client signed in as organizer A."""
+    return sign_in(organizer)
 
 
 @pytest.fixture
 def make_retreat(db, organizer) -> Callable[..., Retreat]:
-    """Factory: a published retreat a few weeks ahead with an individual and a couple ticket."""
+    """Factory: `tests.factories.create_retreat` for organizer A unless `organizer=` says whose,
+    numbered 1, 2, 3 … within the test."""
     counter = iter(range(1, 10_000))
 
-    def make(
-        *,
-        capacity: int = 10,
-        status: RetreatStatus = RetreatStatus.PUBLISHED,
-        starts_in: timedelta = timedelta(days=30),
-        timezone: str = "Europe/Lisbon",
-        currency: str = "EUR",
-        tickets: list[tuple[str, int, int]] | None = None,
-        **overrides,
-    ) -> Retreat:
-        number = next(counter)
-        starts_at = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
-        fields = {
-            "slug": f"retreat-{number}",
-            "title": f"Heart Retreat {number}",
-            "kind": RetreatKind.RETREAT,
-            "focus": Focus.EMOTIONAL,
-            "audience": Audience.EVERYONE,
-            "summary": "A calm weekend of listening and closeness.",
-            "description_md": "We **listen**.",
-            "venue": "Quinta do Vale",
-            "city": "Sintra",
-            "country": "Portugal",
-            "starts_at": starts_at,
-            "ends_at": starts_at + timedelta(days=2),
-            "timezone": timezone,
-            "capacity": capacity,
-            "currency": currency,
-            "status": status,
-            "cancellation_policy": "Full refund until 30 days before.",
-            "preparation_guide_md": "Bring warm socks.",
-            "organizer": organizer,
-        }
-        retreat = Retreat(**(fields | overrides))
-        for position, (name, price, seats) in enumerate(
-            tickets or [("Individual", 25_000, 1), ("Couple (2 people)", 45_000, 2)]
-        ):
-            retreat.ticket_types.append(
-                TicketType(name=name, price_minor=price, seats_per_ticket=seats, position=position)
-            )
-        db.session.add(retreat)
-        db.session.commit()
-        return retreat
+    def make(*, organizer: Organizer = organizer, **options) -> Retreat:
+        return create_retreat(organizer=organizer, number=next(counter), **options)
 
     return make
+
+
+# Organizer A's world, walked by organizer B (tests/organizer/test_access.py) and by hostile input
+# (tests/security) ----------------------------------------------------------------------------
+
+# What A's attendees told A alone; none of it may reach B in any form.
+SECRETS_OF_A = (
+    "Quiet Heart Retreat of A",
+    "quiet-heart-of-a",
+    "Juniper Secret",
+    "juniper@example.org",
+    "Needs a step-free room",
+    "To trust again after the divorce",
+    "Rowan, +351 900 000 000",
+    "RB-ACCESS",
+)
+
+
+@pytest.fixture
+def a_world(db, make_retreat, organizer) -> dict:
+    """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
+    audit entry, each written with one of SECRETS_OF_A."""
+    title, slug, name, email, needs, hopes, emergency_contact, reference = SECRETS_OF_A
+    retreat = make_retreat(title=title, slug=slug)
+    couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
+    now = utcnow()
+    booking = Booking(
+        reference=reference,
+        token_hash=hash_token(booking_token(reference)),
+        retreat=retreat,
+        ticket_type=couple,
+        status=BookingStatus.CONFIRMED,
+        seats=2,
+        amount_minor=couple.price_minor,
+        currency=retreat.currency,
+        contact_name=name,
+        contact_email=email,
+        hold_expires_at=now + timedelta(minutes=30),
+        confirmed_at=now,
+        stripe_payment_intent_id="pi_access_test",
+    )
+    booking.attendees = [
+        Attendee(
+            position=0,
+            name=name,
+            email=email,
+            accessibility_needs=needs,
+            hopes=hopes,
+            emergency_contact=emergency_contact,
+            code_of_conduct_accepted_at=now,
+        ),
+        Attendee(position=1, name="Partner of Juniper", code_of_conduct_accepted_at=now),
+    ]
+    co_host = create_organizer(
+        email="cohost-of-a@example.org", name="Co-host of A", with_password=False
+    )
+    db.session.add(booking)
+    db.session.add(CoHost(owner_id=organizer.id, member_id=co_host.id))
+    message = AttendeeMessage(
+        retreat_id=retreat.id, sent_by_id=organizer.id, subject="Arrival", body="See you"
+    )
+    db.session.add(message)
+    failed_email = OutboxEmail(
+        key=f"confirmation:{reference}",
+        kind="confirmation",
+        booking=booking,
+        to_address=email,
+        status=OutboxStatus.FAILED,
+        attempts=8,
+        last_error="SMTPRecipientsRefused: 550 mailbox full",
+    )
+    db.session.add(failed_email)
+    record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
+    db.session.commit()
+    return {
+        "retreat": retreat,
+        "booking": booking,
+        "attendee": booking.attendees[0],
+        "ticket_type": couple,
+        "co_host": co_host,
+        "message": message,
+        "email": failed_email,
+    }
+
+
+def organizer_url_values(world: dict) -> dict:
+    """A's object id for each URL parameter name the organizer routes use."""
+    return {
+        "retreat_id": world["retreat"].id,
+        "booking_id": world["booking"].id,
+        "attendee_id": world["attendee"].id,
+        "ticket_type_id": world["ticket_type"].id,
+        "member_id": world["co_host"].id,
+        "message_id": world["message"].id,
+        "email_id": world["email"].id,
+    }
 
 
 # The tests' SMTP server: a real aiosmtpd server that keeps every message (devtools/smtp_inbox.py).

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from retreats.organizer.accounts.models import Organizer
 from tests.e2e.audit import DESKTOP, SCREENSHOTS, PageAudit, RenderedPages
-from tests.organizer.conftest import organizer_who_can_sign_in
+from tests.factories import ORGANIZER_PASSWORD, create_organizer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -110,4 +110,4 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def organizer(db) -> Organizer:
     """An organizer who signs in with ORGANIZER_EMAIL and ORGANIZER_PASSWORD."""
-    return organizer_who_can_sign_in(db, email=ORGANIZER_EMAIL, name="Test Host")
+    return create_organizer(email=ORGANIZER_EMAIL, name="Test Host", password=ORGANIZER_PASSWORD)

@@ -1,125 +1,28 @@
 """Every organizer route, walked as organizer B against organizer A's retreat, bookings and
 attendees: 403 or 404, nothing of A's in the body, nothing changed in the database.
 
-The routes come from the app's URL map, so a route added later is walked too; a route with a
-parameter this test does not know fails until a value is added to `values_for`.
+A's world is the `a_world` fixture (tests/conftest.py). The routes come from the app's URL map,
+so a route added later is walked too; a route with a parameter this test does not know fails
+until a value is added to `organizer_url_values` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from retreats.base.audit import record_audit
-from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.base.tokens import hash_token
-from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.booking.tokens import booking_token
-from retreats.database import utcnow
-from retreats.notifications.models import AttendeeMessage
-from retreats.organizer.accounts.models import CoHost, Organizer
+from tests.conftest import SECRETS_OF_A, organizer_url_values
 
-# What A's attendees told A alone; none of it may reach B in any form.
-SECRETS = (
-    "Quiet Heart Retreat of A",
-    "quiet-heart-of-a",
-    "Juniper Secret",
-    "juniper@example.org",
-    "Needs a step-free room",
-    "To trust again after the divorce",
-    "Rowan, +351 900 000 000",
-    "RB-ACCESS",
-)
 # Routes reached with a one-time token, not a signed-in organizer (tested in test_accounts.py).
 TOKEN_ROUTES = {"organizer.reset_password", "organizer.accept_invite"}
-
-
-@pytest.fixture
-def a_world(db, make_retreat, organizer):
-    """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
-    audit entry."""
-    retreat = make_retreat(title=SECRETS[0], slug=SECRETS[1])
-    couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
-    now = utcnow()
-    booking = Booking(
-        reference=SECRETS[7],
-        token_hash=hash_token(booking_token(SECRETS[7])),
-        retreat=retreat,
-        ticket_type=couple,
-        status=BookingStatus.CONFIRMED,
-        seats=2,
-        amount_minor=couple.price_minor,
-        currency=retreat.currency,
-        contact_name=SECRETS[2],
-        contact_email=SECRETS[3],
-        hold_expires_at=now + timedelta(minutes=30),
-        confirmed_at=now,
-        stripe_payment_intent_id="pi_access_test",
-    )
-    booking.attendees = [
-        Attendee(
-            position=0,
-            name=SECRETS[2],
-            email=SECRETS[3],
-            accessibility_needs=SECRETS[4],
-            hopes=SECRETS[5],
-            emergency_contact=SECRETS[6],
-            code_of_conduct_accepted_at=now,
-        ),
-        Attendee(position=1, name="Partner of Juniper", code_of_conduct_accepted_at=now),
-    ]
-    co_host = Organizer(email="cohost-of-a@example.org", name="Co-host of A")
-    db.session.add_all([booking, co_host])
-    db.session.flush()
-    db.session.add(CoHost(owner_id=organizer.id, member_id=co_host.id))
-    message = AttendeeMessage(
-        retreat_id=retreat.id, sent_by_id=organizer.id, subject="Arrival", body="See you"
-    )
-    db.session.add(message)
-    failed_email = OutboxEmail(
-        key=f"confirmation:{SECRETS[7]}",
-        kind="confirmation",
-        booking=booking,
-        to_address=SECRETS[3],
-        status=OutboxStatus.FAILED,
-        attempts=8,
-        last_error="SMTPRecipientsRefused: 550 mailbox full",
-    )
-    db.session.add(failed_email)
-    record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
-    db.session.commit()
-    return {
-        "retreat": retreat,
-        "booking": booking,
-        "attendee": booking.attendees[0],
-        "ticket_type": couple,
-        "co_host": co_host,
-        "message": message,
-        "email": failed_email,
-    }
-
-
-def organizer_url_values(world) -> dict:
-    """A's object id for each URL parameter name the organizer routes use."""
-    return {
-        "retreat_id": world["retreat"].id,
-        "booking_id": world["booking"].id,
-        "attendee_id": world["attendee"].id,
-        "ticket_type_id": world["ticket_type"].id,
-        "member_id": world["co_host"].id,
-        "message_id": world["message"].id,
-        "email_id": world["email"].id,
-    }
 
 
 def values_for(rule, world) -> dict:
     """A's objects for each URL parameter an organizer route takes."""
     known = organizer_url_values(world)
     unknown = set(rule.arguments) - set(known)
-    assert not unknown, f"{rule.endpoint}: add A's object for {unknown} to values_for()"
+    assert not unknown, f"{rule.endpoint}: add A's object for {unknown} to organizer_url_values()"
     return {name: known[name] for name in rule.arguments}
 
 
@@ -185,7 +88,7 @@ def test_organizer_b_can_reach_none_of_organizer_as_objects(
             walked.append((method, rule.endpoint))
             assert response.status_code in (403, 404), (method, url, response.status_code)
             body = response.get_data(as_text=True)
-            leaked = [secret for secret in SECRETS if secret in body]
+            leaked = [secret for secret in SECRETS_OF_A if secret in body]
             assert not leaked, (method, url, leaked)
     assert snapshot(db) == before
     assert ("GET", "organizer.attendees") in walked and ("POST", "organizer.check_in") in walked
@@ -202,7 +105,7 @@ def test_b_sees_only_their_own_things_on_pages_without_ids(
         response = client_b.get(rule.rule)
         assert response.status_code in (200, 302), (rule.rule, response.status_code)
         body = response.get_data(as_text=True)
-        assert not [secret for secret in SECRETS if secret in body], rule.rule
+        assert not [secret for secret in SECRETS_OF_A if secret in body], rule.rule
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(app, db, a_world, client):

@@ -9,20 +9,19 @@ from types import SimpleNamespace
 import pytest
 
 from retreats.base.tokens import link_token
-from retreats.booking.models import WaitlistEntry, WaitlistStatus
 from retreats.booking.tokens import booking_token, waitlist_offer_token
 from retreats.database import utcnow
 from retreats.listings.models import RetreatStatus
-from retreats.organizer.accounts.models import Organizer, TokenPurpose
+from retreats.organizer.accounts.models import TokenPurpose
 from retreats.organizer.accounts.tokens import issue_token
 from retreats.payments import refunds, stripe_gateway
-from tests.organizer.conftest import (  # noqa: F401
-    organizer,
-    organizer_client,
-    other_organizer,
-    sign_in,
-)
-from tests.organizer.test_access import a_world  # noqa: F401
+from tests.factories import ORGANIZER_PASSWORD, create_organizer, waitlist_offer
+
+
+@pytest.fixture
+def organizer_password() -> str:
+    """Organizers A and B have a real password here, so a hostile sign-in meets a real hash."""
+    return ORGANIZER_PASSWORD
 
 
 @pytest.fixture
@@ -38,27 +37,21 @@ def fake_stripe(monkeypatch):
 
 
 @pytest.fixture
-def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):  # noqa: F811
-    """A's world (see tests/organizer/test_access.py) plus a draft retreat, a live waitlist
+def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):
+    """A's world (the `a_world` fixture of tests/conftest.py) plus a draft retreat, a live waitlist
     offer, and unused password-reset and co-host-invite links."""
     now = utcnow()
     retreat = a_world["retreat"]
     draft = make_retreat(title="Draft of A", slug="draft-of-a", status=RetreatStatus.DRAFT)
-    entry = WaitlistEntry(
-        retreat_id=retreat.id,
-        name="Willow Waiting",
-        email="willow@example.org",
-        seats=1,
-        status=WaitlistStatus.OFFERED,
-        offered_at=now,
-        offer_expires_at=now + timedelta(hours=12),
+    entry = waitlist_offer(
+        retreat, name="Willow Waiting", email="willow@example.org", hours=12, now=now
     )
-    db.session.add(entry)
     reset = issue_token(
         organizer, TokenPurpose.PASSWORD_RESET, lifetime=timedelta(hours=1), now=now
     )
-    newcomer = Organizer(email="newcomer@example.org", name="Newcomer")  # no password yet
-    db.session.add(newcomer)
+    newcomer = create_organizer(
+        email="newcomer@example.org", name="Newcomer", with_password=False
+    )  # no password yet
     invite = issue_token(
         newcomer,
         TokenPurpose.CO_HOST_INVITE,

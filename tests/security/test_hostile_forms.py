@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import String, func, select
 
+from tests.conftest import organizer_url_values
 from tests.html_forms import HtmlForm, page_forms
-from tests.organizer.test_access import organizer_url_values
 
 # POST routes that are no HTML form: Stripe signs its webhook (tests/payments covers it).
 NOT_FORMS = {"booking.stripe_webhook"}

@@ -1,0 +1,359 @@
+"""Factories for the tests: plain functions with keyword options that make an organizer, a retreat
+and its tickets, a booking in each state of its lifecycle, its attendees, and waitlist places.
+
+Bookings are made through the app's own services (held under the seat lock, paid through
+`confirm_booking`, ended through the release and cancellation services), so a test starts from
+what the app itself would have written; `stored_booking` writes one straight to the database
+when a test needs a state quickly and nothing else. Every factory commits, and runs inside the
+`app` fixture's app context. The fixtures `organizer` and `make_retreat` (tests/conftest.py) are
+thin wrappers over `create_organizer` and `create_retreat`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from retreats.booking.cancellation import record_cancellation
+from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.services import (
+    AttendeeDetails,
+    Payment,
+    cancel_unpaid_booking,
+    confirm_booking,
+    expire_booking,
+    hold_seats,
+)
+from retreats.database import utcnow
+from retreats.extensions import db
+from retreats.listings.models import (
+    Audience,
+    Focus,
+    Retreat,
+    RetreatKind,
+    RetreatStatus,
+    TicketType,
+)
+from retreats.organizer.accounts.models import Organizer
+from retreats.payments.models import RefundStatus
+
+# People who fill in the booking form -----------------------------------------------------------
+
+# Ada answers every optional question (the private ones too); Bea is her partner.
+ADA = AttendeeDetails(
+    name="Ada Lovelace",
+    email="ada@example.org",
+    dietary_needs="Vegetarian",
+    accessibility_needs="Ground-floor room, please",
+    emergency_contact="Charles, +44 20 7946 0000",
+    hopes="To slow down together",
+)
+BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
+CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
+
+
+def attendee(email: str | None = "ada@example.org", name: str = "Ada Lovelace", **answers: str):
+    """Someone who answered the required questions only, unless `answers` says otherwise."""
+    return AttendeeDetails(name=name, email=email, **answers)
+
+
+# Organizers ------------------------------------------------------------------------------------
+
+ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
+# A hash no password matches: an account that has a password, without the time hashing takes.
+STAND_IN_PASSWORD_HASH = "scrypt:test-only-not-a-hash"  # noqa: S105  (test fixture)
+
+
+def create_organizer(
+    *,
+    email: str = "host@example.org",
+    name: str = "Test Host",
+    password: str | None = None,
+    with_password: bool = True,
+) -> Organizer:
+    """An organizer account. With `password` they can sign in through the form; without, they
+    have a stand-in password no one can type, which is enough for the `sign_in` fixture (it
+    signs in through the session). with_password=False: an invited co-host who has not chosen
+    a password yet and so can never sign in."""
+    if password is not None:
+        password_hash = generate_password_hash(password)
+    else:
+        password_hash = STAND_IN_PASSWORD_HASH if with_password else None
+    person = Organizer(email=email, name=name, password_hash=password_hash)
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+# Retreats and their tickets --------------------------------------------------------------------
+
+# (name, price in minor units, seats per ticket), in the order they are shown.
+INDIVIDUAL_AND_COUPLE = [("Individual", 25_000, 1), ("Couple (2 people)", 45_000, 2)]
+_retreat_numbers = itertools.count(1)
+
+
+def create_retreat(
+    *,
+    organizer: Organizer,
+    number: int | None = None,
+    capacity: int = 10,
+    status: RetreatStatus = RetreatStatus.PUBLISHED,
+    starts_in: timedelta = timedelta(days=30),
+    timezone: str = "Europe/Lisbon",
+    currency: str = "EUR",
+    tickets: list[tuple[str, int, int]] | None = None,
+    **overrides,
+) -> Retreat:
+    """A published two-day retreat a month ahead (on the hour) with an individual and a couple
+    ticket. `number` makes its slug and title ("retreat-3", "Heart Retreat 3"); `overrides` set
+    any other column."""
+    number = next(_retreat_numbers) if number is None else number
+    starts_at = (utcnow() + starts_in).replace(minute=0, second=0, microsecond=0)
+    fields = {
+        "slug": f"retreat-{number}",
+        "title": f"Heart Retreat {number}",
+        "kind": RetreatKind.RETREAT,
+        "focus": Focus.EMOTIONAL,
+        "audience": Audience.EVERYONE,
+        "summary": "A calm weekend of listening and closeness.",
+        "description_md": "We **listen**.",
+        "venue": "Quinta do Vale",
+        "city": "Sintra",
+        "country": "Portugal",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(days=2),
+        "timezone": timezone,
+        "capacity": capacity,
+        "currency": currency,
+        "status": status,
+        "cancellation_policy": "Full refund until 30 days before.",
+        "preparation_guide_md": "Bring warm socks.",
+        "organizer": organizer,
+    }
+    retreat = Retreat(**(fields | overrides))
+    for position, (name, price, seats) in enumerate(tickets or INDIVIDUAL_AND_COUPLE):
+        retreat.ticket_types.append(
+            TicketType(name=name, price_minor=price, seats_per_ticket=seats, position=position)
+        )
+    db.session.add(retreat)
+    db.session.commit()
+    return retreat
+
+
+def add_ticket_type(
+    retreat: Retreat,
+    *,
+    name: str = "Early bird",
+    price_minor: int = 20_000,
+    seats_per_ticket: int = 1,
+    position: int | None = None,
+    **fields,
+) -> TicketType:
+    """One more ticket type on `retreat`, shown last unless `position` says otherwise; `fields`
+    set the rest (sale_ends_at, quantity_limit, …)."""
+    ticket = TicketType(
+        name=name,
+        price_minor=price_minor,
+        seats_per_ticket=seats_per_ticket,
+        position=len(retreat.ticket_types) if position is None else position,
+        **fields,
+    )
+    retreat.ticket_types.append(ticket)
+    db.session.commit()
+    return ticket
+
+
+def ticket_for(retreat: Retreat, seats: int) -> TicketType:
+    """The retreat's first ticket type for `seats` people."""
+    return next(t for t in retreat.ticket_types if t.seats_per_ticket == seats)
+
+
+# Bookings, one function per state --------------------------------------------------------------
+# `people` fill the seats, one or two (ADA alone when none are given); the ticket is the first
+# one for that many people unless `ticket` says which; the contact address is the first
+# person's unless `contact_email` says otherwise.
+
+
+def held_booking(
+    retreat: Retreat,
+    *people: AttendeeDetails,
+    ticket: TicketType | None = None,
+    contact_email: str | None = None,
+    now: datetime | None = None,
+    **options,
+) -> Booking:
+    """Pending, its seats held until the hold runs out (`hold_seats`; `options` are its other
+    keyword options, such as waitlist_entry_id)."""
+    people = people or (ADA,)
+    return hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=(ticket or ticket_for(retreat, len(people))).id,
+        contact_email=contact_email or people[0].email,
+        attendees=list(people),
+        now=now,
+        **options,
+    )
+
+
+def lapsed_booking(
+    retreat: Retreat,
+    *people: AttendeeDetails,
+    lapsed_for: timedelta = timedelta(minutes=5),
+    **options,
+) -> Booking:
+    """Still pending, but its hold ran out `lapsed_for` ago and no sweep has expired it yet."""
+    hold = timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"])
+    return held_booking(retreat, *people, now=utcnow() - hold - lapsed_for, **options)
+
+
+def payment_for(booking: Booking, *, payment_intent: bool = True) -> Payment:
+    """What Stripe reports for paying this booking in full. payment_intent=False: a payment
+    without a PaymentIntent, so cancelling it sends no refund to Stripe."""
+    return Payment(
+        checkout_session_id=f"cs_test_{booking.id}",
+        payment_intent_id=f"pi_test_{booking.id}" if payment_intent else None,
+        amount_minor=booking.amount_minor,
+        currency=booking.currency,
+    )
+
+
+def pay(booking: Booking, *, payment_intent: bool = True, now: datetime | None = None) -> Booking:
+    """Confirm a held booking as its paid Checkout Session would (`confirm_booking`)."""
+    payment = payment_for(booking, payment_intent=payment_intent)
+    return confirm_booking(booking_id=booking.id, payment=payment, now=now)
+
+
+def paid_booking(
+    retreat: Retreat,
+    *people: AttendeeDetails,
+    payment_intent: bool = True,
+    now: datetime | None = None,
+    **options,
+) -> Booking:
+    """Confirmed: held, then paid in full (its confirmation and scheduled emails are queued)."""
+    booking = held_booking(retreat, *people, now=now, **options)
+    return pay(booking, payment_intent=payment_intent, now=now)
+
+
+def cancelled_booking(retreat: Retreat, *people: AttendeeDetails, **options) -> Booking:
+    """Cancelled by the visitor before paying: held, then given up (its seats are free again)."""
+    booking = held_booking(retreat, *people, **options)
+    cancel_unpaid_booking(booking_id=booking.id)
+    return _reloaded(booking)
+
+
+def expired_booking(retreat: Retreat, *people: AttendeeDetails, **options) -> Booking:
+    """Expired: its hold ran out unpaid and the sweep released its seats."""
+    booking = lapsed_booking(retreat, *people, **options)
+    expire_booking(booking_id=booking.id)
+    return _reloaded(booking)
+
+
+def refunded_booking(
+    retreat: Retreat,
+    *people: AttendeeDetails,
+    refund_minor: int | None = None,
+    **options,
+) -> Booking:
+    """Paid, then cancelled by the attendee with `refund_minor` (all of it unless told) given
+    back: the refund row, the cancellation email and the audit entry are written as a
+    cancellation writes them, and Stripe is taken to have paid the refund out."""
+    booking = paid_booking(retreat, *people, **options)
+    now = utcnow()
+    refund = record_cancellation(
+        booking,
+        refund_minor=booking.amount_minor if refund_minor is None else refund_minor,
+        refund_reason="cancellation",
+        email_kind="cancellation",
+        actor_id=None,
+        audit_detail="by the attendee; refund {refund}",
+        now=now,
+    )
+    if refund is not None:
+        refund.status, refund.attempts = RefundStatus.SUCCEEDED, 1
+        refund.stripe_refund_id, refund.succeeded_at = f"re_test_{booking.id}", now
+    db.session.commit()
+    return booking
+
+
+def stored_booking(
+    retreat: Retreat,
+    *,
+    status: BookingStatus = BookingStatus.CONFIRMED,
+    seats: int | None = None,
+    amount: int | None = None,
+    refunded: int = 0,
+    hold_minutes: int = 30,
+) -> Booking:
+    """One booking on the retreat's first ticket type written straight to the database: no
+    services, no attendees, no emails, no Stripe payment. Seats and amount default to the
+    ticket's; a cancelled booking counts as once confirmed."""
+    now = utcnow()
+    ticket = retreat.ticket_types[0]
+    number = db.session.query(Booking).count()
+    booking = Booking(
+        reference=f"RB-T{number:05d}",
+        token_hash="x" * 64,
+        retreat=retreat,
+        ticket_type=ticket,
+        status=status,
+        seats=ticket.seats_per_ticket if seats is None else seats,
+        amount_minor=ticket.price_minor if amount is None else amount,
+        refunded_minor=refunded,
+        currency=retreat.currency,
+        contact_name="Ada",
+        contact_email=f"ada{number}@example.org",
+        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
+    )
+    db.session.add(booking)
+    db.session.commit()
+    return booking
+
+
+def _reloaded(booking: Booking) -> Booking:
+    return db.session.get(Booking, booking.id, populate_existing=True)
+
+
+# The waitlist ----------------------------------------------------------------------------------
+
+
+def waitlist_entry(
+    retreat: Retreat,
+    *,
+    name: str = "Wren",
+    email: str = "waiting@example.org",
+    seats: int = 1,
+    status: WaitlistStatus = WaitlistStatus.WAITING,
+    **fields,
+) -> WaitlistEntry:
+    """Someone on the retreat's waitlist, written straight to the database (joining through
+    `join_waitlist` needs a retreat open for booking)."""
+    entry = WaitlistEntry(
+        retreat=retreat, name=name, email=email, seats=seats, status=status, **fields
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def waitlist_offer(
+    retreat: Retreat,
+    *,
+    hours: float = 12,
+    now: datetime | None = None,
+    **fields,
+) -> WaitlistEntry:
+    """A waitlist entry whose offer of freed seats is live for `hours` more (its seats count as
+    taken meanwhile)."""
+    now = now or utcnow()
+    return waitlist_entry(
+        retreat,
+        status=WaitlistStatus.OFFERED,
+        offered_at=now,
+        offer_expires_at=now + timedelta(hours=hours),
+        **fields,
+    )
