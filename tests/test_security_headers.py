@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retreats.booking.tokens import booking_token
-from tests.organizer.helpers import CY, booking_for
+from tests.factories import CY, paid_booking
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -49,7 +49,7 @@ def test_no_page_template_has_inline_script_style_or_event_handlers():
 
 def test_pages_behind_a_secret_link_are_never_cached(app, client, make_retreat):
 
-    booking = booking_for(make_retreat(), CY)
+    booking = paid_booking(make_retreat(), CY)
     response = client.get(
         f"/bookings/{booking.reference}", query_string={"t": booking_token(booking.reference)}
     )

@@ -6,6 +6,7 @@ import pytest
 
 from retreats.booking.models import Attendee, Booking
 from tests.conftest import csrf_token_from
+from tests.factories import attendee, held_booking
 
 
 def form_data(csrf: str, ticket_id: int, **overrides) -> dict:
@@ -131,16 +132,9 @@ def test_booking_a_draft_or_unknown_retreat_is_404(client, make_retreat):
 
 
 def test_selling_out_between_form_and_submit_is_told_kindly(client, db, make_retreat):
-    from retreats.booking.services import AttendeeDetails, hold_seats
-
     retreat = make_retreat(capacity=1)
     csrf = open_form(client, retreat)
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket_id(retreat, 1),
-        contact_email="first@example.org",
-        attendees=[AttendeeDetails("First", "first@example.org")],
-    )
+    held_booking(retreat, attendee("first@example.org", "First"))
     response = client.post(
         f"/retreats/{retreat.slug}/book", data=form_data(csrf, ticket_id(retreat, 1))
     )

@@ -8,9 +8,9 @@ import pytest
 
 from retreats.base.stored_files import prepare_guide_pdf, store
 from retreats.booking.models import BookingStatus
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.booking.tokens import booking_token
 from retreats.listings.models import RetreatStatus
+from tests.factories import attendee, held_booking, paid_booking
 
 GUIDE = "**What to bring**\n- Warm socks\n\n<script>alert('x')</script>"
 PDF = b"%PDF-1.4\n% guide\n%%EOF\n"
@@ -23,16 +23,9 @@ def app_config(app_config, tmp_path):
 
 
 def booking_of(retreat, *, confirmed: bool = True):
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[0].id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada Lovelace", "ada@example.org")],
-    )
     if confirmed:
-        payment = Payment(f"cs_{booking.id}", None, booking.amount_minor, booking.currency)
-        booking = confirm_booking(booking_id=booking.id, payment=payment)
-    return booking
+        return paid_booking(retreat, attendee("ada@example.org"), payment_intent=False)
+    return held_booking(retreat, attendee("ada@example.org"))
 
 
 def guide_page(client, booking, *, token: str | None = "right", pdf: bool = False):

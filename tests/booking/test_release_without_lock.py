@@ -8,12 +8,13 @@ import pytest
 
 from retreats import create_app
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from retreats.booking.services import AttendeeDetails, cancel_unpaid_booking, hold_seats
+from retreats.booking.services import cancel_unpaid_booking
 from retreats.booking.tokens import booking_token
 from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.extensions import db
 from tests.conftest import plain_url
+from tests.factories import attendee, held_booking
 
 
 @pytest.fixture
@@ -22,12 +23,7 @@ def database_backend() -> str:
 
 
 def hold_one(retreat, email: str) -> Booking:
-    return hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[0].id,
-        contact_email=email,
-        attendees=[AttendeeDetails("A", email)],
-    )
+    return held_booking(retreat, attendee(email, "A"))
 
 
 def test_releasing_while_the_seat_lock_is_busy(app, app_config, make_retreat, database_url):

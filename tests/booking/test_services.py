@@ -9,42 +9,19 @@ import pytest
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left, seats_taken
 from retreats.booking.models import Booking, BookingStatus
-from retreats.booking.services import (
-    AttendeeDetails,
-    Payment,
-    confirm_booking,
-    expire_booking,
-    hold_seats,
-)
+from retreats.booking.services import Payment, confirm_booking, expire_booking
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
+from tests.factories import attendee, held_booking, payment_for
 
-ADA = AttendeeDetails(name="Ada Lovelace", email="ada@example.org", dietary_needs="vegan")
-BEA = AttendeeDetails(name="Bea Lovelace", email=None)
-
-
-def ticket(retreat, seats: int):
-    return next(t for t in retreat.ticket_types if t.seats_per_ticket == seats)
+# Ada as she fills in the form here; Bea gave no address.
+ADA = attendee("ada@example.org", dietary_needs="vegan")
+BEA = attendee(None, name="Bea Lovelace")
 
 
 def hold(retreat, seats: int = 1, **options) -> Booking:
-    people = [ADA, BEA][:seats]
-    return hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket(retreat, seats).id,
-        contact_email="ada@example.org",
-        attendees=people,
-        **options,
-    )
-
-
-def paid(booking: Booking) -> Payment:
-    return Payment(
-        checkout_session_id=f"cs_test_{booking.id}",
-        payment_intent_id=f"pi_test_{booking.id}",
-        amount_minor=booking.amount_minor,
-        currency=booking.currency,
-    )
+    """Ada alone, or Ada and Bea on the couple ticket."""
+    return held_booking(retreat, *[ADA, BEA][:seats], **options)
 
 
 def test_hold_within_capacity_creates_a_pending_booking_with_its_attendees(make_retreat):
@@ -87,9 +64,9 @@ def test_a_couple_ticket_does_not_fit_in_the_last_single_seat(make_retreat):
 def test_confirming_twice_confirms_once_and_queues_one_email(make_retreat, db):
     retreat = make_retreat()
     booking = hold(retreat)
-    first = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    first = confirm_booking(booking_id=booking.id, payment=payment_for(booking))
     confirmed_at = first.confirmed_at
-    second = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    second = confirm_booking(booking_id=booking.id, payment=payment_for(booking))
     assert second.status == BookingStatus.CONFIRMED
     assert second.confirmed_at == confirmed_at
     emails = db.session.query(OutboxEmail).filter_by(kind="confirmation").all()
@@ -126,7 +103,7 @@ def test_late_payment_confirms_when_seats_remain(make_retreat, db):
     retreat = make_retreat(capacity=1)
     booking = hold(retreat)
     expire_booking(booking_id=booking.id)
-    confirmed = confirm_booking(booking_id=booking.id, payment=paid(booking))
+    confirmed = confirm_booking(booking_id=booking.id, payment=payment_for(booking))
     assert confirmed.status == BookingStatus.CONFIRMED
 
 
@@ -135,7 +112,7 @@ def test_late_payment_is_not_seated_when_the_seats_went_to_someone_else(make_ret
     late = hold(retreat)
     expire_booking(booking_id=late.id)
     hold(retreat)  # someone else takes the seat
-    result = confirm_booking(booking_id=late.id, payment=paid(late))
+    result = confirm_booking(booking_id=late.id, payment=payment_for(late))
     assert result.status == BookingStatus.EXPIRED
     assert seats_left(retreat) == 0
     assert db.session.query(OutboxEmail).count() == 0

@@ -10,22 +10,20 @@ import pytest
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left, seats_taken
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from retreats.booking.services import AttendeeDetails, expire_booking, hold_seats
+from retreats.booking.services import expire_booking
 from retreats.booking.tokens import waitlist_offer_token
 from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.database import utcnow
 from retreats.notifications.sender import send_due_emails
 from tests.conftest import csrf_token_from
+from tests.factories import attendee, held_booking
 from tests.journey import filled_booking_form
 
 
 def hold(retreat, seats: int, email: str = "ada@example.org") -> Booking:
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == seats)
-    people = [AttendeeDetails("Ada", email), AttendeeDetails("Bea", None)][:seats]
-    return hold_seats(
-        retreat_id=retreat.id, ticket_type_id=ticket.id, contact_email=email, attendees=people
-    )
+    """Ada alone, or Ada and Bea on the couple ticket, with Ada's `email`."""
+    return held_booking(retreat, *[attendee(email, "Ada"), attendee(None, "Bea")][:seats])
 
 
 def entry(db, entry_id: int) -> WaitlistEntry:
@@ -100,13 +98,8 @@ def test_using_the_offer_turns_it_into_a_booking_without_changing_the_count(db, 
         booking_id=db.session.query(Booking).filter_by(contact_email="single@example.org").one().id
     )
     taken_before = seats_taken(full_retreat.id)
-    single_ticket = next(t for t in full_retreat.ticket_types if t.seats_per_ticket == 1)
-    booking = hold_seats(
-        retreat_id=full_retreat.id,
-        ticket_type_id=single_ticket.id,
-        contact_email="s@example.org",
-        attendees=[AttendeeDetails("Sol", "s@example.org")],
-        waitlist_entry_id=waiting.id,
+    booking = held_booking(
+        full_retreat, attendee("s@example.org", "Sol"), waitlist_entry_id=waiting.id
     )
     assert booking.status == BookingStatus.PENDING
     assert booking.waitlist_entry_id == waiting.id

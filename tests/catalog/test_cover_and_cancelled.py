@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from retreats.base.stored_files import prepare_cover_image, store
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.listings.models import RetreatStatus
+from tests.factories import attendee, held_booking
 
 
 @pytest.fixture
@@ -61,12 +61,8 @@ def test_a_cancelled_retreat_keeps_its_page_with_a_banner_and_leaves_the_catalog
     db, client, make_retreat
 ):
     retreat = make_retreat(title="Called Off", capacity=1)
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[0].id,
-        contact_email="a@example.org",
-        attendees=[AttendeeDetails("Ada", "a@example.org")],
-    )  # sold out too: the page must still say cancelled, not offer the waitlist
+    # Sold out too: the page must still say cancelled, not offer the waitlist.
+    held_booking(retreat, attendee("a@example.org", "Ada"))
     retreat.status = RetreatStatus.CANCELLED
     db.session.commit()
 

@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from retreats.base.stored_files import COVER_NAME, cover_size
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.demo.seed import DEMO_LISTINGS, seed_demo_data
 from retreats.listings.models import Focus, Retreat
+from tests.factories import attendee, held_booking
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_COVERS = ROOT / "static" / "demo-covers"
@@ -23,12 +23,7 @@ SITE_CSS = ROOT / "static" / "css" / "site.css"
 
 def sold_out_retreat(make_retreat) -> Retreat:
     retreat = make_retreat(capacity=1, title="Full Circle")
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=next(t.id for t in retreat.ticket_types if t.seats_per_ticket == 1),
-        contact_email="a@example.org",
-        attendees=[AttendeeDetails("A", "a@example.org")],
-    )
+    held_booking(retreat, attendee("a@example.org", "A"))
     return retreat
 
 

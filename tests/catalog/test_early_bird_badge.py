@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from retreats.database import utcnow
-from retreats.listings.models import TicketType
+from tests.factories import add_ticket_type
 
 
 def test_the_card_shows_the_early_bird_until_its_sale_ends(client, db, make_retreat):
     with_early_bird = make_retreat(title="Early Retreat", timezone="Pacific/Auckland")
     ends = (utcnow() + timedelta(days=5)).replace(hour=11, minute=30)  # the next day in Auckland
-    with_early_bird.ticket_types.append(
-        TicketType(name="Early bird", price_minor=20_000, seats_per_ticket=1, sale_ends_at=ends)
-    )
+    add_ticket_type(with_early_bird, name="Early bird", sale_ends_at=ends)
     make_retreat(title="Plain Retreat")
-    db.session.commit()
 
     page = client.get("/").get_data(as_text=True)
 
@@ -26,14 +23,6 @@ def test_the_card_shows_the_early_bird_until_its_sale_ends(client, db, make_retr
 
 def test_an_ended_early_bird_is_not_announced(client, db, make_retreat):
     retreat = make_retreat(title="Late Retreat")
-    retreat.ticket_types.append(
-        TicketType(
-            name="Early bird",
-            price_minor=20_000,
-            seats_per_ticket=1,
-            sale_ends_at=utcnow() - timedelta(days=1),
-        )
-    )
-    db.session.commit()
+    add_ticket_type(retreat, name="Early bird", sale_ends_at=utcnow() - timedelta(days=1))
 
     assert "Early bird until" not in client.get("/").get_data(as_text=True)

@@ -19,7 +19,7 @@ from retreats.caching.public_pages import page_store
 from retreats.database import utcnow
 from retreats.listings.models import Retreat
 from tests.conftest import csrf_token_from, wait_until
-from tests.organizer.helpers import ADA, BEA, CY, booking_for
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 
 
 def seats_line(page: str) -> str:
@@ -67,7 +67,7 @@ def test_a_browser_holding_the_page_gets_a_304_until_it_changes(app, retreat):
         not_modified = client.get(path, headers={"If-None-Match": etag})
     assert not_modified.status_code == 304 and not not_modified.get_data()
 
-    booking_for(retreat, CY)
+    paid_booking(retreat, CY)
     with app.app_context():
         changed = client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "9 places left" in changed.get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_booking_paying_and_cancelling_show_at_once_on_both_pages(app, db, retre
     assert "10 places left" in get(client, detail)[0].get_data(as_text=True)
     get(client, "/")
 
-    held = booking_for(retreat, ADA, BEA, confirmed=False)
+    held = held_booking(retreat, ADA, BEA)
     assert "8 places left" in get(client, detail)[0].get_data(as_text=True)
     assert "8 places left" in get(client, "/")[0].get_data(as_text=True)
 
@@ -115,7 +115,7 @@ def test_a_rolled_back_change_keeps_the_page(app, db, retreat, count_statements)
 def test_a_hold_that_runs_out_frees_its_seats_on_the_page_with_no_write(app, db, retreat):
     client = app.test_client()
     path = f"/retreats/{retreat.slug}"
-    held = booking_for(retreat, CY, confirmed=False)
+    held = held_booking(retreat, CY)
     db.session.execute(
         update(Booking)
         .where(Booking.id == held.id)
@@ -172,7 +172,7 @@ def test_a_worker_rechecks_for_changes_at_most_every_interval(app, retreat, coun
     again, statements = get(client, path, count_statements)
     assert again.status_code == 200 and statements == []  # the state read just now still holds
 
-    booking_for(retreat, CY)
+    paid_booking(retreat, CY)
     wait_until(lambda: "9 places left" in get(client, path)[0].get_data(as_text=True), timeout=10)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.database import utcnow
 from retreats.listings.models import Focus, RetreatKind, RetreatStatus
+from tests.factories import attendee, held_booking
 
 
 def test_catalog_lists_upcoming_published_soonest_first(client, make_retreat):
@@ -49,13 +49,7 @@ def test_catalog_card_shows_local_dates_place_lowest_price_and_seats(client, mak
 
 def test_sold_out_is_shown_on_the_card_and_the_page(client, make_retreat):
     retreat = make_retreat(capacity=1, title="Tiny Circle")
-    single = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=single.id,
-        contact_email="a@example.org",
-        attendees=[AttendeeDetails("A", "a@example.org")],
-    )
+    held_booking(retreat, attendee("a@example.org", "A"))
     assert "Sold out" in client.get("/").get_data(as_text=True)
     page = client.get(f"/retreats/{retreat.slug}").get_data(as_text=True)
     assert "Sold out" in page

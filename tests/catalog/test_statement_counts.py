@@ -12,9 +12,16 @@ from uuid import uuid4
 import pytest
 
 from retreats.database import utcnow
-from retreats.listings.models import Audience, Focus, RetreatKind, TicketType
-from retreats.organizer.accounts.models import Organizer
-from tests.organizer.helpers import ADA, BEA, CY, booking_for
+from retreats.listings.models import Audience, Focus, RetreatKind
+from tests.factories import (
+    ADA,
+    BEA,
+    CY,
+    add_ticket_type,
+    create_organizer,
+    held_booking,
+    paid_booking,
+)
 
 MOST_FOR_A_PUBLIC_PAGE = 3
 COVER = "0123456789abcdef0123456789abcdef-1200x800.jpg"
@@ -36,17 +43,8 @@ def statements_for(app, count_statements, path: str, **query) -> list[str]:
     return statements
 
 
-def add_early_bird(db, retreat) -> None:
-    retreat.ticket_types.append(
-        TicketType(
-            name="Early bird",
-            price_minor=20_000,
-            seats_per_ticket=1,
-            sale_ends_at=utcnow() + timedelta(days=5),
-            position=len(retreat.ticket_types),
-        )
-    )
-    db.session.commit()
+def add_early_bird(retreat) -> None:
+    add_ticket_type(retreat, name="Early bird", sale_ends_at=utcnow() + timedelta(days=5))
 
 
 def make_catalog(db, make_retreat, count: int) -> None:
@@ -54,7 +52,9 @@ def make_catalog(db, make_retreat, count: int) -> None:
     bookings; kinds, focuses, audiences and months varied so filters have something to pick.
     Each has its own organizer, so a lazy load per card would show in the count."""
     for number in range(count):
-        host = Organizer(email=f"host-{uuid4().hex[:8]}@example.org", name=f"Host {number}")
+        host = create_organizer(
+            email=f"host-{uuid4().hex[:8]}@example.org", name=f"Host {number}", with_password=False
+        )
         retreat = make_retreat(
             organizer=host,
             capacity=50,
@@ -66,11 +66,11 @@ def make_catalog(db, make_retreat, count: int) -> None:
             tickets=SIX_TICKETS[: 2 + number % 4],
         )
         if number % 2 == 0:
-            add_early_bird(db, retreat)
+            add_early_bird(retreat)
         for _ in range(number % 4):
-            booking_for(retreat, ADA, BEA)
+            paid_booking(retreat, ADA, BEA)
         if number % 5 == 0:
-            booking_for(retreat, CY, confirmed=False)
+            held_booking(retreat, CY)
 
 
 def next_month() -> str:
@@ -119,10 +119,11 @@ def test_a_retreat_page_sends_the_same_few_statements_for_1_or_6_tickets(
 ):
     one_ticket = make_retreat(capacity=100, tickets=[("Individual", 25_000, 1)])
     six_tickets = make_retreat(capacity=100, tickets=SIX_TICKETS, cover_image=COVER)
-    add_early_bird(db, six_tickets)
+    add_early_bird(six_tickets)
     for number in range(bookings):
-        booking_for(one_ticket, CY, confirmed=number % 4 != 0)
-        booking_for(six_tickets, ADA, BEA, confirmed=number % 4 != 0)
+        booking = paid_booking if number % 4 != 0 else held_booking
+        booking(one_ticket, CY)
+        booking(six_tickets, ADA, BEA)
     one_slug, six_slug = one_ticket.slug, six_tickets.slug
 
     for_one = statements_for(app, count_statements, f"/retreats/{one_slug}")
@@ -133,9 +134,9 @@ def test_a_retreat_page_sends_the_same_few_statements_for_1_or_6_tickets(
 
 def test_the_retreat_page_counted_shows_every_ticket(app, db, make_retreat, count_statements):
     retreat = make_retreat(capacity=100, tickets=SIX_TICKETS)
-    add_early_bird(db, retreat)
+    add_early_bird(retreat)
     for _ in range(10):
-        booking_for(retreat, ADA, BEA)
+        paid_booking(retreat, ADA, BEA)
     path = f"/retreats/{retreat.slug}"
     client = app.test_client()
     with app.app_context(), count_statements() as statements:

@@ -15,8 +15,8 @@ from retreats.database import utcnow
 from retreats.listings.models import Retreat, RetreatStatus
 from tests.e2e.audit import PageAudit
 from tests.e2e.conftest import ORGANIZER_EMAIL
+from tests.factories import ORGANIZER_PASSWORD
 from tests.journey import book_to_checkout, pay_and_land
-from tests.organizer.conftest import ORGANIZER_PASSWORD
 
 TITLE = "Breath and Presence Weekend"
 

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.finder.questions import ALL_QUESTIONS
 from retreats.listings.models import Audience, Focus, RetreatStatus
+from tests.factories import attendee, held_booking
 
 from .helpers import EMOTIONAL_ANSWERS
 
@@ -123,12 +123,7 @@ def test_when_nothing_fits_the_page_points_to_the_catalog(client, make_retreat):
 
 def test_sold_out_past_draft_and_cancelled_retreats_never_appear(client, make_retreat):
     sold_out = make_retreat(title="Sold Out Retreat", capacity=1)
-    hold_seats(
-        retreat_id=sold_out.id,
-        ticket_type_id=sold_out.ticket_types[0].id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada", "ada@example.org")],
-    )
+    held_booking(sold_out, attendee("ada@example.org", "Ada"))
     make_retreat(title="Past Retreat", starts_in=-timedelta(days=2))
     make_retreat(title="Draft Retreat", status=RetreatStatus.DRAFT)
     make_retreat(title="Cancelled Retreat", status=RetreatStatus.CANCELLED)

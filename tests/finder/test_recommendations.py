@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.database import utcnow
 from retreats.finder.queries import recommendations_for
 from retreats.listings.models import Audience, Focus, RetreatStatus
+from tests.factories import attendee, held_booking
 
 from .helpers import answers
 
@@ -39,12 +39,8 @@ def days(count: int) -> timedelta:
 
 
 def hold(retreat, ticket_index: int, people: int = 1):
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[ticket_index].id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails(f"Person {n}", "ada@example.org") for n in range(people)],
-    )
+    everyone = [attendee("ada@example.org", f"Person {n}") for n in range(people)]
+    held_booking(retreat, *everyone, ticket=retreat.ticket_types[ticket_index])
 
 
 def test_couples_get_listings_open_to_couples_with_a_couple_ticket(make_retreat):

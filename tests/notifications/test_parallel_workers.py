@@ -13,7 +13,8 @@ from retreats import create_app
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.extensions import db as _db
 from retreats.notifications.sender import send_due_emails, stable_message_id
-from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
+from tests.factories import attendee, paid_booking
+from tests.notifications.helpers import pending_due_ids, queue_confirmation_copies
 
 BOOKINGS = 4
 MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings queued
@@ -30,7 +31,7 @@ def due_mail_ids(db, make_retreat) -> list[int]:
     """200 due mails (and whatever confirming their bookings queued that is due now)."""
     retreat = make_retreat(capacity=BOOKINGS)
     for number in range(BOOKINGS):
-        booking = booking_paid_by(retreat, f"guest-{number}@example.org")
+        booking = paid_booking(retreat, attendee(f"guest-{number}@example.org"))
         queue_confirmation_copies(booking, MAILS_PER_BOOKING)
         db.session.commit()
     ids = pending_due_ids(db)

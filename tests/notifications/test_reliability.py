@@ -21,7 +21,7 @@ from retreats.database import utcnow
 from retreats.notifications import sender
 from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.conftest import SmtpInbox
-from tests.notifications.helpers import booking_paid_by
+from tests.factories import attendee, paid_booking
 
 MAX_ATTEMPTS = 4
 
@@ -87,7 +87,7 @@ def retreat(make_retreat):
 
 @pytest.fixture
 def ada(db, retreat):
-    booking = booking_paid_by(retreat, "ada@example.org")
+    booking = paid_booking(retreat, attendee("ada@example.org"))
     only_confirmations(db)
     return booking
 
@@ -179,7 +179,7 @@ def test_a_mail_that_will_not_render_holds_up_none_queued_after_it(
     db, app_config, retreat, monkeypatch
 ):
     for address in ("broken@example.org", "bea@example.org", "cy@example.org"):
-        booking_paid_by(retreat, address)
+        paid_booking(retreat, attendee(address))
     only_confirmations(db)
     broken = confirmation_to(db, "broken@example.org")
     broken.send_after = utcnow() - timedelta(minutes=5)  # first in the queue
@@ -231,7 +231,7 @@ def test_now_brings_the_guide_and_the_reminder_each_once(app, db, retreat, smtp_
     """As the README tells a new user to try it: book, then bring the retreat near."""
     guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
     reminder_at = retreat.starts_at - timedelta(days=2)
-    booking_paid_by(retreat, "ada@example.org")
+    paid_booking(retreat, attendee("ada@example.org"))
     assert work_once(app).exit_code == 0  # the confirmation (and the organizer's notice)
     sent_now = len(smtp_inbox.wait_for(1))
     for moment, expected in [
@@ -260,7 +260,7 @@ def test_now_brings_the_guide_and_the_reminder_each_once(app, db, retreat, smtp_
 
 def test_now_takes_an_offset_or_a_z_and_means_the_same_moment(app, db, retreat, smtp_inbox):
     guide_at = retreat.starts_at - timedelta(days=retreat.guide_days_before)
-    booking_paid_by(retreat, "ada@example.org")
+    paid_booking(retreat, attendee("ada@example.org"))
     work_once(app)
     sent_now = len(smtp_inbox.wait_for(1))
     a_minute_early = (guide_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")

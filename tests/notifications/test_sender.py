@@ -8,24 +8,16 @@ import pytest
 
 from devtools.smtp_inbox import serving
 from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.notifications.sender import backoff_after, send_due_emails
 from tests.conftest import SmtpInbox
+from tests.factories import attendee, paid_booking
 
 
 @pytest.fixture
 def confirmed_booking(make_retreat):
     retreat = make_retreat(title="Quiet Weekend", timezone="America/New_York", currency="USD")
-    single = next(t for t in retreat.ticket_types if t.seats_per_ticket == 1)
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=single.id,
-        contact_email="ada@example.org",
-        attendees=[AttendeeDetails("Ada Lovelace", "ada@example.org")],
-    )
-    payment = Payment("cs_1", "pi_1", booking.amount_minor, booking.currency)
-    return confirm_booking(booking_id=booking.id, payment=payment)
+    return paid_booking(retreat, attendee("ada@example.org"))
 
 
 def only_email(db) -> OutboxEmail:

@@ -21,7 +21,8 @@ from devtools.outbox_worker import running_outbox_worker
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
-from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
+from tests.factories import attendee, paid_booking
+from tests.notifications.helpers import pending_due_ids, queue_confirmation_copies
 
 MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
@@ -40,7 +41,7 @@ def smtp_delay_seconds() -> float:
 @pytest.fixture
 def due_mail_ids(db, make_retreat) -> list[int]:
     """About 40 due mails for one confirmed booking."""
-    booking = booking_paid_by(make_retreat(), "ada@example.org")
+    booking = paid_booking(make_retreat(), attendee("ada@example.org"))
     queue_confirmation_copies(booking, MAILS)
     db.session.commit()
     return pending_due_ids(db)

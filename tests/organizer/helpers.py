@@ -1,4 +1,5 @@
-"""Helpers shared by the organizer test modules: bookings, sign-in, forms, pages and audit."""
+"""Helpers shared by the organizer test modules: many bookings at once, sign-in, forms, pages and
+the audit log (one booking at a time comes from tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -11,83 +12,12 @@ from sqlalchemy import insert, select
 
 from retreats.base.audit import AuditEntry
 from retreats.booking.models import Attendee, Booking, BookingStatus
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
 from retreats.database import utcnow
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
 from tests.conftest import csrf_token_from
 
-# Attendees and their bookings ------------------------------------------------------------------
-
-# Three attendees as they fill in the booking form; ADA answers every optional question.
-ADA = AttendeeDetails(
-    name="Ada Lovelace",
-    email="ada@example.org",
-    dietary_needs="Vegetarian",
-    accessibility_needs="Ground-floor room, please",
-    emergency_contact="Charles, +44 20 7946 0000",
-    hopes="To slow down together",
-)
-BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
-CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
-
-
-def booking_for(retreat, *people: AttendeeDetails, confirmed: bool = True) -> Booking:
-    """A booking made through the real services: one person, or two on the couple ticket."""
-    ticket = next(t for t in retreat.ticket_types if t.seats_per_ticket == len(people))
-    booking = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=ticket.id,
-        contact_email=people[0].email,
-        attendees=list(people),
-    )
-    if confirmed:
-        booking = confirm_booking(
-            booking_id=booking.id,
-            payment=Payment(
-                checkout_session_id=f"cs_test_{booking.id}",
-                payment_intent_id=f"pi_test_{booking.id}",
-                amount_minor=booking.amount_minor,
-                currency=booking.currency,
-            ),
-        )
-    return booking
-
-
-def add_booking(
-    db,
-    retreat,
-    *,
-    status: BookingStatus = BookingStatus.CONFIRMED,
-    seats: int | None = None,
-    amount: int | None = None,
-    refunded: int = 0,
-    hold_minutes: int = 30,
-) -> Booking:
-    """One booking on the retreat's first ticket type, written straight to the database (no
-    services, no people, no Stripe payment). Seats and amount default to the ticket's; a
-    cancelled booking counts as once confirmed."""
-    now = utcnow()
-    ticket = retreat.ticket_types[0]
-    number = db.session.query(Booking).count()
-    booking = Booking(
-        reference=f"RB-T{number:05d}",
-        token_hash="x" * 64,
-        retreat=retreat,
-        ticket_type=ticket,
-        status=status,
-        seats=ticket.seats_per_ticket if seats is None else seats,
-        amount_minor=ticket.price_minor if amount is None else amount,
-        refunded_minor=refunded,
-        currency=retreat.currency,
-        contact_name="Ada",
-        contact_email=f"ada{number}@example.org",
-        hold_expires_at=now + timedelta(minutes=hold_minutes),
-        confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
-    )
-    db.session.add(booking)
-    db.session.commit()
-    return booking
+# Bookings -------------------------------------------------------------------------------------
 
 
 def add_bookings(db, retreat, count: int) -> list[str]:
@@ -145,6 +75,12 @@ def at_local_stripe(session, site, path: str) -> dict:
     secret key."""
     headers = {"Authorization": "Bearer sk_test_suite"}
     return session.get(f"{site.stripe_url}/v1/{path}", headers=headers).json()
+
+
+def booking_blocks(page: str) -> dict[str, str]:
+    """Each booking's <tbody> in the page, by its reference."""
+    blocks = re.findall(r'<tbody class="attendee-booking".*?</tbody>', page, flags=re.S)
+    return {re.search(r"RB-[A-Z0-9]+", block).group(0): block for block in blocks}
 
 
 def session_csrf_token(client, retreat_id: int) -> str:

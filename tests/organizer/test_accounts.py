@@ -25,14 +25,8 @@ from retreats.organizer.accounts.services import (
 from retreats.organizer.accounts.tokens import issue_token
 from retreats.organizer.accounts.views import safe_next_path
 from tests.conftest import csrf_token_from
-from tests.organizer.conftest import ORGANIZER_PASSWORD
-from tests.organizer.helpers import (
-    link_path_in,
-    reload,
-    sign_in_through_form,
-    signed_in_id,
-    submit,
-)
+from tests.factories import ORGANIZER_PASSWORD, create_organizer
+from tests.organizer.helpers import link_path_in, reload, sign_in_through_form, signed_in_id, submit
 
 NEW_PASSWORD = "seven green hills at dawn"  # noqa: S105  (test data)
 
@@ -78,9 +72,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(db, client, organi
 
 
 def test_an_account_without_a_password_cannot_sign_in(db, client):
-    pending = Organizer(email="pending@example.org", name="Pending Co-host")
-    db.session.add(pending)
-    db.session.commit()
+    pending = create_organizer(
+        email="pending@example.org", name="Pending Co-host", with_password=False
+    )
 
     response = sign_in_through_form(client, pending.email, "")
     assert response.status_code == 422

@@ -14,15 +14,8 @@ from retreats.extensions import db
 from retreats.formatting import major_units
 from retreats.organizer.attendees import export
 from retreats.organizer.attendees.export import COLUMNS, PRIVATE_COLUMNS, safe_cell
-from tests.organizer.helpers import (
-    ADA,
-    BEA,
-    CY,
-    add_bookings,
-    audit_entries_with_action,
-    booking_for,
-    list_page,
-)
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.organizer.helpers import add_bookings, audit_entries_with_action, list_page
 
 
 def export_url(retreat) -> str:
@@ -47,9 +40,9 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     organizer_client, make_retreat, organizer
 ):
     retreat = make_retreat(slug="heart-weekend")
-    couple = booking_for(retreat, ADA, BEA)
-    single = booking_for(retreat, CY)
-    booking_for(retreat, CY, confirmed=False)  # pending: left out, like on the list
+    couple = paid_booking(retreat, ADA, BEA)
+    single = paid_booking(retreat, CY)
+    held_booking(retreat, CY)  # pending: left out, like on the list
 
     response = download(organizer_client, retreat)
 
@@ -87,7 +80,7 @@ def test_ticking_private_answers_adds_their_columns_and_says_so_in_the_audit_log
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    booking_for(retreat, ADA, BEA)
+    paid_booking(retreat, ADA, BEA)
 
     rows = parsed(download(organizer_client, retreat, private="1", status="all"))
 
@@ -120,7 +113,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(organizer_client,
         emergency_contact="+44 20 7946 0000",
         hopes="-2+3",
     )
-    booking_for(retreat, sneaky)
+    paid_booking(retreat, sneaky)
 
     [row] = parsed(download(organizer_client, retreat, private="1"))
 
@@ -161,7 +154,7 @@ def test_amounts_are_plain_numbers_in_major_units(amount, currency, text):
 
 def test_accents_and_line_breaks_survive_the_round_trip(organizer_client, make_retreat):
     retreat = make_retreat()
-    booking_for(
+    paid_booking(
         retreat,
         AttendeeDetails(
             name="Zoë Ødegård", email="zoe@example.org", dietary_needs='No "dairy"\nNo gluten'
@@ -185,7 +178,7 @@ def test_rows_are_read_and_sent_in_batches_after_the_audit_entry_is_written(
     monkeypatch.setattr(export, "BATCH_SIZE", 2)
     retreat = make_retreat(capacity=20)
     for _ in range(5):
-        booking_for(retreat, CY)
+        paid_booking(retreat, CY)
 
     response = organizer_client.get(export_url(retreat), buffered=False)
 

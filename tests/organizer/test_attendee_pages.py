@@ -13,8 +13,12 @@ import pytest
 from retreats.booking.models import Attendee
 from retreats.organizer.attendees.queries import PAGE_SIZE
 from tests.conftest import csrf_token_from
-from tests.organizer.helpers import add_bookings, audit_entries_with_action, list_page
-from tests.organizer.test_attendees import booking_blocks
+from tests.organizer.helpers import (
+    add_bookings,
+    audit_entries_with_action,
+    booking_blocks,
+    list_page,
+)
 
 
 def page_links(page: str) -> dict[str, dict[str, list[str]]]:

@@ -4,33 +4,23 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 from tests.organizer.helpers import (
-    ADA,
-    BEA,
-    CY,
     add_bookings,
     audit_entries_with_action,
-    booking_for,
+    booking_blocks,
     list_page,
 )
 
 
-def booking_blocks(page: str) -> dict[str, str]:
-    """Each booking's <tbody> in the page, by its reference."""
-    blocks = re.findall(r'<tbody class="attendee-booking".*?</tbody>', page, flags=re.S)
-    return {re.search(r"RB-[A-Z0-9]+", block).group(0): block for block in blocks}
-
-
 def test_a_couple_is_listed_together_under_their_booking(organizer_client, make_retreat):
     retreat = make_retreat()
-    couple = booking_for(retreat, ADA, BEA)
-    single = booking_for(retreat, CY)
+    couple = paid_booking(retreat, ADA, BEA)
+    single = paid_booking(retreat, CY)
 
     page = list_page(organizer_client, retreat)
 
@@ -50,9 +40,9 @@ def test_the_figures_at_the_top_count_confirmed_bookings_seats_and_check_ins(
     organizer_client, make_retreat, db
 ):
     retreat = make_retreat(capacity=10)
-    couple = booking_for(retreat, ADA, BEA)
-    booking_for(retreat, CY)
-    booking_for(retreat, CY, confirmed=False)  # pending: not counted
+    couple = paid_booking(retreat, ADA, BEA)
+    paid_booking(retreat, CY)
+    held_booking(retreat, CY)  # pending: not counted
     db.session.get(Booking, couple.id).attendees[1].checked_in_at = couple.confirmed_at
     db.session.commit()
 
@@ -67,8 +57,8 @@ def test_the_list_shows_confirmed_bookings_unless_another_status_is_chosen(
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    confirmed = booking_for(retreat, ADA)
-    pending = booking_for(retreat, CY, confirmed=False)
+    confirmed = paid_booking(retreat, ADA)
+    pending = held_booking(retreat, CY)
 
     assert set(booking_blocks(list_page(organizer_client, retreat))) == {confirmed.reference}
     everyone = booking_blocks(list_page(organizer_client, retreat, status="all"))
@@ -97,8 +87,8 @@ def test_the_list_shows_confirmed_bookings_unless_another_status_is_chosen(
 def test_search_finds_people_by_name_or_email(organizer_client, make_retreat, search, found):
     retreat = make_retreat()
     references = {
-        booking_for(retreat, ADA, BEA).reference: "couple",
-        booking_for(retreat, CY).reference: "single",
+        paid_booking(retreat, ADA, BEA).reference: "couple",
+        paid_booking(retreat, CY).reference: "single",
     }
 
     page = list_page(organizer_client, retreat, q=search)
@@ -108,8 +98,8 @@ def test_search_finds_people_by_name_or_email(organizer_client, make_retreat, se
 
 def test_search_finds_a_literal_percent_sign(organizer_client, make_retreat):
     retreat = make_retreat()
-    booking_for(retreat, ADA)
-    percent = booking_for(retreat, AttendeeDetails(name="Dee 100% Present", email="dee@x.org"))
+    paid_booking(retreat, ADA)
+    percent = paid_booking(retreat, AttendeeDetails(name="Dee 100% Present", email="dee@x.org"))
 
     page = list_page(organizer_client, retreat, q="100%")
 
@@ -151,7 +141,7 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
     organizer_client, make_retreat, organizer, db
 ):
     retreat = make_retreat()
-    booking_for(retreat, ADA, BEA)
+    paid_booking(retreat, ADA, BEA)
     private_answers = [ADA.accessibility_needs, ADA.emergency_contact, ADA.hopes]
 
     page = list_page(organizer_client, retreat)
@@ -175,7 +165,7 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
 
 def test_another_organizers_attendees_are_not_found(sign_in, other_organizer, make_retreat, db):
     retreat = make_retreat()
-    booking = booking_for(retreat, ADA)
+    booking = paid_booking(retreat, ADA)
     stranger = sign_in(other_organizer)
     base = f"/organizer/retreats/{retreat.id}"
 
@@ -214,11 +204,11 @@ def test_the_list_runs_the_same_few_statements_for_3_30_or_250_bookings_on_any_p
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
     for _ in range(3):
-        booking_for(small, ADA, BEA)
+        paid_booking(small, ADA, BEA)
     for number in range(30):
-        booking_for(large, ADA, BEA) if number % 2 else booking_for(large, CY)
+        paid_booking(large, ADA, BEA) if number % 2 else paid_booking(large, CY)
         if number % 3 == 0:
-            booking_for(large, CY, confirmed=False)
+            held_booking(large, CY)
     huge = make_retreat(capacity=1000)
     add_bookings(db, huge, 250)  # three pages
     small_id, large_id, huge_id = small.id, large.id, huge.id
@@ -241,9 +231,9 @@ def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
 ):
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
-    booking_for(small, ADA)
+    paid_booking(small, ADA)
     for _ in range(30):
-        booking_for(large, ADA, BEA)
+        paid_booking(large, ADA, BEA)
     small_id, large_id = small.id, large.id
 
     for_small = statements_for_list(app, count_statements, organizer_client, small_id, private="1")

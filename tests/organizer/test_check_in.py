@@ -6,15 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from retreats.booking.models import Attendee
 from retreats.extensions import db
-from tests.organizer.helpers import (
-    ADA,
-    BEA,
-    CY,
-    audit_entries_with_action,
-    booking_for,
-    list_page,
-    session_csrf_token,
-)
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.organizer.helpers import audit_entries_with_action, list_page, session_csrf_token
 
 
 def check_in_url(retreat, attendee_id: int) -> str:
@@ -38,7 +31,7 @@ def test_checking_in_and_undoing_it_is_recorded_and_returns_to_the_same_list(
     organizer_client, make_retreat, organizer
 ):
     retreat = make_retreat()
-    booking = booking_for(retreat, ADA, BEA)
+    booking = paid_booking(retreat, ADA, BEA)
     bea_id = booking.attendees[1].id
 
     response = post_check_in(organizer_client, retreat, bea_id, q="love")
@@ -67,7 +60,7 @@ def test_checking_in_and_undoing_it_is_recorded_and_returns_to_the_same_list(
 
 def test_a_double_tap_checks_in_once(organizer_client, make_retreat):
     retreat = make_retreat()
-    ada_id = booking_for(retreat, ADA).attendees[0].id
+    ada_id = paid_booking(retreat, ADA).attendees[0].id
 
     post_check_in(organizer_client, retreat, ada_id)
     first = attendee(ada_id).checked_in_at
@@ -81,7 +74,7 @@ def test_a_double_tap_checks_in_once(organizer_client, make_retreat):
 
 def test_someone_on_an_unconfirmed_booking_cannot_be_checked_in(organizer_client, make_retreat):
     retreat = make_retreat()
-    pending = booking_for(retreat, CY, confirmed=False)
+    pending = held_booking(retreat, CY)
     cy_id = pending.attendees[0].id
 
     response = post_check_in(organizer_client, retreat, cy_id)
@@ -97,7 +90,7 @@ def test_a_check_in_without_its_form_token_or_with_junk_changes_nothing(
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    ada_id = booking_for(retreat, ADA).attendees[0].id
+    ada_id = paid_booking(retreat, ADA).attendees[0].id
 
     forged = organizer_client.post(check_in_url(retreat, ada_id), data={"checked_in": "1"})
     assert forged.status_code == 400
@@ -114,7 +107,7 @@ def test_someone_elses_attendee_is_not_found(
 ):
     mine = make_retreat()
     theirs = make_retreat(organizer=other_organizer)
-    their_attendee = booking_for(theirs, CY).attendees[0].id
+    their_attendee = paid_booking(theirs, CY).attendees[0].id
 
     # Through my own retreat's URL: still not found, and nothing changes.
     response = post_check_in(organizer_client, mine, their_attendee)
@@ -127,7 +120,7 @@ def test_the_check_in_button_works_without_javascript_and_is_large_enough(
     organizer_client, make_retreat, app
 ):
     retreat = make_retreat()
-    ada_id = booking_for(retreat, ADA).attendees[0].id
+    ada_id = paid_booking(retreat, ADA).attendees[0].id
 
     page = list_page(organizer_client, retreat)
 

@@ -14,14 +14,8 @@ from retreats.database import utcnow
 from retreats.notifications.sender import send_due_emails
 from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.accounts.services import accept_invite, invite_co_host
-from tests.organizer.conftest import ORGANIZER_PASSWORD
-from tests.organizer.helpers import (
-    link_path_in,
-    reload,
-    sign_in_through_form,
-    signed_in_id,
-    submit,
-)
+from tests.factories import ORGANIZER_PASSWORD
+from tests.organizer.helpers import link_path_in, reload, sign_in_through_form, signed_in_id, submit
 
 CO_HOST_PASSWORD = "a garden of patient words"  # noqa: S105  (test data)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from retreats.booking.capacity import seats_left
-from retreats.booking.models import BookingStatus, WaitlistEntry, WaitlistStatus
-from retreats.database import utcnow
-from tests.organizer.helpers import add_booking
+from retreats.booking.models import BookingStatus
+from tests.factories import stored_booking, waitlist_offer
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client):
@@ -23,11 +22,11 @@ def test_dashboard_shows_own_retreats_upcoming_first_with_figures(
     sooner = make_retreat(title="Sooner Retreat", starts_in=timedelta(days=10))
     past = make_retreat(title="Past Retreat", starts_in=timedelta(days=-20))
     stranger = make_retreat(title="Stranger Retreat", organizer=other_organizer)
-    add_booking(db, later, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
-    add_booking(db, later, status=BookingStatus.PENDING, seats=1, amount=25_000)
+    stored_booking(later, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
+    stored_booking(later, status=BookingStatus.PENDING, seats=1, amount=25_000)
     lapsed = {"hold_minutes": -5}
-    add_booking(db, later, status=BookingStatus.PENDING, seats=1, amount=25_000, **lapsed)
-    add_booking(db, later, status=BookingStatus.CANCELLED, amount=25_000, refunded=12_500)
+    stored_booking(later, status=BookingStatus.PENDING, seats=1, amount=25_000, **lapsed)
+    stored_booking(later, status=BookingStatus.CANCELLED, amount=25_000, refunded=12_500)
 
     response = organizer_client.get("/organizer/")
     page = response.get_data(as_text=True)
@@ -47,19 +46,8 @@ def test_free_places_leave_out_seats_offered_to_the_waitlist_as_the_catalog_does
     db, organizer_client, make_retreat
 ):
     retreat = make_retreat(title="Offered Retreat", capacity=8)
-    add_booking(db, retreat, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
-    now = utcnow()
-    offer = WaitlistEntry(
-        retreat=retreat,
-        name="Wes",
-        email="wes@example.org",
-        seats=2,
-        status=WaitlistStatus.OFFERED,
-        offered_at=now,
-        offer_expires_at=now + timedelta(hours=5),
-    )
-    db.session.add(offer)
-    db.session.commit()
+    stored_booking(retreat, status=BookingStatus.CONFIRMED, seats=2, amount=45_000)
+    waitlist_offer(retreat, name="Wes", email="wes@example.org", seats=2, hours=5)
 
     page = organizer_client.get("/organizer/").get_data(as_text=True)
 

@@ -11,12 +11,11 @@ from sqlalchemy import delete, select
 
 from retreats.base.audit import AuditEntry
 from retreats.base.outbox import OutboxEmail, OutboxStatus, queue_email
-from retreats.booking.models import WaitlistEntry
 from retreats.database import utcnow
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import TokenPurpose
 from retreats.organizer.accounts.tokens import issue_token
-from tests.notifications.helpers import booking_paid_by
+from tests.factories import attendee, paid_booking, waitlist_entry
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,14 +49,14 @@ def mailbag(db, make_retreat, organizer, other_organizer):
     """A's retreat with a failed, a sent and a pending email (booking, waitlist and message
     mail), A's other retreat and B's retreat with failed mail, and A's password-reset mail."""
     retreat = make_retreat(title="Listening Weekend", capacity=40)
-    booking_paid_by(retreat, "failed@example.org")
-    booking_paid_by(retreat, "sent@example.org")
+    paid_booking(retreat, attendee("failed@example.org"))
+    paid_booking(retreat, attendee("sent@example.org"))
     # One mail per address keeps the list easy to read: just the confirmations, not the
     # scheduled guide and reminder or the organizer's new-booking notices.
     only_confirmations(db)
-    entry = WaitlistEntry(retreat=retreat, name="Wren", email="waiting@example.org", seats=1)
+    entry = waitlist_entry(retreat, name="Wren", email="waiting@example.org")
     message = AttendeeMessage(retreat=retreat, sent_by=organizer, subject="Arrival", body="Hi")
-    db.session.add_all([entry, message])
+    db.session.add(message)
     db.session.flush()
     queue_email(
         kind="waitlist_offer",
@@ -81,8 +80,8 @@ def mailbag(db, make_retreat, organizer, other_organizer):
         organizer_token_id=token.id,
     )
     db.session.commit()
-    booking_paid_by(make_retreat(title="A's Other Retreat"), "other-retreat@example.org")
-    booking_paid_by(make_retreat(organizer=other_organizer), "strangers@example.org")
+    paid_booking(make_retreat(title="A's Other Retreat"), attendee("other-retreat@example.org"))
+    paid_booking(make_retreat(organizer=other_organizer), attendee("strangers@example.org"))
     only_confirmations(db, keep=("waitlist_offer", "organizer_message", "password_reset"))
     for address in ("failed@example.org", "other-retreat@example.org", "strangers@example.org"):
         mark(db, address, OutboxStatus.FAILED)
@@ -179,7 +178,7 @@ def test_the_page_takes_the_same_number_of_statements_however_many_emails(
 
     few = statements_for_page()
     for number in range(1, 21):
-        booking_paid_by(mailbag, f"more-{number}@example.org")
+        paid_booking(mailbag, attendee(f"more-{number}@example.org"))
     assert statements_for_page() == few
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from retreats.base.audit import AuditEntry
-from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.listings.models import Retreat, RetreatStatus, TicketType
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.listings.forms import price_as_text, price_in_minor_units
+from tests.factories import attendee, held_booking
 from tests.organizer.helpers import (
     NEXT_YEAR,
     audit_actions_for_retreat,
@@ -258,12 +258,7 @@ def test_capacity_cannot_drop_below_the_seats_taken(db, organizer_client, make_r
     retreat = make_retreat(capacity=10)
     single, couple = retreat.ticket_types
     for ticket, people in ((single, ["Ada"]), (couple, ["Bea", "Cy"])):
-        hold_seats(
-            retreat_id=retreat.id,
-            ticket_type_id=ticket.id,
-            contact_email="a@example.org",
-            attendees=[AttendeeDetails(name, "a@example.org") for name in people],
-        )
+        held_booking(retreat, *(attendee("a@example.org", name) for name in people), ticket=ticket)
     before = row_counts(db)
     response = edit(organizer_client, retreat, capacity="2")
     assert response.status_code == 400
@@ -278,12 +273,7 @@ def test_capacity_cannot_drop_below_the_seats_taken(db, organizer_client, make_r
 
 def test_the_currency_stays_once_people_have_booked(db, organizer_client, make_retreat):
     retreat = make_retreat()
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[0].id,
-        contact_email="a@example.org",
-        attendees=[AttendeeDetails("Ada", "a@example.org")],
-    )
+    held_booking(retreat, attendee("a@example.org", "Ada"))
     response = edit(organizer_client, retreat, currency="USD")
     assert "cannot change" in field_error(response.get_data(as_text=True), "currency")
     db.session.expire_all()
@@ -406,12 +396,7 @@ def test_ticket_type_edit_and_the_rules_once_booked(db, organizer_client, make_r
     db.session.expire_all()
     assert (single.name, single.price_minor) == ("Solo", 26_000)
 
-    hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=single.id,
-        contact_email="a@example.org",
-        attendees=[AttendeeDetails("Ada", "a@example.org")],
-    )
+    held_booking(retreat, attendee("a@example.org", "Ada"), ticket=single)
     changed_seats = organizer_client.post(edit_url, data=values | {"seats_per_ticket": "2"})
     error = field_error(changed_seats.get_data(as_text=True), "seats_per_ticket")
     assert "same number of people" in error
@@ -478,12 +463,7 @@ def test_a_quantity_limit_cannot_drop_below_the_tickets_taken(db, organizer_clie
     retreat = make_retreat()
     single = retreat.ticket_types[0]
     for name in ("Ada", "Bea"):
-        hold_seats(
-            retreat_id=retreat.id,
-            ticket_type_id=single.id,
-            contact_email=f"{name.lower()}@example.org",
-            attendees=[AttendeeDetails(name, f"{name.lower()}@example.org")],
-        )
+        held_booking(retreat, attendee(f"{name.lower()}@example.org", name), ticket=single)
     edit_url = f"/organizer/retreats/{retreat.id}/tickets/{single.id}/edit"
     values = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
     refused = organizer_client.post(edit_url, data=values | {"quantity_limit": "1"})

@@ -15,7 +15,8 @@ from retreats.extensions import db
 from retreats.notifications.models import AttendeeMessage
 from retreats.notifications.sender import send_due_emails
 from tests.conftest import csrf_token_from
-from tests.organizer.helpers import ADA, BEA, CY, audit_entries_with_action, booking_for
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.organizer.helpers import audit_entries_with_action
 
 SUBJECT = "Arriving on Friday: parking and keys"
 BODY = "Dear all,\n\nThe gate code is 1234.\nPlease bring <warm> socks & a blanket.\n\nMira"
@@ -58,9 +59,9 @@ def test_the_preview_shows_the_message_as_it_will_arrive_and_writes_nothing(
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    first = booking_for(retreat, ADA, BEA)
-    booking_for(retreat, CY)
-    booking_for(retreat, CY, confirmed=False)  # pending: not written to
+    first = paid_booking(retreat, ADA, BEA)
+    paid_booking(retreat, CY)
+    held_booking(retreat, CY)  # pending: not written to
 
     page = submit(organizer_client, retreat, "preview", subject=SUBJECT, body=BODY).text
 
@@ -79,9 +80,9 @@ def test_sending_writes_one_email_per_confirmed_booking_and_the_worker_delivers_
     organizer_client, make_retreat, organizer, smtp_inbox
 ):
     retreat = make_retreat()
-    couple = booking_for(retreat, ADA, BEA)
-    single = booking_for(retreat, CY)
-    booking_for(retreat, CY, confirmed=False)
+    couple = paid_booking(retreat, ADA, BEA)
+    single = paid_booking(retreat, CY)
+    held_booking(retreat, CY)
     preview = submit(organizer_client, retreat, "preview", subject=SUBJECT, body=BODY).text
 
     # The "Send" button posts the subject and body the preview was made from.
@@ -116,7 +117,7 @@ def test_with_no_confirmed_booking_nothing_is_sent_and_the_organizer_is_told(
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    booking_for(retreat, CY, confirmed=False)
+    held_booking(retreat, CY)
 
     preview = submit(organizer_client, retreat, "preview", subject=SUBJECT, body=BODY).text
     assert "there is no one to send this to" in preview
@@ -142,7 +143,7 @@ def test_a_missing_or_overlong_subject_or_message_is_a_form_error(
     organizer_client, make_retreat, fields, error, button
 ):
     retreat = make_retreat()
-    booking_for(retreat, ADA)
+    paid_booking(retreat, ADA)
 
     response = submit(organizer_client, retreat, button, **fields)
 
@@ -153,7 +154,7 @@ def test_a_missing_or_overlong_subject_or_message_is_a_form_error(
 
 def test_a_subject_is_kept_to_one_line(organizer_client, make_retreat):
     retreat = make_retreat()
-    booking_for(retreat, ADA)
+    paid_booking(retreat, ADA)
 
     submit(organizer_client, retreat, "send", subject="Hello\r\nBcc: all@example.org", body=BODY)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import Booking, BookingStatus, WaitlistStatus
-from retreats.booking.services import AttendeeDetails, Payment, confirm_booking, hold_seats
+from retreats.booking.services import AttendeeDetails
 from retreats.booking.waitlist import join_waitlist
 from retreats.errors import DomainError
 from retreats.extensions import db
@@ -18,16 +18,9 @@ from retreats.notifications.sender import send_due_emails
 from retreats.organizer.attendees import actions as attendee_actions
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
+from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 from tests.journey import book_to_checkout, pay_and_land
-from tests.organizer.helpers import (
-    ADA,
-    BEA,
-    CY,
-    at_local_stripe,
-    audit_entries_with_action,
-    booking_for,
-    session_csrf_token,
-)
+from tests.organizer.helpers import at_local_stripe, audit_entries_with_action, session_csrf_token
 
 
 def detail_url(booking) -> str:
@@ -107,7 +100,7 @@ def test_an_organizer_cancels_and_the_refund_reaches_stripe_and_the_attendee_is_
 
 
 def test_cancelling_needs_the_tick_and_one_of_the_two_refunds(organizer_client, make_retreat):
-    booking = booking_for(make_retreat(), ADA)
+    booking = paid_booking(make_retreat(), ADA)
 
     unticked = post_action(organizer_client, booking, "cancel", refund="full")
     assert "Please tick the box to confirm the cancellation." in unticked.text
@@ -118,7 +111,7 @@ def test_cancelling_needs_the_tick_and_one_of_the_two_refunds(organizer_client, 
 
 
 def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(organizer_client, make_retreat):
-    pending = booking_for(make_retreat(), CY, confirmed=False)
+    pending = held_booking(make_retreat(), CY)
 
     page = organizer_client.get(detail_url(pending)).text
     assert "Cancel this booking" not in page
@@ -132,15 +125,7 @@ def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(organizer_client, m
 
 def test_a_booking_never_paid_through_stripe_is_cancelled_without_a_refund(make_retreat, organizer):
     retreat = make_retreat()
-    held = hold_seats(
-        retreat_id=retreat.id,
-        ticket_type_id=retreat.ticket_types[0].id,
-        contact_email="cy@example.org",
-        attendees=[CY],
-    )
-    free = Payment(checkout_session_id="cs_free", payment_intent_id=None, amount_minor=25_000,
-                   currency="EUR")  # fmt: skip
-    booking = confirm_booking(booking_id=held.id, payment=free)
+    booking = paid_booking(retreat, CY, payment_intent=False)
 
     result = cancel_booking_for_attendee(
         booking_id=booking.id, actor_id=organizer.id, refund=RefundChoice.FULL
@@ -164,7 +149,7 @@ def test_a_booking_never_paid_through_stripe_is_cancelled_without_a_refund(make_
 def test_a_booking_cancelled_by_someone_else_meanwhile_is_left_as_they_left_it(
     make_retreat, organizer, monkeypatch
 ):
-    booking = booking_for(make_retreat(), ADA)
+    booking = paid_booking(make_retreat(), ADA)
     work_out_refund = attendee_actions.refund_options
 
     def co_host_cancels_first(booking, **options):
@@ -193,7 +178,7 @@ def test_a_booking_cancelled_by_someone_else_meanwhile_is_left_as_they_left_it(
 def test_resending_the_confirmation_sends_a_second_email(
     organizer_client, make_retreat, smtp_inbox
 ):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     assert send_due_emails() == 2  # the confirmation, and the organizer's new-booking notice
     subject = f"Your booking {booking.reference} is confirmed: {booking.retreat.title}"
 
@@ -217,7 +202,7 @@ def test_resending_the_confirmation_sends_a_second_email(
 
 
 def test_only_a_confirmed_booking_has_its_confirmation_resent(organizer_client, make_retreat):
-    pending = booking_for(make_retreat(), CY, confirmed=False)
+    pending = held_booking(make_retreat(), CY)
 
     response = post_action(organizer_client, pending, "resend")
 
@@ -229,7 +214,7 @@ def test_only_a_confirmed_booking_has_its_confirmation_resent(organizer_client, 
 def test_the_booking_page_shows_private_answers_only_when_asked_and_records_it(
     organizer_client, make_retreat, organizer
 ):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
 
     page = organizer_client.get(detail_url(booking)).text
     assert "Ada Lovelace" in page and "Bea Lovelace" in page and "Vegetarian" in page
@@ -247,7 +232,7 @@ def test_a_booking_of_another_retreat_is_not_found_through_mine(
     organizer_client, make_retreat, sign_in, other_organizer
 ):
     mine = make_retreat()
-    theirs = booking_for(make_retreat(organizer=other_organizer), AttendeeDetails("X", "x@x.org"))
+    theirs = paid_booking(make_retreat(organizer=other_organizer), AttendeeDetails("X", "x@x.org"))
     through_mine = f"/organizer/retreats/{mine.id}/bookings/{theirs.id}"
 
     assert organizer_client.get(through_mine).status_code == 404

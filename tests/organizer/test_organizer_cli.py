@@ -11,7 +11,7 @@ from retreats.database import utcnow
 from retreats.organizer.accounts.models import Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.accounts.services import authenticate
 from retreats.organizer.accounts.tokens import issue_token
-from tests.organizer.conftest import ORGANIZER_PASSWORD
+from tests.factories import ORGANIZER_PASSWORD, create_organizer
 
 PASSWORD = "the river keeps its own time"  # noqa: S105  (test data)
 
@@ -72,9 +72,9 @@ def test_create_refuses_a_short_password_or_a_bad_email(app, db):
 
 
 def test_set_password_lets_the_demo_organizer_sign_in_and_retires_reset_links(app, db):
-    demo = Organizer(email="demo-organizer@retreats.localhost", name="Demo Organizer")
-    db.session.add(demo)
-    db.session.flush()
+    demo = create_organizer(
+        email="demo-organizer@retreats.localhost", name="Demo Organizer", with_password=False
+    )
     issue_token(demo, TokenPurpose.PASSWORD_RESET, lifetime=timedelta(hours=2), now=utcnow())
     demo.failed_logins = 8
     db.session.commit()

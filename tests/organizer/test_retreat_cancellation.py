@@ -19,28 +19,15 @@ from retreats.errors import DomainError
 from retreats.listings.models import RetreatStatus
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat, cancellation_preview
 from retreats.payments.models import Refund, RefundStatus
+from tests.factories import stored_booking, waitlist_entry, waitlist_offer
 from tests.journey import book_to_checkout, pay, pay_and_land
-from tests.organizer.helpers import (
-    add_booking,
-    at_local_stripe,
-    audit_actions_for_retreat,
-    form_values,
-)
+from tests.organizer.helpers import at_local_stripe, audit_actions_for_retreat, form_values
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_backend(request) -> str:
     """The retreat lock is FOR UPDATE on PostgreSQL and a write transaction on SQLite: both."""
     return request.param
-
-
-def add_waitlist(db, retreat, status=WaitlistStatus.WAITING, **fields):
-    entry = WaitlistEntry(
-        retreat=retreat, name="Wen", email="wen@example.org", seats=1, status=status, **fields
-    )
-    db.session.add(entry)
-    db.session.commit()
-    return entry
 
 
 def submit_cancel(client, retreat, **data):
@@ -75,7 +62,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     # A third visitor is still on the Checkout page when the retreat is cancelled.
     late_visitor = requests_session_factory()
     open_checkout = book_to_checkout(late_visitor, live_site, retreat, individual)
-    waiting = add_waitlist(db, retreat)
+    waiting = waitlist_entry(retreat, name="Wen", email="wen@example.org")
 
     confirmation = organizer_client.get(f"/organizer/retreats/{retreat.id}/cancel")
     page = confirmation.get_data(as_text=True)
@@ -200,7 +187,7 @@ def test_a_payment_made_while_the_retreat_was_being_cancelled_is_refunded_not_co
 
 def test_confirm_booking_never_confirms_a_booking_of_a_cancelled_retreat(db, make_retreat):
     retreat = make_retreat()
-    booking = add_booking(db, retreat, status=BookingStatus.PENDING)
+    booking = stored_booking(retreat, status=BookingStatus.PENDING)
     cancel_retreat(retreat_id=retreat.id, actor_id=None)  # no Checkout Session: expired locally
     payment = Payment(
         checkout_session_id="cs_late",
@@ -215,15 +202,9 @@ def test_confirm_booking_never_confirms_a_booking_of_a_cancelled_retreat(db, mak
 
 def test_free_bookings_are_cancelled_and_emailed_without_a_refund(db, make_retreat, organizer):
     retreat = make_retreat(tickets=[("Community place", 0, 1)], currency="EUR")
-    free = add_booking(db, retreat)
-    offered = add_waitlist(
-        db,
-        retreat,
-        status=WaitlistStatus.OFFERED,
-        offered_at=utcnow(),
-        offer_expires_at=utcnow() + timedelta(hours=5),
-    )
-    left = add_waitlist(db, retreat, status=WaitlistStatus.LEFT)
+    free = stored_booking(retreat)
+    offered = waitlist_offer(retreat, name="Wen", email="wen@example.org", hours=5)
+    left = waitlist_entry(retreat, name="Wen", email="wen@example.org", status=WaitlistStatus.LEFT)
     preview = cancellation_preview(retreat)
     assert (preview.confirmed_bookings, preview.refund_minor, preview.waitlist_entries) == (1, 0, 1)
 
@@ -275,7 +256,7 @@ def test_a_cancelled_retreat_can_no_longer_be_edited_or_published(
 
 def test_a_retreat_that_has_ended_is_not_cancelled_as_a_whole(db, organizer_client, make_retreat):
     retreat = make_retreat(starts_in=timedelta(days=-5))
-    booking = add_booking(db, retreat)
+    booking = stored_booking(retreat)
     page = organizer_client.get(f"/organizer/retreats/{retreat.id}/cancel").get_data(True)
     assert "has already ended" in page and 'name="confirm"' not in page
     before = counts(db)

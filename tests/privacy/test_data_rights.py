@@ -18,7 +18,7 @@ from retreats.notifications.messages import build_message
 from retreats.payments.models import Refund
 from retreats.privacy import data_rights
 from tests.conftest import csrf_token_from
-from tests.organizer.helpers import ADA, BEA, booking_for
+from tests.factories import ADA, BEA, held_booking, paid_booking
 from tests.privacy.helpers import end_retreat, raw_attendees, raw_row
 
 PERSONAL = ("Ada", "Bea", "Lovelace", "ada@example.org", "bea@example.org", "Charles", "7946")
@@ -42,7 +42,7 @@ def delete_path(booking, token: str | None = "right") -> str:
 @pytest.fixture
 def cancelled(db, make_retreat) -> Booking:
     """Ada and Bea's couple booking, paid, then cancelled by them (a refund is owed)."""
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     cancel_booking(booking_id=booking.id)
     db.session.expire_all()
     return booking
@@ -110,7 +110,7 @@ def test_the_download_leaves_out_the_organizers_payment_mismatch_notice(
     from retreats.booking.payment_mismatch import handle_payment_mismatch
     from retreats.booking.services import Payment
 
-    booking = booking_for(make_retreat(), ADA, BEA, confirmed=False)
+    booking = held_booking(make_retreat(), ADA, BEA)
     payment = Payment(
         checkout_session_id="cs_test_cheap",
         payment_intent_id="pi_test_cheap",
@@ -274,7 +274,7 @@ def test_deletion_is_not_found_without_the_right_token(db, client, cancelled, to
 
 
 def test_an_active_booking_must_be_cancelled_first(db, client, make_retreat):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     page = client.get(manage_path(booking)).get_data(as_text=True)
     assert "please cancel the booking first" in page
     assert "delete-data" not in page
@@ -285,7 +285,7 @@ def test_an_active_booking_must_be_cancelled_first(db, client, make_retreat):
 
 
 def test_a_booking_for_a_retreat_that_is_over_can_be_deleted(db, client, make_retreat):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=1)
 
     assert ask_for_deletion(client, booking).status_code == 303
@@ -313,7 +313,7 @@ def test_no_mail_is_ever_queued_to_a_deleted_booking(db, client, make_retreat, o
     from retreats.organizer.attendees.actions import message_confirmed_attendees
 
     retreat = make_retreat()
-    deleted, kept = booking_for(retreat, ADA), booking_for(retreat, BEA)
+    deleted, kept = paid_booking(retreat, ADA), paid_booking(retreat, BEA)
     end_retreat(db, retreat, days_ago=1)
     assert ask_for_deletion(client, deleted).status_code in (200, 303)
     db.session.expire_all()

@@ -10,7 +10,7 @@ from retreats import create_app
 from retreats.base.encryption import AnswerUnreadable
 from retreats.booking.models import Attendee
 from retreats.extensions import db as _db
-from tests.organizer.helpers import ADA, BEA, booking_for
+from tests.factories import ADA, BEA, paid_booking
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -33,7 +33,7 @@ def answers(app) -> list[tuple[str, ...]]:
 
 
 def test_a_dump_shows_no_private_answer_and_the_app_reads_them_all(app, db, make_retreat):
-    booking_for(make_retreat(), ADA, BEA)
+    paid_booking(make_retreat(), ADA, BEA)
     dump = " ".join(" ".join(row) for row in stored_rows(db))
 
     for secret in ("Ground-floor", "Charles", "7946", "slow down"):
@@ -48,8 +48,8 @@ def test_a_dump_shows_no_private_answer_and_the_app_reads_them_all(app, db, make
 
 
 def test_the_same_answer_never_encrypts_the_same_way_twice(db, make_retreat):
-    booking_for(make_retreat(), ADA)
-    booking_for(make_retreat(), ADA)
+    paid_booking(make_retreat(), ADA)
+    paid_booking(make_retreat(), ADA)
     first, second = stored_rows(db)
     assert first[0] != second[0]  # a random IV each time: equal answers cannot be spotted
 
@@ -63,7 +63,7 @@ def app_config(app_config):
 def test_rotating_the_key_keeps_every_answer_readable_with_the_new_key_alone(
     app, app_config, db, make_retreat
 ):
-    booking_for(make_retreat(), ADA, BEA)
+    paid_booking(make_retreat(), ADA, BEA)
     db.session.remove()
     expected = answers(app)
 

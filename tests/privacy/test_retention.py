@@ -16,7 +16,7 @@ from retreats.privacy.retention import (
     DailyPurge,
     purge_private_answers,
 )
-from tests.organizer.helpers import ADA, BEA, CY, booking_for
+from tests.factories import ADA, BEA, CY, paid_booking
 from tests.privacy.helpers import answers_of, end_retreat, raw_attendees
 
 EMPTY = ("", "", "", "")
@@ -31,9 +31,9 @@ def app_config(app_config):
 def test_the_answers_of_a_retreat_over_for_longer_than_the_retention_go_and_no_others(
     db, make_retreat
 ):
-    long_over = booking_for(make_retreat(), ADA, BEA)
-    recently_over = booking_for(make_retreat(), ADA)
-    ahead = booking_for(make_retreat(), ADA)
+    long_over = paid_booking(make_retreat(), ADA, BEA)
+    recently_over = paid_booking(make_retreat(), ADA)
+    ahead = paid_booking(make_retreat(), ADA)
     end_retreat(db, long_over.retreat, days_ago=31)
     end_retreat(db, recently_over.retreat, days_ago=29)
 
@@ -48,7 +48,7 @@ def test_the_answers_of_a_retreat_over_for_longer_than_the_retention_go_and_no_o
 
 
 def test_the_stored_rows_hold_no_trace_of_the_answers_after_the_purge(db, make_retreat):
-    booking = booking_for(make_retreat(), ADA)
+    booking = paid_booking(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=40)
     before = raw_attendees(db, booking)[0]
 
@@ -62,7 +62,7 @@ def test_the_stored_rows_hold_no_trace_of_the_answers_after_the_purge(db, make_r
 
 
 def test_a_second_purge_finds_nothing_left(db, make_retreat):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=31)
 
     assert purge_private_answers() == 2
@@ -71,7 +71,7 @@ def test_a_second_purge_finds_nothing_left(db, make_retreat):
 
 
 def test_a_purged_retreat_is_marked_and_never_read_again(db, make_retreat, count_statements):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=31)
     purge_private_answers()
     db.session.expire_all()
@@ -83,12 +83,12 @@ def test_a_purged_retreat_is_marked_and_never_read_again(db, make_retreat, count
 
 
 def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, make_retreat):
-    booking = booking_for(make_retreat(), CY)
+    booking = paid_booking(make_retreat(), CY)
     end_retreat(db, booking.retreat, days_ago=10)
     assert purge_private_answers() == 0
     assert purge_private_answers(now=utcnow() + timedelta(days=21)) == 1
 
-    other = booking_for(make_retreat(), CY)
+    other = paid_booking(make_retreat(), CY)
     end_retreat(db, other.retreat, days_ago=10)
     app.config["PRIVATE_ANSWERS_RETENTION_DAYS"] = 7
     assert purge_private_answers() == 1
@@ -96,7 +96,7 @@ def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, 
 
 def test_it_goes_through_every_batch(db, make_retreat, monkeypatch):
     monkeypatch.setattr(retention, "BATCH_SIZE", 2)
-    bookings = [booking_for(make_retreat(capacity=20), ADA, BEA) for _ in range(3)]
+    bookings = [paid_booking(make_retreat(capacity=20), ADA, BEA) for _ in range(3)]
     for booking in bookings:
         end_retreat(db, booking.retreat, days_ago=31)
 
@@ -105,7 +105,7 @@ def test_it_goes_through_every_batch(db, make_retreat, monkeypatch):
 
 
 def test_the_command_prints_how_many(app, db, make_retreat):
-    booking = booking_for(make_retreat(), ADA, BEA)
+    booking = paid_booking(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=5)
     runner = app.test_cli_runner()
 
@@ -145,7 +145,7 @@ def test_the_daily_purge_runs_at_once_then_only_every_24_hours(db, make_retreat,
 
 
 def test_the_daily_purge_really_purges(db, make_retreat):
-    booking = booking_for(make_retreat(), ADA)
+    booking = paid_booking(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=31)
 
     assert DailyPurge(clock=FakeClock()).run_if_due() == 1
@@ -178,7 +178,7 @@ class StopWorker(Exception):
 
 
 def test_the_outbox_worker_purges_on_its_first_round(app, db, make_retreat, monkeypatch):
-    booking = booking_for(make_retreat(), ADA)
+    booking = paid_booking(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=31)
     booking_id = booking.id
 
