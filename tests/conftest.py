@@ -328,6 +328,14 @@ def organizer_url_values(world: dict) -> dict:
 SmtpInbox = RecordingInbox
 
 
+@dataclass
+class SlowInbox(SmtpInbox):
+    """A real SMTP server that waits `delay` seconds over each message: it shapes the load (two
+    workers' deliveries overlap, a kill lands mid-batch); it hides no race."""
+
+    delay: float = 0.005
+
+
 @pytest.fixture
 def smtp_inbox(app_config) -> Iterator[SmtpInbox]:
     """A real SMTP server on 127.0.0.1 at the port the app is configured to use."""

@@ -357,3 +357,33 @@ def waitlist_offer(
         offer_expires_at=now + timedelta(hours=hours),
         **fields,
     )
+
+
+# A database still at the first migration revision ---------------------------------------------
+
+# Rows as revision 0001_initial stored them, for the tests that upgrade such a database: an
+# organizer, a retreat with one ticket, a confirmed booking with one attendee (private answers
+# in plain text, as they were then) and its sent confirmation.
+FIRST_REVISION_ROWS = [
+    "INSERT INTO organizers (id, email, name, created_at) "
+    "VALUES (1, 'o@example.org', 'Host', '2026-01-01 00:00:00')",
+    "INSERT INTO retreats (id, slug, title, kind, focus, audience, summary, description_md, "
+    "is_online, starts_at, ends_at, timezone, starts_on, capacity, currency, status, "
+    "cancellation_policy, preparation_guide_md, organizer_id, created_at, updated_at) VALUES "
+    "(1, 'old', 'Old Retreat', 'retreat', 'emotional', 'couples', 'S', '', false, "
+    "'2027-03-01 17:00:00', '2027-03-03 14:00:00', 'Europe/Lisbon', '2027-03-01', 10, 'EUR', "
+    "'published', '', '', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO ticket_types (id, retreat_id, name, description, price_minor, seats_per_ticket, "
+    "position) VALUES (1, 1, 'Individual', '', 25000, 1, 0)",
+    "INSERT INTO bookings (id, version, reference, token_hash, retreat_id, ticket_type_id, status, "
+    "seats, amount_minor, currency, contact_name, contact_email, hold_expires_at, created_at, "
+    "updated_at) VALUES (1, 1, 'RB-OLD001', 'x', 1, 1, 'confirmed', 1, 25000, 'EUR', 'Ada', "
+    "'ada@example.org', '2026-01-01 00:31:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO attendees (id, booking_id, position, name, dietary_needs, accessibility_needs, "
+    "emergency_contact, hopes, code_of_conduct_accepted_at) VALUES "
+    "(1, 1, 0, 'Ada', '', 'Ground-floor room', 'Charles +44 20 7946 0000', 'To rest', "
+    "'2026-01-01 00:00:00')",
+    "INSERT INTO outbox_emails (id, key, kind, booking_id, to_address, status, attempts, "
+    "send_after, created_at) VALUES (1, 'confirmation:1', 'confirmation', 1, 'ada@example.org', "
+    "'sent', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+]

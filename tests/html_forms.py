@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -88,3 +89,65 @@ def form_with_field(html: str, field_name: str, *, page_url: str) -> HtmlForm:
     form = matches[0]
     form.action = urljoin(page_url, form.action or page_url)
     return form
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for one form of a page, as it is shown."""
+
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.values = action, False, {}
+        self._select = self._textarea = None
+        self._first_option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = unescape(attrs.get("action", "")) == self.action
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
+            if attrs.get("type") in ("radio", "checkbox"):
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value", "y")
+            else:
+                self.values[name] = attrs.get("value", "")
+        elif tag == "select":
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            if self._first_option is None:
+                self._first_option = attrs.get("value")
+                self.values.setdefault(self._select, self._first_option)
+            if "selected" in attrs:
+                self.values[self._select] = attrs.get("value")
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.removeprefix("\n")
+
+
+def form_values(page_html: str, action: str) -> dict[str, str]:
+    """The values a browser would send for the form posting to `action`."""
+    reader = _FormReader(action)
+    reader.feed(page_html)
+    assert reader.values, f"no form posting to {action}"
+    return reader.values
+
+
+def post_as_shown(client, url: str, **changes: str):
+    """GET the page at `url` and POST its form (the one posting back to `url`) with the values
+    the page shows, `changes` made: an organizer editing one field of a prefilled form."""
+    values = form_values(client.get(url).get_data(as_text=True), url)
+    return client.post(url, data=values | changes)

@@ -29,18 +29,17 @@ from retreats.booking.capacity import seats_taken
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
 from retreats.notifications.sender import stable_message_id
-from tests.conftest import wait_until
-from tests.notifications.conftest import SlowInbox
-from tests.notifications.test_worker_killed import outbox_worker
-from tests.test_multi_instance import (
+from tests.cluster import (
     Cluster,
     bookings,
     check_processes,
     crowd_books,
+    outbox_worker,
     pay,
     run_together,
     running_cluster,
 )
+from tests.conftest import SlowInbox, wait_until
 
 CAPACITY = 12
 VISITORS = 40

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import SmtpInbox
-
-
-@dataclass
-class SlowInbox(SmtpInbox):
-    """A real SMTP server that waits `delay` seconds over each message: it shapes the load (two
-    workers' deliveries overlap, a kill lands mid-batch); it hides no race."""
-
-    delay: float = 0.005
+from tests.conftest import SlowInbox
 
 
 @pytest.fixture

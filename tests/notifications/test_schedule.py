@@ -21,6 +21,7 @@ from retreats.notifications.sender import send_due_emails
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat
 from retreats.organizer.listings.services import Uploads, update_retreat
+from tests.factories import FIRST_REVISION_ROWS
 from tests.notifications.helpers import (
     confirmed_booking,
     details_of,
@@ -28,7 +29,6 @@ from tests.notifications.helpers import (
     outbox,
     subject_of,
 )
-from tests.test_migrations import FIRST_REVISION_ROWS
 
 SCHEDULED = ("preparation_guide", "reminder")
 

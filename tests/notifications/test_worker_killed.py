@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import func, select
 
 from devtools.local_stripe.runner import log_tail
-from devtools.outbox_worker import running_outbox_worker
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.notifications.sender import stable_message_id
+from tests.cluster import outbox_worker
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
 from tests.factories import attendee, paid_booking
 from tests.notifications.helpers import pending_due_ids, queue_confirmation_copies
@@ -67,13 +64,6 @@ def worker_env(app_config, database_url) -> dict[str, str]:
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }
-
-
-@contextmanager
-def outbox_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
-    """`flask --app wsgi outbox work` in its own process group, stopped when the block ends."""
-    with running_outbox_worker(env=os.environ | env, log_path=log_path, stop_timeout=10) as worker:
-        yield worker
 
 
 def unsent(db, ids: list[int]) -> int:

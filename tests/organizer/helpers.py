@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 from sqlalchemy import insert, select
 
@@ -16,6 +15,7 @@ from retreats.database import utcnow
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
 from tests.conftest import csrf_token_from
+from tests.html_forms import form_values
 
 # Bookings -------------------------------------------------------------------------------------
 
@@ -136,61 +136,6 @@ def link_path_in(message, app) -> str:
 # Forms and listings ---------------------------------------------------------------------------
 
 NEXT_YEAR = utcnow().year + 1
-
-
-class _FormReader(HTMLParser):
-    """The values a browser would send for one form of a page, as it is shown."""
-
-    def __init__(self, action: str):
-        super().__init__(convert_charrefs=True)
-        self.action, self.inside, self.values = action, False, {}
-        self._select = self._textarea = None
-        self._first_option = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = html.unescape(attrs.get("action", "")) == self.action
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
-            if attrs.get("type") in ("radio", "checkbox"):
-                if "checked" in attrs:
-                    self.values[name] = attrs.get("value", "y")
-            else:
-                self.values[name] = attrs.get("value", "")
-        elif tag == "select":
-            self._select, self._first_option = name, None
-        elif tag == "option" and self._select:
-            if self._first_option is None:
-                self._first_option = attrs.get("value")
-                self.values.setdefault(self._select, self._first_option)
-            if "selected" in attrs:
-                self.values[self._select] = attrs.get("value")
-        elif tag == "textarea":
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data.removeprefix("\n")
-
-
-def form_values(page_html: str, action: str) -> dict[str, str]:
-    """The values a browser would send for the form posting to `action`."""
-    reader = _FormReader(action)
-    reader.feed(page_html)
-    assert reader.values, f"no form posting to {action}"
-    return reader.values
 
 
 def field_error(page_html: str, field_id: str) -> str | None:

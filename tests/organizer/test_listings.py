@@ -12,11 +12,11 @@ from retreats.listings.models import Retreat, RetreatStatus, TicketType
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.listings.forms import price_as_text, price_in_minor_units
 from tests.factories import attendee, held_booking
+from tests.html_forms import form_values, post_as_shown
 from tests.organizer.helpers import (
     NEXT_YEAR,
     audit_actions_for_retreat,
     field_error,
-    form_values,
     new_retreat_data,
     post_page_form,
     row_counts,
@@ -235,9 +235,9 @@ def test_a_wrong_ticket_field_gets_its_error_and_nothing_is_written(
 
 def edit(client, retreat, **changes):
     """Submit the edit form as it is prefilled, with some fields changed."""
-    url = f"/organizer/retreats/{retreat.id}/edit"
-    values = form_values(client.get(url).get_data(as_text=True), url)
-    return client.post(url, data=values | {"save": "Save"} | changes)
+    return post_as_shown(
+        client, f"/organizer/retreats/{retreat.id}/edit", **{"save": "Save"} | changes
+    )
 
 
 def test_editing_saves_the_changes_and_audits_their_names(db, organizer_client, make_retreat):

@@ -14,13 +14,8 @@ from retreats.base.stored_files import prepare_cover_image
 from retreats.listings.models import Retreat
 from retreats.organizer.listings import services as listings
 from retreats.organizer.listings.services import Uploads
-from tests.organizer.helpers import (
-    field_error,
-    form_values,
-    new_retreat_data,
-    post_page_form,
-    row_counts,
-)
+from tests.html_forms import form_values
+from tests.organizer.helpers import field_error, new_retreat_data, post_page_form, row_counts
 
 GPS_IFD = 0x8825
 

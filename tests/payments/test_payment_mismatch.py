@@ -15,7 +15,7 @@ from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
 from retreats.notifications.messages import build_message
 from retreats.payments.models import Refund, RefundStatus, StripeEvent
-from tests.payments.test_webhook import checkout_event, post, sign
+from tests.payments.helpers import checkout_event, post, sign
 
 
 def signed_in(app, organizer):

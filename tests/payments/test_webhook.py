@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 
@@ -12,43 +10,7 @@ import pytest
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
 from retreats.payments.models import StripeEvent
-from tests.conftest import TEST_WEBHOOK_SECRET
-
-
-def sign(payload: bytes, *, secret: str = TEST_WEBHOOK_SECRET, at: int | None = None) -> str:
-    timestamp = int(time.time()) if at is None else at
-    signed = f"{timestamp}.".encode() + payload
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def checkout_event(booking: Booking, *, event_id: str, kind: str = "completed", **changes) -> bytes:
-    session = {
-        "id": f"cs_test_{booking.reference}",
-        "object": "checkout.session",
-        "status": "complete" if kind == "completed" else "expired",
-        "payment_status": "paid" if kind == "completed" else "unpaid",
-        "amount_total": booking.amount_minor,
-        "currency": booking.currency.lower(),
-        "payment_intent": "pi_test_1" if kind == "completed" else None,
-        "client_reference_id": booking.reference,
-        "metadata": {"booking_id": str(booking.id), "booking_reference": booking.reference},
-    }
-    session.update(changes)
-    event = {
-        "id": event_id,
-        "object": "event",
-        "type": f"checkout.session.{kind}",
-        "data": {"object": session},
-    }
-    return json.dumps(event).encode()
-
-
-def post(client, payload: bytes, signature: str | None):
-    headers = {"Content-Type": "application/json"}
-    if signature is not None:
-        headers["Stripe-Signature"] = signature
-    return client.post("/stripe/webhook", data=payload, headers=headers)
+from tests.payments.helpers import checkout_event, post, sign
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from retreats.base.outbox import OutboxEmail
 from retreats.booking.tokens import booking_token
 from retreats.formatting import markdown_as_text
 from retreats.notifications.messages import preparation_guide_message
-from tests.organizer.test_listings import edit
+from tests.html_forms import post_as_shown
 
 HOSTILE_MD = "\n\n".join(
     [
@@ -83,9 +83,9 @@ def test_the_public_page_neutralises_it(client, hostile_retreat):
 
 def test_the_organizer_preview_neutralises_it(organizer_client, make_retreat):
     retreat = make_retreat()
-    response = edit(
+    response = post_as_shown(
         organizer_client,
-        retreat,
+        f"/organizer/retreats/{retreat.id}/edit",
         description_md=HOSTILE_MD,
         preparation_guide_md=HOSTILE_MD,
         save="",
