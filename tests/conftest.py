@@ -55,8 +55,18 @@ def postgres_server() -> Iterator[str]:
 
 @pytest.fixture
 def database_backend() -> str:
-    """SQLite by default; tests/booking and tests/payments run on both backends."""
+    """SQLite by default; a folder or module that guards money, seats, mail or private data
+    runs on both (BOTH_DATABASES)."""
     return "sqlite"
+
+
+# Parameters for `database_backend`: every test runs once on each database, and its PostgreSQL
+# run carries the `postgres` marker (so `-m "not postgres"` leaves the cluster alone). A folder's
+# conftest or a module overrides the fixture (`@pytest.fixture(params=BOTH_DATABASES)`); a single
+# test that uses the database is decorated with `on_both_databases`. A module that runs on
+# PostgreSQL only sets `pytestmark = pytest.mark.postgres` beside its fixture.
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+on_both_databases = pytest.mark.parametrize("database_backend", BOTH_DATABASES)
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from retreats.booking.models import Booking, BookingStatus
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import StripeEvent
-from tests.conftest import wait_until
+from tests.conftest import BOTH_DATABASES, wait_until
 from tests.journey import DECLINED_CARD, book_to_checkout, pay
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     return request.param
 

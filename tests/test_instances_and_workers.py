@@ -53,6 +53,9 @@ READY = "Outbox worker running"
 SENT_LINE = re.compile(r"Sent \S+ email (\d+) to ")  # what the worker logs for each mail
 
 
+pytestmark = pytest.mark.postgres
+
+
 @pytest.fixture
 def database_backend() -> str:
     return "postgresql"

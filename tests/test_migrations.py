@@ -10,10 +10,11 @@ from flask_migrate import downgrade, upgrade
 from retreats import create_app
 from retreats.booking.models import Attendee
 from retreats.extensions import db
+from tests.conftest import BOTH_DATABASES
 from tests.factories import FIRST_REVISION_ROWS
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     return request.param
 

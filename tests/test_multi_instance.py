@@ -44,6 +44,9 @@ LOCAL_STRIPE_KEY = "sk_test_local"  # the local server takes any sk_ key
 ROLES = ["pay", "abandon", "lapse", "late, refunded", "late, seated", "pay", "keep", "abandon"]
 
 
+pytestmark = pytest.mark.postgres
+
+
 @pytest.fixture
 def database_backend() -> str:
     return "postgresql"

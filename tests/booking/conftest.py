@@ -2,7 +2,9 @@
 
 import pytest
 
+from tests.conftest import BOTH_DATABASES
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     return request.param

@@ -16,6 +16,8 @@ from retreats.extensions import db
 from tests.conftest import plain_url
 from tests.factories import attendee, held_booking
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def database_backend() -> str:

@@ -9,6 +9,7 @@ import pytest
 from retreats.database import utcnow
 from retreats.finder.queries import recommendations_for
 from retreats.listings.models import Audience, Focus, RetreatStatus
+from tests.conftest import BOTH_DATABASES
 from tests.factories import attendee, held_booking
 
 from .helpers import answers
@@ -19,7 +20,7 @@ SOLO_ONLY = [("Individual", 25_000, 1)]
 CHEAP = [("Individual", 15_000, 1), ("Couple", 30_000, 2)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     """The one query is written by hand, so it runs on both databases."""
     return request.param

@@ -21,6 +21,9 @@ MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings
 WORKERS = 2
 
 
+pytestmark = pytest.mark.postgres
+
+
 @pytest.fixture
 def database_backend() -> str:
     return "postgresql"

@@ -20,13 +20,13 @@ from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.database import utcnow
 from retreats.notifications import sender
 from retreats.notifications.sender import send_due_emails, stable_message_id
-from tests.conftest import SmtpInbox
+from tests.conftest import BOTH_DATABASES, SmtpInbox
 from tests.factories import attendee, paid_booking
 
 MAX_ATTEMPTS = 4
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     """The worker claims rows differently on each (SKIP LOCKED on PostgreSQL): both are tried."""
     return request.param

@@ -21,6 +21,7 @@ from retreats.notifications.sender import send_due_emails
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat
 from retreats.organizer.listings.services import Uploads, update_retreat
+from tests.conftest import BOTH_DATABASES
 from tests.factories import FIRST_REVISION_ROWS
 from tests.notifications.helpers import (
     confirmed_booking,
@@ -33,7 +34,7 @@ from tests.notifications.helpers import (
 SCHEDULED = ("preparation_guide", "reminder")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     return request.param
 

@@ -25,6 +25,9 @@ MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
 
 
+pytestmark = pytest.mark.postgres
+
+
 @pytest.fixture
 def database_backend() -> str:
     return "postgresql"

@@ -15,10 +15,11 @@ from retreats.database import utcnow
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import TokenPurpose
 from retreats.organizer.accounts.tokens import issue_token
+from tests.conftest import BOTH_DATABASES
 from tests.factories import attendee, paid_booking, waitlist_entry
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     """The retry is one UPDATE over outer joins: proven on both databases."""
     return request.param

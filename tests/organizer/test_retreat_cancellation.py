@@ -19,13 +19,14 @@ from retreats.errors import DomainError
 from retreats.listings.models import RetreatStatus
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat, cancellation_preview
 from retreats.payments.models import Refund, RefundStatus
+from tests.conftest import BOTH_DATABASES
 from tests.factories import stored_booking, waitlist_entry, waitlist_offer
 from tests.html_forms import form_values
 from tests.journey import book_to_checkout, pay, pay_and_land
 from tests.organizer.helpers import at_local_stripe, audit_actions_for_retreat
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     """The retreat lock is FOR UPDATE on PostgreSQL and a write transaction on SQLite: both."""
     return request.param

@@ -3,10 +3,11 @@
 import pytest
 
 from retreats.booking.models import Booking
+from tests.conftest import BOTH_DATABASES
 from tests.factories import attendee, held_booking
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def database_backend(request) -> str:
     return request.param
 
