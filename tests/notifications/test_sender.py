@@ -10,8 +10,14 @@ from devtools.smtp_inbox import serving
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.database import utcnow
 from retreats.notifications.sender import backoff_after, send_due_emails
-from tests.conftest import SmtpInbox
+from tests.conftest import BOTH_DATABASES, SmtpInbox
 from tests.factories import attendee, paid_booking
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def database_backend(request) -> str:
+    """The outbox guarantees (sent once, retried, one Message-ID) hold on both databases."""
+    return request.param
 
 
 @pytest.fixture

@@ -195,9 +195,11 @@ def row_counts(db) -> tuple[int, int, int]:
 
 
 def audit_entries_with_action(db, action: str) -> list[AuditEntry]:
-    """Every audit entry with this action, for any retreat."""
+    """Every audit entry with this action, for any retreat, oldest first (PostgreSQL returns rows
+    in no set order without ORDER BY)."""
     db.session.expire_all()
-    return list(db.session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
+    query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    return list(db.session.execute(query).scalars())
 
 
 def audit_actions_for_retreat(db, retreat_id: int) -> list[str]:

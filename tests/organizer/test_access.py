@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
-from tests.conftest import SECRETS_OF_A, organizer_url_values
+from tests.conftest import BOTH_DATABASES, SECRETS_OF_A, organizer_url_values
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def database_backend(request) -> str:
+    """The access checks guard private data: both databases."""
+    return request.param
+
 
 # Routes reached with a one-time token, not a signed-in organizer (tested in test_accounts.py).
 TOKEN_ROUTES = {"organizer.reset_password", "organizer.accept_invite"}

@@ -14,6 +14,7 @@ from retreats.extensions import db
 from retreats.formatting import major_units
 from retreats.organizer.attendees import export
 from retreats.organizer.attendees.export import COLUMNS, PRIVATE_COLUMNS, safe_cell
+from tests.conftest import on_both_databases
 from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 from tests.organizer.helpers import add_bookings, audit_entries_with_action, list_page
 
@@ -36,6 +37,7 @@ def parsed(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
+@on_both_databases  # private answers and their audit
 def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     organizer_client, make_retreat, organizer
 ):
@@ -76,6 +78,7 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     assert entry.detail.startswith("without private answers")
 
 
+@on_both_databases  # private answers and their audit
 def test_ticking_private_answers_adds_their_columns_and_says_so_in_the_audit_log(
     organizer_client, make_retreat
 ):
@@ -172,6 +175,7 @@ def parsed_allowing_breaks(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
+@on_both_databases  # private answers and their audit
 def test_rows_are_read_and_sent_in_batches_after_the_audit_entry_is_written(
     organizer_client, make_retreat, monkeypatch
 ):
@@ -191,6 +195,7 @@ def test_rows_are_read_and_sent_in_batches_after_the_audit_entry_is_written(
     assert [chunk.count(b"\r\n") for chunk in chunks] == [1, 2, 2, 1]
 
 
+@on_both_databases  # private answers and their audit
 @pytest.mark.parametrize("query", [{"status": "nope"}, {"q": "x" * 1000}])
 def test_a_bad_filter_is_a_400_and_nothing_is_recorded(organizer_client, make_retreat, query):
     retreat = make_retreat()

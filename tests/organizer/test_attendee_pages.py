@@ -12,7 +12,7 @@ import pytest
 
 from retreats.booking.models import Attendee
 from retreats.organizer.attendees.queries import PAGE_SIZE
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, on_both_databases
 from tests.organizer.helpers import (
     add_bookings,
     audit_entries_with_action,
@@ -72,6 +72,7 @@ def test_the_pages_say_where_you_are_and_link_to_their_neighbours(organizer_clie
     assert ">Earlier bookings</a>" in middle and ">Later bookings</a>" in middle
 
 
+@on_both_databases  # private answers and their audit
 def test_the_filter_and_private_answers_stay_on_from_page_to_page(
     organizer_client, big_retreat, db
 ):
@@ -100,6 +101,7 @@ def test_the_filter_and_private_answers_stay_on_from_page_to_page(
     assert parse_qs(urlsplit(html.unescape(hide)).query)["page"] == ["2"]
 
 
+@on_both_databases  # private answers and their audit
 def test_showing_private_answers_keeps_the_filter_and_the_page(organizer_client, big_retreat):
     retreat, _references = big_retreat
     second = list_page(organizer_client, retreat, page=2, status="all", q="guest1")

@@ -8,6 +8,7 @@ import pytest
 
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails
+from tests.conftest import on_both_databases
 from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 from tests.organizer.helpers import (
     add_bookings,
@@ -137,6 +138,7 @@ def test_ids_that_cannot_exist_are_not_found(organizer_client, make_retreat, pat
     assert organizer_client.get(url).status_code == 404
 
 
+@on_both_databases  # private answers and their audit
 def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audited(
     organizer_client, make_retreat, organizer, db
 ):
@@ -163,6 +165,7 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
     assert len(audit_entries_with_action(db, "answers.viewed")) == 2
 
 
+@on_both_databases  # private answers and their audit
 def test_another_organizers_attendees_are_not_found(sign_in, other_organizer, make_retreat, db):
     retreat = make_retreat()
     booking = paid_booking(retreat, ADA)
@@ -226,6 +229,7 @@ def test_the_list_runs_the_same_few_statements_for_3_30_or_250_bookings_on_any_p
     assert len(set(counts)) == 1 and counts[0] <= 5, counts
 
 
+@on_both_databases  # private answers and their audit
 def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
     app, organizer_client, make_retreat, count_statements
 ):

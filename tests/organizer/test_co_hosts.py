@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -14,8 +15,16 @@ from retreats.database import utcnow
 from retreats.notifications.sender import send_due_emails
 from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
 from retreats.organizer.accounts.services import accept_invite, invite_co_host
+from tests.conftest import BOTH_DATABASES
 from tests.factories import ORGANIZER_PASSWORD
 from tests.organizer.helpers import link_path_in, reload, sign_in_through_form, signed_in_id, submit
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def database_backend(request) -> str:
+    """Who may see a retreat and its attendees: both databases."""
+    return request.param
+
 
 CO_HOST_PASSWORD = "a garden of patient words"  # noqa: S105  (test data)
 

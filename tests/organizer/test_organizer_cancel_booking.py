@@ -18,9 +18,16 @@ from retreats.notifications.sender import send_due_emails
 from retreats.organizer.attendees import actions as attendee_actions
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
+from tests.conftest import BOTH_DATABASES
 from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 from tests.journey import book_to_checkout, pay_and_land
 from tests.organizer.helpers import at_local_stripe, audit_entries_with_action, session_csrf_token
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def database_backend(request) -> str:
+    """Refunds and cancellations move money: both databases."""
+    return request.param
 
 
 def detail_url(booking) -> str:
