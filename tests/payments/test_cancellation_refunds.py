@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking import cancellation
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
 from retreats.database import utcnow
@@ -17,6 +17,7 @@ from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
 from tests.conftest import csrf_token_from
 from tests.journey import book_to_checkout, pay_and_land
+from tests.races import first_call_waits_for
 
 
 def confirmed_booking_page(browser, site, retreat):
@@ -141,3 +142,33 @@ def test_a_refund_stripe_cannot_take_now_is_kept_and_retried(live_site, browser,
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
     assert send_due_refunds(now=utcnow() + timedelta(days=1)) == 0
+
+
+def test_two_tabs_cancelling_at_once_refund_once_and_both_show_the_cancelled_booking(
+    live_site, browser, make_retreat, requests_session_factory, monkeypatch
+):
+    retreat = make_retreat(tickets=[("Individual", 30_000, 1)], starts_in=timedelta(days=40))
+    page = confirmed_booking_page(browser, live_site, retreat)
+    other_tab = requests_session_factory()
+    other_page = other_tab.get(page.url)
+    theirs = []
+    # The other tab's cancellation commits between this one's read and its write.
+    first_call_waits_for(
+        monkeypatch,
+        cancellation,
+        "_cancel_and_record",
+        lambda: theirs.append(cancel_from_page(other_tab, other_page)),
+    )
+    mine = cancel_from_page(browser, page)
+
+    for answer in (mine, *theirs):
+        assert answer.status_code == 200, answer.status_code
+        assert "This booking is cancelled" in answer.text
+    assert "Your booking is cancelled. Your refund is on its way." in theirs[0].text
+    assert "This booking changed a moment ago" in mine.text
+    booking = only_booking()
+    assert booking.status == BookingStatus.CANCELLED and booking.refunded_minor == 30_000
+    refunds = db.session.execute(db.select(Refund)).scalars().all()
+    assert [(r.amount_minor, r.status) for r in refunds] == [(30_000, RefundStatus.SUCCEEDED)]
+    kinds = [e.kind for e in db.session.query(OutboxEmail).filter_by(kind="cancellation")]
+    assert kinds == ["cancellation"]
