@@ -8,11 +8,16 @@ from datetime import timedelta
 import pytest
 
 from retreats.booking import cancellation
+from retreats.booking.cancellation import cancel_booking
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.services import Payment, confirm_booking
+from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
+from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
+from retreats.organizer.models import AuditEntry
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
 from tests.conftest import csrf_token_from
@@ -172,3 +177,43 @@ def test_two_tabs_cancelling_at_once_refund_once_and_both_show_the_cancelled_boo
     assert [(r.amount_minor, r.status) for r in refunds] == [(30_000, RefundStatus.SUCCEEDED)]
     kinds = [e.kind for e in db.session.query(OutboxEmail).filter_by(kind="cancellation")]
     assert kinds == ["cancellation"]
+
+
+def test_cancelling_after_the_retreat_has_started_is_refused_and_changes_nothing(
+    client, pending_booking
+):
+    """The manage page was opened before the start and its cancel form sent after it."""
+    booking = confirm_booking(
+        booking_id=pending_booking.id,
+        payment=Payment("cs_test_started", "pi_test_started", 45_000, "EUR"),
+    )
+    manage = f"/bookings/{booking.reference}?t={booking_token(booking.reference)}"
+    before = client.get(manage).get_data(as_text=True)
+    assert "Cancel my booking" in before
+    retreat = booking.retreat
+    retreat.starts_at = utcnow() - timedelta(hours=1)  # under way: it ends in two days
+    db.session.commit()
+    emails_before = db.session.query(OutboxEmail).count()
+
+    cancel_url = manage.replace("?t=", "/cancel?t=")
+    after = client.post(
+        cancel_url,
+        data={"csrf_token": csrf_token_from(before), "confirm": "y"},
+        follow_redirects=True,
+    )
+
+    page = after.get_data(as_text=True)
+    assert after.status_code == 200
+    assert "Only a confirmed booking for a retreat that has not started can be cancelled." in page
+    assert "Your booking is confirmed" in page and "Cancel my booking" not in page
+    kept = only_booking()
+    assert kept.status == BookingStatus.CONFIRMED and kept.cancelled_at is None
+    assert kept.refunded_minor == 0
+    assert db.session.query(Refund).count() == 0
+    assert db.session.query(OutboxEmail).count() == emails_before
+    assert db.session.query(AuditEntry).filter_by(action="booking.cancelled").count() == 0
+    assert seats_left(retreat) == retreat.capacity - kept.seats
+    # The very moment it starts is too late as well.
+    with pytest.raises(DomainError, match="has not started"):
+        cancel_booking(booking_id=kept.id, now=retreat.starts_at)
+    assert only_booking().status == BookingStatus.CONFIRMED
