@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking import cancellation
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.capacity import seats_left
@@ -17,7 +19,6 @@ from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
-from retreats.organizer.models import AuditEntry
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
 from tests.conftest import csrf_token_from

@@ -6,6 +6,7 @@ import threading
 
 import requests
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import expire_booking
