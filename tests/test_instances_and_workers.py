@@ -42,6 +42,9 @@ from tests.test_multi_instance import (
     running_cluster,
 )
 
+# Left out of `make test-quick`: gunicorn instances and outbox workers in their own processes.
+pytestmark = pytest.mark.slow
+
 CAPACITY = 12
 VISITORS = 40
 OUTBOX_WORKERS = 2

@@ -33,6 +33,9 @@ from retreats.database import utcnow
 from retreats.payments.models import StripeEvent
 from tests.conftest import TEST_WEBHOOK_SECRET, csrf_token_from, wait_until
 
+# Left out of `make test-quick`: gunicorn instances in their own processes.
+pytestmark = pytest.mark.slow
+
 CAPACITY = 15
 VISITORS = 60
 WORKERS = 2

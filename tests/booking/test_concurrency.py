@@ -42,6 +42,9 @@ from retreats.errors import SoldOut, TryAgain
 from retreats.extensions import db as _db
 from tests.conftest import csrf_token_from, plain_url
 
+# Left out of `make test-quick`: many threads and processes booking at once.
+pytestmark = pytest.mark.slow
+
 THREADS = 60
 CAPACITY = 24
 SEED = 20_260_611

@@ -20,6 +20,9 @@ from retreats.notifications.sender import send_due_emails, stable_message_id
 from tests.conftest import SmtpInbox
 from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
 
+# Left out of `make test-quick`: outbox workers in parallel.
+pytestmark = pytest.mark.slow
+
 BOOKINGS = 4
 MAILS_PER_BOOKING = 50  # 200 queued mails, besides what confirming the bookings queued
 WORKERS = 2

@@ -23,6 +23,9 @@ from retreats.notifications.sender import stable_message_id
 from tests.conftest import TEST_WEBHOOK_SECRET, wait_until
 from tests.notifications.helpers import booking_paid_by, pending_due_ids, queue_confirmation_copies
 
+# Left out of `make test-quick`: an outbox worker process, killed and restarted.
+pytestmark = pytest.mark.slow
+
 MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,10 +14,14 @@ from retreats.organizer.accounts.models import Organizer
 ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
 
 
+@cache
+def organizer_password_hash() -> str:
+    """ORGANIZER_PASSWORD hashed once per run: scrypt is slow on purpose, a tenth of a second."""
+    return generate_password_hash(ORGANIZER_PASSWORD)
+
+
 def organizer_who_can_sign_in(db, *, email: str, name: str) -> Organizer:
-    person = Organizer(
-        email=email, name=name, password_hash=generate_password_hash(ORGANIZER_PASSWORD)
-    )
+    person = Organizer(email=email, name=name, password_hash=organizer_password_hash())
     db.session.add(person)
     db.session.commit()
     return person
