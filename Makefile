@@ -22,10 +22,11 @@ test: $(INSTALLED) system-packages
 	$(BIN)/bandit -q -r retreats devtools bench wsgi.py --severity-level medium
 	$(BIN)/python -m pytest
 
-# The loop to run while working: everything but the slow and browser tests, on both cores.
+# The loop to run while working: everything but the slow and browser tests, in four processes
+# (the tests wait on servers often enough that four keep two cores busy).
 test-quick: $(INSTALLED) system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow and not browser" -n 2 -q
+	$(BIN)/python -m pytest -m "not slow and not browser" -n 4 -q
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
