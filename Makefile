@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench system-packages clean
+.PHONY: run test test-quick lint bench system-packages clean
 
 run: $(INSTALLED)
 	$(BIN)/flask --app wsgi db upgrade
@@ -21,6 +21,12 @@ test: $(INSTALLED) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r retreats devtools bench wsgi.py --severity-level medium
 	$(BIN)/python -m pytest
+
+# The loop to run while working: everything but the slow and browser tests, in four processes
+# (the tests wait on servers often enough that four keep two cores busy).
+test-quick: $(INSTALLED) system-packages
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow and not browser" -n 4 -q
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

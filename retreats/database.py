@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import DateTime, Enum, event, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
@@ -57,6 +59,12 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# Another transaction committed first to the rows this one writes: a row's version moved on
+# (StaleDataError) or a unique key or check constraint now refuses the write (IntegrityError).
+# Roll back and read again: what the other one wrote is the current state.
+WRITE_CONFLICTS = (StaleDataError, IntegrityError)
 
 
 def is_postgresql() -> bool:

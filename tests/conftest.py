@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -10,12 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 import requests
 from flask import g
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
@@ -35,8 +38,33 @@ from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer
 from tests.factories import create_organizer, create_retreat
 
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per run and shared by every test's app (each has its own Jinja
+    environment, which would otherwise compile every template it renders again)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 TEST_WEBHOOK_SECRET = "whsec_test_suite"
 SCHEMA_TEMPLATE = "retreats_schema_template"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser journeys (tests/e2e), so `-m "not browser"` leaves them out."""
+    e2e = Path(__file__).parent / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +79,75 @@ def postgres_server() -> Iterator[str]:
             _db.create_all()
             _db.engine.dispose()
         yield server_url
+
+
+# Every column of the public schema: a test that changed the schema (migrations) changes this.
+SCHEMA_FINGERPRINT = """
+    SELECT md5(string_agg(table_name || '.' || column_name || ':' || data_type, ','
+                          ORDER BY table_name, column_name))
+    FROM information_schema.columns WHERE table_schema = 'public'
+"""
+
+
+class ReusedDatabase:
+    """The PostgreSQL database of the tests of one run (of one xdist worker), emptied before
+    each test: deleting a few rows takes milliseconds, CREATE DATABASE … TEMPLATE a quarter of
+    a second. A test that left the schema changed gets a new copy of the template instead."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server = plain_url(server_url)
+        self.name = f"test_{uuid.uuid4().hex[:12]}"
+        self.url = server_url.rsplit("/", 1)[0] + "/" + self.name
+        self._copy_template()
+        with psycopg.connect(plain_url(self.url), autocommit=True) as connection:
+            self.fingerprint = connection.execute(SCHEMA_FINGERPRINT).fetchone()[0]
+            self.emptying = "; ".join(
+                [f"DELETE FROM {table.name}" for table in reversed(_db.metadata.sorted_tables)]
+                + [
+                    f"ALTER SEQUENCE {name} RESTART"
+                    for (name,) in connection.execute(
+                        "SELECT sequence_name FROM information_schema.sequences"
+                        " WHERE sequence_schema = 'public'"
+                    )
+                ]
+            )
+
+    def _copy_template(self) -> None:
+        with psycopg.connect(self.server, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {self.name} TEMPLATE {SCHEMA_TEMPLATE}")
+
+    def empty(self) -> str:
+        """The database as the template left it: every table, no rows, sequences from 1."""
+        with psycopg.connect(self.server, autocommit=True) as connection:
+            # Whatever the last test left connected (a server thread, a worker) lets go now.
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.name,),
+            )
+        with psycopg.connect(plain_url(self.url), autocommit=True) as connection:
+            if connection.execute(SCHEMA_FINGERPRINT).fetchone()[0] == self.fingerprint:
+                connection.execute(self.emptying)
+                return self.url
+        self._copy_template()
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file with every table, made once per run: a test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def reused_postgres_database(postgres_server) -> ReusedDatabase:
+    return ReusedDatabase(postgres_server)
 
 
 @pytest.fixture
@@ -70,18 +167,13 @@ on_both_databases = pytest.mark.parametrize("database_backend", BOTH_DATABASES)
 
 
 @pytest.fixture
-def database_url(request, database_backend, tmp_path) -> Iterator[str]:
-    """A fresh, empty database with every table, for one test."""
+def database_url(request, database_backend, tmp_path) -> str:
+    """An empty database with every table, for one test."""
     if database_backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
-        return
-    server_url = request.getfixturevalue("postgres_server")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain_url(server_url), autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name} TEMPLATE {SCHEMA_TEMPLATE}")
-    yield server_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(plain_url(server_url), autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("reused_postgres_database").empty()
 
 
 def plain_url(sqlalchemy_url: str) -> str:
@@ -100,6 +192,9 @@ def app_config(database_url, tmp_path) -> dict:
         # Nothing listens here unless a test starts the local Stripe server.
         "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
         "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        # A Stripe that is not there fails at once instead of after the client's back-off;
+        # tests of retrying set their own.
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": free_port(),
         "MAIL_DEFAULT_SENDER": "Open Hearts <bookings@retreats.test>",
@@ -115,6 +210,7 @@ def app_config(database_url, tmp_path) -> dict:
 def app(app_config):
     """A Flask app on its own fresh SQLite database, inside an app context."""
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
     @app.before_request
     def forget_what_the_last_request_cached():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from werkzeug.security import generate_password_hash
@@ -67,6 +68,12 @@ ORGANIZER_PASSWORD = "a long and quiet lake"  # noqa: S105  (test fixture)
 STAND_IN_PASSWORD_HASH = "scrypt:test-only-not-a-hash"  # noqa: S105  (test fixture)
 
 
+@cache
+def password_hash_of(password: str) -> str:
+    """Each password hashed once per run: scrypt takes a tenth of a second on purpose."""
+    return generate_password_hash(password)
+
+
 def create_organizer(
     *,
     email: str = "host@example.org",
@@ -79,7 +86,7 @@ def create_organizer(
     signs in through the session). with_password=False: an invited co-host who has not chosen
     a password yet and so can never sign in."""
     if password is not None:
-        password_hash = generate_password_hash(password)
+        password_hash = password_hash_of(password)
     else:
         password_hash = STAND_IN_PASSWORD_HASH if with_password else None
     person = Organizer(email=email, name=name, password_hash=password_hash)

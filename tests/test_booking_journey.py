@@ -6,6 +6,7 @@ land on the success page, send the outbox to aiosmtpd and read what arrived.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 
@@ -131,3 +132,20 @@ def test_leaving_checkout_releases_the_hold_and_returns_to_the_form(
     closed = browser.get(checkout)
     assert closed.status_code == 409
     assert "has expired" in closed.text
+
+
+def test_a_listing_with_the_longest_title_and_ticket_name_books_end_to_end(
+    live_site, browser, make_retreat
+):
+    """The Checkout line item is "<title>: <ticket>", 263 characters here: Stripe takes it."""
+    title = ("A Long Weekend of Listening, Touch and Quiet Closeness for Couples " * 3)[:200]
+    ticket = ("Couple with a shared room, all meals and the evening sessions " * 2)[:60]
+    retreat = make_retreat(title=title, capacity=4, tickets=[(ticket, 89_000, 2)])
+
+    checkout = book_to_checkout(browser, live_site, retreat)
+    assert html.escape(f"{title}: {ticket}") in browser.get(checkout).text
+    landing = browser.get(pay(browser, checkout).headers["Location"])
+
+    assert landing.status_code == 200
+    assert "Your booking is confirmed" in landing.text
+    assert only_booking().status == BookingStatus.CONFIRMED

@@ -53,7 +53,8 @@ READY = "Outbox worker running"
 SENT_LINE = re.compile(r"Sent \S+ email (\d+) to ")  # what the worker logs for each mail
 
 
-pytestmark = pytest.mark.postgres
+# Left out of `make test-quick`: gunicorn instances and outbox workers in their own processes.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ LOCAL_STRIPE_KEY = "sk_test_local"  # the local server takes any sk_ key
 ROLES = ["pay", "abandon", "lapse", "late, refunded", "late, seated", "pay", "keep", "abandon"]
 
 
-pytestmark = pytest.mark.postgres
+# Left out of `make test-quick`: gunicorn instances in their own processes.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture

@@ -13,6 +13,29 @@ from localstripe.errors import UserError
 MIN_EXPIRY_SECONDS = 30 * 60
 MAX_EXPIRY_SECONDS = 24 * 60 * 60
 
+# Stripe's documented limits, enforced here so that what this stand-in takes, Stripe takes, and
+# what Stripe refuses is refused here too:
+# - product_data name at most 5000 characters, description 40000, up to 8 images; at most 100
+#   line_items in payment mode; client_reference_id at most 200 characters. Source: Stripe's
+#   OpenAPI spec (github.com/stripe/openapi), the "Max length" of each parameter of
+#   POST /v1/checkout/sessions (docs.stripe.com/api/checkout/sessions/create), as carried into
+#   the SDKs generated from it (e.g. hexdocs.pm/tiger_stripe, Stripe.Params.Checkout.
+#   SessionCreateParams and its LineItems.PriceData.ProductData).
+# - metadata: up to 50 keys, keys up to 40 characters, values up to 500 characters.
+#   Source: docs.stripe.com/api/metadata and docs.stripe.com/metadata.
+# The wording of the refusals follows Stripe's answers as quoted in public bug reports:
+# "Invalid string: <first 10>...<last 10>; must be at most 40 characters" (polarsource/polar
+# #5429) and "Invalid key: <key> must be a string under 40 characters" with param `metadata`
+# (stripe/stripe-php#246).
+PRODUCT_NAME_MAX_LENGTH = 5000
+PRODUCT_DESCRIPTION_MAX_LENGTH = 40000
+PRODUCT_IMAGES_MAX = 8
+LINE_ITEMS_MAX = 100
+CLIENT_REFERENCE_ID_MAX_LENGTH = 200
+METADATA_MAX_KEYS = 50
+METADATA_KEY_MAX_LENGTH = 40
+METADATA_VALUE_MAX_LENGTH = 500
+
 # Stripe's minimum charge amounts (minor units) for common currencies.
 MINIMUM_AMOUNTS = {
     "usd": 50, "eur": 50, "gbp": 30, "chf": 50, "cad": 50, "aud": 50, "nzd": 50, "sgd": 50,
@@ -101,9 +124,17 @@ def parse_string(value: Any, param: str, *, max_length: int | None = None) -> st
         raise invalid_request(f"Invalid string: {value!r}", param)
     if max_length is not None and len(value) > max_length:
         raise invalid_request(
-            f"Invalid string: {value[:20]}...; must be at most {max_length} characters", param
+            f"Invalid string: {value[:10]}...{value[-10:]}; must be at most {max_length} "
+            "characters",
+            param,
         )
     return value
+
+
+def check_at_most(items: list, maximum: int, param: str) -> None:
+    """Stripe's cap on an array's length (the wording is ours, the limit Stripe's)."""
+    if len(items) > maximum:
+        raise invalid_request(f"Invalid array: {param} must have at most {maximum} elements", param)
 
 
 def parse_dict(value: Any, param: str) -> dict:
@@ -119,16 +150,18 @@ def parse_dict(value: Any, param: str) -> dict:
 def parse_metadata(value: Any, param: str = "metadata") -> dict[str, str]:
     """Stripe's limits: 50 keys, keys up to 40 characters, values up to 500."""
     metadata = parse_dict(value, param)
-    if len(metadata) > 50:
-        raise invalid_request("Invalid metadata: metadata can have at most 50 keys.", param)
+    if len(metadata) > METADATA_MAX_KEYS:
+        raise invalid_request(
+            f"Invalid metadata: metadata can have at most {METADATA_MAX_KEYS} keys.", param
+        )
     parsed = {}
     for key, item in metadata.items():
-        if len(key) > 40:
+        if len(key) > METADATA_KEY_MAX_LENGTH:
             raise invalid_request(
-                f"Invalid metadata: keys must be at most 40 characters long ({key[:40]}...).",
-                f"{param}[{key}]",
+                f"Invalid key: {key} must be a string under {METADATA_KEY_MAX_LENGTH} characters",
+                param,
             )
-        parsed[key] = parse_string(item, f"{param}[{key}]", max_length=500)
+        parsed[key] = parse_string(item, f"{param}[{key}]", max_length=METADATA_VALUE_MAX_LENGTH)
     return parsed
 
 
@@ -166,11 +199,29 @@ def parse_product_data(value: Any, prefix: str) -> tuple[str, str | None]:
     """``price_data[product_data]``: the product's name and optional description."""
     product_data = parse_dict(value, prefix)
     reject_unknown(product_data, PRODUCT_DATA_PARAMS, prefix)
-    name = parse_string(require(product_data, "name", prefix), f"{prefix}[name]", max_length=250)
+    name = parse_string(
+        require(product_data, "name", prefix),
+        f"{prefix}[name]",
+        max_length=PRODUCT_NAME_MAX_LENGTH,
+    )
     description = product_data.get("description") or None
     if description is not None:
-        description = parse_string(description, f"{prefix}[description]", max_length=40000)
+        description = parse_string(
+            description, f"{prefix}[description]", max_length=PRODUCT_DESCRIPTION_MAX_LENGTH
+        )
+    parse_images(product_data.get("images"), f"{prefix}[images]")
+    parse_metadata(product_data.get("metadata"), f"{prefix}[metadata]")
     return name, description
+
+
+def parse_images(value: Any, param: str) -> list[str]:
+    """``product_data[images]``: up to 8 absolute URLs."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise invalid_request("Invalid array", param)
+    check_at_most(value, PRODUCT_IMAGES_MAX, param)
+    return [parse_absolute_url(url, f"{param}[{index}]") for index, url in enumerate(value)]
 
 
 def parse_line_item(data: Any, index: int) -> LineItem:
@@ -210,6 +261,7 @@ def parse_line_items(value: Any) -> tuple[LineItem, ...]:
         raise invalid_request("Missing required param: line_items.", "line_items")
     if not isinstance(value, list):
         raise invalid_request("Invalid array", "line_items")
+    check_at_most(value, LINE_ITEMS_MAX, "line_items")
     items = tuple(parse_line_item(item, index) for index, item in enumerate(value))
     for index, item in enumerate(items):
         if item.currency != items[0].currency:
@@ -293,7 +345,9 @@ def parse_create_params(data: dict, *, now: int) -> SessionParams:
         expires_at=parse_expires_at(data.get("expires_at"), now=now),
         metadata=parse_metadata(data.get("metadata")),
         client_reference_id=parse_optional_string(
-            data.get("client_reference_id"), "client_reference_id", max_length=200
+            data.get("client_reference_id"),
+            "client_reference_id",
+            max_length=CLIENT_REFERENCE_ID_MAX_LENGTH,
         ),
         customer_email=parse_customer_email(data.get("customer_email")),
         payment_intent_metadata=parse_metadata(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
+from retreats.database import WRITE_CONFLICTS
 from retreats.errors import TryAgain
 from retreats.extensions import db
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+WRITE_ATTEMPTS = 3
 
 BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
 
@@ -35,3 +41,16 @@ def rolled_back_on_error() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def retried_after_write_conflicts(write: Callable[[], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run `write` (it reads, writes and commits) until no other transaction got to the same rows
+    first. Each conflict is rolled back and `write` reads afresh, so it acts on what the other one
+    committed; TryAgain if it keeps losing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with rolled_back_on_error():
+                return write()
+        except WRITE_CONFLICTS as error:
+            log.info("Write conflict (attempt %s of %s), read again: %s", attempt, attempts, error)
+    raise TryAgain(BUSY_MESSAGE)

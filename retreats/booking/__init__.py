@@ -1,1 +1,2 @@
-"""Booking: the form, holding seats under the capacity lock, confirming, expiring, cancelling."""
+"""Booking: the pages, holding seats under the retreat lock, paying through Stripe Checkout (and
+its webhook), confirming, expiring, cancelling, the waitlist and the times of a booking's mails."""

@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
+from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking import services as booking_services
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.notices import queue_booking_email
@@ -103,14 +101,28 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
     if not payment.payment_intent_id:
         log.error("Cannot refund %s: the payment has no PaymentIntent", booking.reference)
         return
-    booking = db.session.get(Booking, booking.id, populate_existing=True)
+    # The webhook and the success page (in several tabs) may all get here at once: whoever loses
+    # the race reads again and finds the refund recorded, and shows that.
+    refund_id = retried_after_write_conflicts(
+        lambda: _record_unseated_refund(booking.id, payment.payment_intent_id, now)
+    )
+    if refund_id is None:
+        return
+    log.warning("Late payment for %s found no seat: refunding in full", booking.reference)
+    send_refund(refund_id, now=now)
+
+
+def _record_unseated_refund(booking_id: int, payment_intent_id: str, now: datetime) -> int | None:
+    """The refund of everything paid and the kind email, committed; None if refunded already."""
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
     if booking.refunded_minor >= booking.amount_minor:
-        return  # refunded already (the webhook and the success page both got here)
+        db.session.rollback()
+        return None
     refund = record_refund(
         booking=booking,
         amount_minor=booking.amount_minor - booking.refunded_minor,
         reason="unseated_payment",
-        payment_intent_id=payment.payment_intent_id,
+        payment_intent_id=payment_intent_id,
         now=now,
     )
     # A retreat cancelled meanwhile gets the cancellation's mail, not "the last places were
@@ -118,13 +130,8 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
     cancelled = booking.retreat.status == RetreatStatus.CANCELLED
     kind = "retreat_cancelled" if cancelled else "unseated_payment_refunded"
     queue_booking_email(booking, kind, booking.contact_email)
-    try:
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()  # the same refund was recorded a moment ago by another request
-        return
-    log.warning("Late payment for %s found no seat: refunding in full", booking.reference)
-    send_refund(refund.id, now=now)
+    db.session.commit()
+    return refund.id
 
 
 def _booking_for_session(session: CheckoutSession) -> Booking | None:

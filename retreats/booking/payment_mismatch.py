@@ -11,10 +11,9 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import record_audit
+from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking import services as booking_services
 from retreats.booking.models import Booking
 from retreats.booking.notices import queue_organizer_notice
@@ -59,18 +58,23 @@ def handle_payment_mismatch(
 ) -> None:
     """Refund a mismatched payment in full, flag it to the organizer, release the seats."""
     now = now or utcnow()
-    booking = db.session.get(Booking, booking_id, populate_existing=True)
-    if booking is None:
-        return
-    if not was_flagged(booking.id):
-        refund_id = _flag_once(booking=booking, payment=payment, now=now)
-        if refund_id is not None:
-            send_refund(refund_id, now=now)  # kept for the retry sweep if Stripe fails now
+    # The webhook, its redelivery and the success page may all get here at once: whoever loses
+    # the race reads again, finds it flagged, and answers as if it had been first.
+    refund_id = retried_after_write_conflicts(
+        lambda: _flag_once(booking_id=booking_id, payment=payment, now=now)
+    )
+    if refund_id is not None:
+        send_refund(refund_id, now=now)  # kept for the retry sweep if Stripe fails now
     booking_services.expire_booking(booking_id=booking_id, now=now)
 
 
-def _flag_once(*, booking: Booking, payment: Payment, now: datetime) -> int | None:
-    """Refund row, audit entry and organizer email in one transaction; the refund's id."""
+def _flag_once(*, booking_id: int, payment: Payment, now: datetime) -> int | None:
+    """Refund row, audit entry and organizer email in one transaction; the refund's id (None
+    when there is nothing to refund by, or it was flagged already)."""
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
+    if booking is None or was_flagged(booking_id):
+        db.session.rollback()
+        return None
     expected = format_money(booking.amount_minor, booking.currency)
     refundable = bool(payment.payment_intent_id) and (payment.amount_minor or 0) > 0
     refund = None
@@ -96,11 +100,7 @@ def _flag_once(*, booking: Booking, payment: Payment, now: datetime) -> int | No
         ),
     )
     queue_organizer_notice(booking, ORGANIZER_EMAIL_KIND)
-    try:
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()  # flagged a moment ago by the webhook or the success page
-        return None
+    db.session.commit()
     log.error(
         "Payment for %s did not match (received %s, expected %s): %s",
         booking.reference,

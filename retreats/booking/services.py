@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import record_audit
-from retreats.base.locking import BUSY_MESSAGE, rolled_back_on_error
+from retreats.base.locking import BUSY_MESSAGE, retried_after_write_conflicts, rolled_back_on_error
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
 from retreats.booking.email_schedule import schedule_booking_emails
@@ -262,17 +262,14 @@ def confirm_booking(*, booking_id: int, payment: Payment, now: datetime | None =
     A payment that arrives after the hold lapsed still confirms while seats remain. Otherwise the
     booking stays unconfirmed and the caller is told to refund (returned status is not confirmed).
     """
-    for _attempt in range(3):
-        with rolled_back_on_error():
-            try:
-                booking = _confirm_locked(
-                    booking_id=booking_id, payment=payment, now=now or utcnow()
-                )
-                db.session.commit()
-                return booking
-            except StaleDataError:
-                db.session.rollback()  # someone changed the booking meanwhile: look again
-    raise TryAgain(BUSY_MESSAGE)
+
+    def confirm() -> Booking:
+        booking = _confirm_locked(booking_id=booking_id, payment=payment, now=now or utcnow())
+        db.session.commit()
+        return booking
+
+    # Someone changed the booking meanwhile (expired it, say): look again at what they wrote.
+    return retried_after_write_conflicts(confirm)
 
 
 def _payment_already_settled(booking: Booking) -> bool:

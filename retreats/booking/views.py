@@ -85,6 +85,10 @@ def abandon(reference: str):
         abandon_checkout(booking=booking)
     except PaymentGatewayError:
         flash("We could not reach the payment provider; your places will be released shortly.")
+    except DomainError as error:
+        # Paid in another tab, but it could not be confirmed just now: their booking's page.
+        flash(error.message, "error")
+        return redirect(manage_page_url(booking), code=303)
     else:
         if booking.status == BookingStatus.CONFIRMED:
             return redirect(manage_page_url(booking), code=303)

@@ -1,1 +1,2 @@
-"""Notifications: the email outbox, the messages, and the worker that sends them."""
+"""Notifications: what each email says (and its .ics), the worker that sends the outbox, and the
+retry of failed mail. The outbox rows themselves are in retreats/base/outbox.py."""

@@ -1,1 +1,2 @@
-"""Organizers: the people who publish retreats. Their own area comes in a later issue."""
+"""The organizer's area, one blueprint: accounts/, listings/ (the editor) and attendees/, above
+the dashboard (views.py) and the one ownership check every page loads through (access.py)."""

@@ -16,6 +16,11 @@ from flask import current_app
 # Stripe's own default: an event signed longer ago than this is a replay and is refused.
 SIGNATURE_TOLERANCE_SECONDS = 300
 
+# Stripe refuses a Checkout line item whose product_data[name] is longer than this (its API
+# reference, docs.stripe.com/api/checkout/sessions/create); a longer name is shortened instead.
+# The other strings sent (a booking reference, ids, an email address) are far within theirs.
+PRODUCT_NAME_MAX_LENGTH = 5000
+
 
 class PaymentGatewayError(Exception):
     """Stripe could not be reached or refused the request."""
@@ -103,7 +108,7 @@ def create_checkout_session(
                 "price_data": {
                     "currency": currency.lower(),
                     "unit_amount": amount_minor,
-                    "product_data": {"name": item_name},
+                    "product_data": {"name": _product_name(item_name)},
                 },
             }
         ],
@@ -122,6 +127,13 @@ def create_checkout_session(
     except stripe.StripeError as error:
         raise PaymentGatewayError(str(error.user_message or error)) from error
     return session_from_stripe(_as_dict(session))
+
+
+def _product_name(name: str) -> str:
+    """The line item's name as Stripe takes it: cut to its limit, with an ellipsis if cut."""
+    if len(name) <= PRODUCT_NAME_MAX_LENGTH:
+        return name
+    return name[: PRODUCT_NAME_MAX_LENGTH - 1] + "…"
 
 
 def retrieve_checkout_session(session_id: str) -> CheckoutSession:

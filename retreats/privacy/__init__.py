@@ -1,1 +1,2 @@
-"""Private answers: encrypted at rest, deleted after the retreat, and the attendee's own rights."""
+"""Private answers: deleted after the retreat, their key rotated, and the attendee's own rights
+(download, deletion). Their encryption is retreats/base/encryption.py."""

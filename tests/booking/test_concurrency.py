@@ -15,11 +15,10 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import psycopg
 import pytest
@@ -41,6 +40,10 @@ from retreats.database import utcnow
 from retreats.errors import SoldOut, TryAgain
 from retreats.extensions import db as _db
 from tests.conftest import csrf_token_from, plain_url
+from tests.races import run_as_another_request
+
+# Left out of `make test-quick`: many threads and processes booking at once.
+pytestmark = pytest.mark.slow
 
 THREADS = 60
 CAPACITY = 24
@@ -56,8 +59,6 @@ ROUNDS = [BUSY, BUSY, FREE, LATE, BUSY, FREE, LATE, BUSY]
 
 SHORT_LOCK_TIMEOUT_MS = 200
 QUICK_ANSWER_SECONDS = 3  # the SQLite busy timeout is at least 1 s, PostgreSQL's here 0.2 s
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -349,28 +350,6 @@ def nothing_written() -> bool:
     return counts == [0, 0, 0]
 
 
-def answer_within(seconds: float, app, call: Callable[[], T]) -> T:
-    """Run `call` in its own thread; fail, rather than hang, if it waits longer than `seconds`."""
-    answer: dict[str, object] = {}
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                answer["value"] = call()
-            except BaseException as error:  # handed to the test below
-                answer["error"] = error
-            finally:
-                _db.session.remove()
-
-    waiting = threading.Thread(target=run, daemon=True)
-    waiting.start()
-    waiting.join(seconds)
-    assert not waiting.is_alive(), f"still waiting for the seat lock after {seconds} s"
-    if "error" in answer:
-        raise answer["error"]
-    return answer["value"]
-
-
 def test_a_seat_lock_not_had_in_time_is_a_kind_try_again(seat_lock_taken, short_lock_app):
     def book() -> Booking:
         return hold_seats(
@@ -381,7 +360,7 @@ def test_a_seat_lock_not_had_in_time_is_a_kind_try_again(seat_lock_taken, short_
         )
 
     with pytest.raises(TryAgain) as raised:
-        answer_within(QUICK_ANSWER_SECONDS, short_lock_app, book)
+        run_as_another_request(short_lock_app, book, timeout=QUICK_ANSWER_SECONDS)
     assert "Please try again in a moment" in raised.value.message
     assert raised.value.status_code == 503
     assert nothing_written()
@@ -401,8 +380,8 @@ def test_the_booking_page_says_try_again_when_the_seat_lock_is_busy(
         "attendees-0-email": "ada@example.org",
         "code_of_conduct": "y",
     }
-    response = answer_within(
-        QUICK_ANSWER_SECONDS, short_lock_app, lambda: browser.post(form_url, data=form)
+    response = run_as_another_request(
+        short_lock_app, lambda: browser.post(form_url, data=form), timeout=QUICK_ANSWER_SECONDS
     )
     assert response.status_code == 503
     assert "Please try again in a moment" in response.get_data(as_text=True)

@@ -45,6 +45,9 @@ from retreats.organizer.accounts.models import Organizer
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.stripe_gateway import CheckoutSession
 
+# Left out of `make test-quick`: a Hypothesis state machine over many lifecycles.
+pytestmark = pytest.mark.slow
+
 PENDING, CONFIRMED = BookingStatus.PENDING, BookingStatus.CONFIRMED
 EXPIRED, CANCELLED = BookingStatus.EXPIRED, BookingStatus.CANCELLED
 WAITING, OFFERED = WaitlistStatus.WAITING, WaitlistStatus.OFFERED

@@ -13,8 +13,9 @@ from retreats.booking.tokens import booking_token
 from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.extensions import db
-from tests.conftest import plain_url
+from tests.conftest import plain_url, wait_until
 from tests.factories import attendee, held_booking
+from tests.journey import book_to_checkout, pay
 
 pytestmark = pytest.mark.postgres
 
@@ -60,3 +61,40 @@ def test_releasing_while_the_seat_lock_is_busy(app, app_config, make_retreat, da
     release_lapsed_seats()  # the worker's next sweep
     db.session.expire_all()
     assert db.session.get(WaitlistEntry, waiting_id).status == WaitlistStatus.OFFERED
+
+
+def test_the_cancel_link_of_a_booking_paid_in_another_tab_while_the_seat_lock_is_busy(
+    app, live_site, browser, make_retreat, database_url
+):
+    """Back from Checkout after paying in another tab: confirming needs the seat lock, and when it
+    cannot be had now the visitor sees their booking's page and a "try again", not an error."""
+    app.config["SEAT_LOCK_TIMEOUT_MS"] = 200
+    retreat = make_retreat(capacity=2)
+    checkout = book_to_checkout(browser, live_site, retreat)
+    reference = db.session.execute(db.select(Booking.reference)).scalar_one()
+    manage_path = f"/bookings/{reference}?t={booking_token(reference)}"
+
+    holder = psycopg.connect(plain_url(database_url))
+    holder.execute("SELECT id FROM retreats WHERE id = %s FOR UPDATE", (retreat.id,))
+    try:
+        assert pay(browser, checkout).status_code == 303  # the other tab
+        back = browser.get(
+            f"{live_site.url}/bookings/{reference}/abandon?t={booking_token(reference)}",
+            allow_redirects=False,
+        )
+        assert back.status_code == 303, back.status_code
+        assert back.headers["Location"] == manage_path
+        page = browser.get(live_site.url + manage_path)
+        assert page.status_code == 200
+        assert "Please try again in a moment" in page.text
+        assert "waiting for your payment to be confirmed" in page.text
+    finally:
+        holder.rollback()
+        holder.close()
+
+    # The payment is Stripe's truth: once the lock is free, the webhook's next try confirms it.
+    def status() -> BookingStatus:
+        db.session.expire_all()
+        return db.session.execute(db.select(Booking.status)).scalar_one()
+
+    wait_until(lambda: status() == BookingStatus.CONFIRMED)

@@ -348,3 +348,136 @@ def test_error_responses_have_stripes_shape(local_stripe_url):
         "message": "Missing required param: line_items.",
         "param": "line_items",
     }
+
+
+# Stripe's documented limits (the sources are named in devtools/local_stripe/params.py).
+NAME_LIMIT, DESCRIPTION_LIMIT, IMAGES_LIMIT, LINE_ITEMS_LIMIT = 5000, 40000, 8, 100
+REFERENCE_LIMIT, METADATA_KEYS, KEY_LIMIT, VALUE_LIMIT = 200, 50, 40, 500
+
+
+def product(name: str = "Guide", **product_data) -> dict:
+    return {
+        "quantity": 1,
+        "price_data": {
+            "currency": "eur",
+            "unit_amount": 500,
+            "product_data": {"name": name, **product_data},
+        },
+    }
+
+
+def full_metadata() -> dict[str, str]:
+    """As much metadata as Stripe takes: 50 keys of 40 characters, values of 500."""
+    return {f"key{n:037d}": "v" * VALUE_LIMIT for n in range(METADATA_KEYS)}
+
+
+def test_create_accepts_everything_stripe_accepts_up_to_its_limits(stripe_client):
+    longest = product(
+        "N" * NAME_LIMIT,
+        description="D" * DESCRIPTION_LIMIT,
+        images=[f"https://example.org/{n}.jpg" for n in range(IMAGES_LIMIT)],
+        metadata=full_metadata(),
+    )
+    params = session_params(
+        line_items=[longest] + [product() for _ in range(LINE_ITEMS_LIMIT - 1)],
+        client_reference_id="R" * REFERENCE_LIMIT,
+        metadata=full_metadata(),
+        payment_intent_data={"metadata": full_metadata()},
+    )
+    session = stripe_client.v1.checkout.sessions.create(params=params)
+
+    again = stripe_client.v1.checkout.sessions.retrieve(
+        session.id, params={"expand": ["line_items"]}
+    )
+    assert len(again.line_items.data) == LINE_ITEMS_LIMIT
+    assert again.line_items.data[0].description == "N" * NAME_LIMIT
+    assert again.client_reference_id == "R" * REFERENCE_LIMIT
+    assert again.metadata.to_dict() == full_metadata()
+
+
+def one_longer(text: str, limit: int) -> str:
+    return text * (limit + 1)
+
+
+def too_long_message(text: str, limit: int) -> str:
+    """Stripe names a string it refuses by its first and last ten characters."""
+    value = one_longer(text, limit)
+    return f"Invalid string: {value[:10]}...{value[-10:]}; must be at most {limit} characters"
+
+
+PRODUCT = "line_items[0][price_data][product_data]"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "param", "message"),
+    [
+        (
+            {"line_items": [product(one_longer("N", NAME_LIMIT))]},
+            f"{PRODUCT}[name]",
+            too_long_message("N", NAME_LIMIT),
+        ),
+        (
+            {"line_items": [product(description=one_longer("D", DESCRIPTION_LIMIT))]},
+            f"{PRODUCT}[description]",
+            too_long_message("D", DESCRIPTION_LIMIT),
+        ),
+        (
+            {"client_reference_id": one_longer("R", REFERENCE_LIMIT)},
+            "client_reference_id",
+            too_long_message("R", REFERENCE_LIMIT),
+        ),
+        (
+            {"line_items": [product(images=["https://example.org/a.jpg"] * (IMAGES_LIMIT + 1))]},
+            f"{PRODUCT}[images]",
+            "must have at most 8 elements",  # the wording is ours; the limit is Stripe's
+        ),
+        (
+            {"line_items": [product() for _ in range(LINE_ITEMS_LIMIT + 1)]},
+            "line_items",
+            "must have at most 100 elements",
+        ),
+        ({"metadata": {"k" * (KEY_LIMIT + 1): "v"}}, "metadata", "Invalid key: "),
+        (
+            {"metadata": {"k": one_longer("v", VALUE_LIMIT)}},
+            "metadata[k]",
+            too_long_message("v", VALUE_LIMIT),
+        ),
+        (
+            {"metadata": full_metadata() | {"one_more": "v"}},
+            "metadata",
+            "Invalid metadata: metadata can have at most 50 keys.",
+        ),
+        (
+            {"line_items": [product(metadata={"k": one_longer("v", VALUE_LIMIT)})]},
+            f"{PRODUCT}[metadata][k]",
+            too_long_message("v", VALUE_LIMIT),
+        ),
+        (
+            {"payment_intent_data": {"metadata": {"k" * (KEY_LIMIT + 1): "v"}}},
+            "payment_intent_data[metadata]",
+            "Invalid key: ",
+        ),
+    ],
+    ids=[
+        "product-name",
+        "product-description",
+        "client-reference-id",
+        "product-images",
+        "line-items",
+        "metadata-key",
+        "metadata-value",
+        "metadata-keys",
+        "product-metadata-value",
+        "payment-intent-metadata-key",
+    ],
+)
+def test_create_refuses_past_stripes_limits_as_stripe_does(
+    stripe_client, overrides, param, message
+):
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.checkout.sessions.create(params=session_params(**overrides))
+    error = refused.value
+    assert error.http_status == 400
+    assert error.json_body["error"]["type"] == "invalid_request_error"
+    assert error.param == param
+    assert message in error.user_message, error.user_message

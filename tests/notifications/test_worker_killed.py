@@ -25,7 +25,8 @@ MAILS = 40
 SECONDS_PER_MESSAGE = 0.05
 
 
-pytestmark = pytest.mark.postgres
+# Left out of `make test-quick`: an outbox worker process, killed and restarted.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture

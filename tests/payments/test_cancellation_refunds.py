@@ -7,16 +7,23 @@ from datetime import timedelta
 
 import pytest
 
+from retreats.base.audit import AuditEntry
 from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking import cancellation
+from retreats.booking.cancellation import cancel_booking
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.services import Payment, confirm_booking
+from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
+from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
 from tests.conftest import csrf_token_from
 from tests.journey import book_to_checkout, pay_and_land
+from tests.races import first_call_waits_for
 
 
 def confirmed_booking_page(browser, site, retreat):
@@ -141,3 +148,73 @@ def test_a_refund_stripe_cannot_take_now_is_kept_and_retried(live_site, browser,
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
     assert send_due_refunds(now=utcnow() + timedelta(days=1)) == 0
+
+
+def test_two_tabs_cancelling_at_once_refund_once_and_both_show_the_cancelled_booking(
+    live_site, browser, make_retreat, requests_session_factory, monkeypatch
+):
+    retreat = make_retreat(tickets=[("Individual", 30_000, 1)], starts_in=timedelta(days=40))
+    page = confirmed_booking_page(browser, live_site, retreat)
+    other_tab = requests_session_factory()
+    other_page = other_tab.get(page.url)
+    theirs = []
+    # The other tab's cancellation commits between this one's read and its write.
+    first_call_waits_for(
+        monkeypatch,
+        cancellation,
+        "_cancel_and_record",
+        lambda: theirs.append(cancel_from_page(other_tab, other_page)),
+    )
+    mine = cancel_from_page(browser, page)
+
+    for answer in (mine, *theirs):
+        assert answer.status_code == 200, answer.status_code
+        assert "This booking is cancelled" in answer.text
+    assert "Your booking is cancelled. Your refund is on its way." in theirs[0].text
+    assert "This booking changed a moment ago" in mine.text
+    booking = only_booking()
+    assert booking.status == BookingStatus.CANCELLED and booking.refunded_minor == 30_000
+    refunds = db.session.execute(db.select(Refund)).scalars().all()
+    assert [(r.amount_minor, r.status) for r in refunds] == [(30_000, RefundStatus.SUCCEEDED)]
+    kinds = [e.kind for e in db.session.query(OutboxEmail).filter_by(kind="cancellation")]
+    assert kinds == ["cancellation"]
+
+
+def test_cancelling_after_the_retreat_has_started_is_refused_and_changes_nothing(
+    client, pending_booking
+):
+    """The manage page was opened before the start and its cancel form sent after it."""
+    booking = confirm_booking(
+        booking_id=pending_booking.id,
+        payment=Payment("cs_test_started", "pi_test_started", 45_000, "EUR"),
+    )
+    manage = f"/bookings/{booking.reference}?t={booking_token(booking.reference)}"
+    before = client.get(manage).get_data(as_text=True)
+    assert "Cancel my booking" in before
+    retreat = booking.retreat
+    retreat.starts_at = utcnow() - timedelta(hours=1)  # under way: it ends in two days
+    db.session.commit()
+    emails_before = db.session.query(OutboxEmail).count()
+
+    cancel_url = manage.replace("?t=", "/cancel?t=")
+    after = client.post(
+        cancel_url,
+        data={"csrf_token": csrf_token_from(before), "confirm": "y"},
+        follow_redirects=True,
+    )
+
+    page = after.get_data(as_text=True)
+    assert after.status_code == 200
+    assert "Only a confirmed booking for a retreat that has not started can be cancelled." in page
+    assert "Your booking is confirmed" in page and "Cancel my booking" not in page
+    kept = only_booking()
+    assert kept.status == BookingStatus.CONFIRMED and kept.cancelled_at is None
+    assert kept.refunded_minor == 0
+    assert db.session.query(Refund).count() == 0
+    assert db.session.query(OutboxEmail).count() == emails_before
+    assert db.session.query(AuditEntry).filter_by(action="booking.cancelled").count() == 0
+    assert seats_left(retreat) == retreat.capacity - kept.seats
+    # The very moment it starts is too late as well.
+    with pytest.raises(DomainError, match="has not started"):
+        cancel_booking(booking_id=kept.id, now=retreat.starts_at)
+    assert only_booking().status == BookingStatus.CONFIRMED

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+
+import requests
+
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.capacity import seats_left
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import expire_booking
 from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
-from retreats.payments.models import Refund, RefundStatus
-from tests.journey import book_to_checkout, pay_and_land
+from retreats.payments.models import Refund, RefundStatus, StripeEvent
+from tests.conftest import wait_until
+from tests.journey import book_to_checkout, pay, pay_and_land
 
 
 def booking_with_email(email: str) -> Booking:
@@ -60,3 +65,65 @@ def test_a_late_payment_without_seats_is_refunded_in_full_with_a_kind_email(
     assert f"/retreats/{retreat.slug}/waitlist" in text
     kinds = sorted(e.kind for e in db.session.query(OutboxEmail).filter_by(booking_id=late.id))
     assert kinds == ["unseated_payment_refunded"]
+
+
+SIMULTANEOUS_LOADS = 3
+
+
+def completed_events_applied() -> int:
+    db.session.rollback()  # a fresh snapshot: the server's threads write meanwhile
+    return db.session.scalar(
+        db.select(db.func.count(StripeEvent.id)).filter_by(type="checkout.session.completed")
+    )
+
+
+def load_together(sessions: list, url: str) -> list:
+    """GET `url` from every session at the same moment; each thread's response or error."""
+    start = threading.Barrier(len(sessions))
+    answers: list = [None] * len(sessions)
+
+    def load(number: int) -> None:
+        try:
+            start.wait(timeout=30)
+            answers[number] = sessions[number].get(url, timeout=60)
+        except BaseException as error:  # reported by the assertion below
+            answers[number] = error
+
+    threads = [threading.Thread(target=load, args=(n,), daemon=True) for n in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert not any(thread.is_alive() for thread in threads), "a page load never answered"
+    return answers
+
+
+def test_simultaneous_success_page_loads_after_an_unseated_late_payment_all_get_the_page(
+    live_site, browser, make_retreat, requests_session_factory
+):
+    retreat = make_retreat(capacity=2, tickets=[("Couple (2 people)", 89_000, 2)])
+    late_checkout = book_to_checkout(browser, live_site, retreat)
+    expire_booking(booking_id=booking_with_email("ada@example.org").id)
+    other = requests_session_factory()
+    pay_and_land(other, book_to_checkout(other, live_site, retreat, email="cy@example.org"))
+
+    paid = pay(browser, late_checkout)
+    assert paid.status_code == 303, paid.text
+    # The same success link opened three times at once (a reload, a second tab, a double tap),
+    # racing each other and the webhook that follows half a second later.
+    tabs = [requests_session_factory() for _ in range(SIMULTANEOUS_LOADS)]
+    answers = load_together(tabs, paid.headers["Location"])
+
+    for answer in answers:
+        assert isinstance(answer, requests.Response), answer
+        assert answer.status_code == 200, answer.status_code
+        assert "the places were taken before your payment arrived" in answer.text
+    wait_until(lambda: completed_events_applied() == 2)  # Cy's payment and this late one
+    late = booking_with_email("ada@example.org")
+    assert late.status == BookingStatus.EXPIRED
+    assert late.refunded_minor == 89_000
+    refunds = db.session.execute(db.select(Refund).filter_by(booking_id=late.id)).scalars().all()
+    assert [(r.amount_minor, r.reason, r.status) for r in refunds] == [
+        (89_000, "unseated_payment", RefundStatus.SUCCEEDED)
+    ]
+    assert seats_left(retreat) == 0

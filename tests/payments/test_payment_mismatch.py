@@ -12,10 +12,12 @@ import pytest
 
 from retreats.base.audit import AuditEntry
 from retreats.base.outbox import OutboxEmail
+from retreats.booking import payment_mismatch as mismatch
 from retreats.booking.models import Booking, BookingStatus
 from retreats.notifications.messages import build_message
 from retreats.payments.models import Refund, RefundStatus, StripeEvent
 from tests.payments.helpers import checkout_event, post, sign
+from tests.races import first_call_waits_for, run_as_another_request
 
 
 def signed_in(app, organizer):
@@ -129,3 +131,33 @@ def test_an_unsigned_mismatch_changes_nothing(client, db, pending_booking):
     db.session.expire_all()
     assert db.session.get(Booking, pending_booking.id).status == BookingStatus.PENDING
     assert db.session.query(AuditEntry).filter_by(action="booking.payment_mismatch").count() == 0
+
+
+def test_a_mismatch_flagged_by_another_request_a_moment_earlier_is_answered_and_written_once(
+    app, client, db, pending_booking, monkeypatch
+):
+    """Stripe's event and its redelivery (or the success page) race: the one that finds the flag
+    raised between its check and its write answers as usual and writes nothing more."""
+    redelivery = checkout_event(pending_booking, event_id="evt_cheap_again", amount_total=100)
+
+    def redelivered_first():
+        answer = post(app.test_client(), redelivery, sign(redelivery))
+        assert answer.status_code == 200, answer.status_code
+
+    first_call_waits_for(
+        monkeypatch,
+        mismatch,
+        "record_payment_refund",
+        lambda: run_as_another_request(app, redelivered_first),
+    )
+    payload = checkout_event(pending_booking, event_id="evt_cheap", amount_total=100)
+    response = post(client, payload, sign(payload))
+
+    assert response.status_code == 200, response.status_code
+    assert response.json["outcome"] == "payment mismatch"
+    db.session.expire_all()
+    assert db.session.get(Booking, pending_booking.id).status == BookingStatus.EXPIRED
+    assert db.session.query(Refund).count() == 1
+    assert db.session.query(OutboxEmail).count() == 1
+    assert db.session.query(AuditEntry).filter_by(action="booking.payment_mismatch").count() == 1
+    assert db.session.query(StripeEvent).count() == 2

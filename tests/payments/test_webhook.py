@@ -11,6 +11,7 @@ from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
 from retreats.payments.models import StripeEvent
 from tests.payments.helpers import checkout_event, post, sign
+from tests.races import first_call_waits_for
 
 
 @pytest.mark.parametrize(
@@ -157,3 +158,48 @@ def test_a_payment_for_a_retreat_cancelled_meanwhile_is_refunded_with_the_cancel
     assert (mail.kind, mail.to_address) == ("retreat_cancelled", "ada@example.org")
     text = build_message(mail).text
     assert "will not take place" in text and "waitlist" not in text
+
+
+@pytest.mark.parametrize("database_backend", ["postgresql"])  # SQLite: one writer at a time
+def test_a_confirmation_refused_by_a_unique_key_meanwhile_answers_retry_later_and_writes_nothing(
+    client, db, pending_booking, monkeypatch
+):
+    """No race of today's code ends there, so the test forces one: another booking records this
+    payment's Checkout Session while the confirmation holds the seat lock. Retried, it still
+    cannot be written: 503 so that Stripe tries again later, never a 500, nothing half-written."""
+    from sqlalchemy import update
+
+    from retreats.base.audit import AuditEntry
+    from retreats.booking import services
+    from retreats.booking.services import AttendeeDetails, hold_seats
+
+    other = hold_seats(
+        retreat_id=pending_booking.retreat_id,
+        ticket_type_id=pending_booking.retreat.ticket_types[0].id,
+        contact_email="cy@example.org",
+        attendees=[AttendeeDetails("Cy", "cy@example.org")],
+    )
+    session_id = f"cs_test_{pending_booking.reference}"
+
+    def other_booking_records_the_session():
+        bookings = Booking.__table__
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(bookings)
+                .where(bookings.c.id == other.id)
+                .values(stripe_checkout_session_id=session_id, version=bookings.c.version + 1)
+            )
+
+    first_call_waits_for(
+        monkeypatch, services, "_record_payment", other_booking_records_the_session
+    )
+    payload = checkout_event(pending_booking, event_id="evt_unique_key_taken")
+    response = post(client, payload, sign(payload))
+
+    assert response.status_code == 503, response.status_code
+    db.session.expire_all()
+    booking = db.session.get(Booking, pending_booking.id)
+    assert booking.status == BookingStatus.PENDING and booking.confirmed_at is None
+    assert db.session.query(OutboxEmail).count() == 0
+    assert db.session.query(AuditEntry).count() == 0
+    assert db.session.query(StripeEvent).count() == 0  # so Stripe's next try is applied

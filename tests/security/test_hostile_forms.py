@@ -23,6 +23,9 @@ from sqlalchemy import String, func, select
 from tests.conftest import organizer_url_values
 from tests.html_forms import HtmlForm, page_forms
 
+# Left out of `make test-quick`: a Hypothesis walk over every form.
+pytestmark = pytest.mark.slow
+
 # POST routes that are no HTML form: Stripe signs its webhook (tests/payments covers it).
 NOT_FORMS = {"booking.stripe_webhook"}
 
