@@ -16,6 +16,8 @@ from retreats.listings.models import Retreat, RetreatStatus
 
 @dataclass(frozen=True)
 class Listing:
+    """A published retreat with what is left of it: seats, and the cheapest ticket on sale."""
+
     retreat: Retreat
     seats_left: int
     lowest_price_minor: int | None

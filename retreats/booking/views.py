@@ -1,6 +1,7 @@
 """The booking form, the manage page (the success page too), cancelling, and the way back from
-Checkout. The waitlist's pages are in waitlist_views.py, the preparation guide's in
-guide_views.py."""
+Checkout. Importing this module registers every booking page: also the waitlist's
+(waitlist_views.py), the preparation guide's (guide_views.py) and the Stripe webhook
+(stripe_webhook.py). What the pages share is in blueprint.py."""
 
 from __future__ import annotations
 
