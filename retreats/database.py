@@ -67,6 +67,13 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 WRITE_CONFLICTS = (StaleDataError, IntegrityError)
 
 
+def end_transaction() -> None:
+    """Commit, and so give the connection back to the pool, before calling the outside world
+    (Stripe): no snapshot, row lock or pooled connection waits on someone else's latency
+    (DESIGN rule 12). What was loaded is read again, in a new short transaction, when used."""
+    db.session.commit()
+
+
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 

@@ -16,7 +16,7 @@ from retreats.booking.notices import queue_booking_email
 from retreats.booking.payment_mismatch import handle_payment_mismatch, was_flagged
 from retreats.booking.services import Payment, PaymentMismatch
 from retreats.booking.tokens import booking_token
-from retreats.database import utcnow
+from retreats.database import end_transaction, utcnow
 from retreats.errors import PaymentProviderError
 from retreats.extensions import db
 from retreats.links import public_url
@@ -30,33 +30,34 @@ log = logging.getLogger(__name__)
 
 def open_checkout_session(*, booking: Booking) -> str:
     """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
-    token = booking_token(booking.reference)
-    retreat = booking.retreat
+    booking_id, reference = booking.id, booking.reference
+    token = booking_token(reference)
     success_url = (
-        public_url("booking.manage", reference=booking.reference, t=token)
+        public_url("booking.manage", reference=reference, t=token)
         + "&session_id={CHECKOUT_SESSION_ID}"
     )
-    cancel_url = public_url("booking.abandon", reference=booking.reference, t=token)
+    checkout = {
+        "booking_id": booking_id,
+        "booking_reference": reference,
+        "item_name": f"{booking.retreat.title}: {booking.ticket_type.name}",
+        "amount_minor": booking.amount_minor,
+        "currency": booking.currency,
+        "customer_email": booking.contact_email,
+        "success_url": success_url,
+        "cancel_url": public_url("booking.abandon", reference=reference, t=token),
+        "expires_at": booking.hold_expires_at,
+        "idempotency_key": f"checkout:{reference}",
+    }
+    end_transaction()
     try:
-        session = stripe_gateway.create_checkout_session(
-            booking_id=booking.id,
-            booking_reference=booking.reference,
-            item_name=f"{retreat.title}: {booking.ticket_type.name}",
-            amount_minor=booking.amount_minor,
-            currency=booking.currency,
-            customer_email=booking.contact_email,
-            success_url=success_url,
-            cancel_url=cancel_url,
-            expires_at=booking.hold_expires_at,
-            idempotency_key=f"checkout:{booking.reference}",
-        )
+        session = stripe_gateway.create_checkout_session(**checkout)
     except PaymentGatewayError as error:
-        log.error("Could not open Checkout for %s: %s", booking.reference, error)
-        booking_services.discard_hold(booking_id=booking.id)
+        log.error("Could not open Checkout for %s: %s", reference, error)
+        booking_services.discard_hold(booking_id=booking_id)
         raise PaymentProviderError(
             "We could not start the payment just now. Nothing was charged; please try again."
         ) from error
-    booking_services.record_checkout_session(booking_id=booking.id, checkout_session_id=session.id)
+    booking_services.record_checkout_session(booking_id=booking_id, checkout_session_id=session.id)
     return session.url
 
 
@@ -146,8 +147,10 @@ def abandon_checkout(*, booking: Booking) -> Booking:
     """The visitor came back from Checkout without paying: close the session, free the seats."""
     if booking.status != BookingStatus.PENDING:
         return booking
-    if booking.stripe_checkout_session_id:
-        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+    session_id = booking.stripe_checkout_session_id
+    end_transaction()
+    if session_id:
+        session = stripe_gateway.expire_checkout_session(session_id)
         if session.is_paid:  # paid in another tab a moment ago: keep it
             apply_checkout_session(session)
             return booking
@@ -161,6 +164,7 @@ def sync_from_success_page(*, booking: Booking, session_id: str) -> None:
         return
     if session_id != booking.stripe_checkout_session_id:
         return
+    end_transaction()
     apply_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
 
 
@@ -183,9 +187,11 @@ def close_lapsed_hold(booking: Booking, *, now: datetime) -> bool:
     seat is left). Raises PaymentGatewayError when Stripe cannot be reached: the next sweep
     tries again.
     """
-    if booking.stripe_checkout_session_id:
-        session = stripe_gateway.expire_checkout_session(booking.stripe_checkout_session_id)
+    booking_id, session_id = booking.id, booking.stripe_checkout_session_id
+    end_transaction()
+    if session_id:
+        session = stripe_gateway.expire_checkout_session(session_id)
         if session.is_paid:
             apply_checkout_session(session, now=now)
             return False
-    return booking_services.expire_booking(booking_id=booking.id, now=now)
+    return booking_services.expire_booking(booking_id=booking_id, now=now)
