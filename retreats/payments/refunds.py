@@ -8,6 +8,7 @@ a timeout, or two workers racing, still pays out once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -68,6 +69,11 @@ def record_payment_refund(
     return refund
 
 
+# How long a refund being sent is left to the process sending it: longer than the Stripe client
+# can take (its timeouts and retries), after which a process that died mid-call is taken over.
+SEND_LEASE = timedelta(minutes=10)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 … minutes after each failure, at most an hour."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
@@ -76,13 +82,15 @@ def retry_delay(attempts: int) -> timedelta:
 def send_refund(refund_id: int, *, now: datetime | None = None) -> bool:
     """Ask Stripe for one pending refund; True once Stripe has it. Failures are kept for retry."""
     now = now or utcnow()
-    refund = claim_one(
-        select(Refund).where(Refund.id == refund_id, Refund.status == RefundStatus.PENDING)
+    refund = _claimed(
+        select(Refund).where(
+            Refund.id == refund_id,
+            Refund.status == RefundStatus.PENDING,
+            Refund.retry_after <= now,
+        ),
+        now,
     )
-    if refund is None:
-        db.session.rollback()
-        return False
-    return _send_claimed(refund, now)
+    return refund is not None and _send(refund, now)
 
 
 def send_due_refunds(*, now: datetime | None = None, limit: int = 50) -> int:
@@ -90,37 +98,58 @@ def send_due_refunds(*, now: datetime | None = None, limit: int = 50) -> int:
     now = now or utcnow()
     sent = 0
     for _ in range(limit):
-        refund = claim_one(
+        refund = _claimed(
             select(Refund)
             .where(Refund.status == RefundStatus.PENDING, Refund.retry_after <= now)
             .order_by(Refund.retry_after, Refund.id)
-            .limit(1)
+            .limit(1),
+            now,
         )
         if refund is None:
-            db.session.rollback()
             break
-        sent += _send_claimed(refund, now)
+        sent += _send(refund, now)
     return sent
 
 
-def _send_claimed(refund: Refund, now: datetime) -> bool:
+@dataclass(frozen=True)
+class ClaimedRefund:
+    id: int
+    payment_intent_id: str
+    amount_minor: int
+    idempotency_key: str
+
+
+def _claimed(statement, now: datetime) -> ClaimedRefund | None:
+    """Take one due refund for this process: its retry time moves past SEND_LEASE, so no one
+    else takes it meanwhile, and the claim is committed at once: nothing stays locked while
+    Stripe is asked (DESIGN rule 12). A process that dies mid-call leaves it to be tried again
+    once the lease has run out, with the same idempotency key."""
+    refund = claim_one(statement)
+    if refund is None:
+        db.session.rollback()
+        return None
+    refund.retry_after = now + SEND_LEASE
+    claimed = ClaimedRefund(
+        refund.id, refund.payment_intent_id, refund.amount_minor, refund.idempotency_key
+    )
+    db.session.commit()
+    return claimed
+
+
+def _send(claimed: ClaimedRefund, now: datetime) -> bool:
     try:
-        refund.stripe_refund_id = refund_payment(
-            payment_intent_id=refund.payment_intent_id,
-            amount_minor=refund.amount_minor,
-            idempotency_key=refund.idempotency_key,
+        stripe_refund_id = refund_payment(
+            payment_intent_id=claimed.payment_intent_id,
+            amount_minor=claimed.amount_minor,
+            idempotency_key=claimed.idempotency_key,
         )
     except PaymentGatewayError as error:
-        refund.attempts += 1
-        refund.last_error = str(error)[:2000]
-        if refund.attempts >= current_app.config["REFUND_MAX_ATTEMPTS"]:
-            refund.status = RefundStatus.FAILED
-            log.error("Refund %s failed for good: %s", refund.id, error)
-        else:
-            refund.retry_after = now + retry_delay(refund.attempts)
-            log.warning("Refund %s failed (attempt %s): %s", refund.id, refund.attempts, error)
-        db.session.commit()
+        _record_failure(claimed.id, error, now)
         return False
+    refund = _pending(claimed.id)
+    if refund is None:
+        return False
+    refund.stripe_refund_id = stripe_refund_id
     refund.attempts += 1
     refund.status = RefundStatus.SUCCEEDED
     refund.succeeded_at = now
@@ -130,3 +159,27 @@ def _send_claimed(refund: Refund, now: datetime) -> bool:
         "Refunded %s %s for booking %s", refund.amount_minor, refund.currency, refund.booking_id
     )
     return True
+
+
+def _record_failure(refund_id: int, error: PaymentGatewayError, now: datetime) -> None:
+    refund = _pending(refund_id)
+    if refund is None:
+        return
+    refund.attempts += 1
+    refund.last_error = str(error)[:2000]
+    if refund.attempts >= current_app.config["REFUND_MAX_ATTEMPTS"]:
+        refund.status = RefundStatus.FAILED
+        log.error("Refund %s failed for good: %s", refund.id, error)
+    else:
+        refund.retry_after = now + retry_delay(refund.attempts)
+        log.warning("Refund %s failed (attempt %s): %s", refund.id, refund.attempts, error)
+    db.session.commit()
+
+
+def _pending(refund_id: int) -> Refund | None:
+    """The refund as it is now, if it still waits for Stripe's answer (else None)."""
+    refund = db.session.get(Refund, refund_id, populate_existing=True)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        db.session.rollback()
+        return None
+    return refund

@@ -1,14 +1,17 @@
-"""Helpers of the payment tests: Stripe's webhook events, signed as Stripe signs them."""
+"""Helpers of the payment tests: Stripe's webhook events, signed as Stripe signs them, and a
+visitor who books, pays and cancels from the manage page."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import re
 import time
 
 from retreats.booking.models import Booking
-from tests.conftest import TEST_WEBHOOK_SECRET
+from tests.conftest import TEST_WEBHOOK_SECRET, csrf_token_from
+from tests.journey import book_to_checkout, pay_and_land
 
 
 def sign(payload: bytes, *, secret: str = TEST_WEBHOOK_SECRET, at: int | None = None) -> str:
@@ -45,3 +48,18 @@ def post(client, payload: bytes, signature: str | None):
     if signature is not None:
         headers["Stripe-Signature"] = signature
     return client.post("/stripe/webhook", data=payload, headers=headers)
+
+
+def confirmed_booking_page(browser, site, retreat):
+    """Book a couple ticket, pay, and return the manage page the visitor lands on."""
+    landing = pay_and_land(browser, book_to_checkout(browser, site, retreat))
+    assert "Your booking is confirmed" in landing.text
+    return landing
+
+
+def cancel_from_page(browser, page):
+    action = re.search(r'<form method="post" action="([^"]+/cancel[^"]*)"', page.text).group(1)
+    return browser.post(
+        page.url.split("/bookings/")[0] + action.replace("&amp;", "&"),
+        data={"csrf_token": csrf_token_from(page.text), "confirm": "y"},
+    )

@@ -22,23 +22,8 @@ from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
 from tests.conftest import csrf_token_from
-from tests.journey import book_to_checkout, pay_and_land
+from tests.payments.helpers import cancel_from_page, confirmed_booking_page
 from tests.races import first_call_waits_for
-
-
-def confirmed_booking_page(browser, site, retreat):
-    """Book a couple ticket, pay, and return the manage page the visitor lands on."""
-    landing = pay_and_land(browser, book_to_checkout(browser, site, retreat))
-    assert "Your booking is confirmed" in landing.text
-    return landing
-
-
-def cancel_from_page(browser, page):
-    action = re.search(r'<form method="post" action="([^"]+/cancel[^"]*)"', page.text).group(1)
-    return browser.post(
-        page.url.split("/bookings/")[0] + action.replace("&amp;", "&"),
-        data={"csrf_token": csrf_token_from(page.text), "confirm": "y"},
-    )
 
 
 def only_booking() -> Booking:

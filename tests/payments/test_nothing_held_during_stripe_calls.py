@@ -15,8 +15,11 @@ from retreats.booking import checkout, stripe_webhook
 from retreats.booking.models import Booking, BookingStatus
 from retreats.errors import DomainError
 from retreats.extensions import db
+from retreats.payments import refunds
+from retreats.payments.models import Refund, RefundStatus
 from tests.conftest import plain_url
 from tests.journey import book_to_checkout, pay_and_land
+from tests.payments.helpers import cancel_from_page, confirmed_booking_page
 
 pytestmark = pytest.mark.postgres
 
@@ -120,3 +123,42 @@ def test_coming_back_without_paying_closes_the_session_with_no_transaction_open(
     [states] = stripe_calls_watched["expire_checkout_session"]
     assert "idle in transaction" not in states, states
     assert only_booking(retreat).status == BookingStatus.CANCELLED
+
+
+def test_a_refund_is_sent_with_no_transaction_open_and_its_row_not_locked(
+    live_site, browser, make_retreat, stripe_calls_watched, monkeypatch, database_url
+):
+    """The refund row is claimed (its retry time moved on) and committed before Stripe is asked,
+    so another worker can read it, and would skip it, meanwhile."""
+    seen: list[tuple[list[str], bool]] = []
+    real = refunds.refund_payment
+
+    def watched(**kwargs):
+        with psycopg.connect(plain_url(database_url), autocommit=True) as observer:
+            states = [
+                state
+                for (state,) in observer.execute(
+                    "SELECT state FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+            with observer.transaction():
+                locked = False
+                try:
+                    observer.execute("SELECT id FROM refunds FOR UPDATE NOWAIT")
+                except psycopg.errors.LockNotAvailable:
+                    locked = True
+        seen.append((states, locked))
+        return real(**kwargs)
+
+    monkeypatch.setattr(refunds, "refund_payment", watched)
+    retreat = bookable_retreat(make_retreat)
+    assert cancel_from_page(browser, confirmed_booking_page(browser, live_site, retreat)).ok
+
+    [(states, locked)] = seen
+    assert "idle in transaction" not in states, states
+    assert not locked, "the refund row stayed locked while Stripe was asked"
+    refund = db.session.execute(
+        db.select(Refund).execution_options(populate_existing=True)
+    ).scalar_one()
+    assert (refund.status, refund.attempts) == (RefundStatus.SUCCEEDED, 1)
