@@ -6,16 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
 from retreats.base.audit import record_audit
 from retreats.booking.email_schedule import drop_booking_emails
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
 from retreats.booking.policy import refund_for_cancellation
 from retreats.booking.waitlist import offer_freed_seats_if_possible
-from retreats.database import utcnow
+from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
@@ -59,7 +56,7 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
     try:
         refund = _cancel_and_record(booking, amount, now)
         db.session.commit()
-    except (StaleDataError, IntegrityError) as error:
+    except WRITE_CONFLICTS as error:
         # Someone changed or cancelled the booking meanwhile (caught at the flush or the commit).
         db.session.rollback()
         raise DomainError("This booking changed a moment ago. Please look again.") from error

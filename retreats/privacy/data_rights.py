@@ -11,14 +11,12 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import AuditEntry, record_audit
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry
 from retreats.booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
-from retreats.database import utcnow
+from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.privacy.retention import INTAKE_ANSWERS, clear_intake_answers
@@ -146,7 +144,7 @@ def delete_personal_data(*, booking_id: int, now: datetime | None = None) -> Boo
     try:
         _erase(booking, now)
         db.session.commit()
-    except (StaleDataError, IntegrityError) as error:
+    except WRITE_CONFLICTS as error:
         db.session.rollback()
         raise DomainError("This booking changed a moment ago. Please try again.") from error
     except Exception:

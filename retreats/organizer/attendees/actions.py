@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import record_audit
 from retreats.base.locking import rolled_back_on_error
@@ -22,7 +20,7 @@ from retreats.base.outbox import OutboxEmail, booking_email_key, queue_email
 from retreats.booking.cancellation import record_cancellation, refund_if_cancelled_now
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.waitlist import offer_freed_seats_if_possible
-from retreats.database import utcnow
+from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.models import AttendeeMessage
@@ -140,7 +138,7 @@ def cancel_booking_for_attendee(
             db.session.commit()
         # Someone else changed or cancelled it since we read it (the version check, or the
         # refund's unique key when their cancellation committed first): nothing is written.
-        except (StaleDataError, IntegrityError) as error:
+        except WRITE_CONFLICTS as error:
             raise DomainError(CHANGED_MEANWHILE) from error
     refunded = refund_row.amount_minor if refund_row is not None else 0
     log.info("Organizer cancelled booking %s, refund %s", booking.reference, refunded)

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import record_audit
-from retreats.base.locking import BUSY_MESSAGE, rolled_back_on_error
+from retreats.base.locking import retried_after_write_conflicts, rolled_back_on_error
 from retreats.booking.cancellation import record_cancellation
 from retreats.booking.checkout import close_lapsed_hold
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.database import lock_row, utcnow
-from retreats.errors import DomainError, TryAgain
+from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.listings.models import Retreat, RetreatStatus
@@ -87,15 +86,10 @@ def cancel_retreat(
 ) -> RetreatCancellation:
     """Cancel the retreat and all its bookings, refunding each in full; repeats change nothing."""
     now = now or utcnow()
-    for _attempt in range(3):
-        try:
-            result = _cancel_locked(retreat_id=retreat_id, actor_id=actor_id, now=now)
-            break
-        except StaleDataError:
-            # A booking or waitlist entry changed without the lock (a hold expiring): look again.
-            db.session.rollback()
-    else:
-        raise TryAgain(BUSY_MESSAGE)
+    # A booking or waitlist entry may change without the lock (a hold expiring): look again.
+    result = retried_after_write_conflicts(
+        lambda: _cancel_locked(retreat_id=retreat_id, actor_id=actor_id, now=now)
+    )
     for refund_id in result.refund_ids:
         send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
     for booking_id in result.holds_released:
