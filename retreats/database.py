@@ -74,6 +74,24 @@ def end_transaction() -> None:
     db.session.commit()
 
 
+# The execution option of an UPDATE that writes a table public pages show, but nothing they show
+# (a booking's Checkout Session id): it leaves their content version, and so the pages each
+# worker keeps in memory, as they are (retreats/caching/public_pages.py).
+INVISIBLE_ON_PUBLIC_PAGES = "invisible_on_public_pages"
+
+
+def commit_keeping_loaded() -> None:
+    """Commit, leaving what this session loaded and wrote as it is instead of expiring it, so
+    reading it next costs no query. Only for a transaction that read its rows under a lock (or
+    wrote them) and is used at once: the values are those committed, not newer ones."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 

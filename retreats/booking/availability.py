@@ -29,6 +29,16 @@ class Listing:
         return self.seats_left <= 0
 
 
+def published_retreat(slug: str) -> Retreat | None:
+    """A published retreat (past ones included) with its ticket types, without counting seats:
+    for a booking POST, whose hold counts them under the lock anyway."""
+    return db.session.execute(
+        select(Retreat)
+        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
+        .options(selectinload(Retreat.ticket_types))
+    ).scalar_one_or_none()
+
+
 def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
     """A published retreat with its tickets and seats left, or None (past ones included)."""
     now = now or utcnow()

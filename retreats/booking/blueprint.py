@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from retreats.booking.availability import Listing, published_listing
+from retreats.booking.availability import Listing, published_listing, published_retreat
 from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import open_checkout_session
 from retreats.booking.forms import BookingForm
@@ -14,6 +14,7 @@ from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
+from retreats.listings.models import Retreat
 
 blueprint = Blueprint("booking", __name__)
 
@@ -26,9 +27,23 @@ def bookable_listing(slug: str) -> Listing:
     return listing
 
 
-def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = None):
-    """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout."""
-    retreat = listing.retreat
+def bookable_retreat(slug: str) -> Retreat:
+    """The published, upcoming retreat a booking POST is for, or 404; its seats are not
+    counted here, as the hold counts them under the lock."""
+    retreat = published_retreat(slug)
+    if retreat is None or not retreat.is_open_for_booking(utcnow()):
+        abort(404)
+    return retreat
+
+
+def booking_form_response(
+    retreat: Retreat, *, listing: Listing | None = None, offer: WaitlistEntry | None = None
+):
+    """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout.
+
+    `listing` (the retreat with its seats left) is what the form shows; it is loaded here when
+    the form has to be shown and was not given, so a POST that books never counts seats twice.
+    """
     now = utcnow()
     tickets = tickets_for_sale(retreat, now=now)
     if offer is not None:
@@ -56,9 +71,13 @@ def booking_form_response(listing: Listing, *, offer: WaitlistEntry | None = Non
         except DomainError as error:
             flash(error.message, "error")
             status = error.status_code
-        listing = published_listing(retreat.slug)
+        listing = None  # read again: the seats left changed
     elif request.method == "POST":
         status = 422
+    if listing is None:
+        listing = published_listing(retreat.slug, now=now)
+        if listing is None:  # made a draft again meanwhile
+            abort(404)
     template_values = {"form": form, "listing": listing, "retreat": retreat, "offer": offer}
     return render_template("booking/book.html", tickets=tickets, **template_values), status
 

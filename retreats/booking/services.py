@@ -23,7 +23,12 @@ from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEn
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
-from retreats.database import lock_row, utcnow
+from retreats.database import (
+    INVISIBLE_ON_PUBLIC_PAGES,
+    commit_keeping_loaded,
+    lock_row,
+    utcnow,
+)
 from retreats.errors import DomainError, SoldOut, TryAgain
 from retreats.extensions import db
 from retreats.formatting import format_money
@@ -72,8 +77,8 @@ def hold_seats(
     time. With `waitlist_entry_id`, the seats come from that entry's live offer.
     """
     now = now or utcnow()
-    if waitlist_entry_id is None and _booking_for_submission(submission_key) is None:
-        _refuse_if_already_sold_out(retreat_id, ticket_type_id, now)
+    if waitlist_entry_id is None:
+        _refuse_if_already_sold_out(retreat_id, ticket_type_id, submission_key, now)
     with rolled_back_on_error():
         try:
             retreat = lock_row(Retreat, retreat_id)
@@ -91,26 +96,33 @@ def hold_seats(
                 offer.status = WaitlistStatus.BOOKED
                 booking.waitlist_entry_id = offer.id
             db.session.add(booking)
-            db.session.commit()
+            # Checkout reads the booking, its retreat and ticket next: as written, not again.
+            commit_keeping_loaded()
         except IntegrityError as error:  # a reference collision, about one in a billion
             raise TryAgain(BUSY_MESSAGE) from error
     log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
     return booking
 
 
-def _refuse_if_already_sold_out(retreat_id: int, ticket_type_id: int, now: datetime) -> None:
+def _refuse_if_already_sold_out(
+    retreat_id: int, ticket_type_id: int, submission_key: str | None, now: datetime
+) -> None:
     """Answer "sold out" without queueing for the lock when that is already certain.
 
     Seats only come free without the lock, so a retreat full now stays full for this request;
-    the locked re-check below still decides every hold that might succeed.
+    the locked re-check below still decides every hold that might succeed. A repeated submit of
+    a form that booked is not refused: the locked path finds its booking.
     """
     retreat = db.session.get(Retreat, retreat_id)
     ticket = db.session.get(TicketType, ticket_type_id)
     if retreat is None or ticket is None or ticket.retreat_id != retreat_id:
         return  # the locked path gives the precise message
-    if retreat.capacity - seats_taken(retreat_id, now=now) < ticket.seats_per_ticket:
-        db.session.rollback()
-        _check_seats_left(retreat, ticket, None, now)
+    if retreat.capacity - seats_taken(retreat_id, now=now) >= ticket.seats_per_ticket:
+        return
+    if _booking_for_submission(submission_key) is not None:
+        return
+    db.session.rollback()
+    _check_seats_left(retreat, ticket, None, now)
 
 
 def _booking_for_submission(submission_key: str | None) -> Booking | None:
@@ -241,7 +253,7 @@ def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> Non
             ),
         )
         .values(stripe_checkout_session_id=checkout_session_id, version=Booking.version + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{INVISIBLE_ON_PUBLIC_PAGES: True})
     )
     db.session.commit()
 

@@ -14,6 +14,7 @@ from retreats.booking import guide_views, stripe_webhook, waitlist_views  # noqa
 from retreats.booking.blueprint import (
     blueprint,
     bookable_listing,
+    bookable_retreat,
     booking_form_response,
     booking_from_link_or_404,
     manage_page_url,
@@ -32,7 +33,10 @@ log = logging.getLogger(__name__)
 @blueprint.route("/retreats/<slug>/book", methods=["GET", "POST"])
 def book(slug: str):
     """The booking form of one retreat."""
-    return booking_form_response(bookable_listing(slug))
+    if request.method == "POST":
+        return booking_form_response(bookable_retreat(slug))
+    listing = bookable_listing(slug)
+    return booking_form_response(listing.retreat, listing=listing)
 
 
 @blueprint.get("/bookings/<reference>")

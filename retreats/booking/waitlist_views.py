@@ -55,4 +55,4 @@ def waitlist_offer(entry_id: int):
     listing = published_listing(offer.retreat.slug)
     if listing is None:
         abort(404)
-    return booking_form_response(listing, offer=offer)
+    return booking_form_response(listing.retreat, listing=listing, offer=offer)

@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.caching.models import PUBLIC_PAGES, ContentVersion
-from retreats.database import utcnow
+from retreats.database import INVISIBLE_ON_PUBLIC_PAGES, utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat, RetreatStatus, TicketType
 
@@ -223,6 +223,8 @@ def _note_flushed_changes(session, flush_context) -> None:
 def _note_bulk_changes(orm_execute_state) -> None:
     """UPDATE / DELETE / INSERT statements run through the session, outside the unit of work."""
     if orm_execute_state.is_select:
+        return
+    if orm_execute_state.execution_options.get(INVISIBLE_ON_PUBLIC_PAGES):
         return
     table = getattr(orm_execute_state.statement, "table", None)
     if table is not None and table in SHOWN_TABLES:

@@ -1,0 +1,144 @@
+"""Where a booking's time goes: pyinstrument profiles of the booking form GET and the POST.
+
+    python -m bench.profile_booking [--bookings 300]
+
+In-process (Flask's test client, a fresh one per visitor as each visitor has its own cookies),
+against a throwaway PostgreSQL and the local Stripe server answering at once, on a retreat large
+enough that nobody is refused. Prints the CPU milliseconds per form GET and per POST (this
+process's CPU time, so the local Stripe server's own work is not in it), then the two profiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from pyinstrument import Profiler
+from sqlalchemy import event
+
+from devtools.local_stripe.runner import running_local_stripe
+from devtools.postgres import running_postgres
+from retreats import create_app
+from retreats.extensions import db
+
+from .databases import Databases
+from .load import Visitor, booking_form, hidden_fields
+from .retreat import create_bench_retreat
+from .seed import seed_published_retreats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_booking")
+    parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument("--no-profile", action="store_true", help="only the CPU per request")
+    args = parser.parse_args()
+    with (
+        running_postgres() as server_url,
+        running_local_stripe(
+            state_dir=_state_dir(), webhook_url=None, webhook_secret="whsec_local_dev"
+        ) as stripe_url,
+    ):
+        databases = Databases(server_url)
+        databases.prepare_template()
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": databases.fresh("profile"),
+                "STRIPE_SECRET_KEY": "sk_test_local",
+                "STRIPE_API_BASE": stripe_url,
+                "RATE_LIMITS_ENABLED": False,
+            }
+        )
+        seed_published_retreats(app, count=50)
+        retreat = create_bench_retreat(app, seats=100_000)
+        try:
+            for _ in range(20):  # warm-up: templates compiled, pools filled
+                _book(app, retreat, 0)
+            form_profiler, post_profiler = _profilers(args.no_profile)
+            form_cpu = post_cpu = 0.0
+            with app.app_context():
+                engine = db.engine
+            statements = _count_statements(engine, app, retreat)
+            for number in range(args.bookings):
+                form_seconds, post_seconds = _book(
+                    app, retreat, number, form_profiler=form_profiler, post_profiler=post_profiler
+                )
+                form_cpu += form_seconds
+                post_cpu += post_seconds
+            for title, seconds, count in (
+                ("form GET", form_cpu, statements[0]),
+                ("booking POST", post_cpu, statements[1]),
+            ):
+                each = 1000 * seconds / args.bookings
+                print(f"{title}: {each:.1f} ms CPU, {count} SQL statements")
+            for title, profiler in (("form GET", form_profiler), ("POST", post_profiler)):
+                if profiler is not None:
+                    print(f"=== {title} × {args.bookings}")
+                    print(profiler.output_text(unicode=True, color=False))
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _count_statements(engine, app, retreat) -> tuple[int, int]:
+    """SQL statements sent for one form GET and one POST (COMMIT and ROLLBACK not included)."""
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    counts = []
+    try:
+        client = app.test_client()
+        url = f"/retreats/{retreat.slug}/book"
+        page = client.get(url)
+        counts.append(len(sent))
+        sent.clear()
+        visitor = Visitor(0, "", 1, retreat.ticket_ids[1])
+        data = booking_form(visitor, hidden_fields=hidden_fields(page.get_data(as_text=True)))
+        client.post(url, data=data)
+        counts.append(len(sent))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return counts[0], counts[1]
+
+
+def _profilers(off: bool) -> tuple[Profiler | None, Profiler | None]:
+    if off:
+        return None, None
+    return Profiler(interval=0.0005), Profiler(interval=0.0005)
+
+
+def _state_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="profile-booking-stripe-"))
+
+
+def _book(app, retreat, number, *, form_profiler=None, post_profiler=None) -> tuple[float, float]:
+    """One visitor: GET the form, POST it; the CPU seconds of each."""
+    client = app.test_client()
+    seats = 2 if number % 3 == 0 else 1
+    visitor = Visitor(number, "", seats, retreat.ticket_ids[seats])
+    url = f"/retreats/{retreat.slug}/book"
+    form_seconds, page = _timed(lambda: client.get(url), form_profiler)
+    assert page.status_code == 200, page.status_code
+    data = booking_form(visitor, hidden_fields=hidden_fields(page.get_data(as_text=True)))
+    post_seconds, answer = _timed(lambda: client.post(url, data=data), post_profiler)
+    assert answer.status_code == 303, (answer.status_code, answer.get_data(as_text=True)[:500])
+    return form_seconds, post_seconds
+
+
+def _timed(call, profiler):
+    if profiler is not None:
+        profiler.start()
+    started = time.process_time()
+    result = call()
+    seconds = time.process_time() - started
+    if profiler is not None:
+        profiler.stop()
+    return seconds, result
+
+
+if __name__ == "__main__":
+    main()
