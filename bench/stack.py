@@ -2,7 +2,8 @@
 
 Everything listens on 127.0.0.1 on free ports and is stopped when the block ends, on failure and
 on Ctrl-C too. Each gunicorn instance runs in its own process group, so stopping it stops its
-workers with it.
+workers with it. The local Stripe server keeps its state in memory only: saving it to a file
+costs more with every object made, and a benchmark would measure that.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def running_stack(
                 state_dir=work_dir / "local-stripe",
                 webhook_url=f"{public_base_url}/stripe/webhook",
                 webhook_secret=WEBHOOK_SECRET,
+                memory_only=True,
             )
         )
         environment = app_environment(
