@@ -1,6 +1,7 @@
 """`make bench`: every scenario against one throwaway PostgreSQL, one line per figure.
 
     python -m bench [--quick] [--only pages,burst] [--no-record]
+                    [--rush-server gthread:2x16] [--stripe-delay-ms 400]
 
 Each scenario (bench/scenarios/) gets its own fresh database and starts the servers it needs,
 on 127.0.0.1 and free ports, and stops them when it ends (on failure and Ctrl-C too). Every
@@ -26,6 +27,7 @@ from .databases import Databases
 from .machine import code_version, load_average, this_machine
 from .report import RESULTS_FILE, Figure, record_figures
 from .scenarios import SCENARIOS
+from .stack import PRODUCTION_SERVER, STRIPE_DELAY_MS, ServerSetup
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Bench:
     quick: bool  # the short form: fewer rows, fewer seconds of load
     work_dir: Path  # logs and state of the servers it starts
     databases: Databases
+    rush_server: ServerSetup = PRODUCTION_SERVER  # how gunicorn serves the app in `rush`
+    stripe_delay_ms: int = STRIPE_DELAY_MS  # how late the local Stripe answers in `rush`
 
     def seconds(self, full: float, quick: float) -> float:
         return quick if self.quick else full
@@ -47,12 +51,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", default="", help=f"comma-separated scenarios, of: {', '.join(SCENARIOS)}"
     )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument(
+        "--rush-server",
+        type=server_setup,
+        default=PRODUCTION_SERVER,
+        metavar="CLASS:WORKERS[xTHREADS]",
+        help="how gunicorn serves the app in the rush scenario, e.g. gthread:2x16 "
+        f"(default: the production setup, {PRODUCTION_SERVER.label})",
+    )
+    parser.add_argument(
+        "--stripe-delay-ms",
+        type=int,
+        default=STRIPE_DELAY_MS,
+        metavar="N",
+        help=f"how late the local Stripe answers in the rush scenario (default {STRIPE_DELAY_MS})",
+    )
     args = parser.parse_args(argv)
+    if args.stripe_delay_ms < 0:
+        parser.error("--stripe-delay-ms must be 0 or more")
     args.scenarios = [name for name in args.only.split(",") if name] or SCENARIOS
     unknown = sorted(set(args.scenarios) - set(SCENARIOS))
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     return args
+
+
+def server_setup(text: str) -> ServerSetup:
+    try:
+        return ServerSetup.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         with running_postgres() as server_url:
             databases = Databases(server_url)
             databases.prepare_template()
-            bench = Bench(quick=args.quick, work_dir=work_dir, databases=databases)
+            bench = Bench(
+                quick=args.quick,
+                work_dir=work_dir,
+                databases=databases,
+                rush_server=args.rush_server,
+                stripe_delay_ms=args.stripe_delay_ms,
+            )
             for name in args.scenarios:
                 print(f"--- {name}", flush=True)
                 scenario_started = time.monotonic()

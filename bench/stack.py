@@ -2,12 +2,14 @@
 
 Everything listens on 127.0.0.1 on free ports and is stopped when the block ends, on failure and
 on Ctrl-C too. Each gunicorn instance runs in its own process group, so stopping it stops its
-workers with it.
+workers with it. The local Stripe server keeps its state in memory only: saving it to a file
+costs more with every object made, and a benchmark would measure that.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,6 +23,48 @@ INSTANCES = 2
 BENCH_SECRET_KEY = "bench-only-secret-key-shared-by-every-instance"
 WEBHOOK_SECRET = "whsec_local_dev"
 STARTUP_TIMEOUT = 60
+# Real Stripe answers an API call in a few hundred milliseconds; the local server, at once
+# unless told otherwise (`python -m devtools.local_stripe --api-delay-ms`).
+STRIPE_DELAY_MS = 400
+
+
+@dataclass(frozen=True)
+class ServerSetup:
+    """How gunicorn serves the app: its worker class, workers, and request threads per worker."""
+
+    worker_class: str = "sync"
+    workers: int = 2
+    threads: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> ServerSetup:
+        """`sync:2`, `gthread:2x16`, `gevent:2`: the worker class, the workers [x threads each]."""
+        match = re.fullmatch(r"(\w+):(\d+)(?:x(\d+))?", text.strip())
+        if match is None:
+            raise ValueError(f"{text!r} is not CLASS:WORKERS or CLASS:WORKERSxTHREADS")
+        worker_class, workers, threads = match.group(1), int(match.group(2)), match.group(3)
+        setup = cls(worker_class=worker_class, workers=workers, threads=int(threads or 1))
+        if setup.workers < 1 or setup.threads < 1:
+            raise ValueError(f"{text!r}: at least one worker and one thread")
+        if setup.worker_class == "sync" and setup.threads > 1:
+            # gunicorn would quietly run gthread workers instead, under a label that says sync.
+            raise ValueError(f"{text!r}: a sync worker has one thread; say gthread:…x{threads}")
+        return setup
+
+    @property
+    def label(self) -> str:
+        """`sync 2`, `gthread 2x16`: for figure names."""
+        threads = f"x{self.threads}" if self.threads > 1 else ""
+        return f"{self.worker_class} {self.workers}{threads}"
+
+    def gunicorn_options(self) -> dict[str, object]:
+        """The keywords of devtools.gunicorn_runner's running_gunicorn and gunicorn_process."""
+        return {"worker_class": self.worker_class, "workers": self.workers, "threads": self.threads}
+
+
+# The one place naming how production serves the app; the benchmarks that measure the
+# production setup take it from here.
+PRODUCTION_SERVER = ServerSetup(worker_class="sync", workers=2, threads=1)
 
 
 @dataclass(frozen=True)
@@ -74,6 +118,7 @@ def running_stack(
                 state_dir=work_dir / "local-stripe",
                 webhook_url=f"{public_base_url}/stripe/webhook",
                 webhook_secret=WEBHOOK_SECRET,
+                memory_only=True,
             )
         )
         environment = app_environment(

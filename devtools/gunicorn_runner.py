@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from devtools.local_stripe.runner import REPO_ROOT, free_port, log_tail, wait_for_http
+from devtools.local_stripe.runner import (
+    REPO_ROOT,
+    ServerProcess,
+    free_port,
+    log_tail,
+    wait_for_http,
+)
 
 LOG_FILE_PREFIX = "gunicorn"
 
@@ -27,13 +33,21 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(D)sus'
 
 
 def gunicorn_command(
-    *, port: int, workers: int, threads: int = 1, app: str = "wsgi:app", access_log: bool = True
+    *,
+    port: int,
+    workers: int,
+    threads: int = 1,
+    worker_class: str | None = None,
+    app: str = "wsgi:app",
+    access_log: bool = True,
 ) -> list[str]:
     access = (
         ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []
     )
+    kind = ["--worker-class", worker_class] if worker_class else []
     return [
         sys.executable, "-m", "gunicorn",
+        *kind,
         "--workers", str(workers),
         "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}",
@@ -67,25 +81,38 @@ def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
 
 
 @contextmanager
-def running_gunicorn(
+def running_gunicorn(**options) -> Iterator[str]:
+    """Serve the app with gunicorn while the block runs; yields its base URL.
+
+    The options are ``gunicorn_process``'s.
+    """
+    with gunicorn_process(**options) as server:
+        yield server.base_url
+
+
+@contextmanager
+def gunicorn_process(
     *,
     env: dict[str, str],
     workers: int = 2,
     port: int | None = None,
     threads: int = 1,
+    worker_class: str | None = None,
     log_dir: str | Path | None = None,
     startup_timeout: float = 30,
     app: str = "wsgi:app",
     access_log: bool = True,
     ready_path: str = "/healthz",
-) -> Iterator[str]:
-    """Serve ``app`` (`wsgi:app`) with gunicorn while the block runs; yields its base URL.
+) -> Iterator[ServerProcess]:
+    """Serve ``app`` (`wsgi:app`) with gunicorn while the block runs; yields its base URL and
+    the arbiter's pid, which is also the id of the process group its workers share.
 
     It is ready once ``ready_path`` answers. ``access_log=False`` leaves out the access log (for
     throughput benchmarks, where writing it would be part of what is measured).
 
     ``env`` is added to this process's environment for the server. ``threads`` above 1 gives
-    each worker that many request threads (gunicorn's gthread worker). Its output goes to
+    each worker that many request threads (gunicorn's gthread worker); ``worker_class`` names
+    gunicorn's worker class (``sync``, ``gthread``, ``gevent`` …). Its output goes to
     ``<log_dir>/gunicorn-<port>.log`` (a new temporary folder when no ``log_dir`` is given).
     """
     port = port or free_port()
@@ -96,7 +123,12 @@ def running_gunicorn(
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
             gunicorn_command(
-                port=port, workers=workers, threads=threads, app=app, access_log=access_log
+                port=port,
+                workers=workers,
+                threads=threads,
+                worker_class=worker_class,
+                app=app,
+                access_log=access_log,
             ),
             cwd=REPO_ROOT,
             env=os.environ | env,
@@ -112,6 +144,6 @@ def running_gunicorn(
                     f"gunicorn did not start on {base_url}: {error}\n"
                     f"--- {log_path} ---\n{log_tail(log_path, 40)}"
                 ) from error
-            yield base_url
+            yield ServerProcess(base_url=base_url, pid=process.pid)
         finally:
             stop_process_group(process)

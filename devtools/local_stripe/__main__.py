@@ -28,9 +28,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--webhook-url", help="where signed events are posted")
     parser.add_argument("--webhook-secret", default="whsec_local_dev")
     parser.add_argument("--from-scratch", action="store_true", help="ignore the saved state")
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="keep the state in memory only: no state file is read or written (for benchmarks)",
+    )
+    parser.add_argument(
+        "--api-delay-ms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer every API request (/v1/…) N ms late, as real Stripe does (default 0)",
+    )
     args = parser.parse_args(argv)
     if args.host in ALL_INTERFACES:
         parser.error("refusing to listen on every interface; use a loopback address")
+    if args.api_delay_ms < 0:
+        parser.error("--api-delay-ms must be 0 or more")
     return args
 
 
@@ -46,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
             webhook_url=args.webhook_url,
             webhook_secret=args.webhook_secret,
             from_scratch=args.from_scratch,
+            memory_only=args.memory_only,
+            api_delay_ms=args.api_delay_ms,
         )
     except StateDirStoreError as error:
         raise SystemExit(f"local stripe: {error}") from None

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,14 @@ LOG_FILE_NAME = "server.log"
 
 # Straight to 127.0.0.1, whatever proxy the environment names.
 _direct_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A server started as a subprocess: where it answers, and its process id."""
+
+    base_url: str
+    pid: int
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -65,7 +74,14 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def local_stripe_command(
-    *, port: int, state_dir: Path, webhook_url: str | None, webhook_secret: str, from_scratch: bool
+    *,
+    port: int,
+    state_dir: Path,
+    webhook_url: str | None,
+    webhook_secret: str,
+    from_scratch: bool,
+    memory_only: bool = False,
+    api_delay_ms: int = 0,
 ) -> list[str]:
     command = [
         sys.executable, "-m", "devtools.local_stripe",
@@ -78,6 +94,10 @@ def local_stripe_command(
         command += ["--webhook-url", webhook_url]
     if from_scratch:
         command.append("--from-scratch")
+    if memory_only:
+        command.append("--memory-only")
+    if api_delay_ms:
+        command += ["--api-delay-ms", str(api_delay_ms)]
     return command
 
 
@@ -89,19 +109,33 @@ def log_tail(log_path: Path, lines: int = 20) -> str:
 
 
 @contextmanager
-def running_local_stripe(
+def running_local_stripe(**options) -> Iterator[str]:
+    """Run the local Stripe server while the block runs; yields ``http://127.0.0.1:<port>``.
+
+    The options are ``local_stripe_process``'s.
+    """
+    with local_stripe_process(**options) as server:
+        yield server.base_url
+
+
+@contextmanager
+def local_stripe_process(
     *,
     state_dir: str | Path,
     webhook_url: str | None = None,
     webhook_secret: str = "whsec_local_dev",
     port: int | None = None,
     from_scratch: bool = True,
+    memory_only: bool = False,
+    api_delay_ms: int = 0,
     startup_timeout: float = 15,
-) -> Iterator[str]:
-    """Run the local Stripe server while the block runs; yields ``http://127.0.0.1:<port>``.
+) -> Iterator[ServerProcess]:
+    """Run the local Stripe server while the block runs; yields its URL and process id.
 
     Its output goes to ``<state_dir>/server.log``. ``from_scratch=False`` resumes the state
-    saved in ``state_dir`` by an earlier run.
+    saved in ``state_dir`` by an earlier run; ``memory_only=True`` keeps the state in memory
+    alone (no state file, for benchmarks). ``api_delay_ms`` answers every API request (``/v1/…``)
+    that many milliseconds late, as real Stripe does; the pay page is not delayed.
     """
     state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +147,8 @@ def running_local_stripe(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         from_scratch=from_scratch,
+        memory_only=memory_only,
+        api_delay_ms=api_delay_ms,
     )
     log_path = state_dir / LOG_FILE_NAME
     with log_path.open("ab") as log_file:
@@ -126,6 +162,6 @@ def running_local_stripe(
                 raise RuntimeError(
                     f"local Stripe did not start: {error}\n{log_tail(log_path)}"
                 ) from error
-            yield base_url
+            yield ServerProcess(base_url=base_url, pid=process.pid)
         finally:
             stop_process(process)

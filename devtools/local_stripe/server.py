@@ -3,6 +3,7 @@
 # It is development and test tooling, run as a separate process; retreats/ never imports it.
 """localstripe's own aiohttp app, with our Checkout Sessions add-on fitted before it starts."""
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from .api import add_checkout_routes
 from .idempotency import idempotency_middleware
 from .pay_page import add_pay_page_routes
 from .refunds import install_refund_events
-from .state import use_state_dir
+from .state import keep_in_memory_only, use_state_dir
 from .webhooks import install_webhook_delivery
 
 WEBHOOK_ID = "local_stripe_cli"
 PUBLIC_PATH_PREFIXES = ("/checkout/pay/",)  # the payer's browser has no API key
+API_PATH_PREFIX = "/v1/"
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,19 @@ async def auth_except_pay_page(request: web.Request, handler) -> web.StreamRespo
     if request.path.startswith(PUBLIC_PATH_PREFIXES):
         return await handler(request)
     return await localstripe.server.auth_middleware(request, handler)
+
+
+def api_delay_middleware(delay_ms: int):
+    """Every API request waits ``delay_ms`` before it is handled, as real Stripe keeps a caller
+    waiting; asleep, so a waiting request costs no CPU and the others go on meanwhile."""
+
+    @web.middleware
+    async def delay_api_requests(request: web.Request, handler) -> web.StreamResponse:
+        if request.path.startswith(API_PATH_PREFIX):
+            await asyncio.sleep(delay_ms / 1000)
+        return await handler(request)
+
+    return delay_api_requests
 
 
 def fit_middlewares(app: web.Application) -> None:
@@ -50,17 +65,27 @@ def configure_app(
     webhook_url: str | None,
     webhook_secret: str,
     from_scratch: bool,
+    memory_only: bool = False,
+    api_delay_ms: int = 0,
 ) -> web.Application:
-    """Fit the add-on to ``localstripe.server.app`` (once per process) and return it."""
+    """Fit the add-on to ``localstripe.server.app`` (once per process) and return it.
+
+    ``memory_only`` keeps the state in memory alone (nothing read or written, whatever
+    ``from_scratch`` says); ``api_delay_ms`` makes every ``/v1/`` request wait that long.
+    """
     global _configured
     if _configured:
         raise RuntimeError("the local Stripe app is configured once per process")
     _configured = True
-    state_file = use_state_dir(state_dir)
-    if not from_scratch:
-        store.try_load_from_disk()
-    store.dump_to_disk()  # the file now says what this server starts from
-    log.info("state kept in %s", state_file)
+    if memory_only:
+        keep_in_memory_only()
+        log.info("state kept in memory only")
+    else:
+        state_file = use_state_dir(state_dir)
+        if not from_scratch:
+            store.try_load_from_disk()
+        store.dump_to_disk()  # the file now says what this server starts from
+        log.info("state kept in %s", state_file)
     install_webhook_delivery()
     install_refund_events()
     if webhook_url:
@@ -69,6 +94,10 @@ def configure_app(
     session_module.pay_page_base_url = public_url.rstrip("/")
     app = localstripe.server.app
     fit_middlewares(app)
+    if api_delay_ms:
+        # Outermost: refusals and errors keep the caller waiting too, as Stripe's do.
+        app.middlewares.insert(0, api_delay_middleware(api_delay_ms))
+        log.info("API requests answered %d ms late", api_delay_ms)
     add_checkout_routes(app)
     add_pay_page_routes(app)
     return app

@@ -4,7 +4,8 @@
 """localstripe's store, kept in a state directory of our own instead of /tmp.
 
 localstripe writes every instance's state to ``/tmp/localstripe.pickle``, shared by all the
-servers on the machine. ``use_state_dir`` turns its one store into a ``StateDirStore``.
+servers on the machine. ``use_state_dir`` turns its one store into a ``StateDirStore``;
+``keep_in_memory_only`` into a ``MemoryOnlyStore``, which never touches a file.
 """
 
 import os
@@ -52,3 +53,22 @@ def use_state_dir(state_dir: Path) -> Path:
     StateDirStore.path = state_dir / STATE_FILE_NAME
     store.__class__ = StateDirStore
     return StateDirStore.path
+
+
+class MemoryOnlyStore(Store):
+    """localstripe's Store, never saved nor loaded: for benchmarks.
+
+    localstripe saves the whole store on every write, so with a file each new object costs time
+    in proportion to the objects made before it, which a benchmark would measure.
+    """
+
+    def try_load_from_disk(self) -> None:
+        pass
+
+    def dump_to_disk(self) -> None:
+        pass
+
+
+def keep_in_memory_only() -> None:
+    """Keep localstripe's store in memory only: nothing is written to or read from a file."""
+    store.__class__ = MemoryOnlyStore

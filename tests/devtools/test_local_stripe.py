@@ -328,6 +328,45 @@ def test_state_is_kept_in_the_state_dir_and_resumed(tmp_path: Path):
     assert shared_after == shared_before
 
 
+def test_memory_only_writes_no_state_file(tmp_path: Path):
+    shared_pickle = Path("/tmp/localstripe.pickle")  # where localstripe alone would write
+    shared_before = shared_pickle.stat().st_mtime_ns if shared_pickle.exists() else None
+
+    with running_local_stripe(state_dir=tmp_path, memory_only=True) as base_url:
+        client = stripe.StripeClient("sk_test_local", base_addresses={"api": base_url})
+        session = client.v1.checkout.sessions.create(params=session_params())
+        assert pay(session, PAYING_CARD).status_code == 303
+        assert client.v1.checkout.sessions.retrieve(session.id).status == "complete"
+
+    assert [path.name for path in tmp_path.iterdir()] == ["server.log"]
+    shared_after = shared_pickle.stat().st_mtime_ns if shared_pickle.exists() else None
+    assert shared_after == shared_before
+
+
+API_DELAY_MS = 400
+
+
+def test_api_delay_keeps_api_calls_waiting_but_not_the_pay_page(tmp_path: Path):
+    with running_local_stripe(
+        state_dir=tmp_path, memory_only=True, api_delay_ms=API_DELAY_MS
+    ) as base_url:
+        client = stripe.StripeClient("sk_test_local", base_addresses={"api": base_url})
+        started = time.monotonic()
+        session = client.v1.checkout.sessions.create(params=session_params())
+        create_seconds = time.monotonic() - started
+        started = time.monotonic()
+        client.v1.checkout.sessions.retrieve(session.id)
+        retrieve_seconds = time.monotonic() - started
+        started = time.monotonic()
+        page = requests.get(session.url)
+        page_seconds = time.monotonic() - started
+
+    assert create_seconds >= API_DELAY_MS / 1000
+    assert retrieve_seconds >= API_DELAY_MS / 1000
+    assert page.status_code == 200
+    assert page_seconds < API_DELAY_MS / 1000
+
+
 def test_wait_for_http_gives_up_after_its_timeout():
     started = time.monotonic()
     with pytest.raises(TimeoutError):
