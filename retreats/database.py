@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import DateTime, Enum, event, select, update
+from sqlalchemy import DateTime, Enum, bindparam, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,6 +97,15 @@ def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+_SET_LOCK_TIMEOUT = select(func.set_config("lock_timeout", bindparam("timeout"), True))
+
+
+@functools.cache
+def _locked_row(model):
+    """SELECT … FOR UPDATE of one row of `model`, built once per model (it runs on every hold)."""
+    return select(model).where(model.id == bindparam("id")).with_for_update()
+
+
 def lock_row(model, row_id: int):
     """Take the write lock that serialises seat changes for one row, then load the row.
 
@@ -105,10 +115,8 @@ def lock_row(model, row_id: int):
     """
     lock_timeout_ms = current_app.config["SEAT_LOCK_TIMEOUT_MS"]
     if is_postgresql():
-        db.session.execute(select(db.func.set_config("lock_timeout", f"{lock_timeout_ms}ms", True)))
-        return db.session.execute(
-            select(model).where(model.id == row_id).with_for_update()
-        ).scalar_one_or_none()
+        db.session.execute(_SET_LOCK_TIMEOUT, {"timeout": f"{lock_timeout_ms}ms"})
+        return db.session.execute(_locked_row(model), {"id": row_id}).scalar_one_or_none()
     db.session.execute(update(model).where(model.id == row_id).values(id=model.id))
     return db.session.get(model, row_id, populate_existing=True)
 

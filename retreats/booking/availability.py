@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from retreats.booking.capacity import seats_taken_subquery
@@ -29,24 +29,27 @@ class Listing:
         return self.seats_left <= 0
 
 
+# Built once, run with parameters (see capacity.py): these run on every booking page.
+_PUBLISHED = (
+    select(Retreat)
+    .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
+    .options(selectinload(Retreat.ticket_types))
+)
+_PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(
+    seats_taken_subquery(Retreat.id, now=bindparam("now"))
+)
+
+
 def published_retreat(slug: str) -> Retreat | None:
     """A published retreat (past ones included) with its ticket types, without counting seats:
     for a booking POST, whose hold counts them under the lock anyway."""
-    return db.session.execute(
-        select(Retreat)
-        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
-        .options(selectinload(Retreat.ticket_types))
-    ).scalar_one_or_none()
+    return db.session.execute(_PUBLISHED, {"slug": slug}).scalar_one_or_none()
 
 
 def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
     """A published retreat with its tickets and seats left, or None (past ones included)."""
     now = now or utcnow()
-    row = db.session.execute(
-        select(Retreat, seats_taken_subquery(Retreat.id, now=now))
-        .where(Retreat.slug == slug, Retreat.status != RetreatStatus.DRAFT)
-        .options(selectinload(Retreat.ticket_types))
-    ).first()
+    row = db.session.execute(_PUBLISHED_WITH_SEATS_TAKEN, {"slug": slug, "now": now}).first()
     if row is None:
         return None
     retreat, taken = row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.database import utcnow
@@ -24,8 +24,11 @@ def _holds_its_seats(now: datetime):
 
 
 def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
-    """Seats of confirmed bookings, of pending bookings whose hold is live, and of live offers."""
-    now = now or utcnow()
+    """Seats of confirmed bookings, of pending bookings whose hold is live, and of live offers.
+
+    `retreat_id_column` and `now` may be bound parameters, for a statement built once."""
+    if now is None:
+        now = utcnow()
     booked = (
         select(func.coalesce(func.sum(Booking.seats), 0))
         .where(Booking.retreat_id == retreat_id_column, _holds_its_seats(now))
@@ -43,8 +46,15 @@ def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
     return booked + offered
 
 
+# Built once and run with parameters: a statement reused skips being built and keyed each time
+# (SQLAlchemy memoises its cache key), which is most of what counting costs in Python.
+_SEATS_TAKEN = select(seats_taken_subquery(bindparam("retreat_id"), now=bindparam("now")))
+
+
 def seats_taken(retreat_id: int, *, now: datetime | None = None) -> int:
-    return db.session.execute(select(seats_taken_subquery(retreat_id, now=now))).scalar_one()
+    return db.session.execute(
+        _SEATS_TAKEN, {"retreat_id": retreat_id, "now": now or utcnow()}
+    ).scalar_one()
 
 
 def seats_left(retreat, *, now: datetime | None = None) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -125,12 +125,13 @@ def _refuse_if_already_sold_out(
     _check_seats_left(retreat, ticket, None, now)
 
 
+_BOOKING_FOR_SUBMISSION = select(Booking).where(Booking.submission_key == bindparam("key"))
+
+
 def _booking_for_submission(submission_key: str | None) -> Booking | None:
     if not submission_key:
         return None
-    return db.session.execute(
-        select(Booking).where(Booking.submission_key == submission_key)
-    ).scalar_one_or_none()
+    return db.session.execute(_BOOKING_FOR_SUBMISSION, {"key": submission_key}).scalar_one_or_none()
 
 
 def _bookable_ticket(
@@ -240,20 +241,25 @@ def discard_hold(*, booking_id: int) -> None:
     db.session.commit()
 
 
+_RECORD_CHECKOUT_SESSION = (
+    update(Booking)
+    .where(
+        Booking.id == bindparam("booking_id"),
+        or_(
+            Booking.stripe_checkout_session_id.is_(None),
+            Booking.stripe_checkout_session_id == bindparam("session_id"),
+        ),
+    )
+    .values(stripe_checkout_session_id=bindparam("session_id"), version=Booking.version + 1)
+    .execution_options(synchronize_session=False, **{INVISIBLE_ON_PUBLIC_PAGES: True})
+)
+
+
 def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> None:
     """Remember which Checkout Session pays for a booking (twice the same one is fine)."""
     # One statement, not load-and-save: a double click records the same session concurrently.
     db.session.execute(
-        update(Booking)
-        .where(
-            Booking.id == booking_id,
-            or_(
-                Booking.stripe_checkout_session_id.is_(None),
-                Booking.stripe_checkout_session_id == checkout_session_id,
-            ),
-        )
-        .values(stripe_checkout_session_id=checkout_session_id, version=Booking.version + 1)
-        .execution_options(synchronize_session=False, **{INVISIBLE_ON_PUBLIC_PAGES: True})
+        _RECORD_CHECKOUT_SESSION, {"booking_id": booking_id, "session_id": checkout_session_id}
     )
     db.session.commit()
 

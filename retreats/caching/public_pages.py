@@ -241,20 +241,22 @@ def _bump_version_with_the_change(session) -> None:
         session.info.pop(_CHANGED, None)  # the bump's own flush may have set it again
 
 
+_BUMP = (  # built once: it runs in every transaction that changes what the pages show
+    update(ContentVersion)
+    .where(ContentVersion.name == PUBLIC_PAGES)
+    .values(version=ContentVersion.version + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 def _bump_public_pages_version(session) -> None:
-    bump = (
-        update(ContentVersion)
-        .where(ContentVersion.name == PUBLIC_PAGES)
-        .values(version=ContentVersion.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(bump).rowcount:
+    if session.execute(_BUMP).rowcount:
         return
     try:  # the first bump ever on a database made without the migration's row
         with session.begin_nested():
             session.add(ContentVersion(name=PUBLIC_PAGES, version=1))
     except IntegrityError:
-        session.execute(bump)
+        session.execute(_BUMP)
 
 
 @event.listens_for(db.session, "after_rollback")
