@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from devtools.gunicorn_runner import running_gunicorn
-from devtools.local_stripe.runner import free_port, running_local_stripe
+from devtools.local_stripe.runner import REPO_ROOT, free_port, running_local_stripe
 
 INSTANCES = 2
 # Both instances must share it: the CSRF token one instance signs, the other must accept.
@@ -62,9 +63,16 @@ class ServerSetup:
         return {"worker_class": self.worker_class, "workers": self.workers, "threads": self.threads}
 
 
-# The one place naming how production serves the app; the benchmarks that measure the
-# production setup take it from here.
-PRODUCTION_SERVER = ServerSetup(worker_class="sync", workers=2, threads=1)
+def production_server(workers: int = 2) -> ServerSetup:
+    """How production serves the app (gunicorn.conf.py, which every gunicorn started from the
+    project's folder reads), with `workers` workers: one per core of this 2-core machine."""
+    settings = runpy.run_path(str(REPO_ROOT / "gunicorn.conf.py"))
+    return ServerSetup(
+        worker_class=settings["worker_class"], workers=workers, threads=settings.get("threads", 1)
+    )
+
+
+PRODUCTION_SERVER = production_server()
 
 
 @dataclass(frozen=True)

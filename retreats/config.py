@@ -49,6 +49,9 @@ def settings_from_environment() -> dict:
         # Connections each process keeps open to PostgreSQL, and how many more it may open.
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),
         "DATABASE_MAX_OVERFLOW": _int("DATABASE_MAX_OVERFLOW", 5),
+        # How long a request waits for a free connection when all are in use before the visitor
+        # gets "very busy, try again" (503 with Retry-After) instead of a hanging page.
+        "DATABASE_POOL_TIMEOUT_SECONDS": _int("DATABASE_POOL_TIMEOUT_SECONDS", 5),
         "PUBLIC_BASE_URL": public_base_url,
         # Stripe: real test mode when STRIPE_SECRET_KEY is set, else the local stand-in.
         "STRIPE_SECRET_KEY": stripe_secret_key or LOCAL_STRIPE_SECRET_KEY,
@@ -60,6 +63,10 @@ def settings_from_environment() -> dict:
         ),
         # Retries of a failed Stripe request (safe: every POST carries an idempotency key).
         "STRIPE_MAX_NETWORK_RETRIES": _int("STRIPE_MAX_NETWORK_RETRIES", 2),
+        # How long one Stripe request may wait for its answer (after connecting, at most 5 s);
+        # Stripe answers in well under a second. A booking gives up and releases its hold after
+        # at most (STRIPE_MAX_NETWORK_RETRIES + 1) such waits.
+        "STRIPE_TIMEOUT_SECONDS": _int("STRIPE_TIMEOUT_SECONDS", 10),
         "BOOKING_HOLD_MINUTES": _int("BOOKING_HOLD_MINUTES", 31),
         # Email
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
@@ -123,6 +130,7 @@ def engine_options(config: dict) -> dict:
         "pool_pre_ping": True,  # a connection the database dropped is replaced, not used
         "pool_size": config["DATABASE_POOL_SIZE"],
         "max_overflow": config["DATABASE_MAX_OVERFLOW"],
+        "pool_timeout": config["DATABASE_POOL_TIMEOUT_SECONDS"],
     }
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.exc
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
 from retreats.rate_limits import seconds_until_retry, wait_in_words
 
 log = logging.getLogger(__name__)
+
+BUSY_RETRY_AFTER_SECONDS = 5  # "try again" when no database connection came free in time
 
 
 class DomainError(Exception):
@@ -68,6 +71,14 @@ def register_error_handlers(app: Flask) -> None:
         seconds = seconds_until_retry()
         page = render_template("errors/429.html", code=429, wait=wait_in_words(seconds))
         return page, 429, {"Retry-After": str(seconds)}
+
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
+    def no_database_connection_free(error: sqlalchemy.exc.TimeoutError):
+        # Every connection of this worker's pool stayed in use for DATABASE_POOL_TIMEOUT_SECONDS:
+        # the request did nothing yet, so it can simply be sent again a little later.
+        log.warning("No database connection came free in time: %s", error)
+        page = render_template("errors/busy.html", seconds=BUSY_RETRY_AFTER_SECONDS)
+        return page, 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

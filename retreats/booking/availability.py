@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from retreats.booking.capacity import seats_taken_subquery
 from retreats.database import utcnow
@@ -29,21 +29,25 @@ class Listing:
         return self.seats_left <= 0
 
 
-# Built once, run with parameters (see capacity.py): these run on every booking page.
+# Built once, run with parameters (see capacity.py): these run on every booking page. A booking
+# POST takes the ticket types in the same statement (a retreat has a handful): one round trip
+# less while the visitor waits.
 _PUBLISHED = (
     select(Retreat)
     .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
-    .options(selectinload(Retreat.ticket_types))
+    .options(joinedload(Retreat.ticket_types))
 )
-_PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(
-    seats_taken_subquery(Retreat.id, now=bindparam("now"))
+_PUBLISHED_WITH_SEATS_TAKEN = (
+    select(Retreat, seats_taken_subquery(Retreat.id, now=bindparam("now")))
+    .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
+    .options(selectinload(Retreat.ticket_types))
 )
 
 
 def published_retreat(slug: str) -> Retreat | None:
     """A published retreat (past ones included) with its ticket types, without counting seats:
     for a booking POST, whose hold counts them under the lock anyway."""
-    return db.session.execute(_PUBLISHED, {"slug": slug}).scalar_one_or_none()
+    return db.session.execute(_PUBLISHED, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:

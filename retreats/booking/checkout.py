@@ -55,7 +55,8 @@ def open_checkout_session(*, booking: Booking) -> str:
         log.error("Could not open Checkout for %s: %s", reference, error)
         booking_services.discard_hold(booking_id=booking_id)
         raise PaymentProviderError(
-            "We could not start the payment just now. Nothing was charged; please try again."
+            "We could not start the payment just now, so your place was released and nothing "
+            "was charged. Please try again."
         ) from error
     booking_services.record_checkout_session(booking_id=booking_id, checkout_session_id=session.id)
     return session.url

@@ -21,6 +21,7 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 # reference, docs.stripe.com/api/checkout/sessions/create); a longer name is shortened instead.
 # The other strings sent (a booking reference, ids, an email address) are far within theirs.
 PRODUCT_NAME_MAX_LENGTH = 5000
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class PaymentGatewayError(Exception):
@@ -58,13 +59,16 @@ def _client() -> stripe.StripeClient:
             base_addresses={"api": api_base} if api_base else None,
             # Safe to retry: every POST carries an idempotency key.
             max_network_retries=current_app.config["STRIPE_MAX_NETWORK_RETRIES"],
-            http_client=_http_client(api_base or stripe.DEFAULT_API_BASE),
+            http_client=_http_client(
+                api_base or stripe.DEFAULT_API_BASE,
+                timeout_seconds=current_app.config["STRIPE_TIMEOUT_SECONDS"],
+            ),
         )
         current_app.extensions["stripe_client"] = client
     return client
 
 
-def _http_client(api_base: str) -> stripe.RequestsClient:
+def _http_client(api_base: str, *, timeout_seconds: float) -> stripe.RequestsClient:
     """Keep-alive connections to Stripe, with the proxy settings read once.
 
     By default requests reads the proxy variables (HTTPS_PROXY, NO_PROXY …) of the environment
@@ -75,7 +79,9 @@ def _http_client(api_base: str) -> stripe.RequestsClient:
     session = requests.Session()
     session.trust_env = False
     proxies = requests.utils.get_environ_proxies(api_base)
-    return stripe.RequestsClient(timeout=(5, 20), session=session, proxy=proxies or None)
+    return stripe.RequestsClient(
+        timeout=(CONNECT_TIMEOUT_SECONDS, timeout_seconds), session=session, proxy=proxies or None
+    )
 
 
 def session_from_stripe(data: dict) -> CheckoutSession:
