@@ -141,7 +141,11 @@ def test_two_instances_never_oversell_under_crowds_payments_and_expiries(
     held = [visit for visit in first if visit.answer == "held"]
     check_seats(db, retreat, when="after the first crowd")
     assert seats_taken(retreat.id) >= CAPACITY - 1, "the first crowd fills the retreat"
-    assert {v.site for v in held} == set(cluster.sites), "both instances took bookings"
+    # Both instances raced for the seats (crowd_books checked every answer is a hold or "sold
+    # out"); which one wins how many is the race's to decide: a gevent worker takes its whole
+    # share of the crowd at once, and may fill the retreat before the other one's requests
+    # reach the lock.
+    assert {v.site for v in first} == set(cluster.sites), "both instances answered the crowd"
     check_processes(cluster)
 
     roles: dict[str, list[Visit]] = {}
