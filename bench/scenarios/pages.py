@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import event
 
 from devtools.gunicorn_runner import running_gunicorn
-from retreats.caching.public_pages import page_store
+from retreats.caching.fragments import forget_kept_pages_and_fragments
 from retreats.extensions import db
 
 from ..report import Figure, figure, ratio
@@ -165,7 +165,7 @@ def _statements(app, path: str, *, fresh: bool) -> int:
     app.config["PUBLIC_PAGE_RECHECK_MS"] = 0  # the state is read by every request
     with app.app_context():
         if fresh:
-            page_store().clear()
+            forget_kept_pages_and_fragments()
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             response = app.test_client().get(path)
