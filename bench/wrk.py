@@ -30,8 +30,18 @@ def wrk_path() -> str:
     return path
 
 
-def load(url: str, *, seconds: float, connections: int = CONNECTIONS) -> Load:
-    """`wrk --latency` against url for `seconds`, keeping `connections` requests in flight."""
+def load(
+    url: str,
+    *,
+    seconds: float,
+    connections: int = CONNECTIONS,
+    headers: dict[str, str] | None = None,
+) -> Load:
+    """`wrk --latency` against url for `seconds`, keeping `connections` requests in flight;
+    every request carries `headers` (a session's Cookie, say) when given."""
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("--header", f"{name}: {value}")
+    ]
     result = subprocess.run(
         [
             wrk_path(),
@@ -40,6 +50,7 @@ def load(url: str, *, seconds: float, connections: int = CONNECTIONS) -> Load:
             "--connections", str(connections),
             "--duration", f"{max(int(seconds), 1)}s",
             "--timeout", "10s",
+            *header_args,
             url,
         ],
         capture_output=True,

@@ -1,10 +1,11 @@
 """Static assets served from this app (never a CDN) with fingerprinted URLs and long caching.
 
 `static_url("css/site.css")` gives `/static/css/site.css?v=<first 12 hex of its SHA-256>`. The
-hash is computed once per file and again only when the file's size or modification time changes,
-so a new deploy (or an edit in development) gives a new URL and browsers fetch it anew. A request
-whose `v` matches the file's current hash may be cached for a year: that exact URL will never
-mean other bytes. A request without `v`, or with a stale one, keeps Flask's revalidating default.
+hash is computed once per file and again only when the file's size or modification time changes
+(one `stat` per call tells), so a new deploy (or an edit in development) gives a new URL and
+browsers fetch it anew. A request whose `v` matches the file's current hash may be cached for a
+year: that exact URL will never mean other bytes. A request without `v`, or with a stale one,
+keeps Flask's revalidating default.
 """
 
 from __future__ import annotations
@@ -22,15 +23,21 @@ VERSION_LENGTH = 12
 
 @dataclass
 class AssetVersions:
-    """Content hashes of the files in one static folder, recomputed when a file changes."""
+    """Content hashes of the files in one static folder, recomputed when a file changes.
+
+    Every page links a few files, so each call is one `stat`: a name's path is resolved (and
+    checked to be inside the folder) once, and its hash read again only when the file's
+    modification time or size differs from when it was last hashed.
+    """
 
     folder: Path
     _known: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    _paths: dict[str, Path | None] = field(default_factory=dict)
 
     def version(self, filename: str) -> str | None:
         """The file's content hash, or None when it is missing or outside the folder."""
-        path = (self.folder / filename).resolve()
-        if not path.is_relative_to(self.folder.resolve()):
+        path = self._path(filename)
+        if path is None:
             return None
         try:
             stat = path.stat()
@@ -42,6 +49,14 @@ class AssetVersions:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:VERSION_LENGTH]
         self._known[filename] = (stat.st_mtime_ns, stat.st_size, digest)
         return digest
+
+    def _path(self, filename: str) -> Path | None:
+        """The file's resolved path, None when outside the folder; resolved once per name (the
+        names are those the templates link and the static files served, a bounded set)."""
+        if filename not in self._paths:
+            path = (self.folder / filename).resolve()
+            self._paths[filename] = path if path.is_relative_to(self.folder.resolve()) else None
+        return self._paths[filename]
 
 
 def static_url(filename: str) -> str:

@@ -20,10 +20,17 @@ rush thousands of pages are served per statement:
   the state differs, and the page is rendered again.
 
 Only visitors without a session cookie get kept pages, and only pages that set no cookie are
-kept. Whoever acts has a session: opening the booking form sets one (its CSRF token), and so does
-signing in. From then on every page they see is rendered live, and the booking form and the
-booking itself always count the seats afresh under the retreat's lock. Pages carry an ETag with
-`Cache-Control: no-cache`, so a browser that has the page gets a 304 instead of the page again.
+kept. Pages carry an ETag with `Cache-Control: no-cache`, so a browser that has the page gets a
+304 instead of the page again.
+
+Whoever acts has a session: opening the booking form sets one (its CSRF token), and so does
+signing in. From then on every page they see is rendered for them, because its layout carries
+what is theirs alone (flash messages, the organizer's name, the sign-out form's CSRF token). Its
+content, the same for everyone, is kept instead (fragments.py), under the same state as the
+kept pages: a change shows on their pages exactly when it shows on kept pages, within
+PUBLIC_PAGE_RECHECK_MS of its commit, never later. A request reads the state once at most, so a
+page and the content in it are kept under the same state. The booking form and the booking
+itself always count the seats afresh under the retreat's lock.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import Generic, TypeVar
 
 from flask import Response, current_app, make_response, request, session
 from flask_login.config import COOKIE_NAME
@@ -53,6 +62,8 @@ MAX_PAGES = 512  # per worker; the least recently served page goes first
 SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, Booking, WaitlistEntry)
 SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
 _CHANGED = "public_pages_changed"
+_STATE_OF_THIS_REQUEST = "retreats.public_pages.state"  # a key in the request's WSGI environ
+Kept = TypeVar("Kept")
 
 
 @dataclass(frozen=True)
@@ -72,15 +83,15 @@ class KeptPage:
         ]
 
 
-class PageStore:
-    """A bounded, thread-safe map from path to the page kept for it."""
+class PageStore(Generic[Kept]):
+    """A bounded, thread-safe map from a key (a path) to what is kept for it (a page)."""
 
     def __init__(self, max_pages: int = MAX_PAGES):
         self.max_pages = max_pages
-        self._pages: OrderedDict[str, KeptPage] = OrderedDict()
+        self._pages: OrderedDict[Hashable, Kept] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> KeptPage | None:
+    def get(self, key: Hashable) -> Kept | None:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
@@ -90,11 +101,15 @@ class PageStore:
     def __len__(self) -> int:
         return len(self._pages)
 
+    def values(self) -> list[Kept]:
+        with self._lock:
+            return list(self._pages.values())
+
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
 
-    def put(self, key: str, page: KeptPage) -> None:
+    def put(self, key: Hashable, page: Kept) -> None:
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
@@ -128,13 +143,21 @@ class RecentState:
         return state
 
 
-def page_store() -> PageStore:
+def page_store() -> PageStore[KeptPage]:
     return current_app.extensions.setdefault("public_page_store", PageStore())
 
 
 def recent_state() -> tuple:
-    recent = current_app.extensions.setdefault("public_page_state", RecentState())
-    return recent.get(current_app.config["PUBLIC_PAGE_RECHECK_MS"] / 1000)
+    """The state this request works with: read once per request at most, so the page and the
+    fragments in it are kept under the same state; by each worker at most every
+    PUBLIC_PAGE_RECHECK_MS (RecentState)."""
+    environ = request.environ
+    state = environ.get(_STATE_OF_THIS_REQUEST)
+    if state is None:
+        recent = current_app.extensions.setdefault("public_page_state", RecentState())
+        state = recent.get(current_app.config["PUBLIC_PAGE_RECHECK_MS"] / 1000)
+        environ[_STATE_OF_THIS_REQUEST] = state
+    return state
 
 
 def current_state(now: datetime | None = None) -> tuple:

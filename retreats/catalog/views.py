@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, send_from_director
 
 from retreats.base.stored_files import COVER_NAME, COVERS, cover_size, upload_folder
 from retreats.booking.availability import published_listing
+from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.queries import CatalogFilters, upcoming_listings, upcoming_months
 from retreats.database import utcnow
@@ -24,8 +25,14 @@ def index():
     """Upcoming published retreats and workshops, soonest first, filtered by the query string."""
     filters = CatalogFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int) or 1
+    shared = kept_fragment(("catalog", filters, page), lambda: _catalog_content(filters, page))
+    return render_template("catalog/_layout.html", shared=shared)
+
+
+def _catalog_content(filters: CatalogFilters, page: int) -> Fragment:
+    """The filters, cards and pagination: the same for every visitor, kept per state."""
     listings, has_next = upcoming_listings(filters, page=page)
-    return render_template(
+    return render_fragment(
         "catalog/index.html",
         listings=listings,
         filters=filters,
@@ -42,12 +49,20 @@ def index():
 @cached_public_page
 def detail(slug: str):
     """One retreat: description, dates, tickets, seats left, policy and the Book button."""
+    shared = kept_fragment(("retreat", slug), lambda: _retreat_content(slug))
+    if shared is None:
+        abort(404)
+    return render_template("catalog/_layout.html", shared=shared)
+
+
+def _retreat_content(slug: str) -> Fragment | None:
+    """The retreat's description, tickets and seats left, kept per state; None: no such page."""
     listing = published_listing(slug)
     if listing is None:
-        abort(404)
+        return None
     retreat = listing.retreat
     now = utcnow()
-    return render_template(
+    return render_fragment(
         "catalog/detail.html",
         listing=listing,
         retreat=retreat,

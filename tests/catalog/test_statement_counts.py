@@ -146,3 +146,39 @@ def test_the_retreat_page_counted_shows_every_ticket(app, db, make_retreat, coun
         assert name in page
     assert "Early bird until" in page and "80 places left" in page
     assert len(statements) <= MOST_FOR_A_PUBLIC_PAGE
+
+
+def statements_with_a_session(app, client, count_statements, path: str, **query) -> list[str]:
+    with app.app_context(), count_statements() as statements:
+        response = client.get(path, query_string=query)
+    assert response.status_code == 200, response.status_code
+    assert "ETag" not in response.headers  # rendered for them, never the kept page
+    return statements
+
+
+@pytest.mark.parametrize("query", CATALOG_QUERIES)
+def test_a_visitor_with_a_session_sends_as_few_and_one_once_the_content_is_kept(
+    app, db, make_retreat, count_statements, query
+):
+    if query.get("month") == "next":
+        query = query | {"month": next_month()}
+    make_catalog(db, make_retreat, 40)
+    retreat_path = f"/retreats/{make_retreat(tickets=SIX_TICKETS).slug}"
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["csrf_token"] = "a visitor who opened the booking form"
+
+    for path, path_query in (("/", query), (retreat_path, {})):
+        rendered = statements_with_a_session(app, visitor, count_statements, path, **path_query)
+        kept = statements_with_a_session(app, visitor, count_statements, path, **path_query)
+        assert len(rendered) <= MOST_FOR_A_PUBLIC_PAGE and len(kept) == 1, (rendered, kept)
+
+
+def test_a_signed_in_organizer_sends_one_more_for_loading_the_organizer(
+    app, db, make_retreat, count_statements, organizer_client
+):
+    make_catalog(db, make_retreat, 40)
+    rendered = statements_with_a_session(app, organizer_client, count_statements, "/")
+    kept = statements_with_a_session(app, organizer_client, count_statements, "/")
+
+    assert len(rendered) <= MOST_FOR_A_PUBLIC_PAGE + 1 and len(kept) == 2, (rendered, kept)
