@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from retreats.booking.capacity import seats_taken_subquery
 from retreats.database import utcnow
@@ -29,18 +29,15 @@ class Listing:
         return self.seats_left <= 0
 
 
-# Built once, run with parameters (see capacity.py): these run on every booking page. A booking
-# POST takes the ticket types in the same statement (a retreat has a handful): one round trip
-# less while the visitor waits.
+# Built once, run with parameters (see capacity.py): these run on every booking page. The ticket
+# types come in the same statement (a retreat has a handful): one round trip, not two.
 _PUBLISHED = (
     select(Retreat)
     .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
     .options(joinedload(Retreat.ticket_types))
 )
-_PUBLISHED_WITH_SEATS_TAKEN = (
-    select(Retreat, seats_taken_subquery(Retreat.id, now=bindparam("now")))
-    .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
-    .options(selectinload(Retreat.ticket_types))
+_PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(
+    seats_taken_subquery(Retreat.id, now=bindparam("now"))
 )
 
 
@@ -53,7 +50,9 @@ def published_retreat(slug: str) -> Retreat | None:
 def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
     """A published retreat with its tickets and seats left, or None (past ones included)."""
     now = now or utcnow()
-    row = db.session.execute(_PUBLISHED_WITH_SEATS_TAKEN, {"slug": slug, "now": now}).first()
+    row = (
+        db.session.execute(_PUBLISHED_WITH_SEATS_TAKEN, {"slug": slug, "now": now}).unique().first()
+    )
     if row is None:
         return None
     retreat, taken = row

@@ -18,6 +18,7 @@ from retreats.booking.services import discard_hold
 from retreats.caching.public_pages import page_store
 from retreats.database import utcnow
 from retreats.listings.models import Retreat
+from tests.catalog.statements import statements_to_render
 from tests.conftest import csrf_token_from, wait_until
 from tests.factories import ADA, BEA, CY, held_booking, paid_booking
 
@@ -53,7 +54,10 @@ def test_a_second_visit_is_served_from_memory_after_one_statement(app, retreat, 
 
         assert first.status_code == second.status_code == 200
         assert second.get_data() == first.get_data()
-        assert len(rendering) == 3 and len(serving) == 1, (rendering, serving)
+        assert len(rendering) == statements_to_render(path) and len(serving) == 1, (
+            rendering,
+            serving,
+        )
         assert second.headers["ETag"] == first.headers["ETag"]
         assert second.headers["Cache-Control"] == "no-cache"
 
