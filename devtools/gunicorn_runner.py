@@ -36,20 +36,21 @@ def gunicorn_command(
     *,
     port: int,
     workers: int,
-    threads: int = 1,
+    threads: int | None = None,
     worker_class: str | None = None,
     app: str = "wsgi:app",
     access_log: bool = True,
 ) -> list[str]:
+    """The command line; the worker class and threads are gunicorn.conf.py's unless given."""
     access = (
         ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []
     )
     kind = ["--worker-class", worker_class] if worker_class else []
+    kind += ["--threads", str(threads)] if threads else []
     return [
         sys.executable, "-m", "gunicorn",
         *kind,
         "--workers", str(workers),
-        "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}",
         "--no-control-socket",
         *access,
@@ -96,7 +97,7 @@ def gunicorn_process(
     env: dict[str, str],
     workers: int = 2,
     port: int | None = None,
-    threads: int = 1,
+    threads: int | None = None,
     worker_class: str | None = None,
     log_dir: str | Path | None = None,
     startup_timeout: float = 30,
@@ -110,9 +111,10 @@ def gunicorn_process(
     It is ready once ``ready_path`` answers. ``access_log=False`` leaves out the access log (for
     throughput benchmarks, where writing it would be part of what is measured).
 
-    ``env`` is added to this process's environment for the server. ``threads`` above 1 gives
-    each worker that many request threads (gunicorn's gthread worker); ``worker_class`` names
-    gunicorn's worker class (``sync``, ``gthread``, ``gevent`` …). Its output goes to
+    ``env`` is added to this process's environment for the server. Each instance is set up as
+    in production (gunicorn.conf.py, read from the project's folder) unless ``worker_class``
+    (``sync``, ``gthread``, ``gevent`` …) or ``threads`` (request threads per worker) say
+    otherwise. Its output goes to
     ``<log_dir>/gunicorn-<port>.log`` (a new temporary folder when no ``log_dir`` is given).
     """
     port = port or free_port()

@@ -3,7 +3,7 @@
 The retreat's confirmed bookings (every third a couple, with realistic intake answers) are
 written in bulk (bench/attendee_seed.py). Then:
 
-- Time, through gunicorn (1 sync worker, no access log) with a signed-in organizer's session
+- Time, through gunicorn (1 worker, no access log) with a signed-in organizer's session
   cookie, as an organizer's browser gets it: the median of several GETs of the list's first and
   last page (100 bookings a page), and of several CSV downloads with private answers, each read to
   its last byte; the export's people rows per second.

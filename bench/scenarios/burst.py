@@ -1,10 +1,10 @@
 """The on-sale rush: many visitors book the last places of one retreat at the same moment.
 
-Two gunicorn instances (2 sync workers each) on one PostgreSQL, the local Stripe server behind
-them; every visitor opens the booking form (not timed), then all send the booking POST together,
-half on each instance, a third of them for a couple ticket. The seats taken are read back from
-the database: nothing may be oversold, and every seat taken must have been promised to someone.
-"""
+Two gunicorn instances (2 workers each, set up as in production) on one PostgreSQL, the local
+Stripe server behind them; every visitor opens the booking form (not timed), then all send the
+booking POST together, half on each instance, a third of them for a couple ticket. The seats
+taken are read back from the database: nothing may be oversold, and every seat taken must have
+been promised to someone."""
 
 from __future__ import annotations
 

@@ -1,14 +1,14 @@
 """Several instances: the on-sale rush on two app instances and two outbox workers, then every mail.
 
-Two gunicorn instances (2 sync workers each) and the local Stripe server on one PostgreSQL, with
-two `flask outbox work` processes sending to an SMTP server in this process. The retreat starts
-tomorrow, so each confirmed booking queues four mails due at once: the guest's confirmation, the
-organizer's notice, the preparation guide and the reminder. Clients, half on each instance, open
-the booking form (not timed) and all POST it together (timed); then every hold is paid on the
-local Stripe pay page, half of the payers landing on instance A's success page and half on B's
-(Stripe's webhooks go to A). The clock of the mails runs from the last payment to the last mail
-the SMTP server took, once no booking is left unconfirmed and no mail unsent.
-"""
+Two gunicorn instances (2 workers each, set up as in production) and the local Stripe server on
+one PostgreSQL, with two `flask outbox work` processes sending to an SMTP server in this
+process. The retreat starts tomorrow, so each confirmed booking queues four mails due at once:
+the guest's confirmation, the organizer's notice, the preparation guide and the reminder.
+Clients, half on each instance, open the booking form (not timed) and all POST it together
+(timed); then every hold is paid on the local Stripe pay page, half of the payers landing on
+instance A's success page and half on B's (Stripe's webhooks go to A). The clock of the mails
+runs from the last payment to the last mail the SMTP server took, once no booking is left
+unconfirmed and no mail unsent."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from .burst import rush
 CLIENTS = 200
 QUICK_CLIENTS = 50
 SEATS = 20
-WORKERS = 2  # gunicorn sync workers per instance
+WORKERS = 2  # gunicorn workers per instance (gunicorn.conf.py sets them up)
 OUTBOX_WORKERS = 2
 MAILS_PER_BOOKING = 4  # confirmation, organizer's notice, guide, reminder: all due at once
 PAYING_CARD = "4242 4242 4242 4242"

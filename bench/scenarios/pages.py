@@ -1,8 +1,9 @@
 """Public pages under load, against a bare Flask hello-world served the same way in the same run.
 
-gunicorn with 2 sync workers and no access log serves both; wrk keeps 32 connections busy. The
-catalog is loaded with 50 upcoming published retreats, then with 1,000 (it paginates), and one
-retreat's page. Targets: requests/s at least half of hello-world's, p99 at most three times.
+gunicorn with 2 workers set up as in production (gunicorn.conf.py) and no access log serves
+both; wrk keeps 32 connections busy. The catalog is loaded with 50 upcoming published retreats,
+then with 1,000 (it paginates), and one retreat's page. Targets: requests/s at least half of
+hello-world's, p99 at most three times.
 
 A visitor with a session (the cookie the booking form sets, for its CSRF token) gets every page
 rendered afresh, not from memory: the catalog of 50 retreats and the retreat page are also loaded

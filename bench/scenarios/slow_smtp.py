@@ -1,13 +1,13 @@
 """Email stays off the request path: a booking POST is no slower when the SMTP server answers
 two seconds late.
 
-Two gunicorn instances (2 sync workers each) and the local Stripe server on one PostgreSQL; the
-instances and one outbox worker (`flask outbox work`) are set to send to an SMTP server in this
-process. A copy of a real confirmation is queued every second, more than the slow server lets
-through, so the worker sends all along, and while the server is slow, always waits on it. Eight
-clients, each with its own cookies, open the booking form (not timed) and POST it (timed), again
-and again; every POST must answer 303 to the Stripe pay page. The retreat has room for everyone,
-and the per-address rate limit is off (every client is 127.0.0.1).
+Two gunicorn instances (2 workers each, set up as in production) and the local Stripe server on
+one PostgreSQL; the instances and one outbox worker (`flask outbox work`) are set to send to an
+SMTP server in this process. A copy of a real confirmation is queued every second, more than the
+slow server lets through, so the worker sends all along, and while the server is slow, always
+waits on it. Eight clients, each with its own cookies, open the booking form (not timed) and
+POST it (timed), again and again; every POST must answer 303 to the Stripe pay page. The retreat
+has room for everyone, and the per-address rate limit is off (every client is 127.0.0.1).
 
 Phases of a few POSTs each switch the server's DATA answer between at once (A) and 2 s late (B)
 in the order A B B A, repeated, so a drift of the machine's speed weighs on both alike. Target:
@@ -38,7 +38,7 @@ from ..smtp import BenchInbox, running_smtp_server
 from ..stack import Stack, app_environment, running_stack
 
 CLIENTS = 8
-WORKERS = 2  # gunicorn sync workers per instance
+WORKERS = 2  # gunicorn workers per instance (gunicorn.conf.py sets them up)
 SEATS = 100_000  # nobody is ever sold out
 SLOW_SMTP_SECONDS = 2.0
 # At once (A) and late (B) in the order A B B A, repeated: a steady drift weighs on both alike.
