@@ -237,6 +237,11 @@ def _catalog_figures(scenario: str, alone: Load, during: Load) -> list[Figure]:
             target=f"≥ {CATALOG_RPS_RATIO_TARGET} × alone",
             met=rps_ratio >= CATALOG_RPS_RATIO_TARGET,
         ),
+        figure(
+            scenario,
+            "catalog p50 alone and during the rush",
+            f"{alone.p50_ms:.1f} ms, {during.p50_ms:.1f} ms",
+        ),
         figure(scenario, "catalog p99 alone", f"{alone.p99_ms:.1f} ms"),
         figure(
             scenario,

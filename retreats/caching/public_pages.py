@@ -5,8 +5,11 @@ the *state* it was rendered in: the content version and the next moment a page c
 itself. A kept page is served only while the state is still the same. Reading the state is one
 small SQL statement; each worker reads it again at most every PUBLIC_PAGE_RECHECK_MS (250 ms by
 default; 0 reads it on every request) and at once when the next change in time has come. So an
-anonymous visitor's page is at most a quarter of a second behind the last commit, and under a
-rush thousands of pages are served per statement:
+anonymous visitor's page is at most a quarter of a second behind the last commit, plus the time
+one render of it takes, and under a rush thousands of pages are served per statement. Under a
+rush, each worker also does each thing once rather than once per request: one request reads the
+state when it is due, and one renders a page that changed, while the others meanwhile get the
+state or page from just before (never one whose next change in time has come):
 
 - **Content version** (`content_versions`): every transaction that writes a retreat, ticket type,
   booking or waitlist entry bumps it inside the same transaction, just before COMMIT
@@ -121,26 +124,66 @@ class RecentState:
     """The state last read, reused for PUBLIC_PAGE_RECHECK_MS while its next change is ahead.
 
     Reading the state is one SQL round trip; under a rush, reusing it for a quarter of a second
-    serves thousands of pages per statement instead of one.
+    serves thousands of pages per statement instead of one. When it is due, one request reads
+    it; the others of the worker meanwhile go on with the one before, unless its next change in
+    time has come (then they wait for the new one), instead of each reading it too (and each
+    waiting for a pooled connection to do so).
     """
 
     def __init__(self):
         self._state: tuple | None = None
         self._read_at = 0.0
         self._lock = threading.Lock()
+        self._reading = threading.Lock()
 
     def get(self, max_age_seconds: float) -> tuple:
         with self._lock:
             state, read_at = self._state, self._read_at
-        if state is not None and time.monotonic() - read_at < max_age_seconds:
-            next_change = state[1]
-            if next_change is None or utcnow() < next_change:
+        if state is not None and _still_holds(state):
+            if time.monotonic() - read_at < max_age_seconds:
                 return state
-        read_at = time.monotonic()
-        state = current_state()
+            if not self._reading.acquire(blocking=False):
+                return state  # another request is reading it at this moment
+        else:
+            self._reading.acquire()
+            with self._lock:
+                if self._read_at > read_at:  # read by the request this one waited for
+                    self._reading.release()
+                    return self._state
+        try:
+            read_at = time.monotonic()
+            state = current_state()
+            with self._lock:
+                self._state, self._read_at = state, read_at
+            return state
+        finally:
+            self._reading.release()
+
+
+def _still_holds(state: tuple) -> bool:
+    """The state's next change in time has not come yet."""
+    next_change = state[1]
+    return next_change is None or utcnow() < next_change
+
+
+class RenderingNow:
+    """The pages one request of this worker is rendering anew at this moment."""
+
+    def __init__(self):
+        self._keys: set[Hashable] = set()
+        self._lock = threading.Lock()
+
+    def start(self, key: Hashable) -> bool:
+        """True when this request is the one to render `key`; False when another one is."""
         with self._lock:
-            self._state, self._read_at = state, read_at
-        return state
+            if key in self._keys:
+                return False
+            self._keys.add(key)
+            return True
+
+    def done(self, key: Hashable) -> None:
+        with self._lock:
+            self._keys.discard(key)
 
 
 def page_store() -> PageStore[KeptPage]:
@@ -211,18 +254,29 @@ def cached_public_page(view):
         kept = store.get(key)
         if kept is not None and kept.state == state:
             return _answer_with(kept)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
-            return response
-        body = response.get_data()
-        kept = KeptPage(
-            state=state,
-            body=body,
-            etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
-            content_type=response.content_type,
-        )
-        store.put(key, kept)
-        return _answer_with(kept)
+        renders = current_app.extensions.setdefault("public_pages_rendering", RenderingNow())
+        if not renders.start(key):
+            if kept is not None and _still_holds(kept.state):
+                # Another request renders this page anew at this moment: the page kept before
+                # is a few milliseconds behind, and serving it spares the worker a crowd of
+                # renders of the same page, all fighting for its CPU.
+                return _answer_with(kept)
+            return view(*args, **kwargs)
+        try:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+                return response
+            body = response.get_data()
+            kept = KeptPage(
+                state=state,
+                body=body,
+                etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+                content_type=response.content_type,
+            )
+            store.put(key, kept)
+            return _answer_with(kept)
+        finally:
+            renders.done(key)
 
     return serve
 
