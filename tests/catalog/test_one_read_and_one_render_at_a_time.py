@@ -17,13 +17,9 @@ from tests.factories import ADA, held_booking
 WAIT_SECONDS = 10
 
 
-@pytest.fixture(autouse=True)
-def read_the_state_on_every_request(app):
-    app.config["PUBLIC_PAGE_RECHECK_MS"] = 0
-
-
 @pytest.fixture
 def retreat(make_retreat):
+    """Ten places; the tests' app reads the state on every request (PUBLIC_PAGE_RECHECK_MS 0)."""
     return make_retreat(capacity=10)
 
 
