@@ -86,11 +86,12 @@ def commit_keeping_loaded() -> None:
     reading it next costs no query. Only for a transaction that read its rows under a lock (or
     wrote them) and is used at once: the values are those committed, not newer ones."""
     session = db.session()
+    expires = session.expire_on_commit
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expires
 
 
 def is_postgresql() -> bool:

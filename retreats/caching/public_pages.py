@@ -137,6 +137,8 @@ class RecentState:
         self._reading = threading.Lock()
 
     def get(self, max_age_seconds: float) -> tuple:
+        if max_age_seconds <= 0:  # read on every request, as PUBLIC_PAGE_RECHECK_MS=0 says
+            return self._read()
         with self._lock:
             state, read_at = self._state, self._read_at
         if state is not None and _still_holds(state):
@@ -151,13 +153,16 @@ class RecentState:
                     self._reading.release()
                     return self._state
         try:
-            read_at = time.monotonic()
-            state = current_state()
-            with self._lock:
-                self._state, self._read_at = state, read_at
-            return state
+            return self._read()
         finally:
             self._reading.release()
+
+    def _read(self) -> tuple:
+        read_at = time.monotonic()
+        state = current_state()
+        with self._lock:
+            self._state, self._read_at = state, read_at
+        return state
 
 
 def _still_holds(state: tuple) -> bool:
