@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     register_response_headers(app)
+    register_kept_pages_before_flask(app)
     return app
 
 
@@ -100,6 +101,12 @@ def register_url_converters(app: Flask) -> None:
     from retreats.database import DatabaseIdConverter
 
     app.url_map.converters["int"] = DatabaseIdConverter
+
+
+def register_kept_pages_before_flask(app: Flask) -> None:
+    from retreats.caching.before_flask import answer_kept_pages_before_flask
+
+    answer_kept_pages_before_flask(app)
 
 
 def register_blueprints(app: Flask) -> None:

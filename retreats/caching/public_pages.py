@@ -65,7 +65,9 @@ MAX_PAGES = 512  # per worker; the least recently served page goes first
 SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, Booking, WaitlistEntry)
 SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
 _CHANGED = "public_pages_changed"
-_STATE_OF_THIS_REQUEST = "retreats.public_pages.state"  # a key in the request's WSGI environ
+STATE_OF_THIS_REQUEST = "retreats.public_pages.state"  # a key in the request's WSGI environ
+# Also in the environ: the ETag of the kept page a request was answered with (before_flask.py).
+ANSWERED_WITH_KEPT_PAGE = "retreats.public_pages.answered_with"
 Kept = TypeVar("Kept")
 
 
@@ -195,16 +197,20 @@ def page_store() -> PageStore[KeptPage]:
     return current_app.extensions.setdefault("public_page_store", PageStore())
 
 
+def state_for_this_worker() -> tuple:
+    """The state, read by this worker at most every PUBLIC_PAGE_RECHECK_MS (RecentState)."""
+    recent = current_app.extensions.setdefault("public_page_state", RecentState())
+    return recent.get(current_app.config["PUBLIC_PAGE_RECHECK_MS"] / 1000)
+
+
 def recent_state() -> tuple:
     """The state this request works with: read once per request at most, so the page and the
-    fragments in it are kept under the same state; by each worker at most every
-    PUBLIC_PAGE_RECHECK_MS (RecentState)."""
+    fragments in it are kept under the same state."""
     environ = request.environ
-    state = environ.get(_STATE_OF_THIS_REQUEST)
+    state = environ.get(STATE_OF_THIS_REQUEST)
     if state is None:
-        recent = current_app.extensions.setdefault("public_page_state", RecentState())
-        state = recent.get(current_app.config["PUBLIC_PAGE_RECHECK_MS"] / 1000)
-        environ[_STATE_OF_THIS_REQUEST] = state
+        state = state_for_this_worker()
+        environ[STATE_OF_THIS_REQUEST] = state
     return state
 
 
@@ -289,6 +295,8 @@ def cached_public_page(view):
 def _answer_with(kept: KeptPage) -> Response:
     if kept.etag in request.if_none_match:
         return Response(status=304, headers=kept.headers)
+    # So that before_flask.py notes this answer's final headers, to give them again itself.
+    request.environ[ANSWERED_WITH_KEPT_PAGE] = kept.etag
     return Response(kept.body, content_type=kept.content_type, headers=kept.headers)
 
 
