@@ -24,7 +24,8 @@ state or page from just before (never one whose next change in time has come):
 
 Only visitors without a session cookie get kept pages, and only pages that set no cookie are
 kept. Pages carry an ETag with `Cache-Control: no-cache`, so a browser that has the page gets a
-304 instead of the page again.
+304 instead of the page again. A plain GET of a kept page by a visitor with no cookie at all is
+answered before Flask, with the headers Flask gave it (before_flask.py).
 
 Whoever acts has a session: opening the booking form sets one (its CSRF token), and so does
 signing in. From then on every page they see is rendered for them, because its layout carries
