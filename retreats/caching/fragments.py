@@ -95,16 +95,16 @@ def forget_kept_pages_and_fragments() -> None:
 
 def kept_fragment(key: Hashable, render: Callable[[], Fragment | None]) -> Fragment | None:
     """The fragment kept under `key` while the state it was rendered in holds, else `render()`'s,
-    kept for the next request; None (nothing to show, e.g. no such retreat) is not kept."""
+    kept for the next request (PageStore.kept_or_rendered: one render at a time per worker);
+    None (nothing to show, e.g. no such retreat) is not kept."""
     state = recent_state()
-    store = fragment_store()
-    kept = store.get(key)
-    if kept is not None and kept.state == state:
-        return kept.fragment
-    fragment = render()
-    if fragment is not None:
-        store.put(key, KeptFragment(state=state, fragment=fragment))
-    return fragment
+
+    def render_to_keep() -> KeptFragment | None:
+        fragment = render()
+        return None if fragment is None else KeptFragment(state=state, fragment=fragment)
+
+    kept = fragment_store().kept_or_rendered(key, state, render_to_keep)
+    return None if kept is None else kept.fragment
 
 
 def render_fragment(template_name: str, **values) -> Fragment:

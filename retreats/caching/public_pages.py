@@ -43,7 +43,8 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -90,12 +91,52 @@ class KeptPage:
 
 
 class PageStore(Generic[Kept]):
-    """A bounded, thread-safe map from a key (a path) to what is kept for it (a page)."""
+    """A bounded, thread-safe map from a key (a path) to what is kept for it (a page), each kept
+    under the state it was rendered in (its `state` attribute)."""
 
     def __init__(self, max_pages: int = MAX_PAGES):
         self.max_pages = max_pages
         self._pages: OrderedDict[Hashable, Kept] = OrderedDict()
         self._lock = threading.Lock()
+        self._rendering: set[Hashable] = set()  # keys one request is rendering anew right now
+
+    def kept_or_rendered(
+        self, key: Hashable, state: tuple, render: Callable[[], Kept | None]
+    ) -> Kept | None:
+        """What is kept under `key` while `state` holds; else `render()`'s, kept (None: nothing
+        to keep). One request of the worker renders a key at a time: meanwhile the others get
+        what was kept before, a render's time behind (never one whose next change in time has
+        come), rather than a crowd of renders of the same page fighting for the CPU."""
+        kept = self.get(key)
+        if kept is not None and kept.state == state:
+            return kept
+        with self._lock:
+            someone_else_renders = key in self._rendering
+            if not someone_else_renders:
+                self._rendering.add(key)
+        if someone_else_renders:
+            if kept is not None and _still_holds(kept.state):
+                return kept
+            return render()  # kept by the request rendering it
+        try:
+            fresh = render()
+            if fresh is not None:
+                self.put(key, fresh)
+            return fresh
+        finally:
+            with self._lock:
+                self._rendering.discard(key)
+
+    @contextmanager
+    def rendering(self, key: Hashable) -> Iterator[None]:
+        """For tests: as if another request were rendering `key` while the block runs."""
+        with self._lock:
+            self._rendering.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rendering.discard(key)
 
     def get(self, key: Hashable) -> Kept | None:
         with self._lock:
@@ -174,26 +215,6 @@ def _still_holds(state: tuple) -> bool:
     return next_change is None or utcnow() < next_change
 
 
-class RenderingNow:
-    """The pages one request of this worker is rendering anew at this moment."""
-
-    def __init__(self):
-        self._keys: set[Hashable] = set()
-        self._lock = threading.Lock()
-
-    def start(self, key: Hashable) -> bool:
-        """True when this request is the one to render `key`; False when another one is."""
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys.add(key)
-            return True
-
-    def done(self, key: Hashable) -> None:
-        with self._lock:
-            self._keys.discard(key)
-
-
 def page_store() -> PageStore[KeptPage]:
     return current_app.extensions.setdefault("public_page_store", PageStore())
 
@@ -260,35 +281,24 @@ def cached_public_page(view):
     def serve(*args, **kwargs):
         if not _keeps_pages_for_this_request():
             return view(*args, **kwargs)
-        key = request.full_path
-        state = recent_state()
-        store = page_store()
-        kept = store.get(key)
-        if kept is not None and kept.state == state:
-            return _answer_with(kept)
-        renders = current_app.extensions.setdefault("public_pages_rendering", RenderingNow())
-        if not renders.start(key):
-            if kept is not None and _still_holds(kept.state):
-                # Another request renders this page anew at this moment: the page kept before
-                # is a few milliseconds behind, and serving it spares the worker a crowd of
-                # renders of the same page, all fighting for its CPU.
-                return _answer_with(kept)
-            return view(*args, **kwargs)
-        try:
+        not_kept: list[Response] = []
+
+        def render() -> KeptPage | None:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
-                return response
+                not_kept.append(response)
+                return None
             body = response.get_data()
-            kept = KeptPage(
+            return KeptPage(
                 state=state,
                 body=body,
                 etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
                 content_type=response.content_type,
             )
-            store.put(key, kept)
-            return _answer_with(kept)
-        finally:
-            renders.done(key)
+
+        state = recent_state()
+        kept = page_store().kept_or_rendered(request.full_path, state, render)
+        return _answer_with(kept) if kept is not None else not_kept[0]
 
     return serve
 

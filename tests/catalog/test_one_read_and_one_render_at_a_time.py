@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from retreats.caching import public_pages
-from retreats.caching.public_pages import KeptPage, RecentState, RenderingNow, page_store
+from retreats.caching.public_pages import KeptPage, RecentState, page_store
 from retreats.database import utcnow
 from tests.factories import ADA, held_booking
 
@@ -96,12 +96,8 @@ def test_a_kept_page_whose_next_change_has_come_is_never_served_while_another_re
         content_type=kept.content_type,
     )
     page_store().put(key, lapsed)
-    rendering = app.extensions.setdefault("public_pages_rendering", RenderingNow())
-    assert rendering.start(key)  # another request is rendering it
-    try:
+    with page_store().rendering(key):  # another request is rendering it
         answer = client.get("/").get_data(as_text=True)
-    finally:
-        rendering.done(key)
     assert "a page from before a hold ran out" not in answer
     assert "10 places left" in places_left(answer)
 
