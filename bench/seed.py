@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Flask
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.pricing import booking_lines, price_booking
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Audience, Focus, Retreat, RetreatKind, TicketType
@@ -81,6 +82,7 @@ def _bookings(retreat: Retreat, now) -> list[Booking]:
             status=BookingStatus.CONFIRMED,
             seats=1,
             amount_minor=ticket.price_minor,
+            lines=booking_lines(price_booking(currency="EUR", ticket=ticket)),
             currency="EUR",
             contact_name=f"Guest {n}",
             contact_email=f"guest{n}.{retreat.id}@example.org",

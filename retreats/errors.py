@@ -16,13 +16,16 @@ BUSY_RETRY_AFTER_SECONDS = 5  # "try again" when no database connection came fre
 
 
 class DomainError(Exception):
-    """A rule of the business said no; `message` is written for the person using the site."""
+    """A rule of the business said no; `message` is written for the person using the site.
+
+    `field`, when given, names the form field the message belongs beside."""
 
     status_code = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class SoldOut(DomainError):

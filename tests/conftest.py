@@ -30,6 +30,7 @@ from retreats.base.audit import record_audit
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.base.tokens import hash_token
 from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.pricing import booking_lines, price_booking
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.extensions import db as _db
@@ -366,6 +367,7 @@ def a_world(db, make_retreat, organizer) -> dict:
         status=BookingStatus.CONFIRMED,
         seats=2,
         amount_minor=couple.price_minor,
+        lines=booking_lines(price_booking(currency=retreat.currency, ticket=couple)),
         currency=retreat.currency,
         contact_name=name,
         contact_email=email,

@@ -19,7 +19,14 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from retreats.booking.cancellation import record_cancellation
-from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.models import (
+    Booking,
+    BookingLine,
+    BookingStatus,
+    LineKind,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from retreats.booking.services import (
     AttendeeDetails,
     Payment,
@@ -301,6 +308,7 @@ def stored_booking(
     now = utcnow()
     ticket = retreat.ticket_types[0]
     number = db.session.query(Booking).count()
+    amount = ticket.price_minor if amount is None else amount
     booking = Booking(
         reference=f"RB-T{number:05d}",
         token_hash="x" * 64,
@@ -308,7 +316,8 @@ def stored_booking(
         ticket_type=ticket,
         status=status,
         seats=ticket.seats_per_ticket if seats is None else seats,
-        amount_minor=ticket.price_minor if amount is None else amount,
+        amount_minor=amount,
+        lines=[BookingLine(kind=LineKind.TICKET, name=ticket.name, unit_amount_minor=amount)],
         refunded_minor=refunded,
         currency=retreat.currency,
         contact_name="Ada",

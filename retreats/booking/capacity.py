@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from retreats.listings.models import Retreat, TicketType
 
 
-def _holds_its_seats(now: datetime):
+def holds_its_seats(now: datetime):
     """Confirmed, or pending with a live hold: a booking that counts against capacity."""
     return or_(
         Booking.status == BookingStatus.CONFIRMED,
@@ -31,7 +31,7 @@ def seats_taken_subquery(retreat_id_column, *, now: datetime | None = None):
         now = utcnow()
     booked = (
         select(func.coalesce(func.sum(Booking.seats), 0))
-        .where(Booking.retreat_id == retreat_id_column, _holds_its_seats(now))
+        .where(Booking.retreat_id == retreat_id_column, holds_its_seats(now))
         .scalar_subquery()
     )
     offered = (
@@ -69,7 +69,7 @@ def tickets_taken(retreat_id: int, *, now: datetime | None = None) -> dict[int, 
     now = now or utcnow()
     rows = db.session.execute(
         select(Booking.ticket_type_id, func.count())
-        .where(Booking.retreat_id == retreat_id, _holds_its_seats(now))
+        .where(Booking.retreat_id == retreat_id, holds_its_seats(now))
         .group_by(Booking.ticket_type_id)
     )
     return {ticket_type_id: count for ticket_type_id, count in rows}

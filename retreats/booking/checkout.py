@@ -7,6 +7,7 @@ apply_checkout_session(), which calls the same idempotent booking services.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from retreats.base.locking import retried_after_write_conflicts
@@ -14,6 +15,7 @@ from retreats.booking import services as booking_services
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.notices import queue_booking_email
 from retreats.booking.payment_mismatch import handle_payment_mismatch, was_flagged
+from retreats.booking.pricing import booking_quote
 from retreats.booking.services import Payment, PaymentMismatch
 from retreats.booking.tokens import booking_token
 from retreats.database import end_transaction, utcnow
@@ -23,7 +25,7 @@ from retreats.links import public_url
 from retreats.listings.models import RetreatStatus
 from retreats.payments import stripe_gateway
 from retreats.payments.refunds import record_refund, send_refund
-from retreats.payments.stripe_gateway import CheckoutSession, PaymentGatewayError
+from retreats.payments.stripe_gateway import CheckoutLine, CheckoutSession, PaymentGatewayError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,7 @@ def open_checkout_session(*, booking: Booking) -> str:
     checkout = {
         "booking_id": booking_id,
         "booking_reference": reference,
-        "item_name": f"{booking.retreat.title}: {booking.ticket_type.name}",
-        "amount_minor": booking.amount_minor,
+        "lines": checkout_lines(booking),
         "currency": booking.currency,
         "customer_email": booking.contact_email,
         "success_url": success_url,
@@ -60,6 +61,19 @@ def open_checkout_session(*, booking: Booking) -> str:
         ) from error
     booking_services.record_checkout_session(booking_id=booking_id, checkout_session_id=session.id)
     return session.url
+
+
+def checkout_lines(booking: Booking) -> list[CheckoutLine]:
+    """The booking's priced lines as Checkout shows them: the first names the retreat too."""
+    quote = booking_quote(booking)
+    lines = [
+        CheckoutLine(
+            name=line.name, unit_amount_minor=line.unit_amount_minor, quantity=line.quantity
+        )
+        for line in quote.lines
+    ]
+    lines[0] = replace(lines[0], name=f"{booking.retreat.title}: {lines[0].name}")
+    return lines
 
 
 def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> str:

@@ -43,11 +43,21 @@ class Booking(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64))
     retreat_id: Mapped[int] = mapped_column(ForeignKey("retreats.id"))
     ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id"))
+    # The room type it stays in (None: no accommodation), and whether it takes a whole room or
+    # one bed of a shared room (see listings.models.RoomType); counted in booking/inventory.py.
+    room_type_id: Mapped[int | None] = mapped_column(ForeignKey("room_types.id"), index=True)
+    takes_whole_room: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # A single guest's wish about whom to share a room with: private, like the intake answers.
+    # None when there is no wish (an empty answer would still be encrypted).
+    room_share_with: Mapped[str | None] = mapped_column(EncryptedText)
+    # The named room the organizer put this booking in ("Olive 2"), for the rooming list.
+    room_label: Mapped[str] = mapped_column(String(60), default="", server_default="")
     status: Mapped[BookingStatus] = mapped_column(
         string_enum(BookingStatus, "booking_status"),
         default=BookingStatus.PENDING,
     )
     seats: Mapped[int] = mapped_column(Integer)
+    # The total of its lines (booking/pricing.py wrote both, when the seats were held).
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     contact_name: Mapped[str] = mapped_column(String(200))
@@ -70,8 +80,12 @@ class Booking(db.Model):
 
     retreat: Mapped[Retreat] = relationship()  # noqa: F821
     ticket_type: Mapped[TicketType] = relationship()  # noqa: F821
+    room_type: Mapped[RoomType | None] = relationship()  # noqa: F821
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking", order_by="Attendee.position", cascade="all, delete-orphan"
+    )
+    lines: Mapped[list[BookingLine]] = relationship(
+        back_populates="booking", order_by="BookingLine.position", cascade="all, delete-orphan"
     )
     refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
         order_by="Refund.id", viewonly=True
@@ -84,6 +98,42 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"
+
+
+class LineKind(enum.StrEnum):
+    TICKET = "ticket"
+    ROOM = "room"
+    ADD_ON = "add_on"
+
+
+class BookingLine(db.Model):
+    """One part of what a booking costs, as priced when its seats were held: the ticket, the
+    room, each add-on. Later price changes do not change it; limited add-ons are counted here.
+    """
+
+    __tablename__ = "booking_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_amount_minor >= 0", name="unit_amount_not_negative"),
+        Index("ix_booking_lines_add_on_id", "add_on_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[LineKind] = mapped_column(string_enum(LineKind, "line_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_amount_minor: Mapped[int] = mapped_column(Integer)
+    add_on_id: Mapped[int | None] = mapped_column(ForeignKey("add_ons.id"))
+
+    booking: Mapped[Booking] = relationship(back_populates="lines")
+
+    @property
+    def amount_minor(self) -> int:
+        return self.quantity * self.unit_amount_minor
 
 
 class Attendee(db.Model):

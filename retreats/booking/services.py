@@ -6,6 +6,7 @@ Every function owns its transaction: it commits on success and rolls back before
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,8 +20,10 @@ from retreats.base.locking import BUSY_MESSAGE, retried_after_write_conflicts, r
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
 from retreats.booking.email_schedule import schedule_booking_emails
+from retreats.booking.inventory import add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
+from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
@@ -32,7 +35,7 @@ from retreats.database import (
 from retreats.errors import DomainError, SoldOut, TryAgain
 from retreats.extensions import db
 from retreats.formatting import format_money
-from retreats.listings.models import Retreat, RetreatStatus, TicketType
+from retreats.listings.models import AddOn, Retreat, RetreatStatus, RoomType, TicketType
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +70,20 @@ def hold_seats(
     ticket_type_id: int,
     contact_email: str,
     attendees: list[AttendeeDetails],
+    room_type_id: int | None = None,
+    add_on_ids: Sequence[int] = (),
+    room_share_with: str = "",
     submission_key: str | None = None,
     waitlist_entry_id: int | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """Create a pending booking that holds its seats, if the retreat still has them.
+    """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
+    retreat still has them all; it is priced by booking/pricing.py and keeps those lines.
 
     A repeated `submission_key` (a double-submitted form) returns the booking made the first
     time. With `waitlist_entry_id`, the seats come from that entry's live offer.
+    `room_share_with` (whom a single guest in a shared room would like to share with) is kept
+    only for a bed in a shared room.
     """
     now = now or utcnow()
     if waitlist_entry_id is None:
@@ -87,10 +96,22 @@ def hold_seats(
                 db.session.rollback()
                 return earlier
             ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
+            room_type = _chosen_room(retreat, ticket, room_type_id)
+            add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
             offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
             _check_seats_left(retreat, ticket, offer, now)
             _check_ticket_limit(retreat, ticket, now)
-            booking = _new_booking(retreat, ticket, contact_email, attendees, now)
+            _check_room_left(retreat, room_type, ticket.seats_per_ticket, now)
+            _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
+            quote = price_booking(
+                currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
+            )
+            booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+            if room_type is not None:
+                booking.room_type_id = room_type.id
+                booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
+                if not booking.takes_whole_room:
+                    booking.room_share_with = room_share_with.strip() or None
             booking.submission_key = submission_key
             if offer is not None:
                 offer.status = WaitlistStatus.BOOKED
@@ -183,6 +204,71 @@ def _check_seats_left(
     )
 
 
+def _chosen_room(retreat: Retreat, ticket: TicketType, room_type_id: int | None) -> RoomType | None:
+    """The room type chosen, if it is one on offer that suits the ticket; None for no room."""
+    offered = {room.id: room for room in retreat.room_types if not room.hidden}
+    if room_type_id is None:
+        if offered and not retreat.allows_no_accommodation:
+            raise DomainError("Please choose a room.", field="room_type")
+        return None
+    room_type = offered.get(room_type_id)
+    if room_type is None:
+        raise DomainError("Please choose one of the rooms offered.", field="room_type")
+    if not room_type.suits(ticket.seats_per_ticket):
+        raise DomainError(
+            f"The “{room_type.name}” is not for two people: please choose another room.",
+            field="room_type",
+        )
+    return room_type
+
+
+def _chosen_add_ons(
+    retreat: Retreat, ticket: TicketType, room_type: RoomType | None, add_on_ids: Sequence[int]
+) -> list[AddOn]:
+    """The add-ons chosen, each once, if each is on offer with this ticket and room."""
+    offered = {add_on.id: add_on for add_on in retreat.add_ons if not add_on.hidden}
+    chosen = []
+    for add_on_id in dict.fromkeys(add_on_ids):
+        add_on = offered.get(add_on_id)
+        if add_on is None:
+            raise DomainError("Please choose among the extras offered.", field="add_ons")
+        if not add_on.allowed_with(ticket, room_type):
+            raise DomainError(
+                f"“{add_on.name}” does not come with this ticket and room: please untick it.",
+                field="add_ons",
+            )
+        chosen.append(add_on)
+    return chosen
+
+
+def _check_room_left(
+    retreat: Retreat, room_type: RoomType | None, people: int, now: datetime
+) -> None:
+    if room_type is None:
+        return
+    left = room_left(room_type, rooms_taken(retreat.id, now=now).get(room_type.id))
+    if not left.fits(people):
+        raise SoldOut(
+            f"The last “{room_type.name}” was just taken. Please choose another room.",
+            field="room_type",
+        )
+
+
+def _check_add_ons_left(retreat: Retreat, add_ons: list[AddOn], people: int, now: datetime) -> None:
+    limited = [add_on for add_on in add_ons if add_on.quantity_limit is not None]
+    if not limited:
+        return
+    taken = add_on_units_taken(retreat.id, now=now)
+    for add_on in limited:
+        units_left = add_on.quantity_limit - taken.get(add_on.id, 0)
+        if units_left < add_on.units_for(people):
+            left = f"only {units_left} left" if units_left > 0 else "none left"
+            raise SoldOut(
+                f"“{add_on.name}” has {left} for this booking: please untick it.",
+                field="add_ons",
+            )
+
+
 def _check_ticket_limit(retreat: Retreat, ticket: TicketType, now: datetime) -> None:
     if ticket.quantity_limit is None:
         return
@@ -195,6 +281,7 @@ def _new_booking(
     ticket: TicketType,
     contact_email: str,
     attendees: list[AttendeeDetails],
+    quote: Quote,
     now: datetime,
 ) -> Booking:
     reference = new_reference()
@@ -205,7 +292,7 @@ def _new_booking(
         ticket_type_id=ticket.id,
         status=BookingStatus.PENDING,
         seats=ticket.seats_per_ticket,
-        amount_minor=ticket.price_minor,
+        amount_minor=quote.total_minor,
         currency=retreat.currency,
         contact_name=attendees[0].name,
         contact_email=contact_email,
@@ -225,6 +312,7 @@ def _new_booking(
         )
         for position, person in enumerate(attendees)
     ]
+    booking.lines = booking_lines(quote)
     return booking
 
 
@@ -331,8 +419,9 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         raise PaymentMismatch("The payment does not match this booking.")
 
     hold_is_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at > now
-    # A late payment's seats were released: it takes them again only if they are still free.
-    if not hold_is_live and retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
+    # A late payment's seats (room, add-ons) were released: it takes them again only if they
+    # are all still free.
+    if not hold_is_live and not _still_free(retreat, booking, now):
         _record_payment(booking, payment)
         if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
             booking.status = BookingStatus.EXPIRED
@@ -354,6 +443,30 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
+
+
+def _still_free(retreat: Retreat, booking: Booking, now: datetime) -> bool:
+    """Are the seats, the room and the limited add-ons of a booking that does not hold them (its
+    hold lapsed) free for it to take again?"""
+    if retreat.capacity - seats_taken(retreat.id, now=now) < booking.seats:
+        return False
+    room_type = booking.room_type
+    if room_type is not None:
+        left = room_left(room_type, rooms_taken(retreat.id, now=now).get(room_type.id))
+        if not (left.rooms_left >= 1 if booking.takes_whole_room else left.beds_left >= 1):
+            return False
+    limits = {add_on.id: add_on.quantity_limit for add_on in retreat.add_ons}
+    wanted = {
+        line.add_on_id: line.quantity
+        for line in booking.lines
+        if line.add_on_id is not None and limits.get(line.add_on_id) is not None
+    }
+    if wanted:
+        taken = add_on_units_taken(retreat.id, now=now)
+        for add_on_id, quantity in wanted.items():
+            if limits[add_on_id] - taken.get(add_on_id, 0) < quantity:
+                return False
+    return True
 
 
 def _record_payment(booking: Booking, payment: Payment) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.pricing import booking_lines, price_booking
 from retreats.database import utcnow
 from retreats.demo.covers import install_demo_cover
 from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
@@ -143,6 +144,7 @@ def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: date
     """Paid bookings for the listing's confirmed parties, each with one attendee per seat."""
     for number, party in enumerate(listing.confirmed_parties, start=1):
         ticket = _regular_ticket_for(retreat, seats=len(party))
+        quote = price_booking(currency=retreat.currency, ticket=ticket)
         booked_at = now - timedelta(days=30 - number, hours=number)
         contact = party[0]
         db.session.add(
@@ -154,7 +156,8 @@ def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: date
                 ticket_type=ticket,
                 status=BookingStatus.CONFIRMED,
                 seats=ticket.seats_per_ticket,
-                amount_minor=ticket.price_minor,
+                amount_minor=quote.total_minor,
+                lines=booking_lines(quote),
                 currency=retreat.currency,
                 contact_name=contact.name,
                 contact_email=_demo_email(contact),

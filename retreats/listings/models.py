@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from retreats.database import UTCDateTime, string_enum, utcnow
@@ -88,6 +99,9 @@ class Retreat(db.Model):
     preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
     # The preparation guide is emailed this many days before the start (see notifications/).
     guide_days_before: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Where the retreat sells rooms: may a guest book without one (commuting, or staying
+    # elsewhere)? Ignored where it sells none (a workshop, an online retreat).
+    allows_no_accommodation: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Discreet emails: subjects, sender name and calendar title say nothing intimate.
     discreet_emails: Mapped[bool] = mapped_column(default=False, server_default="0")
     # When the retention purge emptied its attendees' intake answers (retreats/privacy/).
@@ -103,6 +117,16 @@ class Retreat(db.Model):
     organizer: Mapped[Organizer] = relationship(back_populates="retreats")  # noqa: F821
     ticket_types: Mapped[list[TicketType]] = relationship(
         back_populates="retreat", order_by="TicketType.position", cascade="all, delete-orphan"
+    )
+    room_types: Mapped[list[RoomType]] = relationship(
+        back_populates="retreat",
+        order_by="(RoomType.position, RoomType.id)",
+        cascade="all, delete-orphan",
+    )
+    add_ons: Mapped[list[AddOn]] = relationship(
+        back_populates="retreat",
+        order_by="(AddOn.position, AddOn.id)",
+        cascade="all, delete-orphan",
     )
 
     @property
@@ -186,3 +210,127 @@ class TicketType(db.Model):
 
     def __repr__(self) -> str:
         return f"<TicketType {self.name} {self.price_minor}>"
+
+
+class PricePer(enum.StrEnum):
+    """What a price is multiplied by."""
+
+    PERSON = "person"
+    ROOM = "room"  # room types only
+    BOOKING = "booking"  # add-ons only
+
+
+class RoomType(db.Model):
+    """A kind of room a residential retreat sells, with its own inventory.
+
+    A private room (`shared` False) is taken whole by one booking: one person alone, or the two
+    people of a couple ticket when it `suits_couple`. In a shared room (`shared` True) beds are
+    sold one by one to individuals; a two-person booking still takes a whole room.
+    """
+
+    __tablename__ = "room_types"
+    __table_args__ = (
+        CheckConstraint("rooms >= 0", name="rooms_not_negative"),
+        CheckConstraint("sleeps BETWEEN 1 AND 12", name="sleeps_in_range"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("price_per IN ('person', 'room')", name="priced_per_person_or_room"),
+        CheckConstraint("NOT shared OR price_per = 'person'", name="shared_priced_per_person"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retreat_id: Mapped[int] = mapped_column(
+        ForeignKey("retreats.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    rooms: Mapped[int] = mapped_column(Integer)
+    sleeps: Mapped[int] = mapped_column(Integer, default=2)
+    suits_couple: Mapped[bool] = mapped_column(default=True)
+    shared: Mapped[bool] = mapped_column(default=False)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    price_per: Mapped[PricePer] = mapped_column(
+        string_enum(PricePer, "price_per"), default=PricePer.PERSON
+    )
+    # Hidden from new bookings, kept for the bookings that have it (instead of deleting it).
+    hidden: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    retreat: Mapped[Retreat] = relationship(back_populates="room_types")
+
+    def suits(self, people: int) -> bool:
+        """Can a booking for this many people (1, or 2 on a couple ticket) take this room?"""
+        if people >= 2:
+            return self.suits_couple and self.sleeps >= people
+        return True
+
+    def takes_whole_room(self, people: int) -> bool:
+        """A booking takes a whole room unless it is one person in a shared room."""
+        return not (self.shared and people == 1)
+
+    def __repr__(self) -> str:
+        return f"<RoomType {self.name} x{self.rooms}>"
+
+
+add_on_ticket_types = Table(
+    "add_on_ticket_types",
+    db.metadata,
+    Column("add_on_id", ForeignKey("add_ons.id", ondelete="CASCADE"), primary_key=True),
+    Column("ticket_type_id", ForeignKey("ticket_types.id", ondelete="CASCADE"), primary_key=True),
+)
+
+add_on_room_types = Table(
+    "add_on_room_types",
+    db.metadata,
+    Column("add_on_id", ForeignKey("add_ons.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_type_id", ForeignKey("room_types.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AddOn(db.Model):
+    """Something a guest may add to a booking: an airport transfer, a private session, a night.
+
+    Priced per booking or per person (a couple then takes two). With `quantity_limit`, at most
+    that many units are sold (6 massage slots, 12 transfer seats): a per-person add-on takes one
+    unit per person. `ticket_types` / `room_types`, when not empty, are the only ones it comes with.
+    """
+
+    __tablename__ = "add_ons"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("price_per IN ('person', 'booking')", name="priced_per_person_or_booking"),
+        CheckConstraint(
+            "quantity_limit IS NULL OR quantity_limit >= 0", name="quantity_limit_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retreat_id: Mapped[int] = mapped_column(
+        ForeignKey("retreats.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    price_minor: Mapped[int] = mapped_column(Integer)
+    price_per: Mapped[PricePer] = mapped_column(
+        string_enum(PricePer, "price_per"), default=PricePer.BOOKING
+    )
+    quantity_limit: Mapped[int | None] = mapped_column(Integer)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    retreat: Mapped[Retreat] = relationship(back_populates="add_ons")
+    ticket_types: Mapped[list[TicketType]] = relationship(secondary=add_on_ticket_types)
+    room_types: Mapped[list[RoomType]] = relationship(secondary=add_on_room_types)
+
+    def units_for(self, people: int) -> int:
+        """How many units one booking of this many people takes (and pays for)."""
+        return people if self.price_per == PricePer.PERSON else 1
+
+    def allowed_with(self, ticket: TicketType, room_type: RoomType | None) -> bool:
+        if self.ticket_types and ticket.id not in {t.id for t in self.ticket_types}:
+            return False
+        if self.room_types:
+            return room_type is not None and room_type.id in {r.id for r in self.room_types}
+        return True
+
+    def __repr__(self) -> str:
+        return f"<AddOn {self.name} {self.price_minor}>"

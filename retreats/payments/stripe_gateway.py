@@ -49,6 +49,15 @@ class CheckoutSession:
         return self.status == "complete" and self.payment_status == "paid"
 
 
+@dataclass(frozen=True)
+class CheckoutLine:
+    """One line of what Checkout shows and charges: `quantity` × `unit_amount_minor`."""
+
+    name: str
+    unit_amount_minor: int
+    quantity: int = 1
+
+
 def _client() -> stripe.StripeClient:
     """One StripeClient per app, built from its settings."""
     client = current_app.extensions.get("stripe_client")
@@ -111,8 +120,7 @@ def create_checkout_session(
     *,
     booking_id: int,
     booking_reference: str,
-    item_name: str,
-    amount_minor: int,
+    lines: list[CheckoutLine],
     currency: str,
     customer_email: str,
     success_url: str,
@@ -120,18 +128,19 @@ def create_checkout_session(
     expires_at: datetime,
     idempotency_key: str,
 ) -> CheckoutSession:
-    """Open a Checkout Session in payment mode for one booking."""
+    """Open a Checkout Session in payment mode for one booking, one line item per part."""
     params = {
         "mode": "payment",
         "line_items": [
             {
-                "quantity": 1,
+                "quantity": line.quantity,
                 "price_data": {
                     "currency": currency.lower(),
-                    "unit_amount": amount_minor,
-                    "product_data": {"name": _product_name(item_name)},
+                    "unit_amount": line.unit_amount_minor,
+                    "product_data": {"name": _product_name(line.name)},
                 },
             }
+            for line in lines
         ],
         "client_reference_id": booking_reference,
         "customer_email": customer_email,

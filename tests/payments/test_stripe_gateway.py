@@ -19,8 +19,7 @@ def test_an_item_name_longer_than_stripe_takes_is_shortened_not_refused(app, liv
     session = stripe_gateway.create_checkout_session(
         booking_id=7,
         booking_reference="RB-LONG01",
-        item_name=name,
-        amount_minor=25_000,
+        lines=[stripe_gateway.CheckoutLine(name=name, unit_amount_minor=25_000)],
         currency="EUR",
         customer_email="ada@example.org",
         success_url=f"{live_site.url}/bookings/RB-LONG01?t=x",

@@ -1,0 +1,139 @@
+"""Rooms, beds and limited add-ons left: what a stay can still be made of.
+
+The same bookings count here as for seats (capacity.py): confirmed ones and pending ones whose
+hold is live. The hold reads these counts under the retreat's row lock and writes its booking in
+that transaction, so a room or an add-on unit is never sold twice; releasing needs no lock.
+
+A room type has `rooms` rooms that sleep `sleeps` each. A booking takes either a whole room (a
+private room, or two people on a couple ticket) or one bed of a shared room (one person in a
+shared room type). Singles in shared rooms fill rooms up before opening another, so
+  rooms free = rooms − whole rooms taken − ceil(beds taken / sleeps)
+  beds free  = (rooms − whole rooms taken) × sleeps − beds taken.
+A limited add-on has `quantity_limit` units; each booking line of it takes its quantity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, func, select
+
+from retreats.booking.capacity import holds_its_seats
+from retreats.booking.models import Booking, BookingLine
+from retreats.extensions import db
+from retreats.listings.models import AddOn, Retreat, RoomType
+
+
+@dataclass(frozen=True)
+class RoomsTaken:
+    whole_rooms: int = 0
+    beds: int = 0
+
+
+@dataclass(frozen=True)
+class RoomLeft:
+    """One room type as a visitor may choose it now."""
+
+    room_type: RoomType
+    rooms_left: int
+    beds_left: int
+
+    @property
+    def sold_out(self) -> bool:
+        return self.beds_left <= 0
+
+    def fits(self, people: int) -> bool:
+        """Is there room left for a booking of this many people?"""
+        if self.room_type.takes_whole_room(people):
+            return self.rooms_left >= 1
+        return self.beds_left >= 1
+
+
+_ROOMS_TAKEN = (
+    select(
+        Booking.room_type_id,
+        func.sum(case((Booking.takes_whole_room, 1), else_=0)),
+        func.sum(case((Booking.takes_whole_room, 0), else_=Booking.seats)),
+    )
+    .where(
+        Booking.retreat_id == bindparam("retreat_id"),
+        Booking.room_type_id.is_not(None),
+        holds_its_seats(bindparam("now")),
+    )
+    .group_by(Booking.room_type_id)
+)
+
+_ADD_ONS_TAKEN = (
+    select(BookingLine.add_on_id, func.sum(BookingLine.quantity))
+    .join(Booking, Booking.id == BookingLine.booking_id)
+    .where(
+        Booking.retreat_id == bindparam("retreat_id"),
+        BookingLine.add_on_id.is_not(None),
+        holds_its_seats(bindparam("now")),
+    )
+    .group_by(BookingLine.add_on_id)
+)
+
+
+def rooms_taken(retreat_id: int, *, now: datetime) -> dict[int, RoomsTaken]:
+    rows = db.session.execute(_ROOMS_TAKEN, {"retreat_id": retreat_id, "now": now})
+    return {
+        room_type_id: RoomsTaken(whole_rooms=int(whole or 0), beds=int(beds or 0))
+        for room_type_id, whole, beds in rows
+    }
+
+
+def room_left(room_type: RoomType, taken: RoomsTaken | None) -> RoomLeft:
+    taken = taken or RoomsTaken()
+    rooms_not_whole = room_type.rooms - taken.whole_rooms
+    rooms_with_beds_taken = -(-taken.beds // room_type.sleeps)  # ceil
+    return RoomLeft(
+        room_type=room_type,
+        rooms_left=max(rooms_not_whole - rooms_with_beds_taken, 0),
+        beds_left=max(rooms_not_whole * room_type.sleeps - taken.beds, 0)
+        if room_type.shared
+        else max(rooms_not_whole - rooms_with_beds_taken, 0) * room_type.sleeps,
+    )
+
+
+def rooms_left(retreat: Retreat, *, now: datetime) -> list[RoomLeft]:
+    """Every room type on offer (not hidden) with what is left of it; one query, none when the
+    retreat sells no rooms."""
+    offered = [room_type for room_type in retreat.room_types if not room_type.hidden]
+    if not offered:
+        return []
+    taken = rooms_taken(retreat.id, now=now)
+    return [room_left(room_type, taken.get(room_type.id)) for room_type in offered]
+
+
+def add_on_units_taken(retreat_id: int, *, now: datetime) -> dict[int, int]:
+    rows = db.session.execute(_ADD_ONS_TAKEN, {"retreat_id": retreat_id, "now": now})
+    return {add_on_id: int(units or 0) for add_on_id, units in rows}
+
+
+@dataclass(frozen=True)
+class AddOnLeft:
+    add_on: AddOn
+    units_left: int | None  # None: no limit
+
+    def fits(self, people: int) -> bool:
+        return self.units_left is None or self.units_left >= self.add_on.units_for(people)
+
+
+def add_ons_left(retreat: Retreat, *, now: datetime) -> list[AddOnLeft]:
+    """Every add-on on offer (not hidden) with the units left of the limited ones; one query,
+    none when no add-on is limited."""
+    offered = [add_on for add_on in retreat.add_ons if not add_on.hidden]
+    if not any(add_on.quantity_limit is not None for add_on in offered):
+        return [AddOnLeft(add_on, None) for add_on in offered]
+    taken = add_on_units_taken(retreat.id, now=now)
+    return [
+        AddOnLeft(
+            add_on,
+            None
+            if add_on.quantity_limit is None
+            else max(add_on.quantity_limit - taken.get(add_on.id, 0), 0),
+        )
+        for add_on in offered
+    ]
