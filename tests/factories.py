@@ -38,11 +38,14 @@ from retreats.booking.services import (
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import (
+    AddOn,
     Audience,
     Focus,
+    PricePer,
     Retreat,
     RetreatKind,
     RetreatStatus,
+    RoomType,
     TicketType,
 )
 from retreats.organizer.accounts.models import Organizer
@@ -178,6 +181,59 @@ def add_ticket_type(
     retreat.ticket_types.append(ticket)
     db.session.commit()
     return ticket
+
+
+def add_room_type(
+    retreat: Retreat,
+    *,
+    name: str = "Garden double",
+    rooms: int = 2,
+    sleeps: int = 2,
+    suits_couple: bool = True,
+    shared: bool = False,
+    price_minor: int = 30_000,
+    price_per: PricePer = PricePer.ROOM,
+    **fields,
+) -> RoomType:
+    """One more room type on `retreat` (a private double priced per room unless told otherwise;
+    a shared room type must be priced per person)."""
+    room_type = RoomType(
+        name=name,
+        rooms=rooms,
+        sleeps=sleeps,
+        suits_couple=suits_couple,
+        shared=shared,
+        price_minor=price_minor,
+        price_per=PricePer.PERSON if shared else price_per,
+        position=len(retreat.room_types),
+        **fields,
+    )
+    retreat.room_types.append(room_type)
+    db.session.commit()
+    return room_type
+
+
+def add_add_on(
+    retreat: Retreat,
+    *,
+    name: str = "Airport transfer",
+    price_minor: int = 4_000,
+    price_per: PricePer = PricePer.PERSON,
+    quantity_limit: int | None = None,
+    **fields,
+) -> AddOn:
+    """One more add-on on `retreat` (`fields`: description, ticket_types, room_types, hidden)."""
+    add_on = AddOn(
+        name=name,
+        price_minor=price_minor,
+        price_per=price_per,
+        quantity_limit=quantity_limit,
+        position=len(retreat.add_ons),
+        **fields,
+    )
+    retreat.add_ons.append(add_on)
+    db.session.commit()
+    return add_on
 
 
 def ticket_for(retreat: Retreat, seats: int) -> TicketType:
