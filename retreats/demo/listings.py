@@ -10,7 +10,7 @@ from calendar import FRIDAY, MONDAY, THURSDAY
 from dataclasses import dataclass
 from datetime import time
 
-from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
+from retreats.listings.models import Audience, Focus, PricePer, RetreatKind, RetreatStatus
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,27 @@ class DemoTicket:
     seats_per_ticket: int = 1
     # An early-bird price stops selling at the end of this many days after seeding (local time).
     sale_ends_in_days: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoRoomType:
+    name: str
+    description: str
+    rooms: int
+    price_minor: int
+    price_per: PricePer = PricePer.ROOM
+    sleeps: int = 2
+    suits_couple: bool = True
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class DemoAddOn:
+    name: str
+    description: str
+    price_minor: int
+    price_per: PricePer = PricePer.BOOKING
+    quantity_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,12 @@ class DemoListing:
     status: RetreatStatus = RetreatStatus.PUBLISHED
     # Confirmed bookings, one party (one or two guests) per booking.
     confirmed_parties: tuple[tuple[DemoGuest, ...], ...] = ()
+    # A residential retreat's stay: its room types and add-ons, and the room type (by name) each
+    # confirmed party stays in, in the order of confirmed_parties.
+    room_types: tuple[DemoRoomType, ...] = ()
+    add_ons: tuple[DemoAddOn, ...] = ()
+    allows_no_accommodation: bool = False
+    party_rooms: tuple[str, ...] = ()
 
     @property
     def is_online(self) -> bool:
@@ -156,11 +183,58 @@ difficult.
     tickets=(
         DemoTicket(
             name="Couple (2 people)",
-            description="Two places, a shared double room and all meals from Friday dinner.",
-            price_minor=89000,
+            description="Two places and all meals from Friday dinner; choose your room below.",
+            price_minor=59000,
             seats_per_ticket=2,
         ),
     ),
+    room_types=(
+        DemoRoomType(
+            name="Garden double",
+            description="A double bed, a view over the camellia garden and a bathroom of your own.",
+            rooms=8,
+            price_minor=30000,
+        ),
+        DemoRoomType(
+            name="Sea-view suite",
+            description="A king-size bed, a sitting corner and a balcony towards the Atlantic.",
+            rooms=3,
+            price_minor=50000,
+        ),
+        DemoRoomType(
+            name="Tower room",
+            description="The round room at the top of the old tower, with a view of Pena Palace.",
+            rooms=1,
+            price_minor=42000,
+        ),
+    ),
+    add_ons=(
+        DemoAddOn(
+            name="Airport transfer from Lisbon",
+            description="A shared minibus from the airport on Friday at 14:30, back on Sunday.",
+            price_minor=3500,
+            price_per=PricePer.PERSON,
+            quantity_limit=12,
+        ),
+        DemoAddOn(
+            name="Private session with Marta",
+            description="A 60-minute couples session on Saturday afternoon.",
+            price_minor=12000,
+            quantity_limit=6,
+        ),
+        DemoAddOn(
+            name="Extra night on Sunday",
+            description="Stay in your room until Monday, breakfast included.",
+            price_minor=14000,
+        ),
+    ),
+    confirmed_parties=(
+        (
+            DemoGuest("Inês Carvalho", hopes="Time to talk without the children."),
+            DemoGuest("Rui Carvalho"),
+        ),
+    ),
+    party_rooms=("Tower room",),
 )
 
 SPIRITUAL_INTIMACY_RETREAT = DemoListing(
@@ -353,9 +427,31 @@ unless you choose to, and you can pause any exercise at any time.
     tickets=(
         DemoTicket(
             name="Couple (2 people)",
-            description="Two places, a double room with a mountain view and all meals.",
-            price_minor=112000,
+            description="Two places and all meals; choose your room below.",
+            price_minor=82000,
             seats_per_ticket=2,
+        ),
+    ),
+    room_types=(
+        DemoRoomType(
+            name="Valley double",
+            description="A pine-panelled double room looking down the valley.",
+            rooms=5,
+            price_minor=30000,
+        ),
+        DemoRoomType(
+            name="Mountain-view suite",
+            description="A corner suite with a wood stove and the Eiger from the bed.",
+            rooms=3,
+            price_minor=48000,
+        ),
+    ),
+    add_ons=(
+        DemoAddOn(
+            name="Couples massage",
+            description="Ninety minutes for the two of you on Saturday, at the Berghaus spa.",
+            price_minor=26000,
+            quantity_limit=4,
         ),
     ),
 )
@@ -439,8 +535,37 @@ available for a private word at any time.
     tickets=(
         DemoTicket(
             name="Individual",
-            description="One place, a single room and all meals.",
-            price_minor=48000,
+            description="One place and all meals; choose your room below.",
+            price_minor=30000,
+        ),
+    ),
+    room_types=(
+        DemoRoomType(
+            name="Single room",
+            description="A room of your own under the farmhouse eaves.",
+            rooms=6,
+            sleeps=1,
+            suits_couple=False,
+            price_minor=18000,
+        ),
+        DemoRoomType(
+            name="Shared twin",
+            description="Two single beds: share with a friend, or with another guest.",
+            rooms=4,
+            shared=True,
+            suits_couple=False,
+            price_minor=12000,
+            price_per=PricePer.PERSON,
+        ),
+    ),
+    allows_no_accommodation=True,
+    add_ons=(
+        DemoAddOn(
+            name="Pick-up from Abergavenny station",
+            description="On Friday at 16:00, and back on Sunday after lunch.",
+            price_minor=1500,
+            price_per=PricePer.PERSON,
+            quantity_limit=8,
         ),
     ),
 )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from retreats.booking.models import Attendee, Booking, BookingStatus
@@ -20,7 +20,7 @@ from retreats.demo.covers import install_demo_cover
 from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from retreats.demo.workshops import WORKSHOPS
 from retreats.extensions import db
-from retreats.listings.models import Retreat, TicketType
+from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.organizer.accounts.models import Organizer
 
 DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
@@ -56,6 +56,7 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
             retreat = _build_retreat(listing, organizer=organizer, now=now, created_at=created_at)
             db.session.add(retreat)
             _add_confirmed_bookings(retreat, listing, now=now)
+            db.session.flush()
         db.session.commit()
     except IntegrityError:
         # Another process seeded at the same moment (the organizer email is unique).
@@ -122,6 +123,7 @@ def _build_retreat(
         refund_partial_percent=listing.refund_rules[2],
         cancellation_policy=listing.cancellation_policy,
         preparation_guide_md=listing.preparation_guide_md,
+        allows_no_accommodation=listing.allows_no_accommodation,
         cover_image=install_demo_cover(listing.slug),
         organizer=organizer,
         created_at=created_at,
@@ -137,25 +139,54 @@ def _build_retreat(
             )
             for position, ticket in enumerate(listing.tickets)
         ],
+        room_types=[
+            RoomType(
+                name=room.name,
+                description=room.description,
+                rooms=room.rooms,
+                sleeps=room.sleeps,
+                suits_couple=room.suits_couple,
+                shared=room.shared,
+                price_minor=room.price_minor,
+                price_per=room.price_per,
+                position=position,
+            )
+            for position, room in enumerate(listing.room_types)
+        ],
+        add_ons=[
+            AddOn(
+                name=add_on.name,
+                description=add_on.description,
+                price_minor=add_on.price_minor,
+                price_per=add_on.price_per,
+                quantity_limit=add_on.quantity_limit,
+                position=position,
+            )
+            for position, add_on in enumerate(listing.add_ons)
+        ],
     )
 
 
 def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: datetime) -> None:
     """Paid bookings for the listing's confirmed parties, each with one attendee per seat."""
+    rooms = {room_type.name: room_type for room_type in retreat.room_types}
     for number, party in enumerate(listing.confirmed_parties, start=1):
         ticket = _regular_ticket_for(retreat, seats=len(party))
-        quote = price_booking(currency=retreat.currency, ticket=ticket)
+        room_type = rooms[listing.party_rooms[number - 1]] if listing.party_rooms else None
+        quote = price_booking(currency=retreat.currency, ticket=ticket, room_type=room_type)
         booked_at = now - timedelta(days=30 - number, hours=number)
         contact = party[0]
         db.session.add(
             Booking(
-                reference=f"RB-DEMO{number:02d}",
+                reference=_demo_reference(),
                 # The token is thrown away: demo bookings are not meant to be opened by link.
                 token_hash=hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest(),
                 retreat=retreat,
                 ticket_type=ticket,
                 status=BookingStatus.CONFIRMED,
                 seats=ticket.seats_per_ticket,
+                room_type=room_type,
+                takes_whole_room=room_type is None or room_type.takes_whole_room(len(party)),
                 amount_minor=quote.total_minor,
                 lines=booking_lines(quote),
                 currency=retreat.currency,
@@ -178,6 +209,14 @@ def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: date
                 ],
             )
         )
+
+
+def _demo_reference() -> str:
+    """RB-DEMO01, RB-DEMO02 … across every listing: the next one not yet in the session."""
+    taken = db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.reference.like("RB-DEMO%"))
+    )
+    return f"RB-DEMO{taken + 1:02d}"
 
 
 def _regular_ticket_for(retreat: Retreat, *, seats: int) -> TicketType:
