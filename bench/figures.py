@@ -23,6 +23,10 @@ class Figures:
     p50_ms: float | None
     p95_ms: float | None
     max_ms: float | None
+    # Where the retreat sells rooms and add-ons: each limited one as the database counts it, and
+    # where that differs from what the granted answers promised.
+    stay: tuple = ()
+    stay_problems: tuple[str, ...] = ()
 
     @property
     def oversold(self) -> int:
@@ -40,6 +44,10 @@ class Figures:
             found.append(f"oversold by {self.oversold}")
         if self.errors:
             found.append(f"{self.errors} error(s)")
+        for use in self.stay:
+            if use.oversold:
+                found.append(f"{use.name} oversold by {use.oversold}")
+        found += self.stay_problems
         if not self.answers_match_database:
             found.append(
                 f"granted answers hold {self.seats_held} seats, the database counts "
@@ -49,7 +57,13 @@ class Figures:
 
 
 def figures_from(
-    answers: list[Answer], *, seats: int, seats_taken: int, bookings_by_status: dict[str, int]
+    answers: list[Answer],
+    *,
+    seats: int,
+    seats_taken: int,
+    bookings_by_status: dict[str, int],
+    stay: tuple = (),
+    stay_problems: tuple[str, ...] = (),
 ) -> Figures:
     granted = [answer for answer in answers if answer.outcome == GRANTED]
     errors = Counter(answer.status for answer in answers if answer.outcome == ERROR)
@@ -67,6 +81,8 @@ def figures_from(
         p50_ms=percentile(timings, 0.50),
         p95_ms=percentile(timings, 0.95),
         max_ms=timings[-1] if timings else None,
+        stay=stay,
+        stay_problems=stay_problems,
     )
 
 
@@ -99,6 +115,7 @@ def figure_lines(figures: Figures) -> list[str]:
         f"seats taken (database): {figures.seats_taken}",
         f"bookings (database): {bookings or 'none'}",
         f"oversold: {figures.oversold}",
+        *(f"oversold, {use.name}: {use.oversold}" for use in figures.stay),
         f"booking POST p50: {milliseconds(figures.p50_ms)}",
         f"booking POST p95: {milliseconds(figures.p95_ms)}",
         f"booking POST max: {milliseconds(figures.max_ms)}",

@@ -28,6 +28,28 @@ class Visitor:
     base_url: str
     seats: int  # 1 for an individual ticket, 2 for a couple
     ticket_id: int
+    # Where the retreat sells rooms: the room type id chosen, or "none" (no accommodation);
+    # None sends no room choice at all. And the add-ons ticked.
+    room_choice: str | None = None
+    add_on_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class StayChoices:
+    """What visitors pick at a retreat that sells rooms, cycled by visitor number: room type ids
+    (None: no accommodation) for couples and for individuals, and sets of add-on ids."""
+
+    couple_rooms: tuple[int | None, ...]
+    single_rooms: tuple[int | None, ...]
+    add_ons: tuple[tuple[int, ...], ...]
+
+    def room_choice(self, number: int, seats: int) -> str:
+        rooms = self.couple_rooms if seats == 2 else self.single_rooms
+        room = rooms[(number // 3) % len(rooms)]
+        return "none" if room is None else str(room)
+
+    def add_ons_for(self, number: int) -> tuple[int, ...]:
+        return self.add_ons[number % len(self.add_ons)]
 
 
 @dataclass(frozen=True)
@@ -39,9 +61,14 @@ class Answer:
 
 
 def visitors_for(
-    *, clients: int, instance_urls: tuple[str, ...], ticket_ids: dict[int, int]
+    *,
+    clients: int,
+    instance_urls: tuple[str, ...],
+    ticket_ids: dict[int, int],
+    stay: StayChoices | None = None,
 ) -> list[Visitor]:
-    """Spread evenly over the instances; every third visitor books a couple ticket."""
+    """Spread evenly over the instances; every third visitor books a couple ticket; with `stay`,
+    each also picks a room (or none) and add-ons."""
     visitors = []
     for number in range(clients):
         seats = 2 if number % 3 == 0 else 1
@@ -51,6 +78,8 @@ def visitors_for(
                 base_url=instance_urls[number % len(instance_urls)],
                 seats=seats,
                 ticket_id=ticket_ids[seats],
+                room_choice=stay.room_choice(number, seats) if stay else None,
+                add_on_ids=stay.add_ons_for(number) if stay else (),
             )
         )
     return visitors
@@ -117,7 +146,7 @@ def _visit(
 
 def open_booking_form(
     session: requests.Session, book_url: str, visitor: Visitor
-) -> tuple[dict[str, str] | None, str | None]:
+) -> tuple[dict[str, str | list[str]] | None, str | None]:
     """GET the form for this visitor's CSRF cookie and token; (form fields, None) or (None, why)."""
     try:
         page = session.get(book_url, timeout=REQUEST_TIMEOUT)
@@ -147,9 +176,10 @@ def hidden_fields(html: str) -> dict[str, str]:
     return parser.fields
 
 
-def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str, str]:
-    """The fields a person fills in (retreats/booking/forms.py), a partner for a couple."""
-    fields = {
+def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str, str | list[str]]:
+    """The fields a person fills in (retreats/booking/forms.py), a partner for a couple, and the
+    room and add-ons where the visitor picks them."""
+    fields: dict[str, str | list[str]] = {
         **hidden_fields,
         "ticket_type": str(visitor.ticket_id),
         "attendees-0-name": f"Bench Guest {visitor.number}",
@@ -158,6 +188,10 @@ def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str
     }
     if visitor.seats == 2:
         fields["attendees-1-name"] = f"Bench Partner {visitor.number}"
+    if visitor.room_choice is not None:
+        fields["room_type"] = visitor.room_choice
+    if visitor.add_on_ids:
+        fields["add_ons"] = [str(add_on_id) for add_on_id in visitor.add_on_ids]
     return fields
 
 

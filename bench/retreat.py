@@ -14,19 +14,24 @@ from sqlalchemy import func, select
 
 from retreats import create_app
 from retreats.booking.capacity import seats_taken
+from retreats.booking.inventory import add_on_units_taken, rooms_taken
 from retreats.booking.models import Booking
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import (
+    AddOn,
     Audience,
     Focus,
+    PricePer,
     Retreat,
     RetreatKind,
     RetreatStatus,
+    RoomType,
     TicketType,
 )
 from retreats.organizer.accounts.models import Organizer
 
+from .load import StayChoices, Visitor
 from .stack import BENCH_SECRET_KEY
 
 SLUG = "burst-bench-retreat"
@@ -38,6 +43,7 @@ class BenchRetreat:
     slug: str
     capacity: int
     ticket_ids: dict[int, int]  # seats per ticket (1 or 2) → ticket type id
+    stay: StayChoices | None = None  # what visitors pick, where the retreat sells rooms
 
 
 def database_app(database_url: str) -> Flask:
@@ -82,8 +88,46 @@ def individual_and_couple_tickets() -> list[TicketType]:
     ]
 
 
-def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
-    """One organizer and one published retreat in 30 days with an individual and a couple ticket."""
+def bench_rooms() -> list[RoomType]:
+    """Fewer rooms than the seats want, so rooms sell out in a burst too: 5 private rooms for
+    couples, 2 single rooms and a shared twin type whose 6 beds sell one by one."""
+    return [
+        RoomType(name="Suite", rooms=2, sleeps=2, price_minor=40_000, price_per=PricePer.ROOM),
+        RoomType(name="Garden double", rooms=3, price_minor=25_000, price_per=PricePer.ROOM),
+        RoomType(name="Shared twin", rooms=3, shared=True, suits_couple=False, price_minor=12_000),
+        RoomType(name="Single room", rooms=2, sleeps=1, suits_couple=False, price_minor=20_000),
+    ]
+
+
+def bench_add_ons() -> list[AddOn]:
+    """Two limited add-ons (one per person, one per booking) and one without a limit."""
+    return [
+        AddOn(
+            name="Airport transfer", price_minor=3_500, price_per=PricePer.PERSON, quantity_limit=6
+        ),
+        AddOn(name="Private session", price_minor=12_000, quantity_limit=3),
+        AddOn(name="Yoga mat", price_minor=2_000),
+    ]
+
+
+def _stay_choices(retreat: Retreat) -> StayChoices:
+    room = {room_type.name: room_type.id for room_type in retreat.room_types}
+    add_on = {add_on.name: add_on.id for add_on in retreat.add_ons}
+    transfer, session, mat = (
+        add_on["Airport transfer"],
+        add_on["Private session"],
+        add_on["Yoga mat"],
+    )
+    return StayChoices(
+        couple_rooms=(room["Suite"], room["Garden double"], None),
+        single_rooms=(room["Shared twin"], room["Single room"], room["Shared twin"], None),
+        add_ons=((transfer,), (), (session, mat), (transfer, session), (mat,)),
+    )
+
+
+def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> BenchRetreat:
+    """One organizer and one published retreat in 30 days with an individual and a couple ticket;
+    `with_stay`: also rooms (guests may book without one) and add-ons, some of them limited."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
         retreat = published_retreat(
@@ -94,6 +138,9 @@ def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
             capacity=seats,
             summary="The retreat the booking burst benchmark fights over.",
             ticket_types=individual_and_couple_tickets(),
+            room_types=bench_rooms() if with_stay else [],
+            add_ons=bench_add_ons() if with_stay else [],
+            allows_no_accommodation=with_stay,
         )
         db.session.add(retreat)
         db.session.commit()
@@ -102,7 +149,91 @@ def create_bench_retreat(app: Flask, *, seats: int) -> BenchRetreat:
             slug=retreat.slug,
             capacity=retreat.capacity,
             ticket_ids={ticket.seats_per_ticket: ticket.id for ticket in retreat.ticket_types},
+            stay=_stay_choices(retreat) if with_stay else None,
         )
+
+
+@dataclass(frozen=True)
+class InventoryUse:
+    """One limited thing (a room type, an add-on) as the database counts it after a burst."""
+
+    name: str
+    limit: int  # rooms of the type, or the add-on's quantity limit
+    used: int  # rooms in use (whole ones plus those beds were sold in), or add-on units
+    beds: int | None = None  # beds sold one by one, for a shared room type
+
+    @property
+    def oversold(self) -> int:
+        return max(self.used - self.limit, 0)
+
+
+def stay_promises_broken(app: Flask, retreat_id: int, granted: list[Visitor]) -> list[str]:
+    """Where the rooms, beds and add-on units the database counts differ from what the granted
+    answers promised (each visitor's choices, counted as the app would)."""
+    with app.app_context():
+        retreat = db.session.get(Retreat, retreat_id)
+        room_types = {room_type.id: room_type for room_type in retreat.room_types}
+        promised_rooms: Counter[tuple[int, str]] = Counter()
+        promised_units: Counter[int] = Counter()
+        add_ons = {add_on.id: add_on for add_on in retreat.add_ons}
+        for visitor in granted:
+            if visitor.room_choice not in (None, "none"):
+                room_type = room_types[int(visitor.room_choice)]
+                whole = room_type.takes_whole_room(visitor.seats)
+                promised_rooms[room_type.id, "whole" if whole else "beds"] += (
+                    1 if whole else visitor.seats
+                )
+            for add_on_id in visitor.add_on_ids:
+                promised_units[add_on_id] += add_ons[add_on_id].units_for(visitor.seats)
+        now = utcnow()
+        problems = []
+        for room_type_id, taken in rooms_taken(retreat_id, now=now).items():
+            name = room_types[room_type_id].name
+            for kind, counted in (("whole", taken.whole_rooms), ("beds", taken.beds)):
+                if counted != promised_rooms[room_type_id, kind]:
+                    problems.append(
+                        f"{name}: {counted} {kind} counted, "
+                        f"{promised_rooms[room_type_id, kind]} promised"
+                    )
+        counted_units = add_on_units_taken(retreat_id, now=now)
+        for add_on_id, add_on in add_ons.items():
+            if counted_units.get(add_on_id, 0) != promised_units[add_on_id]:
+                problems.append(
+                    f"{add_on.name}: {counted_units.get(add_on_id, 0)} units counted, "
+                    f"{promised_units[add_on_id]} promised"
+                )
+        return problems
+
+
+def stay_taken_now(app: Flask, retreat_id: int) -> list[InventoryUse]:
+    """Each room type and each limited add-on, with what confirmed and live pending bookings
+    take of it: the app's own counts (booking/inventory.py)."""
+    with app.app_context():
+        retreat = db.session.get(Retreat, retreat_id)
+        taken_rooms = rooms_taken(retreat_id, now=utcnow())
+        taken_units = add_on_units_taken(retreat_id, now=utcnow())
+        uses = []
+        for room_type in retreat.room_types:
+            taken = taken_rooms.get(room_type.id)
+            whole, beds = (taken.whole_rooms, taken.beds) if taken else (0, 0)
+            uses.append(
+                InventoryUse(
+                    name=f"room {room_type.name}",
+                    limit=room_type.rooms,
+                    used=whole + -(-beds // room_type.sleeps),
+                    beds=beds if room_type.shared else None,
+                )
+            )
+        for add_on in retreat.add_ons:
+            if add_on.quantity_limit is not None:
+                uses.append(
+                    InventoryUse(
+                        name=f"add-on {add_on.name}",
+                        limit=add_on.quantity_limit,
+                        used=taken_units.get(add_on.id, 0),
+                    )
+                )
+        return uses
 
 
 def seats_taken_now(app: Flask, retreat_id: int) -> int:

@@ -1,17 +1,19 @@
-"""The on-sale rush: many visitors book the last places of one retreat at the same moment.
+"""The on-sale rush: many visitors book the last places (and rooms) of one retreat at once.
 
 Two gunicorn instances (2 workers each, set up as in production) on one PostgreSQL, the local
 Stripe server behind them; every visitor opens the booking form (not timed), then all send the
 booking POST together, half on each instance, a third of them for a couple ticket. The seats
 taken are read back from the database: nothing may be oversold, and every seat taken must have
-been promised to someone."""
+been promised to someone. The retreat sells rooms and add-ons too (fewer rooms than seats, some
+add-ons limited), and each visitor picks some: no room or limited add-on may be oversold either,
+and what the database counts must be what the granted answers promised."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from ..figures import Figures, figures_from
-from ..load import run_burst, visitors_for
+from ..load import GRANTED, run_burst, visitors_for
 from ..report import Figure, figure
 from ..retreat import (
     BenchRetreat,
@@ -20,6 +22,8 @@ from ..retreat import (
     create_bench_retreat,
     database_app,
     seats_taken_now,
+    stay_promises_broken,
+    stay_taken_now,
 )
 from ..stack import Stack, running_stack
 
@@ -37,7 +41,7 @@ def run(bench) -> list[Figure]:
     ) as stack:
         app = database_app(database_url)
         try:
-            retreat = create_bench_retreat(app, seats=SEATS)
+            retreat = create_bench_retreat(app, seats=SEATS, with_stay=True)
             result = rush(app, stack, retreat, clients=clients)
         finally:
             close_connections(app)
@@ -53,6 +57,25 @@ def run(bench) -> list[Figure]:
             target="0, and seats taken = seats promised",
             met=not result.problems,
         ),
+        *(
+            figure(
+                scenario,
+                f"oversold, {use.name}",
+                f"{use.oversold} ({use.used} of {use.limit} used"
+                + (f", {use.beds} beds" if use.beds is not None else "")
+                + ")",
+                target="0",
+                met=use.oversold == 0,
+            )
+            for use in result.stay
+        ),
+        figure(
+            scenario,
+            "rooms and add-ons as promised",
+            "yes" if not result.stay_problems else "; ".join(result.stay_problems),
+            target="yes",
+            met=not result.stay_problems,
+        ),
         figure(scenario, "booking POST p50", f"{result.p50_ms:.0f} ms"),
         figure(scenario, "booking POST p95", f"{result.p95_ms:.0f} ms"),
     ]
@@ -62,12 +85,18 @@ def rush(app: Flask, stack: Stack, retreat: BenchRetreat, *, clients: int) -> Fi
     """Every client opens the form, then all POST it at once, spread over the instances; the
     answers set against what the database says after."""
     visitors = visitors_for(
-        clients=clients, instance_urls=stack.instance_urls, ticket_ids=retreat.ticket_ids
+        clients=clients,
+        instance_urls=stack.instance_urls,
+        ticket_ids=retreat.ticket_ids,
+        stay=retreat.stay,
     )
     answers = run_burst(visitors, slug=retreat.slug, pay_page_prefix=stack.pay_page_prefix)
+    granted = [answer.visitor for answer in answers if answer.outcome == GRANTED]
     return figures_from(
         answers,
         seats=retreat.capacity,
         seats_taken=seats_taken_now(app, retreat.id),
         bookings_by_status=bookings_by_status(app, retreat.id),
+        stay=tuple(stay_taken_now(app, retreat.id)),
+        stay_problems=tuple(stay_promises_broken(app, retreat.id, granted)),
     )
