@@ -91,7 +91,11 @@ class StayChoiceForm(FlaskForm):
     """
 
     ticket_type = RadioField(
-        "Ticket", coerce=int, validators=[InputRequired(message="Please choose a ticket.")]
+        "Ticket",
+        coerce=int,
+        validators=[InputRequired(message="Please choose a ticket.")],
+        invalid_value_message="Please choose one of the tickets offered.",
+        invalid_choice_message="Please choose one of the tickets offered.",
     )
     # The value is a room type's id, or NO_ACCOMMODATION.
     room_type = RadioField("Where you stay", validate_choice=False, validators=[_a_room_choice])
