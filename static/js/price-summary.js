@@ -11,7 +11,8 @@
   if (!form || !region || !window.fetch || !window.FormData) {
     return;
   }
-  var CHOICES = ["csrf_token", "ticket_type", "room_type", "add_ons"];
+  var PRICED = ["ticket_type", "room_type", "add_ons"]; // the fields that change the total
+  var SENT = ["csrf_token"].concat(PRICED);
   var asked = 0;
 
   // With live totals the button is not needed; removed rather than hidden, so pressing Enter
@@ -24,7 +25,7 @@
   function choices() {
     var all = new FormData(form);
     var sent = new FormData();
-    CHOICES.forEach(function (name) {
+    SENT.forEach(function (name) {
       all.getAll(name).forEach(function (value) {
         sent.append(name, value);
       });
@@ -63,7 +64,7 @@
   }
 
   form.addEventListener("change", function (event) {
-    if (CHOICES.indexOf(event.target.name) > 0) {
+    if (PRICED.indexOf(event.target.name) !== -1) {
       refresh();
     }
   });
