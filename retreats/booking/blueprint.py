@@ -62,20 +62,7 @@ def booking_form_response(
             status = 422
     elif form.validate_on_submit():
         try:
-            booking = hold_seats(
-                retreat_id=retreat.id,
-                ticket_type_id=form.ticket_type.data,
-                contact_email=form.contact_email,
-                attendees=form.attendee_details(),
-                room_type_id=form.room_type_id,
-                add_on_ids=form.add_on_ids,
-                room_share_with=form.room_share_with.data or "",
-                submission_key=form.submission_key.data or None,
-                waitlist_entry_id=offer.id if offer is not None else None,
-            )
-            if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
-                return redirect(manage_page_url(booking), code=303)
-            return redirect(open_checkout_session(booking=booking), code=303)
+            return _hold_and_go_to_checkout(form, retreat, offer)
         except DomainError as error:
             refusal, status = error, error.status_code
         listing = None  # read again: the seats left changed
@@ -95,6 +82,24 @@ def booking_form_response(
     return render_template(
         "booking/book.html", tickets=tickets, summary=summary, **template_values
     ), status
+
+
+def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: WaitlistEntry | None):
+    """Hold what the valid form chose and send the visitor to pay (DomainError: refused)."""
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=form.ticket_type.data,
+        contact_email=form.contact_email,
+        attendees=form.attendee_details(),
+        room_type_id=form.room_type_id,
+        add_on_ids=form.add_on_ids,
+        room_share_with=form.room_share_with.data or "",
+        submission_key=form.submission_key.data or None,
+        waitlist_entry_id=offer.id if offer is not None else None,
+    )
+    if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
+        return redirect(manage_page_url(booking), code=303)
+    return redirect(open_checkout_session(booking=booking), code=303)
 
 
 def _tell_refusal(form: BookingForm, refusal: DomainError) -> None:
