@@ -10,6 +10,7 @@ from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import open_checkout_session
 from retreats.booking.forms import BookingForm
 from retreats.booking.models import BookingStatus, WaitlistEntry
+from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
@@ -41,36 +42,29 @@ def booking_form_response(
 ):
     """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout.
 
-    `listing` (the retreat with its seats left) is what the form shows; it is loaded here when
-    the form has to be shown and was not given, so a POST that books never counts seats twice.
+    `listing` (the retreat with its seats, rooms and add-ons left) is what the form shows; it is
+    loaded here when the form has to be shown and was not given, so a POST that books never
+    counts seats twice. A POST with `update_total` (the button for browsers without scripts)
+    only shows the form again with the total of its choices: nothing is held.
     """
     now = utcnow()
     tickets = tickets_for_sale(retreat, now=now)
     if offer is not None:
         tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
-    form = BookingForm(ticket_types=tickets)
+    sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
+    form = BookingForm(ticket_types=tickets, sells_rooms=sells_rooms)
     if request.method == "GET":
         form.prepare(offer=offer)
     status = 200
-    if form.validate_on_submit():
+    refusal: DomainError | None = None
+    if request.method == "POST" and "update_total" in request.form:
+        if not form.validate_stay_choice():
+            status = 422
+    elif form.validate_on_submit():
         try:
-            booking = hold_seats(
-                retreat_id=retreat.id,
-                ticket_type_id=form.ticket_type.data,
-                contact_email=form.contact_email,
-                attendees=form.attendee_details(),
-                submission_key=form.submission_key.data or None,
-                waitlist_entry_id=offer.id if offer is not None else None,
-            )
-            if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
-                return redirect(manage_page_url(booking), code=303)
-            return redirect(open_checkout_session(booking=booking), code=303)
-        except SoldOut as error:
-            flash(f"{error.message} You can join the waitlist below.", "error")
-            status = error.status_code
+            return _hold_and_go_to_checkout(form, retreat, offer)
         except DomainError as error:
-            flash(error.message, "error")
-            status = error.status_code
+            refusal, status = error, error.status_code
         listing = None  # read again: the seats left changed
     elif request.method == "POST":
         status = 422
@@ -78,8 +72,65 @@ def booking_form_response(
         listing = published_listing(retreat.slug, now=now)
         if listing is None:  # made a draft again meanwhile
             abort(404)
+    form.offer_stay(listing.stay)
+    if refusal is not None:
+        _tell_refusal(form, refusal)
+    summary = _price_summary(form, listing.retreat, tickets) if form.offers_stay else None
+    if summary is not None and summary.problem and status == 200:
+        status = 400  # "Update total" with a choice the hold would refuse: told beside it
     template_values = {"form": form, "listing": listing, "retreat": retreat, "offer": offer}
-    return render_template("booking/book.html", tickets=tickets, **template_values), status
+    return render_template(
+        "booking/book.html", tickets=tickets, summary=summary, **template_values
+    ), status
+
+
+def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: WaitlistEntry | None):
+    """Hold what the valid form chose and send the visitor to pay (DomainError: refused)."""
+    booking = hold_seats(
+        retreat_id=retreat.id,
+        ticket_type_id=form.ticket_type.data,
+        contact_email=form.contact_email,
+        attendees=form.attendee_details(),
+        room_type_id=form.room_type_id,
+        add_on_ids=form.add_on_ids,
+        room_share_with=form.room_share_with.data or "",
+        submission_key=form.submission_key.data or None,
+        waitlist_entry_id=offer.id if offer is not None else None,
+    )
+    if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
+        return redirect(manage_page_url(booking), code=303)
+    return redirect(open_checkout_session(booking=booking), code=303)
+
+
+def _tell_refusal(form: BookingForm, refusal: DomainError) -> None:
+    """Put the hold's refusal beside the field it is about, or at the top of the page."""
+    if refusal.field and form.shows(refusal.field):
+        field = form[refusal.field]
+        field.errors = [*field.errors, refusal.message]
+    elif isinstance(refusal, SoldOut) and refusal.field is None:  # the seats ran out
+        flash(f"{refusal.message} You can join the waitlist below.", "error")
+    else:
+        flash(refusal.message, "error")
+
+
+def _price_summary(form: BookingForm, retreat: Retreat, tickets) -> PriceSummary:
+    """The total of the form's choices; a choice the hold would refuse is told beside its
+    field (unless it already has a message) and in the summary."""
+    if form.room_type.errors or form.add_ons.errors:
+        return PriceSummary(prompt="Choose among the rooms and extras offered to see your total.")
+    try:
+        return quote_choice(
+            retreat,
+            tickets=tickets,
+            ticket_type_id=form.ticket_type.data,
+            room_type_id=form.room_type_id,
+            room_chosen=form.room_chosen,
+            add_on_ids=form.add_on_ids,
+        )
+    except DomainError as error:
+        if error.field and form.shows(error.field) and not form[error.field].errors:
+            form[error.field].errors = [error.message]
+        return PriceSummary(problem=error.message)
 
 
 def manage_page_url(booking) -> str:

@@ -1,7 +1,9 @@
-"""Booking forms: the booking itself (ticket, people, intake, consent), cancelling, the waitlist."""
+"""Booking forms: the booking itself (ticket, room, add-ons, people, intake, consent),
+cancelling, the waitlist."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_wtf import FlaskForm
@@ -14,12 +16,18 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectChoice,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
+    widgets,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
+from retreats.booking.availability import NO_STAY, Stay
+from retreats.booking.inventory import AddOnLeft, RoomLeft
 from retreats.booking.services import AttendeeDetails
+from retreats.database import LARGEST_ID
 from retreats.listings.models import TicketType
 
 LONG_TEXT = 2000
@@ -48,22 +56,139 @@ class AttendeeForm(Form):
     )
 
 
-class BookingForm(FlaskForm):
+NO_ACCOMMODATION = "none"  # the room_type value of "No accommodation"
+MOST_ADD_ONS = 50  # more ticked than any retreat offers is not a person filling in the form
+_AN_ID = re.compile(r"[0-9]{1,10}")
+
+
+def _an_id(value: str | None) -> int | None:
+    """The id a choice's value names, or None when it names none (garbage, out of range)."""
+    if value is None or not _AN_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= LARGEST_ID else None
+
+
+def _a_room_choice(form, field) -> None:
+    if field.data in (None, "", NO_ACCOMMODATION):
+        return
+    if _an_id(field.data) is None:
+        raise ValidationError("Please choose one of the rooms offered.")
+
+
+def _add_on_choices(form, field) -> None:
+    values = field.data or []
+    if len(values) > MOST_ADD_ONS or any(_an_id(value) is None for value in values):
+        raise ValidationError("Please choose among the extras offered.")
+
+
+class StayChoiceForm(FlaskForm):
+    """The choices that make a booking's price: its ticket, where the guests stay, its add-ons.
+
+    Which rooms and add-ons may be chosen is the hold's to decide, under the lock (a room may
+    sell out after the form was shown): this form only reads ids. The quote endpoint reads
+    these fields alone; the booking form adds the people.
+    """
+
+    ticket_type = RadioField(
+        "Ticket",
+        coerce=int,
+        validators=[InputRequired(message="Please choose a ticket.")],
+        invalid_value_message="Please choose one of the tickets offered.",
+        invalid_choice_message="Please choose one of the tickets offered.",
+    )
+    # The value is a room type's id, or NO_ACCOMMODATION.
+    room_type = RadioField("Where you stay", validate_choice=False, validators=[_a_room_choice])
+    # Checkboxes named add_ons, each valued with an add-on's id.
+    add_ons = SelectMultipleField(
+        "Extras",
+        validate_choice=False,
+        validators=[_add_on_choices],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+
+    def __init__(self, *args, ticket_types: list[TicketType], sells_rooms: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket_types_by_id = {ticket.id: ticket for ticket in ticket_types}
+        self.ticket_type.choices = [SelectChoice(ticket.id, ticket.name) for ticket in ticket_types]
+        # Where rooms are sold, one (or "No accommodation", where allowed) must be chosen.
+        self.sells_rooms = sells_rooms
+        self.room_type.choices = []
+        self.add_ons.choices = []
+        self.stay: Stay = NO_STAY
+        # What each choice shown is, by its value: the template describes it from these.
+        self.rooms_by_choice: dict[str, RoomLeft] = {}
+        self.add_ons_by_choice: dict[str, AddOnLeft] = {}
+
+    def offer_stay(self, stay: Stay) -> None:
+        """Show these rooms and add-ons as the choices: those on offer and not sold out."""
+        self.stay = stay
+        self.rooms_by_choice = {str(left.room_type.id): left for left in stay.rooms_on_sale}
+        self.add_ons_by_choice = {str(left.add_on.id): left for left in stay.add_ons_on_sale}
+        choices = [
+            SelectChoice(value, left.room_type.name) for value, left in self.rooms_by_choice.items()
+        ]
+        if stay.offers_no_accommodation:
+            choices.append(SelectChoice(NO_ACCOMMODATION, "No accommodation"))
+        self.room_type.choices = choices
+        self.add_ons.choices = [
+            SelectChoice(value, left.add_on.name) for value, left in self.add_ons_by_choice.items()
+        ]
+
+    @property
+    def offers_stay(self) -> bool:
+        """Does the form show rooms or add-ons (and so a total)? Not for tickets alone."""
+        return bool(self.stay.rooms or self.stay.add_ons)
+
+    def shows(self, field_name: str) -> bool:
+        """Is this stay field on the form as shown, for a message to go beside it?"""
+        if field_name == "room_type":
+            return bool(self.stay.rooms)
+        if field_name == "add_ons":
+            return bool(self.stay.add_ons)
+        return field_name in self._fields
+
+    @property
+    def selected_ticket(self) -> TicketType | None:
+        return self.ticket_types_by_id.get(self.ticket_type.data)
+
+    @property
+    def room_type_id(self) -> int | None:
+        """The room type chosen; None for none chosen or "No accommodation"."""
+        return _an_id(self.room_type.data)
+
+    @property
+    def room_chosen(self) -> bool:
+        """Has a room, or "No accommodation", been chosen?"""
+        return bool(self.room_type.data)
+
+    @property
+    def add_on_ids(self) -> list[int]:
+        return [number for number in map(_an_id, self.add_ons.data or []) if number is not None]
+
+    def validate_stay_choice(self) -> bool:
+        """Check the ticket (when one is chosen), room and add-on fields alone: a total can be
+        shown before the rest is filled in."""
+        fields = [self.room_type, self.add_ons]
+        if self.ticket_type.raw_data:
+            fields.append(self.ticket_type)
+        return all([field.validate(self) for field in fields])
+
+
+class BookingForm(StayChoiceForm):
     # Made when the form is shown; a second submit of the same form finds the first booking.
     submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
-    ticket_type = RadioField(
-        "Ticket", coerce=int, validators=[InputRequired(message="Please choose a ticket.")]
+    room_share_with = StringField(
+        "Whom would you like to share your room with?",
+        filters=[_strip],
+        validators=[Length(max=200)],
     )
     attendees = FieldList(FormField(AttendeeForm), min_entries=2, max_entries=2)
     code_of_conduct = BooleanField(
         "I have read the code of conduct and agree to it, for everyone on this booking.",
         validators=[DataRequired(message="Please agree to the code of conduct to book.")],
     )
-
-    def __init__(self, *args, ticket_types: list[TicketType], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ticket_types_by_id = {ticket.id: ticket for ticket in ticket_types}
-        self.ticket_type.choices = [SelectChoice(ticket.id, ticket.name) for ticket in ticket_types]
 
     def prepare(self, *, offer=None) -> None:
         """Fill in what a fresh form starts with: its submission key, the obvious choices."""
@@ -73,10 +198,6 @@ class BookingForm(FlaskForm):
         if offer is not None:
             self.attendees.entries[0].form.name.data = offer.name
             self.attendees.entries[0].form.email.data = offer.email
-
-    @property
-    def selected_ticket(self) -> TicketType | None:
-        return self.ticket_types_by_id.get(self.ticket_type.data)
 
     @property
     def people_needed(self) -> int:
@@ -94,6 +215,8 @@ class BookingForm(FlaskForm):
                     field.errors = []
             elif not person.name.data:
                 person.name.errors = [*person.name.errors, "Please enter a name."]
+        if self.sells_rooms and not self.room_chosen and not self.room_type.errors:
+            self.room_type.errors = ["Please choose where you stay."]
         contact = self.attendees.entries[0].form.email
         if not contact.data and not contact.errors:
             contact.errors = ["We need your email to send your confirmation."]

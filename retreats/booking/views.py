@@ -20,9 +20,12 @@ from retreats.booking.blueprint import (
     manage_page_url,
 )
 from retreats.booking.cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
+from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import abandon_checkout, sync_from_success_page
-from retreats.booking.forms import CancelBookingForm
+from retreats.booking.forms import CancelBookingForm, StayChoiceForm
 from retreats.booking.models import BookingStatus
+from retreats.booking.pricing import booking_quote
+from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.payments.stripe_gateway import PaymentGatewayError
@@ -37,6 +40,30 @@ def book(slug: str):
         return booking_form_response(bookable_retreat(slug))
     listing = bookable_listing(slug)
     return booking_form_response(listing.retreat, listing=listing)
+
+
+@blueprint.post("/retreats/<slug>/book/quote")
+def quote(slug: str):
+    """The booking form's total for the ticket, room and add-ons posted: the form's script
+    shows it as the visitor chooses. A choice the hold would refuse is a 4xx with the reason."""
+    retreat = bookable_retreat(slug)
+    form = StayChoiceForm(ticket_types=tickets_for_sale(retreat, now=utcnow()))
+    status = 200
+    if not form.validate_stay_choice():
+        summary, status = PriceSummary(problem=next(iter(form.errors.values()))[0]), 422
+    else:
+        try:
+            summary = quote_choice(
+                retreat,
+                tickets=list(form.ticket_types_by_id.values()),
+                ticket_type_id=form.ticket_type.data,
+                room_type_id=form.room_type_id,
+                room_chosen=form.room_chosen,
+                add_on_ids=form.add_on_ids,
+            )
+        except DomainError as error:
+            summary, status = PriceSummary(problem=error.message), error.status_code
+    return render_template("booking/_price_summary.html", summary=summary, retreat=retreat), status
 
 
 @blueprint.get("/bookings/<reference>")
@@ -57,6 +84,7 @@ def manage(reference: str):
         "booking/manage.html",
         booking=booking,
         retreat=booking.retreat,
+        quote=booking_quote(booking),
         cancel_form=CancelBookingForm() if can_cancel else None,
         refund_if_cancelled=refund_if_cancelled_now(booking) if can_cancel else None,
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, send_from_director
 
 from retreats.base.stored_files import COVER_NAME, COVERS, cover_size, upload_folder
 from retreats.booking.availability import published_listing
+from retreats.booking.quotes import from_prices
 from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.queries import CatalogFilters, upcoming_listings, upcoming_months
@@ -56,19 +57,22 @@ def detail(slug: str):
 
 
 def _retreat_content(slug: str) -> Fragment | None:
-    """The retreat's description, tickets and seats left, kept per state; None: no such page."""
+    """The retreat's description, tickets, seats left, and rooms and add-ons with what is left
+    of them, kept per state; None: no such page."""
     listing = published_listing(slug)
     if listing is None:
         return None
     retreat = listing.retreat
     now = utcnow()
+    tickets_on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
     return render_fragment(
         "catalog/detail.html",
         listing=listing,
         retreat=retreat,
         has_started=retreat.starts_at <= now,
         is_cancelled=retreat.status == RetreatStatus.CANCELLED,
-        tickets_on_sale=[ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)],
+        tickets_on_sale=tickets_on_sale,
+        from_prices=from_prices(retreat, listing.stay, tickets_on_sale),
     )
 
 

@@ -16,6 +16,7 @@ from retreats.base.tokens import link_token
 from retreats.booking.email_schedule import has_guide
 from retreats.booking.models import BookingStatus
 from retreats.booking.policy import policy_summary
+from retreats.booking.pricing import booking_quote
 from retreats.booking.tokens import booking_token, waitlist_offer_token
 from retreats.database import utcnow
 from retreats.formatting import render_markdown
@@ -93,6 +94,7 @@ def _render(
 
 def confirmation_message(email: OutboxEmail) -> Message:
     context = _booking_context(email)
+    context["quote"] = booking_quote(context["booking"])  # the parts it was priced at
     booking, retreat = context["booking"], context["retreat"]
     message = _render(
         "confirmation",

@@ -140,8 +140,12 @@ def unescaped(body: str) -> list[str]:
 
 
 # Forms the world above does not show (the booking's data can be deleted only after the
-# retreat): their fields, as their templates have them.
-FORMS_SHOWN_LATER = {"data_rights.delete_data": {"confirm": "y"}}
+# retreat; the booking form's script posts its choices to its quote endpoint): their fields, as
+# their templates have them.
+FORMS_SHOWN_LATER = {
+    "data_rights.delete_data": {"confirm": "y"},
+    "booking.quote": {"ticket_type": "1", "room_type": "none", "add_ons": "1"},
+}
 
 ANONYMOUS = {
     "organizer.login",

@@ -1,0 +1,104 @@
+"""Prices shown before booking: the total of a choice on the booking form, and the "from" price
+of each room type on a retreat's page. Both come from the one pricing function (pricing.py), and
+a choice is checked by the same rules the hold applies (services.py), without holding anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retreats.booking.availability import Stay
+from retreats.booking.pricing import Quote, price_booking
+
+# The hold's own checks of a room and add-on choice, so the total never shows a choice the hold
+# would refuse. They only read the retreat's room types and add-ons (nothing is locked or written).
+from retreats.booking.services import _chosen_add_ons, _chosen_room
+from retreats.errors import DomainError
+from retreats.listings.models import Retreat, RoomType, TicketType
+
+
+@dataclass(frozen=True)
+class PriceSummary:
+    """What the booking form's total shows: a quote, or what to choose before there is one."""
+
+    quote: Quote | None = None
+    prompt: str = ""  # what is missing, e.g. "Choose a ticket to see your total."
+    problem: str = ""  # why this choice cannot be booked, e.g. a room not for two people
+
+
+def quote_choice(
+    retreat: Retreat,
+    *,
+    tickets: Sequence[TicketType],
+    ticket_type_id: int | None,
+    room_type_id: int | None,
+    room_chosen: bool,
+    add_on_ids: Sequence[int],
+) -> PriceSummary:
+    """The price of what is chosen on the booking form so far.
+
+    `tickets` are those the form offers; `room_chosen` says a room or "No accommodation" was
+    picked (room_type_id None then means no room). Raises DomainError (with `.field`) for a
+    choice the hold would refuse: a ticket or room not offered, a room not for two people, an
+    add-on not offered or not with this ticket and room.
+    """
+    ticket = next((ticket for ticket in tickets if ticket.id == ticket_type_id), None)
+    if ticket is None:
+        if ticket_type_id is None:
+            return PriceSummary(prompt="Choose a ticket to see your total.")
+        raise DomainError("Please choose one of the tickets offered.", field="ticket_type")
+    sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
+    if sells_rooms and not room_chosen:
+        return PriceSummary(prompt="Choose where you stay to see your total.")
+    room_type = _chosen_room(retreat, ticket, room_type_id)
+    add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
+    return PriceSummary(
+        quote=price_booking(
+            currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
+        )
+    )
+
+
+def summary_of_choice(retreat: Retreat, **choice) -> PriceSummary:
+    """quote_choice(), with a refused choice told in the summary instead of raised."""
+    try:
+        return quote_choice(retreat, **choice)
+    except DomainError as error:
+        return PriceSummary(problem=error.message)
+
+
+@dataclass(frozen=True)
+class FromPrice:
+    """The least a booking in one room type costs, ticket included, and for how many people."""
+
+    total_minor: int
+    people: int
+
+
+def from_prices(
+    retreat: Retreat, stay: Stay, tickets_on_sale: Sequence[TicketType]
+) -> dict[int, FromPrice]:
+    """Each room type's "from" price, by room type id: the cheapest ticket on sale for the
+    people the room is for (two in a private room for a couple, else one) with the room."""
+    prices = {}
+    for left in stay.rooms:
+        price = _from_price(retreat, left.room_type, tickets_on_sale)
+        if price is not None:
+            prices[left.room_type.id] = price
+    return prices
+
+
+def _from_price(
+    retreat: Retreat, room_type: RoomType, tickets: Sequence[TicketType]
+) -> FromPrice | None:
+    couple_room = room_type.suits_couple and not room_type.shared and room_type.suits(2)
+    for people in (2, 1) if couple_room else (1, 2):
+        fitting = [t for t in tickets if t.seats_per_ticket == people and room_type.suits(people)]
+        totals = [
+            price_booking(currency=retreat.currency, ticket=ticket, room_type=room_type).total_minor
+            for ticket in fitting
+        ]
+        if totals:
+            return FromPrice(total_minor=min(totals), people=people)
+    return None

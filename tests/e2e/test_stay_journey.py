@@ -1,0 +1,64 @@
+"""A couple books the Sintra weekend in a real browser: the sea-view suite and a transfer, the
+total following each choice as they make it, paid with 4242, the parts on the booking's page."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from retreats.booking.models import Booking, BookingStatus
+from tests.e2e.visitor import fill_person, pay_on_hosted_page
+from tests.journey import PAYING_CARD
+from tests.visitor_stay import sintra_weekend
+
+
+def test_a_couple_books_the_suite_with_a_transfer_and_sees_the_total_as_they_choose(
+    page, audit, live_site, make_retreat, db
+):
+    sintra = sintra_weekend(make_retreat)
+    page.goto(f"/retreats/{sintra.retreat.slug}")
+    expect(page.get_by_role("heading", name="Where you stay")).to_be_visible()
+    audit.check("retreat-page-with-rooms")
+
+    page.get_by_role("link", name="Book your place").click()
+    total = page.locator("#price-summary")
+    expect(total).to_have_attribute("aria-live", "polite")
+    expect(total).to_contain_text("Choose a ticket to see your total.")
+    # With the script, the total follows the choices: no button to press.
+    expect(page.get_by_role("button", name="Update total")).to_have_count(0)
+    audit.check("booking-form-with-rooms")
+
+    page.get_by_role("radio", name=re.compile("Couple")).check()
+    expect(total).to_contain_text("Choose where you stay to see your total.")
+    page.get_by_role("radio", name=re.compile("Single room")).check()
+    expect(total).to_contain_text("is not for two people")
+    page.get_by_role("radio", name=re.compile("Sea-view suite")).check()
+    expect(total).to_contain_text(re.compile(r"Total\s*€1,050\.00"))
+    page.get_by_role("checkbox", name=re.compile("Airport transfer")).check()
+    expect(total).to_contain_text(re.compile(r"Airport transfer 2 × €40\.00\s*€80\.00"))
+    expect(total).to_contain_text(re.compile(r"Total\s*€1,130\.00"))
+    audit.check("booking-form-with-a-total")
+
+    fill_person(page, "About you", name="Ada Lovelace", email="ada@example.org")
+    fill_person(
+        page,
+        "About your partner (couple tickets only)",
+        name="Bea Lovelace",
+        email="bea@example.org",
+    )
+    page.get_by_role("checkbox", name=re.compile("code of conduct")).check()
+    page.get_by_role("button", name="Continue to payment").click()
+    pay_on_hosted_page(page, live_site.stripe_url, PAYING_CARD)
+
+    expect(page.get_by_role("heading", name="Your booking is confirmed")).to_be_visible()
+    parts = page.locator(".price-lines")
+    expect(parts).to_contain_text("Sea-view suite")
+    expect(parts).to_contain_text("Airport transfer 2 × €40.00")
+    expect(parts).to_contain_text(re.compile(r"Total\s*€1,130\.00"))
+    audit.check("confirmed-stay")
+
+    db.session.expire_all()
+    booking = db.session.query(Booking).one()
+    assert booking.status == BookingStatus.CONFIRMED and booking.amount_minor == 113_000
+    assert booking.room_type_id == sintra.suite.id
