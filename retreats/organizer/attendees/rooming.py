@@ -121,12 +121,14 @@ class NamedRoom:
                 f"{self.label} holds {self.people} people, but a {room_type.name} room "
                 f"sleeps {room_type.sleeps}."
             )
-        whole = [entry for entry in self.bookings if entry.booking.takes_whole_room]
-        if whole and len(self.bookings) > 1:
-            references = ", ".join(entry.booking.reference for entry in whole)
+        whole = [
+            entry.booking.reference for entry in self.bookings if entry.booking.takes_whole_room
+        ]
+        if len(whole) == 1 and len(self.bookings) > 1:
+            found.append(f"{self.label}: {whole[0]} booked a whole room, yet shares it.")
+        elif len(whole) > 1:
             found.append(
-                f"{self.label}: {references} booked a whole room, "
-                "yet shares it with another booking."
+                f"{self.label}: {', '.join(whole)} each booked a whole room, yet share one."
             )
         return found
 
