@@ -1,6 +1,7 @@
 """The private intake answers are stored encrypted (Fernet), so a database dump alone reveals none.
 
-Accessibility needs, the emergency contact and hopes go into the database as Fernet tokens
+Accessibility needs, the emergency contact, hopes and a booking's room share wish (whom a single
+guest would like to share a room with) go into the database as Fernet tokens
 (AES-128-CBC with an HMAC-SHA256, a timestamp and a random IV: the same answer encrypts
 differently every time). The keys come from INTAKE_ENCRYPTION_KEYS, newest first: the first
 encrypts, every one of them decrypts, so a key is rotated without downtime (README, "Rotating the

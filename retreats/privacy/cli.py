@@ -16,11 +16,15 @@ privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and ret
 
 @privacy_cli.command("rotate-key")
 def rotate_key_command() -> None:
-    """Re-encrypt every private answer with the newest key of INTAKE_ENCRYPTION_KEYS."""
+    """Re-encrypt every private answer (room share wishes too) with the newest key of
+    INTAKE_ENCRYPTION_KEYS."""
     from retreats.privacy.rotation import reencrypt_all_answers
 
-    count = reencrypt_all_answers()
-    click.echo(f"Re-encrypted the private answers of {count} attendee(s) with the newest key.")
+    done = reencrypt_all_answers()
+    click.echo(
+        f"Re-encrypted the private answers of {done.attendees} attendee(s) and the room share "
+        f"wishes of {done.bookings} booking(s) with the newest key."
+    )
 
 
 @privacy_cli.command("purge")
@@ -31,7 +35,8 @@ def rotate_key_command() -> None:
     help="Purge as if it were this moment (ISO, UTC unless an offset is given).",
 )
 def purge_command(moment: datetime | None) -> None:
-    """Delete the intake answers of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
+    """Delete the private answers (intake answers, room share wishes) of retreats that ended
+    PRIVATE_ANSWERS_RETENTION_DAYS ago."""
     from retreats.privacy.retention import purge_private_answers
 
     days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]

@@ -1,8 +1,11 @@
 """An attendee's rights over their data, from the manage link: a copy of it, and its deletion.
 
-Deleting keeps the financial record the law asks us to keep (reference, amounts, currency, status,
-refunds, Stripe ids, dates) and removes every personal field: names, addresses, intake answers,
-the addresses in the outbox and in the booking's audit entries.
+The copy holds the booking's parts too (the lines it was priced at, its room type, named room
+and add-ons) and the private answers: each attendee's intake answers and the booking's room
+share wish. Deleting keeps the financial record the law asks us to keep (reference, amounts,
+currency, status, refunds, Stripe ids, dates, the lines priced) and the named room, and removes
+every personal field: names, addresses, intake answers, the room share wish, the addresses in
+the outbox and in the booking's audit entries.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ from sqlalchemy import select
 
 from retreats.base.audit import AuditEntry, record_audit
 from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.booking.models import Booking, BookingStatus, WaitlistEntry
+from retreats.booking.models import Booking, BookingStatus, LineKind, WaitlistEntry
 from retreats.booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
+from retreats.booking.pricing import booking_quote
 from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
-from retreats.privacy.retention import INTAKE_ANSWERS, clear_intake_answers
+from retreats.privacy.retention import (
+    INTAKE_ANSWERS,
+    clear_intake_answers,
+    clear_room_share_wish,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +48,34 @@ def personal_data_deleted(booking: Booking) -> bool:
 
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _stay(booking: Booking) -> dict:
+    """The booking's room, add-ons, priced lines and room share wish, for its data download."""
+    quote = booking_quote(booking)
+    room_type = booking.room_type
+    return {
+        "room_type": room_type.name if room_type is not None else None,
+        "takes_whole_room": booking.takes_whole_room if room_type is not None else None,
+        "named_room": booking.room_label or None,
+        "add_ons": [
+            {"name": line.name, "quantity": line.quantity}
+            for line in quote.lines
+            if line.kind == LineKind.ADD_ON
+        ],
+        "room_share_with": booking.room_share_with,
+        "lines": [
+            {
+                "kind": str(line.kind),
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_amount_minor": line.unit_amount_minor,
+                "amount_minor": line.amount_minor,
+            }
+            for line in quote.lines
+        ],
+        "total_minor": quote.total_minor,
+    }
 
 
 def booking_data_export(booking: Booking) -> dict:
@@ -65,6 +101,7 @@ def booking_data_export(booking: Booking) -> dict:
             },
             "ticket": booking.ticket_type.name,
             "seats": booking.seats,
+            **_stay(booking),
             "status": str(booking.status),
             "amount_minor": booking.amount_minor,
             "refunded_minor": booking.refunded_minor,
@@ -165,6 +202,7 @@ def _erase(booking: Booking, now: datetime) -> None:
         person.name, person.email = DELETED_NAME, None
         clear_intake_answers(person)
     booking.contact_name, booking.contact_email = DELETED_NAME, placeholder
+    clear_room_share_wish(booking)  # it may name someone, and is theirs alone
     if booking.waitlist_entry_id is not None:
         entry = db.session.get(WaitlistEntry, booking.waitlist_entry_id)
         replacements.setdefault(entry.email, placeholder)

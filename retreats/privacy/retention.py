@@ -1,8 +1,10 @@
-"""Retention: the private intake answers are deleted some days after the retreat ends.
+"""Retention: the private answers are deleted some days after the retreat ends.
 
-Accessibility needs, emergency contacts, hopes and dietary needs serve only the retreat itself;
-PRIVATE_ANSWERS_RETENTION_DAYS after it ended they are set to "" (`flask --app wsgi privacy
-purge`, and the outbox worker once a day). Names, emails and the financial record stay.
+Accessibility needs, emergency contacts, hopes and dietary needs (each attendee's), and the room
+share wish (a single guest's wish about whom to share a room with, kept on their booking) serve
+only the retreat itself; PRIVATE_ANSWERS_RETENTION_DAYS after it ended the answers are set to ""
+and the wish to None (`flask --app wsgi privacy purge`, and the outbox worker once a day). Names,
+emails, the named room and the financial record stay.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from retreats.booking.models import Attendee, Booking
 from retreats.database import utcnow
@@ -46,10 +49,28 @@ def clear_intake_answers(attendee: Attendee) -> bool:
     return changed
 
 
+def clear_room_share_wish(booking: Booking) -> bool:
+    """Forget a booking's room share wish; True when it had one."""
+    if booking.room_share_with is None:
+        return False
+    booking.room_share_with = None
+    return True
+
+
+def clear_private_answers(attendee: Attendee) -> bool:
+    """Clear one attendee's intake answers and, for the booker, their booking's room share wish
+    (the wish of a single guest, who is its booker); True when there was anything to clear."""
+    cleared = clear_intake_answers(attendee)
+    if attendee.position == 0:
+        cleared = clear_room_share_wish(attendee.booking) or cleared
+    return cleared
+
+
 def purge_private_answers(*, now: datetime | None = None) -> int:
-    """Clear the intake answers of attendees of retreats that ended before the retention cutoff;
-    returns how many attendees had any. Each retreat is done once: its attendees in batches,
-    each batch committed on its own, then the retreat is marked purged, so repeats read nothing.
+    """Clear the private answers (intake answers, room share wishes) of attendees of retreats
+    that ended before the retention cutoff; returns how many attendees had any. Each retreat is
+    done once: its attendees in batches, each batch committed on its own, then the retreat is
+    marked purged, so repeats read nothing.
     """
     now = now or utcnow()
     cutoff = retention_cutoff(now=now)
@@ -75,6 +96,7 @@ def _purge_retreat(retreat_id: int) -> int:
             db.session.scalars(
                 select(Attendee)
                 .join(Booking, Booking.id == Attendee.booking_id)
+                .options(contains_eager(Attendee.booking))  # the wish, read in the same query
                 .where(Booking.retreat_id == retreat_id, Attendee.id > last_id)
                 .order_by(Attendee.id)
                 .limit(BATCH_SIZE)
@@ -82,7 +104,7 @@ def _purge_retreat(retreat_id: int) -> int:
         )
         if not attendees:
             return purged
-        purged += sum(clear_intake_answers(attendee) for attendee in attendees)
+        purged += sum(clear_private_answers(attendee) for attendee in attendees)
         last_id = attendees[-1].id
         db.session.commit()  # the identity map holds rows weakly: one batch in memory at a time
 

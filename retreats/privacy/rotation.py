@@ -1,33 +1,57 @@
-"""Key rotation: re-encrypt every stored private answer with the newest key, in batches."""
+"""Key rotation: re-encrypt every stored private answer with the newest key, in batches.
+
+The private answers are the attendees' accessibility needs, emergency contacts and hopes, and
+the bookings' room share wishes (PRIVATE_COLUMNS).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Text, select, type_coerce, update
+from dataclasses import dataclass
+
+from sqlalchemy import Table, Text, or_, select, type_coerce, update
 
 from retreats.base.encryption import intake_cipher
-from retreats.booking.models import Attendee
+from retreats.booking.models import Attendee, Booking
 from retreats.extensions import db
 
 BATCH_SIZE = 500
-PRIVATE_COLUMNS = (Attendee.accessibility_needs, Attendee.emergency_contact, Attendee.hopes)
+PRIVATE_COLUMNS = (
+    Attendee.accessibility_needs,
+    Attendee.emergency_contact,
+    Attendee.hopes,
+    Booking.room_share_with,
+)
 
 
-def reencrypt_all_answers() -> int:
-    """Rotate each answer token to the newest key (MultiFernet.rotate); returns attendees done.
+@dataclass(frozen=True)
+class Reencrypted:
+    attendees: int  # attendee rows done
+    bookings: int  # bookings with a room share wish done
+
+
+def reencrypt_all_answers() -> Reencrypted:
+    """Rotate each answer token to the newest key (MultiFernet.rotate); returns the rows done.
 
     The raw tokens are read and written without the column type, so nothing is decrypted into
     a Python object longer than one row. Each batch commits on its own: a rotation stopped
     halfway is simply run again (any configured key still decrypts what is left).
     """
+    names_by_table: dict[Table, list[str]] = {}
+    for column in PRIVATE_COLUMNS:
+        names_by_table.setdefault(column.class_.__table__, []).append(column.key)
+    done = {table.name: _reencrypt_table(table, names) for table, names in names_by_table.items()}
+    return Reencrypted(attendees=done["attendees"], bookings=done["bookings"])
+
+
+def _reencrypt_table(table: Table, names: list[str]) -> int:
+    """Rotate the tokens in columns `names` of the rows of `table` that have any."""
     cipher = intake_cipher()
-    table = Attendee.__table__
     raw = table.c
-    names = [column.key for column in PRIVATE_COLUMNS]
     done, last_id = 0, 0
     while True:
         rows = db.session.execute(
             select(raw.id, *(type_coerce(raw[name], Text).label(name) for name in names))
-            .where(raw.id > last_id)
+            .where(raw.id > last_id, or_(*(raw[name].is_not(None) for name in names)))
             .order_by(raw.id)
             .limit(BATCH_SIZE)
         ).all()

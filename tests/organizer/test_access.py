@@ -74,6 +74,7 @@ FORM_VALUES = {
     "action": "send",
     "confirm": "y",
     "email": "b-friend@example.org",
+    "room_label": "B's room",
 }
 
 

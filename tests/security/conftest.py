@@ -15,7 +15,7 @@ from retreats.listings.models import RetreatStatus
 from retreats.organizer.accounts.models import TokenPurpose
 from retreats.organizer.accounts.tokens import issue_token
 from retreats.payments import refunds, stripe_gateway
-from tests.factories import ORGANIZER_PASSWORD, create_organizer, waitlist_offer
+from tests.factories import ORGANIZER_PASSWORD, add_room_type, create_organizer, waitlist_offer
 
 
 @pytest.fixture
@@ -39,9 +39,11 @@ def fake_stripe(monkeypatch):
 @pytest.fixture
 def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):
     """A's world (the `a_world` fixture of tests/conftest.py) plus a draft retreat, a live waitlist
-    offer, and unused password-reset and co-host-invite links."""
+    offer, unused password-reset and co-host-invite links, and a room for A's booking (so the
+    rooming list shows its named-room form)."""
     now = utcnow()
     retreat = a_world["retreat"]
+    a_world["booking"].room_type_id = add_room_type(retreat).id
     draft = make_retreat(title="Draft of A", slug="draft-of-a", status=RetreatStatus.DRAFT)
     entry = waitlist_offer(
         retreat, name="Willow Waiting", email="willow@example.org", hours=12, now=now

@@ -1,5 +1,6 @@
 """What an organizer does with the attendee list: check people in, cancel and refund a booking,
-resend a confirmation, write to everyone, and the audit entries for seeing private answers.
+resend a confirmation, write to everyone, put a booking in a named room, and the audit entries
+for seeing or exporting private answers.
 
 Each function owns its transaction: it commits on success (with its audit entry inside) and
 rolls back before raising a DomainError, so nothing is ever half-written.
@@ -24,6 +25,7 @@ from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.attendees.rooming import normalised_room_label, room_label_problem
 from retreats.payments.models import Refund
 from retreats.payments.refunds import send_refund
 
@@ -79,6 +81,66 @@ def record_attendees_exported(
         detail=f"{answers}; {detail}" if detail else answers,
     )
     db.session.commit()
+
+
+def record_rooming_list_exported(*, actor_id: int, retreat_id: int, include_private: bool) -> None:
+    """Write down an export of the rooming list before any of it leaves the server."""
+    record_audit(
+        "rooming.exported",
+        actor_id=actor_id,
+        retreat_id=retreat_id,
+        detail="with private answers" if include_private else "without private answers",
+    )
+    db.session.commit()
+
+
+def assign_named_room(
+    *, booking_id: int, actor_id: int, room_label: str, now: datetime | None = None
+) -> bool:
+    """Put a booking that holds its room in a named room ("Olive 2"), or take it out of one with
+    ""; False when it already was so. Bookings given the same name share the room."""
+    label = normalised_room_label(room_label)
+    problem = room_label_problem(label)
+    if problem:
+        db.session.rollback()
+        raise DomainError(problem, field="room_label")
+    now = now or utcnow()
+    with rolled_back_on_error():
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        holds_room = booking is not None and (
+            booking.status == BookingStatus.CONFIRMED
+            or (booking.status == BookingStatus.PENDING and booking.hold_expires_at > now)
+        )
+        if not holds_room:
+            raise DomainError(
+                "Only a confirmed booking, or one awaiting payment, has a room to be put in; "
+                "this one no longer does, so nothing was changed."
+            )
+        if booking.room_type_id is None:
+            raise DomainError("This booking is without accommodation, so it has no room.")
+        if booking.room_label == label:
+            db.session.rollback()
+            return False
+        before, booking.room_label = booking.room_label, label
+        record_audit(
+            "booking.room_assigned",
+            actor_id=actor_id,
+            retreat_id=booking.retreat_id,
+            booking_id=booking.id,
+            detail=_room_change(before, label),
+        )
+        try:
+            db.session.commit()
+        except WRITE_CONFLICTS as error:
+            raise DomainError(CHANGED_MEANWHILE) from error
+    return True
+
+
+def _room_change(before: str, after: str) -> str:
+    """'named room "Olive 2" (was "Olive 1")', for the audit log."""
+    if not after:
+        return f'out of named room "{before}"'
+    return f'named room "{after}"' + (f' (was "{before}")' if before else "")
 
 
 def set_checked_in(

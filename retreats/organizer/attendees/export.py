@@ -2,6 +2,8 @@
 
 UTF-8 with a byte order mark and CRLF line ends, so Excel and LibreOffice read accents and line
 breaks alike; a cell that a spreadsheet would take for a formula gets a leading apostrophe.
+Each line carries its booking's parts (room type, named room, add-ons, and the lines and total
+the booking was priced at, from booking/pricing.py): read for each batch in two more queries.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import load_only, selectinload
+
+from retreats.booking.models import Booking, LineKind
+from retreats.booking.pricing import LineItem, Quote, booking_quote
 from retreats.extensions import db
 from retreats.formatting import major_units
 from retreats.listings.models import Retreat
 from retreats.organizer.attendees.queries import AttendeeFilter, export_statement
+from retreats.organizer.attendees.rooming import add_on_summary, stay_in_words
 
 BYTE_ORDER_MARK = "\ufeff"
 BATCH_SIZE = 500
@@ -26,18 +34,24 @@ COLUMNS = [
     "Booking",
     "Status",
     "Ticket",
+    "Room type",
+    "Stay",
+    "Named room",
+    "Add-ons",
     "Person",
     "Name",
     "Email",
     "Contact name",
     "Contact email",
     "Currency",
+    "Booking lines",
+    "Booking total",
     "Booking paid",
     "Booking refunded",
     "Checked in",
     "Dietary needs",
 ]
-PRIVATE_COLUMNS = ["Accessibility needs", "Emergency contact", "Hopes"]
+PRIVATE_COLUMNS = ["Accessibility needs", "Emergency contact", "Hopes", "Room share wish"]
 
 
 def safe_cell(value: object) -> str:
@@ -50,24 +64,50 @@ def _local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _cells(row, zone: ZoneInfo, include_private: bool) -> list[str]:
+def _line_in_words(line: LineItem, currency: str) -> str:
+    """ "Garden double × 2 at 150.00: 300.00", or "Couple: 450.00" for one unit."""
+    amount = major_units(line.amount_minor, currency)
+    if line.quantity == 1:
+        return f"{line.name}: {amount}"
+    unit = major_units(line.unit_amount_minor, currency)
+    return f"{line.name} × {line.quantity} at {unit}: {amount}"
+
+
+def _quotes(booking_ids: set[int]) -> dict[int, Quote]:
+    """What each of these bookings was priced at (booking_quote), in two queries."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .options(load_only(Booking.id, Booking.currency), selectinload(Booking.lines))
+        .where(Booking.id.in_(booking_ids))
+    )
+    return {booking.id: booking_quote(booking) for booking in bookings}
+
+
+def _cells(row, quote: Quote, zone: ZoneInfo, include_private: bool) -> list[str]:
+    add_ons = [add_on_summary(line) for line in quote.lines if line.kind == LineKind.ADD_ON]
     cells = [
         row.reference,
         row.status.value,
         row.ticket,
+        row.room_type or "",
+        stay_in_words(room_type_id=row.room_type_id, takes_whole_room=row.takes_whole_room),
+        row.room_label,
+        "; ".join(add_ons),
         "Booker" if row.position == 0 else "Partner",
         row.name,
         row.email,
         row.contact_name,
         row.contact_email,
         row.currency,
+        "; ".join(_line_in_words(line, quote.currency) for line in quote.lines),
+        major_units(quote.total_minor, quote.currency),
         major_units(row.amount_minor, row.currency),
         major_units(row.refunded_minor, row.currency),
         _local_time(row.checked_in_at, zone),
         row.dietary_needs,
     ]
     if include_private:
-        cells += [row.accessibility_needs, row.emergency_contact, row.hopes]
+        cells += [row.accessibility_needs, row.emergency_contact, row.hopes, row.room_share_with]
     return [safe_cell(cell) for cell in cells]
 
 
@@ -76,6 +116,11 @@ class _LineOut:
 
     def write(self, text: str) -> str:
         return text
+
+
+def csv_line_writer():
+    """A csv.writer whose writerow() returns the line it wrote (CRLF-ended), storing nothing."""
+    return csv.writer(_LineOut(), lineterminator="\r\n")
 
 
 def attendee_csv_lines(
@@ -89,16 +134,21 @@ def attendee_csv_lines(
 def _lines(
     retreat_id: int, zone: ZoneInfo, chosen: AttendeeFilter, include_private: bool
 ) -> Iterator[str]:
-    writer = csv.writer(_LineOut(), lineterminator="\r\n")
+    writer = csv_line_writer()
     yield BYTE_ORDER_MARK + writer.writerow(COLUMNS + (PRIVATE_COLUMNS if include_private else []))
     result = db.session.execute(
         export_statement(retreat_id, chosen).execution_options(yield_per=BATCH_SIZE)
     )
     for batch in result.partitions():
-        text = "".join(writer.writerow(_cells(row, zone, include_private)) for row in batch)
-        # Neither this batch's rows nor its text are needed once sent: let go of them before the
-        # next batch is read, or the loop would hold two batches at once.
+        quotes = _quotes({row.booking_id for row in batch})
+        text = "".join(
+            writer.writerow(_cells(row, quotes[row.booking_id], zone, include_private))
+            for row in batch
+        )
+        # Neither this batch's rows, quotes nor text are needed once sent: let go of them before
+        # the next batch is read, or the loop would hold two batches at once.
         batch.clear()
+        del quotes
         yield text
         del text
 

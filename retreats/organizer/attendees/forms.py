@@ -1,4 +1,5 @@
-"""Forms of the attendee pages: the list's filter, check-in, cancel, resend and the message."""
+"""Forms of the attendee pages: the list's filter, check-in, cancel, resend, the message, and
+the rooming list's named rooms."""
 
 from __future__ import annotations
 
@@ -15,10 +16,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from retreats.organizer.attendees.actions import RefundChoice
 from retreats.organizer.attendees.queries import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
+from retreats.organizer.attendees.rooming import normalised_room_label, room_label_problem
 
 SEARCH_MAX = 200
 # Far past any real list, and small enough that its OFFSET never overflows a database integer.
@@ -72,6 +82,34 @@ class AttendeeFilterForm(Form):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status.data]
+
+
+class RoomingListForm(Form):
+    """The rooming list's one choice, read from the query string: show the private answers?"""
+
+    private = BooleanField("Show private answers", false_values=(False, "", "0", "false"))
+
+
+def _room_label(value):
+    return normalised_room_label(value) if isinstance(value, str) else value
+
+
+def _usable_room_label(form, field) -> None:
+    problem = room_label_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class NamedRoomForm(FlaskForm):
+    """One booking's named room on the rooming list; empty takes it out of its room."""
+
+    room_label = StringField("Named room", filters=[_room_label], validators=[_usable_room_label])
+    # "1" when the list showed private answers, to show them again after the change.
+    private = HiddenField()
+
+    @property
+    def shows_private(self) -> bool:
+        return self.private.data == "1"
 
 
 class CheckInForm(FlaskForm):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.extensions import db
-from retreats.listings.models import Retreat, TicketType
+from retreats.listings.models import Retreat, RoomType, TicketType
 from retreats.notifications.messages import Message, build_message
 from retreats.notifications.models import AttendeeMessage
 
@@ -84,7 +84,9 @@ def _filtered(statement: Select, retreat_id: int, chosen: AttendeeFilter) -> Sel
 
 
 def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -> list[Booking]:
-    """A page of the bookings the filter picks, oldest first, with people and ticket: 2 queries.
+    """A page of the bookings the filter picks, oldest first, with people, ticket, room type and
+    the lines each was priced at: 2 queries (the lines are joined to the limited page of
+    bookings, which SQLAlchemy then reads in a subquery).
 
     A search that matches one person of a couple still shows the whole booking, so partners
     stay together.
@@ -92,7 +94,10 @@ def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -
     statement = (
         _filtered(
             select(Booking).options(
-                selectinload(Booking.attendees), joinedload(Booking.ticket_type)
+                selectinload(Booking.attendees),
+                joinedload(Booking.ticket_type),
+                joinedload(Booking.room_type),
+                joinedload(Booking.lines),
             ),
             retreat_id,
             chosen,
@@ -101,7 +106,7 @@ def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -
         .limit(PAGE_SIZE)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
     )
-    return list(db.session.execute(statement).scalars())
+    return list(db.session.execute(statement).unique().scalars())
 
 
 def attendee_counts(retreat_id: int, chosen: AttendeeFilter) -> AttendeeCounts:
@@ -124,9 +129,15 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
     """One row per person for the CSV: plain columns, so it can be read in batches."""
     return _filtered(
         select(
+            Booking.id.label("booking_id"),
             Booking.reference,
             Booking.status,
             TicketType.name.label("ticket"),
+            Booking.room_type_id,
+            RoomType.name.label("room_type"),
+            Booking.takes_whole_room,
+            Booking.room_label,
+            Booking.room_share_with,
             Booking.contact_name,
             Booking.contact_email,
             Booking.amount_minor,
@@ -142,7 +153,8 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             Attendee.hopes,
         )
         .join(Attendee, Attendee.booking_id == Booking.id)
-        .join(TicketType, TicketType.id == Booking.ticket_type_id),
+        .join(TicketType, TicketType.id == Booking.ticket_type_id)
+        .outerjoin(RoomType, RoomType.id == Booking.room_type_id),
         retreat_id,
         chosen,
     ).order_by(Booking.created_at, Booking.id, Attendee.position)

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from retreats.booking.models import BookingStatus
+from retreats.booking.pricing import booking_quote
 from retreats.errors import DomainError
 from retreats.formatting import format_money
 from retreats.organizer.access import (
@@ -114,6 +115,7 @@ def attendees(retreat_id: int):
         bookings=listed_bookings(retreat.id, chosen, page=page),
         counts=counts,
         list_url=partial(_list_url, retreat.id, status=chosen.status, q=chosen.search),
+        booking_quote=booking_quote,
     )
 
 
@@ -195,6 +197,7 @@ def booking_detail(retreat_id: int, booking_id: int):
         booking=booking,
         show_private=show_private,
         cancel_form=cancel_form,
+        quote=booking_quote(booking),
         emails=emails_for_booking(booking.id),
     )
 
