@@ -74,6 +74,12 @@ FORM_VALUES = {
     "action": "send",
     "confirm": "y",
     "email": "b-friend@example.org",
+    "rooms": "9",
+    "sleeps": "2",
+    "shared": "private",
+    "suits_couple": "y",
+    "price_per": "room",
+    "hidden": "1",
 }
 
 
