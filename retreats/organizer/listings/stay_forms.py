@@ -142,7 +142,7 @@ class ChoiceBoxes(SelectMultipleField):
             raise ValueError(self.invalid_message) from error
 
     def pre_validate(self, form) -> None:
-        offered = {choice[0] for choice in self.choices or []}
+        offered = {choice.value for choice in self.choices or []}
         if not set(self.data or []) <= offered:
             raise ValidationError(self.invalid_message)
 
