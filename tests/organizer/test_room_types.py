@@ -151,6 +151,16 @@ def test_a_wrong_room_field_gets_its_error_and_nothing_is_written(
     assert counts(db) == before
 
 
+def test_the_rules_between_fields_are_shown_with_the_other_errors(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    response = add_room(organizer_client, retreat, name="", shared="shared", price_per="room")
+    page = response.get_data(as_text=True)
+    assert "required" in field_error(page, "name")
+    assert "its price is per person" in field_error(page, "price_per")
+
+
 def test_a_single_room_without_a_couple_may_sleep_one(db, organizer_client, make_retreat):
     retreat = make_retreat()
     response = add_room(organizer_client, retreat, name="Single", sleeps="1", suits_couple="")

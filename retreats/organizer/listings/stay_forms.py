@@ -96,13 +96,14 @@ class RoomTypeForm(_PricedForm):
 
     def validate(self, extra_validators=None) -> bool:
         """The fields one by one, then the rules between them (a shared room sleeps two …)."""
-        if not super().validate(extra_validators):
-            return False
+        valid = super().validate(extra_validators)
+        if any(self[name].errors for name in ("sleeps", "shared", "price_per")):
+            return False  # the rules between them need all three
         problem = room_type_problem(self.details())
         if problem is not None:
             self[problem.field].errors = [*self[problem.field].errors, problem.message]
             return False
-        return True
+        return valid
 
     def fill_from(self, room_type) -> None:
         for name in ("name", "description", "rooms", "sleeps", "suits_couple"):
