@@ -9,6 +9,7 @@ from retreats.base.audit import AuditEntry
 from retreats.booking.models import BookingLine, LineKind
 from retreats.errors import DomainError
 from retreats.listings.models import AddOn, PricePer
+from tests.conftest import on_both_databases
 from tests.factories import (
     add_add_on,
     add_room_type,
@@ -153,6 +154,7 @@ def test_another_retreats_tickets_and_rooms_are_refused(
     assert counts(db) == before
 
 
+@on_both_databases
 def test_editing_changes_what_it_comes_with_and_audits_it(db, organizer_client, make_retreat):
     retreat = make_retreat()
     suite = add_room_type(retreat, name="Suite")
@@ -173,6 +175,7 @@ def test_editing_changes_what_it_comes_with_and_audits_it(db, organizer_client, 
     assert entry.detail == "Transfer: description, ticket_types, room_types"
 
 
+@on_both_databases
 def test_the_limit_cannot_drop_below_the_units_taken(db, organizer_client, make_retreat):
     retreat = make_retreat()
     massage = add_add_on(retreat, name="Massage", price_per=PricePer.PERSON, quantity_limit=6)
@@ -199,6 +202,7 @@ def test_the_limit_cannot_drop_below_the_units_taken(db, organizer_client, make_
     assert sold_out.value.field == "add_ons"
 
 
+@on_both_databases
 def test_a_hidden_add_on_leaves_new_bookings_and_existing_ones_keep_it(
     db, organizer_client, make_retreat
 ):
@@ -226,6 +230,7 @@ def test_a_hidden_add_on_leaves_new_bookings_and_existing_ones_keep_it(
     assert audit_actions_for_retreat(db, retreat.id) == ["add_on.hidden", "add_on.shown"]
 
 
+@on_both_databases
 def test_delete_an_unused_add_on_but_not_one_any_booking_has(db, organizer_client, make_retreat):
     retreat = make_retreat()
     transfer = add_add_on(retreat, name="Transfer")
@@ -245,6 +250,7 @@ def test_delete_an_unused_add_on_but_not_one_any_booking_has(db, organizer_clien
     assert (entry.retreat_id, entry.detail) == (retreat.id, "Extra night")
 
 
+@on_both_databases
 def test_a_ticket_type_an_add_on_comes_only_with_is_not_deleted(db, organizer_client, make_retreat):
     retreat = make_retreat()
     couple = ticket_for(retreat, 2)

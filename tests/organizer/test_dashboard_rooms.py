@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from retreats.booking.inventory import room_occupancy
 from retreats.database import utcnow
+from tests.conftest import on_both_databases
 from tests.factories import (
     add_room_type,
     attendee,
@@ -36,6 +37,7 @@ def rooms_of(page: str, title: str) -> list[str]:
     ]
 
 
+@on_both_databases
 def test_occupancy_per_room_type_counts_paid_bookings_and_live_holds(
     db, organizer_client, make_retreat, other_organizer
 ):
@@ -74,6 +76,7 @@ def test_a_full_room_type_says_so(db, organizer_client, make_retreat):
     assert rooms_of(page, "Brecon Retreat") == ["Cabin 1 of 1 rooms (full)"]
 
 
+@on_both_databases
 def test_occupancy_agrees_with_what_is_left_for_booking(db, make_retreat):
     retreat = make_retreat(capacity=20)
     dorm = add_room_type(retreat, name="Dorm", rooms=2, sleeps=3, shared=True)
@@ -96,6 +99,7 @@ def dashboard_statements(app, sign_in, organizer, count_statements) -> list[str]
     return list(statements)
 
 
+@on_both_databases
 def test_the_dashboard_counts_rooms_in_one_query_however_many_retreats(
     app, db, make_retreat, organizer, sign_in, count_statements
 ):

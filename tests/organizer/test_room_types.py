@@ -6,8 +6,12 @@ import pytest
 
 from retreats.base.audit import AuditEntry
 from retreats.errors import DomainError
-from retreats.listings.models import PricePer, Retreat, RetreatStatus, RoomType
+from retreats.listings.models import AddOn, PricePer, Retreat, RetreatStatus, RoomType
 from retreats.organizer.accounts.models import CoHost
+from retreats.organizer.listings.add_ons import AddOnDetails, create_add_on
+from retreats.organizer.listings.room_types import RoomTypeDetails, create_room_type
+from retreats.organizer.listings.services import ListingError
+from tests.conftest import on_both_databases
 from tests.factories import (
     add_add_on,
     add_room_type,
@@ -188,6 +192,7 @@ def test_editing_saves_and_audits_the_changed_fields(db, organizer_client, make_
     assert audit_actions_for_retreat(db, retreat.id) == ["room_type.updated"]
 
 
+@on_both_databases
 def test_rooms_cannot_drop_below_the_private_rooms_taken(db, organizer_client, make_retreat):
     retreat = make_retreat()
     suite = add_room_type(retreat, name="Suite", rooms=3)
@@ -207,6 +212,7 @@ def test_rooms_cannot_drop_below_the_private_rooms_taken(db, organizer_client, m
     assert suite.rooms == 2
 
 
+@on_both_databases
 def test_shared_rooms_count_whole_rooms_and_beds_filling_rooms(db, organizer_client, make_retreat):
     retreat = make_retreat()
     dorm = add_room_type(retreat, name="Dorm", rooms=3, sleeps=3, shared=True)
@@ -227,6 +233,7 @@ def test_shared_rooms_count_whole_rooms_and_beds_filling_rooms(db, organizer_cli
     assert "8 of 8 beds" in page
 
 
+@on_both_databases
 def test_once_booked_a_room_type_stays_shared_or_private_and_fits_its_guests(
     db, organizer_client, make_retreat
 ):
@@ -245,6 +252,7 @@ def test_once_booked_a_room_type_stays_shared_or_private_and_fits_its_guests(
     assert audit_actions_for_retreat(db, retreat.id) == []
 
 
+@on_both_databases
 def test_a_hidden_room_type_leaves_new_bookings_and_existing_ones_keep_it(
     db, organizer_client, make_retreat
 ):
@@ -291,6 +299,7 @@ def test_a_visibility_post_with_a_tampered_value_changes_nothing(
     assert audit_actions_for_retreat(db, retreat.id) == []
 
 
+@on_both_databases
 def test_delete_an_unused_room_type_but_not_one_any_booking_has(db, organizer_client, make_retreat):
     retreat = make_retreat()
     suite = add_room_type(retreat, name="Suite")
@@ -311,6 +320,7 @@ def test_delete_an_unused_room_type_but_not_one_any_booking_has(db, organizer_cl
     assert (entry.retreat_id, entry.detail) == (retreat.id, "Garden")
 
 
+@on_both_databases
 def test_a_room_type_an_add_on_comes_only_with_is_not_deleted(db, organizer_client, make_retreat):
     retreat = make_retreat()
     suite = add_room_type(retreat, name="Suite")
@@ -377,6 +387,7 @@ def test_a_co_host_manages_the_rooms(db, make_retreat, organizer, other_organize
     assert entry.actor_id == other_organizer.id
 
 
+@on_both_databases
 def test_a_duplicate_copies_the_rooms_and_add_ons_with_what_they_come_with(
     db, organizer_client, make_retreat
 ):
@@ -421,3 +432,35 @@ def test_guests_may_book_without_a_room_is_a_checkbox_of_the_listing(
     assert held_booking(retreat, person(1)).room_type_id is None
     values = form_values(organizer_client.get(url).get_data(as_text=True), url)
     assert values["allows_no_accommodation"] == "y"
+
+
+def test_the_services_keep_the_rules_without_the_form(db, make_retreat, organizer, other_organizer):
+    retreat = make_retreat()
+    theirs = make_retreat(organizer=other_organizer)
+    dorm = RoomTypeDetails(
+        name="Dorm",
+        description="",
+        rooms=2,
+        sleeps=4,
+        shared=True,
+        suits_couple=False,
+        price_minor=10_000,
+        price_per=PricePer.ROOM,
+    )
+    before = counts(db)
+    with pytest.raises(ListingError) as refused:
+        create_room_type(retreat_id=retreat.id, actor_id=organizer.id, details=dorm)
+    assert refused.value.field == "price_per"
+    extra = AddOnDetails(
+        name="Transfer",
+        description="",
+        price_minor=4_000,
+        price_per=PricePer.BOOKING,
+        quantity_limit=None,
+        ticket_type_ids=(theirs.ticket_types[0].id,),
+    )
+    with pytest.raises(ListingError) as tampered:
+        create_add_on(retreat_id=retreat.id, actor_id=organizer.id, details=extra)
+    assert tampered.value.field == "ticket_types"
+    assert counts(db) == before
+    assert db.session.query(AddOn).count() == 0

@@ -55,10 +55,10 @@ def _add_on_of(retreat: Retreat, add_on_id: int) -> AddOn:
 
 def _own(options: list, ids: tuple[int, ...], *, field: str, message: str) -> list:
     """The retreat's own ticket or room types with these ids, in the retreat's order."""
-    by_id = {option.id: option for option in options}
-    if not set(ids) <= by_id.keys():
+    chosen = set(ids)
+    if not chosen <= {option.id for option in options}:
         raise ListingError(message, field=field)
-    return [option for option in options if option.id in set(ids)]
+    return [option for option in options if option.id in chosen]
 
 
 def _apply_add_on(add_on: AddOn, retreat: Retreat, details: AddOnDetails) -> list[str]:

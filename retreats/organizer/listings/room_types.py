@@ -29,6 +29,7 @@ from retreats.listings.models import (
 from retreats.organizer.listings.services import ListingError, assign_changed, has_bookings
 
 MAX_SLEEPS = 12
+MAX_ROOMS = 1_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class RoomTypeDetails:
 
 def room_type_problem(details: RoomTypeDetails) -> ListingError | None:
     """What is wrong with a room type on its own (the form and the services both ask)."""
+    if not 1 <= details.rooms <= MAX_ROOMS:
+        return ListingError(f"Between 1 and {MAX_ROOMS:,} rooms.", field="rooms")
     if not 1 <= details.sleeps <= MAX_SLEEPS:
         return ListingError(f"A room sleeps between 1 and {MAX_SLEEPS} people.", field="sleeps")
     if details.shared and details.sleeps < 2:

@@ -364,11 +364,11 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
     return copy
 
 
+OWN_KEYS = {"id", "retreat_id"}
+
+
 def _copied(item, model):
     return model(**{column: getattr(item, column) for column in _column_names(model) - OWN_KEYS})
-
-
-OWN_KEYS = {"id", "retreat_id"}
 
 
 def _copy_what_it_sells(original: Retreat, copy: Retreat) -> None:

@@ -32,9 +32,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from retreats.listings.models import PricePer
 from retreats.organizer.listings.add_ons import AddOnDetails
 from retreats.organizer.listings.forms import _strip, price_as_text, price_in_minor_units
-from retreats.organizer.listings.room_types import MAX_SLEEPS, RoomTypeDetails, room_type_problem
-
-MAX_ROOMS = 1_000
+from retreats.organizer.listings.room_types import (
+    MAX_ROOMS,
+    MAX_SLEEPS,
+    RoomTypeDetails,
+    room_type_problem,
+)
 
 
 class _PricedForm(FlaskForm):
@@ -97,8 +100,8 @@ class RoomTypeForm(_PricedForm):
     def validate(self, extra_validators=None) -> bool:
         """The fields one by one, then the rules between them (a shared room sleeps two …)."""
         valid = super().validate(extra_validators)
-        if any(self[name].errors for name in ("sleeps", "shared", "price_per")):
-            return False  # the rules between them need all three
+        if any(self[name].errors for name in ("rooms", "sleeps", "shared", "price_per")):
+            return False  # the rules between them need all of these
         problem = room_type_problem(self.details())
         if problem is not None:
             self[problem.field].errors = [*self[problem.field].errors, problem.message]
