@@ -37,7 +37,7 @@ from retreats.extensions import db as _db
 from retreats.listings.models import Retreat
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer
-from tests.factories import create_organizer, create_retreat
+from tests.factories import add_add_on, add_room_type, create_organizer, create_retreat
 
 
 class CompiledTemplates(BytecodeCache):
@@ -354,7 +354,7 @@ SECRETS_OF_A = (
 @pytest.fixture
 def a_world(db, make_retreat, organizer) -> dict:
     """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
-    audit entry, each written with one of SECRETS_OF_A."""
+    audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on."""
     title, slug, name, email, needs, hopes, emergency_contact, reference = SECRETS_OF_A
     retreat = make_retreat(title=title, slug=slug)
     couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
@@ -409,6 +409,8 @@ def a_world(db, make_retreat, organizer) -> dict:
     record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
     db.session.commit()
     return {
+        "room_type": add_room_type(retreat, name="Olive suite", rooms=3),
+        "add_on": add_add_on(retreat, name="Massage", quantity_limit=6),
         "retreat": retreat,
         "booking": booking,
         "attendee": booking.attendees[0],
@@ -426,6 +428,8 @@ def organizer_url_values(world: dict) -> dict:
         "booking_id": world["booking"].id,
         "attendee_id": world["attendee"].id,
         "ticket_type_id": world["ticket_type"].id,
+        "room_type_id": world["room_type"].id,
+        "add_on_id": world["add_on"].id,
         "member_id": world["co_host"].id,
         "message_id": world["message"].id,
         "email_id": world["email"].id,

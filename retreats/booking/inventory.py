@@ -137,3 +137,44 @@ def add_ons_left(retreat: Retreat, *, now: datetime) -> list[AddOnLeft]:
         )
         for add_on in offered
     ]
+
+
+def room_occupancy(
+    retreat_ids: list[int], *, now: datetime
+) -> dict[int, list[tuple[RoomType, int, int]]]:
+    """Per retreat, each of its room types (hidden ones too) with how much of it is taken and
+    how much there is: beds of a shared room type, rooms of a private one. Counted as above
+    (confirmed bookings and live holds), for any number of retreats in one query."""
+    if not retreat_ids:
+        return {}
+    taken = (
+        select(
+            Booking.room_type_id,
+            func.sum(case((Booking.takes_whole_room, 1), else_=0)).label("whole_rooms"),
+            func.sum(case((Booking.takes_whole_room, 0), else_=Booking.seats)).label("beds"),
+        )
+        .where(
+            Booking.retreat_id.in_(retreat_ids),
+            Booking.room_type_id.is_not(None),
+            holds_its_seats(now),
+        )
+        .group_by(Booking.room_type_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(RoomType, taken.c.whole_rooms, taken.c.beds)
+        .outerjoin(taken, taken.c.room_type_id == RoomType.id)
+        .where(RoomType.retreat_id.in_(retreat_ids))
+        .order_by(RoomType.retreat_id, RoomType.position, RoomType.id)
+    )
+    occupancy: dict[int, list[tuple[RoomType, int, int]]] = {}
+    for room_type, whole, beds in rows:
+        left = room_left(room_type, RoomsTaken(whole_rooms=int(whole or 0), beds=int(beds or 0)))
+        if room_type.shared:
+            total = room_type.rooms * room_type.sleeps
+            used = total - left.beds_left
+        else:
+            total = room_type.rooms
+            used = total - left.rooms_left
+        occupancy.setdefault(room_type.retreat_id, []).append((room_type, used, total))
+    return occupancy

@@ -1,8 +1,8 @@
 """Which retreats an organizer may manage, and the one way organizer views load objects.
 
-Every organizer view loads its retreat, ticket type, booking or attendee through the helpers
-below. They answer 404 both for what does not exist and for what belongs to someone else, so a
-stranger learns nothing, not even that an id is taken.
+Every organizer view loads its retreat, ticket type, room type, add-on, booking or attendee
+through the helpers below. They answer 404 both for what does not exist and for what belongs to
+someone else, so a stranger learns nothing, not even that an id is taken.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from retreats.booking.models import Attendee, Booking
 from retreats.extensions import db
-from retreats.listings.models import Retreat, TicketType
+from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.organizer.accounts.models import CoHost, Organizer
 
 
@@ -60,3 +60,19 @@ def ticket_type_for_organizer(retreat: Retreat, ticket_type_id: int) -> TicketTy
     if ticket is None or ticket.retreat_id != retreat.id:
         abort(404)
     return ticket
+
+
+def room_type_for_organizer(retreat: Retreat, room_type_id: int) -> RoomType:
+    """A room type of a retreat already loaded through retreat_for_organizer, else 404."""
+    room_type = db.session.get(RoomType, room_type_id)
+    if room_type is None or room_type.retreat_id != retreat.id:
+        abort(404)
+    return room_type
+
+
+def add_on_for_organizer(retreat: Retreat, add_on_id: int) -> AddOn:
+    """An add-on of a retreat already loaded through retreat_for_organizer, else 404."""
+    add_on = db.session.get(AddOn, add_on_id)
+    if add_on is None or add_on.retreat_id != retreat.id:
+        abort(404)
+    return add_on

@@ -1,20 +1,32 @@
-"""The dashboard's figures: per retreat, seats confirmed and held, revenue, waitlist and emails
-that could not be delivered."""
+"""The dashboard's figures: per retreat, seats confirmed and held, revenue, waitlist, emails
+that could not be delivered, and how full each room type is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
 from retreats.booking.capacity import seats_taken_subquery
+from retreats.booking.inventory import room_occupancy
 from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.extensions import db
-from retreats.listings.models import Retreat
+from retreats.listings.models import Retreat, RoomType
 from retreats.notifications.retry import failed_emails_per_retreat
 from retreats.organizer.access import manages_retreat_clause
 from retreats.organizer.accounts.models import Organizer
+
+
+@dataclass(frozen=True)
+class RoomUse:
+    room_type: RoomType
+    taken: int
+    total: int
+
+    @property
+    def unit(self) -> str:
+        return "beds" if self.room_type.shared else "rooms"
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,9 @@ class RetreatSummary:
     failed_emails: int
     # Confirmed, held and offered to the waitlist: booking.capacity's one definition.
     seats_taken: int
+    # Each room type with what is taken or held of it and what there is: beds of a shared
+    # room type, rooms of a private one (booking.inventory's counts).
+    rooms: list[RoomUse] = field(default_factory=list)
 
     @property
     def seats_free(self) -> int:
@@ -83,4 +98,9 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             Retreat.starts_at.desc(),
         )
     ).all()
-    return [RetreatSummary(*row) for row in rows]
+    # One more query for the room types of all these retreats, however many there are.
+    rooms = room_occupancy([row[0].id for row in rows], now=now)
+    return [
+        RetreatSummary(*row, rooms=[RoomUse(*use) for use in rooms.get(row[0].id, [])])
+        for row in rows
+    ]

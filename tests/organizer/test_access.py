@@ -75,6 +75,12 @@ FORM_VALUES = {
     "confirm": "y",
     "email": "b-friend@example.org",
     "room_label": "B's room",
+    "rooms": "9",
+    "sleeps": "2",
+    "shared": "private",
+    "suits_couple": "y",
+    "price_per": "room",
+    "hidden": "1",
 }
 
 

@@ -156,6 +156,9 @@ class RetreatForm(FlaskForm):
         render_kw={"placeholder": "7"},
     )
     discreet_emails = BooleanField("Discreet emails")
+    allows_no_accommodation = BooleanField(
+        "Guests may book without a room (commuting or staying elsewhere)"
+    )
     cover_image = FileField("Cover image")
     remove_cover_image = BooleanField("Remove the cover image")
     guide_pdf = FileField("Preparation guide (PDF)")
@@ -241,6 +244,7 @@ class RetreatForm(FlaskForm):
             preparation_guide_md=self.preparation_guide_md.data or "",
             guide_days_before=self.guide_days_before.data,
             discreet_emails=bool(self.discreet_emails.data),
+            allows_no_accommodation=bool(self.allows_no_accommodation.data),
         )
 
 

@@ -29,11 +29,13 @@ from retreats.database import lock_row, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.listings.models import (
+    AddOn,
     Audience,
     Focus,
     Retreat,
     RetreatKind,
     RetreatStatus,
+    RoomType,
     TicketType,
 )
 
@@ -75,6 +77,8 @@ class ListingDetails:
     # Days before the start that the guide is emailed; None keeps what the retreat has.
     guide_days_before: int | None = None
     discreet_emails: bool = False
+    # Where the retreat sells rooms: "no accommodation" is a choice too (commuters).
+    allows_no_accommodation: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,7 +336,8 @@ NOT_COPIED = {"id", "slug", "title", "status", "cancelled_at", "created_at", "up
 
 
 def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> Retreat:
-    """A draft copy of a retreat and its ticket types, owned by the same organizer."""
+    """A draft copy of a retreat, its ticket types, room types and add-ons, owned by the same
+    organizer."""
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
         original = db.session.get(Retreat, retreat_id)
@@ -346,11 +351,7 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
         )
         for column in _column_names(Retreat) - NOT_COPIED:
             setattr(copy, column, getattr(original, column))
-        ticket_columns = _column_names(TicketType) - {"id", "retreat_id"}
-        copy.ticket_types = [
-            TicketType(**{column: getattr(ticket, column) for column in ticket_columns})
-            for ticket in original.ticket_types
-        ]
+        _copy_what_it_sells(original, copy)
         db.session.add(copy)
         db.session.flush()
         record_audit(
@@ -361,3 +362,25 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
         )
         _commit_with_files([])
     return copy
+
+
+OWN_KEYS = {"id", "retreat_id"}
+
+
+def _copied(item, model):
+    return model(**{column: getattr(item, column) for column in _column_names(model) - OWN_KEYS})
+
+
+def _copy_what_it_sells(original: Retreat, copy: Retreat) -> None:
+    """Copies of the ticket types, room types and add-ons, the add-ons with the copies of the
+    ticket and room types they come with."""
+    tickets = {ticket.id: _copied(ticket, TicketType) for ticket in original.ticket_types}
+    rooms = {room.id: _copied(room, RoomType) for room in original.room_types}
+    copy.ticket_types = list(tickets.values())
+    copy.room_types = list(rooms.values())
+    copy.add_ons = []
+    for add_on in original.add_ons:
+        add_on_copy = _copied(add_on, AddOn)
+        add_on_copy.ticket_types = [tickets[ticket.id] for ticket in add_on.ticket_types]
+        add_on_copy.room_types = [rooms[room.id] for room in add_on.room_types]
+        copy.add_ons.append(add_on_copy)

@@ -17,7 +17,8 @@ from retreats.booking.capacity import tickets_taken
 from retreats.booking.models import Booking
 from retreats.database import lock_row
 from retreats.extensions import db
-from retreats.listings.models import Retreat, RetreatStatus, TicketType
+from retreats.listings.models import Retreat, RetreatStatus, TicketType, add_on_ticket_types
+from retreats.organizer.listings.room_types import refuse_orphaned_add_ons
 from retreats.organizer.listings.services import (
     ListingError,
     assign_changed,
@@ -138,6 +139,7 @@ def delete_ticket_type(*, retreat_id: int, ticket_type_id: int, actor_id: int) -
                 f"People have booked “{ticket.name}”, so it cannot be deleted. "
                 "End its sale instead (give it a sale end date)."
             )
+        refuse_orphaned_add_ons(add_on_ticket_types.c.ticket_type_id, ticket.id, "ticket type")
         if retreat.status == RetreatStatus.PUBLISHED and len(retreat.ticket_types) <= 1:
             raise ListingError(
                 "A published retreat needs at least one ticket type. Unpublish it first."
