@@ -238,6 +238,8 @@ def _chosen_add_ons(
     retreat: Retreat, ticket: TicketType, room_type: RoomType | None, add_on_ids: Sequence[int]
 ) -> list[AddOn]:
     """The add-ons chosen, each once, if each is on offer with this ticket and room."""
+    if not add_on_ids:
+        return []  # most bookings: the retreat's add-ons are not even loaded
     offered = {add_on.id: add_on for add_on in retreat.add_ons if not add_on.hidden}
     chosen = []
     for add_on_id in dict.fromkeys(add_on_ids):
