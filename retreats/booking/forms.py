@@ -28,7 +28,7 @@ from retreats.booking.availability import NO_STAY, Stay
 from retreats.booking.inventory import AddOnLeft, RoomLeft
 from retreats.booking.services import AttendeeDetails
 from retreats.database import LARGEST_ID
-from retreats.listings.models import TicketType
+from retreats.listings.models import RoomType, TicketType
 
 LONG_TEXT = 2000
 
@@ -272,3 +272,26 @@ class WaitlistForm(FlaskForm):
         default=1,
         validators=[InputRequired(message="Please choose one or two places.")],
     )
+    # Only where the retreat sells rooms (removed otherwise); NO_ROOM: no accommodation.
+    room_type = RadioField(
+        "Room", coerce=int, validators=[InputRequired(message="Please choose a room.")]
+    )
+
+    NO_ROOM = 0  # no room type has this id
+
+    def __init__(self, *args, room_types: list[RoomType], allows_no_accommodation: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not room_types:
+            del self.room_type
+            return
+        self.room_types_by_id = {room.id: room for room in room_types}
+        self.room_type.choices = [SelectChoice(room.id, room.name) for room in room_types]
+        if allows_no_accommodation:
+            self.room_type.choices.append(SelectChoice(self.NO_ROOM, "No accommodation"))
+
+    @property
+    def room_type_id(self) -> int | None:
+        """The room type chosen; None for none (or a retreat without rooms)."""
+        if "room_type" not in self or self.room_type.data == self.NO_ROOM:
+            return None
+        return self.room_type.data

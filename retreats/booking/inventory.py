@@ -1,12 +1,13 @@
 """Rooms, beds and limited add-ons left: what a stay can still be made of.
 
 The same bookings count here as for seats (capacity.py): confirmed ones and pending ones whose
-hold is live. The hold reads these counts under the retreat's row lock and writes its booking in
+hold is live; and, for rooms, live waitlist offers for a room type, as they count for seats. The
+hold (and the waitlist's offer) reads these counts under the retreat's row lock and writes in
 that transaction, so a room or an add-on unit is never sold twice; releasing needs no lock.
 
-A room type has `rooms` rooms that sleep `sleeps` each. A booking takes either a whole room (a
-private room, or two people on a couple ticket) or one bed of a shared room (one person in a
-shared room type). Singles in shared rooms fill rooms up before opening another, so
+A room type has `rooms` rooms that sleep `sleeps` each. A booking (or an offer) takes either a
+whole room (a private room, or two people on a couple ticket) or one bed of a shared room (one
+person in a shared room type). Singles in shared rooms fill rooms up before opening another, so
   rooms free = rooms − whole rooms taken − ceil(beds taken / sleeps)
   beds free  = (rooms − whole rooms taken) × sleeps − beds taken.
 A limited add-on has `quantity_limit` units; each booking line of it takes its quantity.
@@ -17,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select, union_all
 
 from retreats.booking.capacity import holds_its_seats
-from retreats.booking.models import Booking, BookingLine
+from retreats.booking.models import Booking, BookingLine, WaitlistEntry, WaitlistStatus
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType
 
@@ -29,6 +30,14 @@ from retreats.listings.models import AddOn, Retreat, RoomType
 class RoomsTaken:
     whole_rooms: int = 0
     beds: int = 0
+
+    def plus(self, *, whole_room: bool) -> RoomsTaken:
+        """These counts with one more booking (or offer): a whole room, or one bed."""
+        return RoomsTaken(self.whole_rooms + whole_room, self.beds + (not whole_room))
+
+    def minus(self, *, whole_room: bool) -> RoomsTaken:
+        """These counts without one booking (or offer) among them: a whole room, or one bed."""
+        return RoomsTaken(self.whole_rooms - whole_room, self.beds - (not whole_room))
 
 
 @dataclass(frozen=True)
@@ -50,33 +59,50 @@ class RoomLeft:
         return self.beds_left >= 1
 
 
-_ROOMS_TAKEN = (
-    select(
-        Booking.room_type_id,
-        func.sum(case((Booking.takes_whole_room, 1), else_=0)),
-        func.sum(case((Booking.takes_whole_room, 0), else_=Booking.seats)),
-    )
-    .where(
-        Booking.retreat_id == bindparam("retreat_id"),
-        Booking.room_type_id.is_not(None),
-        holds_its_seats(bindparam("now")),
-    )
-    .group_by(Booking.room_type_id)
+_RETREAT_ID, _NOW = bindparam("retreat_id"), bindparam("now")
+_BOOKED_ROOMS = select(
+    Booking.room_type_id.label("room_type_id"),
+    case((Booking.takes_whole_room, 1), else_=0).label("whole_rooms"),
+    case((Booking.takes_whole_room, 0), else_=Booking.seats).label("beds"),
+).where(
+    Booking.retreat_id == _RETREAT_ID,
+    Booking.room_type_id.is_not(None),
+    holds_its_seats(_NOW),
 )
+# An offer takes what the booking made from it will: a bed for one person in a shared room.
+_OFFER_TAKES_A_BED = and_(RoomType.shared, WaitlistEntry.seats == 1)
+_OFFERED_ROOMS = (
+    select(
+        WaitlistEntry.room_type_id,
+        case((_OFFER_TAKES_A_BED, 0), else_=1),
+        case((_OFFER_TAKES_A_BED, 1), else_=0),
+    )
+    .join(RoomType, RoomType.id == WaitlistEntry.room_type_id)
+    .where(
+        WaitlistEntry.retreat_id == _RETREAT_ID,
+        WaitlistEntry.status == WaitlistStatus.OFFERED,
+        WaitlistEntry.offer_expires_at > _NOW,
+    )
+)
+_TAKEN = union_all(_BOOKED_ROOMS, _OFFERED_ROOMS).subquery()
+_ROOMS_TAKEN = select(
+    _TAKEN.c.room_type_id, func.sum(_TAKEN.c.whole_rooms), func.sum(_TAKEN.c.beds)
+).group_by(_TAKEN.c.room_type_id)
 
 _ADD_ONS_TAKEN = (
     select(BookingLine.add_on_id, func.sum(BookingLine.quantity))
     .join(Booking, Booking.id == BookingLine.booking_id)
     .where(
-        Booking.retreat_id == bindparam("retreat_id"),
+        Booking.retreat_id == _RETREAT_ID,
         BookingLine.add_on_id.is_not(None),
-        holds_its_seats(bindparam("now")),
+        holds_its_seats(_NOW),
     )
     .group_by(BookingLine.add_on_id)
 )
 
 
 def rooms_taken(retreat_id: int, *, now: datetime) -> dict[int, RoomsTaken]:
+    """Per room type of one retreat, the whole rooms and beds its live bookings and offers take."""
     rows = db.session.execute(_ROOMS_TAKEN, {"retreat_id": retreat_id, "now": now})
     return {
         room_type_id: RoomsTaken(whole_rooms=int(whole or 0), beds=int(beds or 0))

@@ -183,6 +183,12 @@ class WaitlistEntry(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     seats: Mapped[int] = mapped_column(Integer)
+    # The room type they wait for (None: none, or a retreat without rooms): an offer is made only
+    # when one of its rooms (or beds) is free too, and holds it (booking/inventory.py). Deleting
+    # the room type leaves them waiting for places alone.
+    room_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("room_types.id", ondelete="SET NULL")
+    )
     status: Mapped[WaitlistStatus] = mapped_column(
         string_enum(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING
     )
@@ -193,6 +199,7 @@ class WaitlistEntry(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     retreat: Mapped[Retreat] = relationship()  # noqa: F821
+    room_type: Mapped[RoomType | None] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<WaitlistEntry {self.id} {self.status}>"

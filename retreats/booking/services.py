@@ -20,7 +20,7 @@ from retreats.base.locking import BUSY_MESSAGE, retried_after_write_conflicts, r
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
 from retreats.booking.email_schedule import schedule_booking_emails
-from retreats.booking.inventory import add_on_units_taken, room_left, rooms_taken
+from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
 from retreats.booking.pricing import Quote, booking_lines, price_booking
@@ -81,7 +81,8 @@ def hold_seats(
     retreat still has them all; it is priced by booking/pricing.py and keeps those lines.
 
     A repeated `submission_key` (a double-submitted form) returns the booking made the first
-    time. With `waitlist_entry_id`, the seats come from that entry's live offer.
+    time. With `waitlist_entry_id`, the seats come from that entry's live offer, and so does the
+    room when the offer holds one (then it must be that room type).
     `room_share_with` (whom a single guest in a shared room would like to share with) is kept
     only for a bed in a shared room.
     """
@@ -96,12 +97,12 @@ def hold_seats(
                 db.session.rollback()
                 return earlier
             ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
-            room_type = _chosen_room(retreat, ticket, room_type_id)
-            add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
             offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
+            room_type = _chosen_room(retreat, ticket, room_type_id, offer)
+            add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
             _check_seats_left(retreat, ticket, offer, now)
             _check_ticket_limit(retreat, ticket, now)
-            _check_room_left(retreat, room_type, ticket.seats_per_ticket, now)
+            _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
             _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
             quote = price_booking(
                 currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
@@ -204,9 +205,20 @@ def _check_seats_left(
     )
 
 
-def _chosen_room(retreat: Retreat, ticket: TicketType, room_type_id: int | None) -> RoomType | None:
-    """The room type chosen, if it is one on offer that suits the ticket; None for no room."""
+def _chosen_room(
+    retreat: Retreat, ticket: TicketType, room_type_id: int | None, offer: WaitlistEntry | None
+) -> RoomType | None:
+    """The room type chosen, if it is one on offer that suits the ticket; None for no room.
+
+    A waitlist offer that holds a room allows only that room type (hidden since or not)."""
     offered = {room.id: room for room in retreat.room_types if not room.hidden}
+    if offer is not None and offer.room_type is not None:
+        if room_type_id != offer.room_type_id:
+            raise DomainError(
+                f"Your offer holds a place in the “{offer.room_type.name}”: please choose it.",
+                field="room_type",
+            )
+        offered[offer.room_type_id] = offer.room_type
     if room_type_id is None:
         if offered and not retreat.allows_no_accommodation:
             raise DomainError("Please choose a room.", field="room_type")
@@ -226,6 +238,8 @@ def _chosen_add_ons(
     retreat: Retreat, ticket: TicketType, room_type: RoomType | None, add_on_ids: Sequence[int]
 ) -> list[AddOn]:
     """The add-ons chosen, each once, if each is on offer with this ticket and room."""
+    if not add_on_ids:
+        return []  # most bookings: the retreat's add-ons are not even loaded
     offered = {add_on.id: add_on for add_on in retreat.add_ons if not add_on.hidden}
     chosen = []
     for add_on_id in dict.fromkeys(add_on_ids):
@@ -242,12 +256,19 @@ def _chosen_add_ons(
 
 
 def _check_room_left(
-    retreat: Retreat, room_type: RoomType | None, people: int, now: datetime
+    retreat: Retreat,
+    room_type: RoomType | None,
+    people: int,
+    offer: WaitlistEntry | None,
+    now: datetime,
 ) -> None:
     if room_type is None:
         return
-    left = room_left(room_type, rooms_taken(retreat.id, now=now).get(room_type.id))
-    if not left.fits(people):
+    taken = rooms_taken(retreat.id, now=now).get(room_type.id, RoomsTaken())
+    if offer is not None and offer.room_type_id == room_type.id:
+        # The offer's own room (or bed) is the one being taken.
+        taken = taken.minus(whole_room=room_type.takes_whole_room(offer.seats))
+    if not room_left(room_type, taken).fits(people):
         raise SoldOut(
             f"The last “{room_type.name}” was just taken. Please choose another room.",
             field="room_type",

@@ -1,7 +1,8 @@
 """The waitlist: people waiting for a sold-out retreat, and offers that hold freed seats for them.
 
-An offer counts as taken seats (booking/capacity.py) until it is used or lapses, so it is made
-under the same seat lock as a hold. Releasing seats takes no lock; offering them does.
+An offer counts as taken seats (booking/capacity.py), and as a taken room or bed of the room type
+the entry waits for (booking/inventory.py), until it is used or lapses, so it is made under the
+same seat lock as a hold. Releasing seats takes no lock; offering them does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from retreats.base.locking import rolled_back_on_error
 from retreats.base.outbox import queue_email
 from retreats.booking.capacity import seats_taken
+from retreats.booking.inventory import RoomsTaken, room_left, rooms_taken
 from retreats.booking.models import WaitlistEntry, WaitlistStatus
 from retreats.database import lock_row, utcnow
 from retreats.errors import DomainError, TryAgain
@@ -26,15 +28,23 @@ log = logging.getLogger(__name__)
 
 
 def join_waitlist(
-    *, retreat_id: int, name: str, email: str, seats: int, now: datetime | None = None
+    *,
+    retreat_id: int,
+    name: str,
+    email: str,
+    seats: int,
+    room_type_id: int | None = None,
+    now: datetime | None = None,
 ) -> WaitlistEntry:
-    """Put someone on a sold-out retreat's waitlist; joining twice keeps the first place."""
+    """Put someone on a sold-out retreat's waitlist, for one of its room types where it sells
+    rooms (None: no accommodation, where allowed); joining twice keeps the first place."""
     now = now or utcnow()
     retreat = db.session.get(Retreat, retreat_id)
     if retreat is None or not retreat.is_open_for_booking(now):
         raise DomainError("This retreat is not taking bookings or waitlist places.")
     if seats not in (1, 2):
-        raise DomainError("A waitlist place is for one or two people.")
+        raise DomainError("A waitlist place is for one or two people.", field="seats")
+    _check_room_wanted(retreat, room_type_id, seats)
     existing = db.session.execute(
         select(WaitlistEntry).where(
             WaitlistEntry.retreat_id == retreat_id,
@@ -45,7 +55,12 @@ def join_waitlist(
     if existing is not None:
         return existing
     entry = WaitlistEntry(
-        retreat_id=retreat_id, name=name, email=email, seats=seats, created_at=now
+        retreat_id=retreat_id,
+        name=name,
+        email=email,
+        seats=seats,
+        room_type_id=room_type_id,
+        created_at=now,
     )
     db.session.add(entry)
     db.session.commit()
@@ -53,8 +68,27 @@ def join_waitlist(
     return entry
 
 
+def _check_room_wanted(retreat: Retreat, room_type_id: int | None, seats: int) -> None:
+    """The room type is one on offer that suits this many people; None only where a retreat
+    sells no rooms or allows coming without one."""
+    offered = {room.id: room for room in retreat.room_types if not room.hidden}
+    if room_type_id is None:
+        if offered and not retreat.allows_no_accommodation:
+            raise DomainError("Please choose the room you would like.", field="room_type")
+        return
+    room_type = offered.get(room_type_id)
+    if room_type is None:
+        raise DomainError("Please choose one of the rooms offered.", field="room_type")
+    if not room_type.suits(seats):
+        raise DomainError(
+            f"The “{room_type.name}” is not for two people: please choose another room.",
+            field="room_type",
+        )
+
+
 def offer_freed_seats(*, retreat_id: int, now: datetime | None = None) -> list[int]:
-    """Offer free seats to the earliest waiting entries that fit; returns the entries offered."""
+    """Offer free seats (and a free room of the type wanted) to the earliest waiting entries
+    that fit; returns the entries offered."""
     now = now or utcnow()
     with rolled_back_on_error():
         retreat = lock_row(Retreat, retreat_id)
@@ -72,11 +106,14 @@ def offer_freed_seats(*, retreat_id: int, now: datetime | None = None) -> list[i
         ).scalars()
         offered = []
         hours = current_app.config["WAITLIST_OFFER_HOURS"]
+        rooms = _FreeRooms(retreat_id, now)
         for entry in waiting:
             if free <= 0:
                 break
             if entry.seats > free:
                 continue  # a couple waits for two seats; a single seat goes to the next person
+            if not rooms.take_for(entry):
+                continue  # the room they wait for is not free: the seats go to the next person
             entry.status = WaitlistStatus.OFFERED
             entry.offered_at = now
             entry.offer_expires_at = min(now + timedelta(hours=hours), retreat.starts_at)
@@ -92,6 +129,30 @@ def offer_freed_seats(*, retreat_id: int, now: datetime | None = None) -> list[i
     if offered:
         log.info("Offered freed seats of retreat %s to entries %s", retreat_id, offered)
     return offered
+
+
+class _FreeRooms:
+    """The rooms and beds left while offers are made under the lock (counted once, if needed)."""
+
+    def __init__(self, retreat_id: int, now: datetime) -> None:
+        self.retreat_id, self.now = retreat_id, now
+        self.taken: dict[int, RoomsTaken] | None = None
+
+    def take_for(self, entry: WaitlistEntry) -> bool:
+        """Count the room (or bed) the entry waits for as taken, if one is free for it; True
+        also when it waits for no room."""
+        room_type = entry.room_type
+        if room_type is None:
+            return True
+        if room_type.hidden or not room_type.suits(entry.seats):
+            return False  # not bookable now: it waits until the organizer offers it again
+        if self.taken is None:
+            self.taken = rooms_taken(self.retreat_id, now=self.now)
+        taken = self.taken.get(room_type.id, RoomsTaken())
+        if not room_left(room_type, taken).fits(entry.seats):
+            return False
+        self.taken[room_type.id] = taken.plus(whole_room=room_type.takes_whole_room(entry.seats))
+        return True
 
 
 def offer_freed_seats_if_possible(*, retreat_id: int, now: datetime | None = None) -> None:

@@ -17,18 +17,26 @@ from retreats.errors import DomainError
 def join_waitlist(slug: str):
     """Join the waitlist of a sold-out retreat."""
     listing = bookable_listing(slug)
-    form = WaitlistForm()
+    retreat = listing.retreat
+    form = WaitlistForm(
+        room_types=[room for room in retreat.room_types if not room.hidden],
+        allows_no_accommodation=retreat.allows_no_accommodation,
+    )
     status = 200
     if form.validate_on_submit():
         try:
             add_to_waitlist(
-                retreat_id=listing.retreat.id,
+                retreat_id=retreat.id,
                 name=form.name.data,
                 email=form.email.data,
                 seats=form.seats.data,
+                room_type_id=form.room_type_id,
             )
         except DomainError as error:
-            flash(error.message, "error")
+            if error.field and error.field in form:
+                form[error.field].errors = [*form[error.field].errors, error.message]
+            else:
+                flash(error.message, "error")
             status = error.status_code
         else:
             flash(
@@ -40,7 +48,7 @@ def join_waitlist(slug: str):
     elif request.method == "POST":
         status = 422
     return render_template(
-        "booking/waitlist.html", form=form, listing=listing, retreat=listing.retreat
+        "booking/waitlist.html", form=form, listing=listing, retreat=retreat
     ), status
 
 

@@ -154,8 +154,11 @@ def perform(step: Step, *, retreat_id: int, tickets: dict[int, int], number: int
     return Outcome(step, str(booking.status), step.booking_id)
 
 
-def run_round(app, db, steps: list[Step], **context) -> list[Outcome | None]:
-    """Start one thread per step together; every thread must finish in time."""
+def run_round(
+    app, db, steps: list[Step], *, perform_step=perform, **context
+) -> list[Outcome | None]:
+    """Start one thread per step together (each runs `perform_step`); every thread must finish
+    in time."""
     start = threading.Barrier(len(steps))
     outcomes: list[Outcome | None] = [None] * len(steps)
 
@@ -163,7 +166,7 @@ def run_round(app, db, steps: list[Step], **context) -> list[Outcome | None]:
         with app.app_context():
             try:
                 start.wait(timeout=30)
-                outcomes[number] = perform(step, number=number, **context)
+                outcomes[number] = perform_step(step, number=number, **context)
             except BaseException as error:  # anything unexpected is a finding, reported below
                 outcomes[number] = Outcome(step, "raised", error=repr(error))
             finally:

@@ -1,6 +1,9 @@
 """Random runs of the booking lifecycle: hold, pay, expire, abandon, cancel, late payment, sweep
 and waitlist offers, driven through the services on a virtual clock, with the seat invariant and
-the lifecycle of DESIGN.md checked against the database after every step.
+the lifecycle of DESIGN.md checked against the database after every step. Bookings choose a room
+(a suite, a bed or a whole room of a shared twin, or none) and a limited add-on; waitlist entries
+wait for a room type: rooms, beds and add-on units never exceed what exists and are counted as
+the machine's own model counts them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from retreats.base.outbox import OutboxEmail
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.capacity import seats_taken
 from retreats.booking.checkout import apply_checkout_session
-from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.inventory import add_on_units_taken, rooms_taken
+from retreats.booking.models import (
+    Booking,
+    BookingLine,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from retreats.booking.services import (
     AttendeeDetails,
     cancel_unpaid_booking,
@@ -41,9 +51,11 @@ from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist
 from retreats.errors import DomainError, SoldOut
 from retreats.extensions import db
+from retreats.listings.models import PricePer
 from retreats.organizer.accounts.models import Organizer
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.stripe_gateway import CheckoutSession
+from tests.factories import add_add_on, add_room_type
 
 # Left out of `make test-quick`: a Hypothesis state machine over many lifecycles.
 pytestmark = pytest.mark.slow
@@ -55,6 +67,48 @@ BOOKED, LAPSED = WaitlistStatus.BOOKED, WaitlistStatus.LAPSED
 
 CAPACITY = 5
 PRICES = {1: 25_001, 2: 44_999}  # odd amounts, so a 50 % refund has to round down
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    rooms: int
+    sleeps: int
+    shared: bool
+    price_minor: int  # per room when private, per person when shared
+
+
+# Fewer rooms than places, so rooms run out while places remain (and the other way round).
+ROOMS = {
+    "suite": RoomSpec(rooms=1, sleeps=2, shared=False, price_minor=30_001),
+    "twin": RoomSpec(rooms=2, sleeps=2, shared=True, price_minor=10_003),
+}
+ROOM_CHOICES = [None, "suite", "twin"]  # None: no accommodation (the retreat allows it)
+MASSAGE_SLOTS = 3  # one a person
+MASSAGE_PRICE = 5_001
+
+
+def takes_whole_room(room: str, seats: int) -> bool:
+    return not (ROOMS[room].shared and seats == 1)
+
+
+def room_fits(room: str, seats: int, whole: int, beds: int) -> bool:
+    """DESIGN.md's rooms and beds, counted on their own: do `whole` rooms taken whole and
+    `beds` single beds (filling rooms before opening another) leave room for `seats` people?"""
+    spec = ROOMS[room]
+    rooms_free = spec.rooms - whole - -(-beds // spec.sleeps)
+    if takes_whole_room(room, seats):
+        return rooms_free >= 1
+    return (spec.rooms - whole) * spec.sleeps - beds >= 1
+
+
+def price_of(seats: int, room: str | None, massage: bool) -> int:
+    room_price = 0
+    if room is not None:
+        spec = ROOMS[room]
+        room_price = spec.price_minor * (seats if spec.shared else 1)
+    return PRICES[seats] + room_price + (MASSAGE_PRICE * seats if massage else 0)
+
+
 # A day of full refunds, sixteen of half, fourteen of none. From the start of the run, one day
 # lands exactly on the last moment of full refunds and 17 days on the last of half refunds;
 # 18 days is in the last fortnight, and two long steps reach the last minute before the start,
@@ -99,6 +153,8 @@ class ExpectedBooking:
     amount_minor: int
     hold_expires_at: datetime
     entry_id: int | None = None
+    room: str | None = None
+    massage: bool = False
     status: BookingStatus = PENDING
     session_recorded: bool = False
     confirmed_at: datetime | None = None
@@ -112,6 +168,7 @@ class ExpectedEntry:
     seats: int
     email: str
     created_at: datetime
+    room: str | None = None
     status: WaitlistStatus = WAITING
     offer_expires_at: datetime | None = None
 
@@ -136,7 +193,8 @@ def empty_database() -> None:
 
 
 class BookingLifecycle(RuleBasedStateMachine):
-    """One retreat of five seats, an individual and a couple ticket, Stripe unreachable."""
+    """One retreat of five seats, an individual and a couple ticket, a suite and two shared
+    twins (or no room), three massage slots, Stripe unreachable."""
 
     # Bookings Stripe has not reported paid, and those it has: paid never becomes unpaid.
     unpaid = Bundle("unpaid")
@@ -150,7 +208,27 @@ class BookingLifecycle(RuleBasedStateMachine):
             capacity=CAPACITY,
             starts_in=STARTS_IN,
             tickets=[("Individual", PRICES[1], 1), ("Couple (2 people)", PRICES[2], 2)],
+            allows_no_accommodation=True,
         )
+        for name, spec in ROOMS.items():
+            add_room_type(
+                retreat,
+                name=name,
+                rooms=spec.rooms,
+                sleeps=spec.sleeps,
+                shared=spec.shared,
+                price_minor=spec.price_minor,
+            )
+        massage = add_add_on(
+            retreat,
+            name="Massage",
+            price_minor=MASSAGE_PRICE,
+            price_per=PricePer.PERSON,
+            quantity_limit=MASSAGE_SLOTS,
+        )
+        self.room_ids = {room.name: room.id for room in retreat.room_types}
+        self.room_names = {room_id: name for name, room_id in self.room_ids.items()}
+        self.massage_id = massage.id
         assert (retreat.refund_full_days_before, retreat.refund_partial_days_before) == (30, 14)
         assert retreat.refund_partial_percent == 50
         self.retreat_id = retreat.id
@@ -180,8 +258,40 @@ class BookingLifecycle(RuleBasedStateMachine):
         )
         return CAPACITY - held - offered
 
+    def holds_now(self, booking: ExpectedBooking) -> bool:
+        return booking.status == CONFIRMED or (
+            booking.status == PENDING and booking.hold_expires_at > self.now
+        )
+
+    def offer_is_live(self, entry: ExpectedEntry) -> bool:
+        return entry.status == OFFERED and entry.offer_expires_at > self.now
+
+    def rooms_taken(self) -> dict[str, tuple[int, int]]:
+        """Per room type, (whole rooms, beds) taken by live bookings and live offers."""
+        taken = dict.fromkeys(ROOMS, (0, 0))
+        takers = [(b.room, b.seats) for b in self.expected.values() if self.holds_now(b)]
+        takers += [
+            (e.room, e.seats) for e in self.expected_entries.values() if self.offer_is_live(e)
+        ]
+        for room, seats in takers:
+            if room is not None:
+                whole, beds = taken[room]
+                taken[room] = (
+                    (whole + 1, beds) if takes_whole_room(room, seats) else (whole, beds + 1)
+                )
+        return taken
+
+    def room_free_for(self, room: str | None, seats: int) -> bool:
+        return room is None or room_fits(room, seats, *self.rooms_taken()[room])
+
+    def massage_left(self) -> int:
+        return MASSAGE_SLOTS - sum(
+            b.seats for b in self.expected.values() if b.massage and self.holds_now(b)
+        )
+
     def expect_offers(self) -> None:
-        """Freed seats go to the earliest waiting entries that fit, in the order they joined."""
+        """Freed seats go to the earliest waiting entries that fit (with a free room of the
+        type they wait for), in the order they joined."""
         free = self.seats_free()
         waiting = [
             (e.created_at, i) for i, e in self.expected_entries.items() if e.status == WAITING
@@ -192,6 +302,8 @@ class BookingLifecycle(RuleBasedStateMachine):
                 break
             if entry.seats > free:
                 continue
+            if not self.room_free_for(entry.room, entry.seats):
+                continue
             entry.status = OFFERED
             entry.offer_expires_at = min(self.now + self.offer_for, self.starts_at)
             free -= entry.seats
@@ -199,10 +311,15 @@ class BookingLifecycle(RuleBasedStateMachine):
     def expect_first_payment(self, booking: ExpectedBooking) -> None:
         booking.session_recorded = True
         hold_is_live = booking.status == PENDING and booking.hold_expires_at > self.now
-        if hold_is_live or self.seats_free() >= booking.seats:
+        stay_is_free = (
+            self.seats_free() >= booking.seats
+            and self.room_free_for(booking.room, booking.seats)
+            and (not booking.massage or self.massage_left() >= booking.seats)
+        )
+        if hold_is_live or stay_is_free:
             booking.status, booking.confirmed_at = CONFIRMED, self.now
             booking.emails.append("confirmation")
-        else:  # a late payment that found no seat: refunded in full, never kept
+        else:  # a late payment that found no seat (room, slot): refunded in full, never kept
             if booking.status == PENDING:  # its hold lapsed unswept
                 booking.status, booking.ended_at = EXPIRED, self.now
             booking.refunds.append(("unseated_payment", booking.amount_minor))
@@ -210,13 +327,21 @@ class BookingLifecycle(RuleBasedStateMachine):
 
     # Rules ------------------------------------------------------------------------------------
 
-    def hold(self, seats: int, waitlist_entry_id: int | None = None) -> int:
+    def hold(
+        self,
+        seats: int,
+        waitlist_entry_id: int | None = None,
+        room: str | None = None,
+        massage: bool = False,
+    ) -> int:
         people = [AttendeeDetails("Ada", "ada@example.org"), AttendeeDetails("Bea", None)]
         booking = hold_seats(
             retreat_id=self.retreat_id,
             ticket_type_id=self.ticket_ids[seats],
             contact_email="ada@example.org",
             attendees=people[:seats],
+            room_type_id=self.room_ids[room] if room else None,
+            add_on_ids=[self.massage_id] if massage else [],
             waitlist_entry_id=waitlist_entry_id,
             now=self.now,
         )
@@ -224,19 +349,39 @@ class BookingLifecycle(RuleBasedStateMachine):
         self.expected[booking.id] = ExpectedBooking(
             reference=booking.reference,
             seats=seats,
-            amount_minor=PRICES[seats],
+            amount_minor=price_of(seats, room, massage),
             hold_expires_at=self.now + self.hold_for,
             entry_id=waitlist_entry_id,
+            room=room,
+            massage=massage,
         )
         return booking.id
 
-    @rule(target=unpaid, seats=st.sampled_from([1, 2]))
-    def hold_a_ticket(self, seats):
+    def refused_as(self, seats: int, room: str | None, massage: bool) -> str | None:
+        """What a new hold of this stay is refused for, in the order the hold checks: the
+        places, the room, the add-on; None when it is held."""
         if self.seats_free() < seats:
-            with pytest.raises(SoldOut):
-                self.hold(seats)
+            return "seats"
+        if not self.room_free_for(room, seats):
+            return "room_type"
+        if massage and self.massage_left() < seats:
+            return "add_ons"
+        return None
+
+    @rule(
+        target=unpaid,
+        seats=st.sampled_from([1, 2]),
+        room=st.sampled_from(ROOM_CHOICES),
+        massage=st.booleans(),
+    )
+    def hold_a_ticket(self, seats, room, massage):
+        refusal = self.refused_as(seats, room, massage)
+        if refusal is not None:
+            with pytest.raises(SoldOut) as refused:
+                self.hold(seats, room=room, massage=massage)
+            assert refused.value.field == (None if refusal == "seats" else refusal)
             return multiple()
-        return self.hold(seats)
+        return self.hold(seats, room=room, massage=massage)
 
     @rule(target=unpaid)
     def a_crowd_takes_the_last_seats(self):
@@ -246,17 +391,34 @@ class BookingLifecycle(RuleBasedStateMachine):
             self.hold(1)
         return multiple(*held)
 
-    @rule(target=unpaid, entry_id=entries)
-    def book_from_waitlist_offer(self, entry_id):
+    @rule(target=unpaid, entry_id=entries, massage=st.booleans())
+    def book_from_waitlist_offer(self, entry_id, massage):
+        """With the room the offer holds, the one its entry waits for."""
         entry = self.expected_entries[entry_id]
-        if entry.status != OFFERED or entry.offer_expires_at <= self.now:
+        stay = {"room": entry.room, "massage": massage}
+        if not self.offer_is_live(entry):
             with pytest.raises(DomainError) as refused:
-                self.hold(entry.seats, waitlist_entry_id=entry_id)
+                self.hold(entry.seats, waitlist_entry_id=entry_id, **stay)
             assert not isinstance(refused.value, SoldOut)
             return multiple()
-        booking_id = self.hold(entry.seats, waitlist_entry_id=entry_id)
+        if massage and self.massage_left() < entry.seats:  # the offer holds no add-on
+            with pytest.raises(SoldOut) as refused:
+                self.hold(entry.seats, waitlist_entry_id=entry_id, **stay)
+            assert refused.value.field == "add_ons"
+            return multiple()
+        booking_id = self.hold(entry.seats, waitlist_entry_id=entry_id, **stay)
         entry.status = BOOKED
         return booking_id
+
+    @rule(entry_id=entries, room=st.sampled_from(ROOM_CHOICES))
+    def book_from_an_offer_in_another_room(self, entry_id, room):
+        """An offer that holds a room is not for another one (nor for none)."""
+        entry = self.expected_entries[entry_id]
+        if not self.offer_is_live(entry) or entry.room is None or room == entry.room:
+            return
+        with pytest.raises(DomainError) as refused:
+            self.hold(entry.seats, waitlist_entry_id=entry_id, room=room)
+        assert refused.value.field == "room_type" and not isinstance(refused.value, SoldOut)
 
     @rule(booking_id=unpaid)
     def open_checkout(self, booking_id):
@@ -351,11 +513,21 @@ class BookingLifecycle(RuleBasedStateMachine):
             booking.refunds.append(("cancellation", refund))
         self.expect_offers()
 
-    @rule(target=entries, who=st.sampled_from(WAITLIST_PEOPLE), seats=st.sampled_from([1, 2]))
-    def join_the_waitlist(self, who, seats):
+    @rule(
+        target=entries,
+        who=st.sampled_from(WAITLIST_PEOPLE),
+        seats=st.sampled_from([1, 2]),
+        room=st.sampled_from(ROOM_CHOICES),
+    )
+    def join_the_waitlist(self, who, seats, room):
         email = f"{who}@example.org"
         entry = join_waitlist(
-            retreat_id=self.retreat_id, name=who, email=email, seats=seats, now=self.now
+            retreat_id=self.retreat_id,
+            name=who,
+            email=email,
+            seats=seats,
+            room_type_id=self.room_ids[room] if room else None,
+            now=self.now,
         )
         already = [
             i
@@ -366,7 +538,9 @@ class BookingLifecycle(RuleBasedStateMachine):
             assert [entry.id] == already  # joining twice keeps the first place
         else:
             assert entry.id not in self.expected_entries
-            self.expected_entries[entry.id] = ExpectedEntry(seats, email, created_at=self.now)
+            self.expected_entries[entry.id] = ExpectedEntry(
+                seats, email, created_at=self.now, room=room
+            )
         return entry.id
 
     @rule()
@@ -400,8 +574,10 @@ class BookingLifecycle(RuleBasedStateMachine):
             entries = {r.id: r for r in db.session.execute(select(WaitlistEntry.__table__))}
             refunds = list(db.session.execute(select(Refund.__table__)))
             emails = list(db.session.execute(select(OutboxEmail.__table__)))
+            lines = list(db.session.execute(select(BookingLine.__table__)))
             self.check_lifecycle(bookings)
             self.check_seats(bookings, entries)
+            self.check_rooms_and_add_ons(bookings, entries, lines)
             self.check_money_and_email(bookings, refunds, emails)
             self.check_waitlist(bookings, entries, emails)
         finally:
@@ -421,6 +597,9 @@ class BookingLifecycle(RuleBasedStateMachine):
             assert (row.seats, row.amount_minor) == (expected.seats, expected.amount_minor)
             assert row.hold_expires_at == expected.hold_expires_at
             assert row.waitlist_entry_id == expected.entry_id
+            assert self.room_names.get(row.room_type_id) == expected.room
+            if expected.room is not None:
+                assert row.takes_whole_room == takes_whole_room(expected.room, expected.seats)
             assert row.confirmed_at == expected.confirmed_at
             session_id = f"cs_{booking_id}" if expected.session_recorded else None
             assert row.stripe_checkout_session_id == session_id
@@ -445,6 +624,59 @@ class BookingLifecycle(RuleBasedStateMachine):
         )
         assert held + offered <= CAPACITY, f"oversold: {held} held + {offered} offered"
         assert seats_taken(self.retreat_id, now=self.now) == held + offered
+
+    def check_rooms_and_add_ons(
+        self, bookings: dict[int, Row], entries: dict[int, Row], lines: list[Row]
+    ) -> None:
+        """DESIGN.md rule 10 for rooms, beds and the massage slots, counted from the rows (live
+        bookings and live offers), as the app counts them, and as the model expects."""
+        live = {
+            i: b
+            for i, b in bookings.items()
+            if b.status == CONFIRMED or (b.status == PENDING and b.hold_expires_at > self.now)
+        }
+        taken = dict.fromkeys(ROOMS, (0, 0))
+        takers = [(b.room_type_id, b.seats, b.takes_whole_room) for b in live.values()]
+        takers += [
+            (e.room_type_id, e.seats, None)
+            for e in entries.values()
+            if e.status == OFFERED and e.offer_expires_at > self.now
+        ]
+        for room_type_id, seats, whole_room in takers:
+            if room_type_id is None:
+                continue
+            room = self.room_names[room_type_id]
+            if whole_room is None:  # an offer takes what its booking will
+                whole_room = takes_whole_room(room, seats)
+            whole, beds = taken[room]
+            taken[room] = (whole + 1, beds) if whole_room else (whole, beds + seats)
+        for room, (whole, beds) in taken.items():
+            spec = ROOMS[room]
+            rooms_used = whole + -(-beds // spec.sleeps)
+            assert rooms_used <= spec.rooms, f"{room} oversold: {whole} whole rooms, {beds} beds"
+        assert taken == self.rooms_taken()
+        by_the_app = rooms_taken(self.retreat_id, now=self.now)
+        assert {
+            room: (by_the_app[i].whole_rooms, by_the_app[i].beds) if i in by_the_app else (0, 0)
+            for room, i in self.room_ids.items()
+        } == taken
+        slots = sum(
+            line.quantity
+            for line in lines
+            if line.add_on_id == self.massage_id and line.booking_id in live
+        )
+        assert slots <= MASSAGE_SLOTS, f"massage oversold: {slots} of {MASSAGE_SLOTS}"
+        assert slots == MASSAGE_SLOTS - self.massage_left()
+        assert add_on_units_taken(self.retreat_id, now=self.now).get(self.massage_id, 0) == slots
+        for booking_id, row in bookings.items():
+            mine = sorted(line.position for line in lines if line.booking_id == booking_id)
+            assert mine == list(range(len(mine))) and mine, f"booking {booking_id}'s lines"
+            total = sum(
+                line.quantity * line.unit_amount_minor
+                for line in lines
+                if line.booking_id == booking_id
+            )
+            assert total == row.amount_minor, f"booking {booking_id}: lines do not add up"
 
     def check_money_and_email(
         self, bookings: dict[int, Row], refunds: list[Row], emails: list[Row]

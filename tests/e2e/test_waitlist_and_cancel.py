@@ -12,6 +12,7 @@ from retreats.booking.models import Booking, BookingStatus, WaitlistEntry
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.notifications.sender import send_due_emails
 from tests.conftest import wait_until
+from tests.factories import ADA, BEA, add_room_type, held_booking
 from tests.journey import book_to_checkout, pay_and_land
 
 MANAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/bookings/RB-[A-Z0-9]+\?t=[\w.\-]+")
@@ -52,6 +53,36 @@ def test_a_sold_out_retreat_offers_its_waitlist(page, audit, make_retreat, db):
     audit.check("joined-waitlist")
     entry = db.session.query(WaitlistEntry).one()
     assert (entry.name, entry.email, entry.seats) == ("Dee Waiting", "dee@example.org", 2)
+
+
+def test_the_waitlist_asks_which_room_where_rooms_are_sold(page, audit, make_retreat, db):
+    retreat = make_retreat(title="Sea and Stillness", capacity=2, allows_no_accommodation=True)
+    suite = add_room_type(retreat, name="Sea-view suite", rooms=1, description="Balcony")
+    add_room_type(retreat, name="Shared twin", rooms=1, shared=True)
+    held_booking(retreat, ADA, BEA, room_type_id=suite.id)
+    assert seats_left(retreat) == 0
+
+    page.goto(f"/retreats/{retreat.slug}/waitlist")
+    rooms = page.get_by_role("group", name="Which room")
+    expect(rooms.get_by_role("radio")).to_have_count(3)
+    audit.check("waitlist-form-with-rooms")
+    page.get_by_label("Your name").fill("Dee Waiting")
+    page.get_by_label("Email").fill("dee@example.org")
+    page.get_by_role("radio", name="Two places, for me and my partner").check()
+    page.get_by_role("button", name="Join the waitlist").click()
+
+    expect(rooms.get_by_text("Please choose a room.")).to_be_visible()
+    expect(rooms.get_by_role("radio", name=re.compile("Sea-view suite"))).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    audit.check("waitlist-form-room-missing")
+    rooms.get_by_role("radio", name=re.compile("Sea-view suite")).check()
+    page.get_by_role("button", name="Join the waitlist").click()
+
+    expect(page.get_by_role("status")).to_contain_text("You are on the waitlist")
+    audit.check("joined-waitlist-for-a-room")
+    entry = db.session.query(WaitlistEntry).one()
+    assert (entry.seats, entry.room_type_id) == (2, suite.id)
 
 
 def test_an_attendee_cancels_through_the_link_in_the_email(
