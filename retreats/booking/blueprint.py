@@ -73,6 +73,7 @@ def booking_form_response(
         if listing is None:  # made a draft again meanwhile
             abort(404)
     form.offer_stay(listing.stay)
+    form.keep_offered_room(offer)
     if refusal is not None:
         _tell_refusal(form, refusal)
     summary = _price_summary(form, listing.retreat, tickets) if form.offers_stay else None

@@ -136,6 +136,18 @@ class StayChoiceForm(FlaskForm):
             SelectChoice(value, left.add_on.name) for value, left in self.add_ons_by_choice.items()
         ]
 
+    def keep_offered_room(self, offer) -> None:
+        """Booking from a waitlist offer that holds a room: that room type is the only choice,
+        chosen already (the hold allows no other)."""
+        if offer is None or offer.room_type is None:
+            return
+        value = str(offer.room_type_id)
+        self.rooms_by_choice = {
+            value: RoomLeft(offer.room_type, rooms_left=1, beds_left=1, held_for_you=True)
+        }
+        self.room_type.choices = [SelectChoice(value, offer.room_type.name)]
+        self.room_type.data = value
+
     @property
     def offers_stay(self) -> bool:
         """Does the form show rooms or add-ons (and so a total)? Not for tickets alone."""

@@ -47,6 +47,8 @@ class RoomLeft:
     room_type: RoomType
     rooms_left: int
     beds_left: int
+    # Booking from a waitlist offer: this room (or bed) is the one the offer holds.
+    held_for_you: bool = False
 
     @property
     def sold_out(self) -> bool:

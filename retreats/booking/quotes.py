@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from retreats.booking.availability import Stay
 from retreats.booking.pricing import Quote, price_booking
 
-# The hold's own checks of a room and add-on choice, so the total never shows a choice the hold
-# would refuse. They only read the retreat's room types and add-ons (nothing is locked or written).
-from retreats.booking.services import _chosen_add_ons, _chosen_room
+# The hold's own check of a room and add-on choice, so the total never shows a choice the hold
+# would refuse. It only reads the retreat's room types and add-ons (nothing is locked or written).
+from retreats.booking.services import chosen_stay
 from retreats.errors import DomainError
 from retreats.listings.models import Retreat, RoomType, TicketType
 
@@ -51,8 +51,9 @@ def quote_choice(
     sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
     if sells_rooms and not room_chosen:
         return PriceSummary(prompt="Choose where you stay to see your total.")
-    room_type = _chosen_room(retreat, ticket, room_type_id)
-    add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
+    room_type, add_ons = chosen_stay(
+        retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids
+    )
     return PriceSummary(
         quote=price_booking(
             currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons

@@ -98,8 +98,9 @@ def hold_seats(
                 return earlier
             ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
             offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
-            room_type = _chosen_room(retreat, ticket, room_type_id, offer)
-            add_ons = _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
+            room_type, add_ons = chosen_stay(
+                retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids, offer=offer
+            )
             _check_seats_left(retreat, ticket, offer, now)
             _check_ticket_limit(retreat, ticket, now)
             _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
@@ -205,6 +206,21 @@ def _check_seats_left(
     )
 
 
+def chosen_stay(
+    retreat: Retreat,
+    ticket: TicketType,
+    *,
+    room_type_id: int | None,
+    add_on_ids: Sequence[int],
+    offer: WaitlistEntry | None = None,
+) -> tuple[RoomType | None, list[AddOn]]:
+    """The room type (None: no room) and add-ons chosen with `ticket`, if the retreat offers them
+    together; DomainError (with `.field`) otherwise. What is left of them is not counted here: the
+    hold does that under the lock. The booking form's total checks a choice with this too."""
+    room_type = _chosen_room(retreat, ticket, room_type_id, offer)
+    return room_type, _chosen_add_ons(retreat, ticket, room_type, add_on_ids)
+
+
 def _chosen_room(
     retreat: Retreat, ticket: TicketType, room_type_id: int | None, offer: WaitlistEntry | None
 ) -> RoomType | None:
@@ -268,11 +284,19 @@ def _check_room_left(
     if offer is not None and offer.room_type_id == room_type.id:
         # The offer's own room (or bed) is the one being taken.
         taken = taken.minus(whole_room=room_type.takes_whole_room(offer.seats))
-    if not room_left(room_type, taken).fits(people):
+    left = room_left(room_type, taken)
+    if left.fits(people):
+        return
+    if left.beds_left > 0:  # beds of a shared room are left, but no whole room for two
         raise SoldOut(
-            f"The last “{room_type.name}” was just taken. Please choose another room.",
+            f"Only single beds in shared rooms are left in the “{room_type.name}”, no whole room "
+            "for two. Please choose another room.",
             field="room_type",
         )
+    raise SoldOut(
+        f"The last “{room_type.name}” was just taken. Please choose another room.",
+        field="room_type",
+    )
 
 
 def _check_add_ons_left(retreat: Retreat, add_ons: list[AddOn], people: int, now: datetime) -> None:

@@ -138,8 +138,9 @@ def test_a_couple_in_a_shared_room_type_takes_a_whole_room(retreat):
     couple = in_room(retreat, twin, seats=2)
     assert couple.takes_whole_room is True
     assert rooms_and_beds_left(twin) == (0, 1)
-    # No whole room is left for another couple, though a bed is, for a single.
-    refused(SoldOut, "room_type", lambda: in_room(retreat, twin, seats=2))
+    # No whole room is left for another couple, though a bed is, for a single: it says so.
+    error = refused(SoldOut, "room_type", lambda: in_room(retreat, twin, seats=2))
+    assert "Only single beds" in error.message and "no whole room for two" in error.message
     in_room(retreat, twin)
     assert rooms_and_beds_left(twin) == (0, 0)
 

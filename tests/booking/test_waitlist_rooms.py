@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from retreats.booking.capacity import seats_left, seats_taken
 from retreats.booking.inventory import rooms_left
 from retreats.booking.models import Booking, BookingLine, WaitlistEntry, WaitlistStatus
 from retreats.booking.services import discard_hold, expire_booking
+from retreats.booking.tokens import waitlist_offer_token
 from retreats.booking.upkeep import release_lapsed_seats
 from retreats.booking.waitlist import join_waitlist, offer_freed_seats
 from retreats.database import utcnow
@@ -331,3 +333,19 @@ def test_a_couple_asking_for_a_room_for_one_is_told_beside_the_room_choice(clien
     html = response.get_data(as_text=True)
     assert "is not for two people" in html and 'id="room_type-error"' in html
     assert db.session.query(WaitlistEntry).count() == 0
+
+
+def test_the_offer_link_offers_only_the_room_it_holds(client, make_retreat):
+    retreat = make_retreat(capacity=2)
+    suite = add_room_type(retreat, name="Sea-view suite", rooms=1)
+    add_room_type(retreat, name="Garden double", rooms=3)
+    offer = waitlist_offer(retreat, seats=2, room_type_id=suite.id)
+
+    page = client.get(f"/waitlist/{offer.id}?t={waitlist_offer_token(offer.id)}")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Sea-view suite" in html and "Held for you" in html
+    assert "Garden double" not in html
+    radios = re.findall(r"<input[^>]*name=\"room_type\"[^>]*>", html)
+    assert len(radios) == 1 and "checked" in radios[0] and f'value="{suite.id}"' in radios[0]
