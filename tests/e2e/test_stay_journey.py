@@ -1,5 +1,6 @@
 """A couple books the Sintra weekend in a real browser: the sea-view suite and a transfer, the
-total following each choice as they make it, paid with 4242, the parts on the booking's page."""
+total following each choice as they make it, paid with 4242, the parts on the booking's page and
+in the confirmation email; the organizer finds them in the suite on the rooming list."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import re
 from playwright.sync_api import expect
 
 from retreats.booking.models import Booking, BookingStatus
+from retreats.notifications.sender import send_due_emails
+from tests.e2e.conftest import ORGANIZER_EMAIL
 from tests.e2e.visitor import fill_person, pay_on_hosted_page
+from tests.factories import ORGANIZER_PASSWORD
 from tests.journey import PAYING_CARD
 from tests.visitor_stay import sintra_weekend
 
 
 def test_a_couple_books_the_suite_with_a_transfer_and_sees_the_total_as_they_choose(
-    page, audit, live_site, make_retreat, db
+    page, audit, live_site, make_retreat, db, smtp_inbox
 ):
     sintra = sintra_weekend(make_retreat)
     page.goto(f"/retreats/{sintra.retreat.slug}")
@@ -62,3 +66,33 @@ def test_a_couple_books_the_suite_with_a_transfer_and_sees_the_total_as_they_cho
     booking = db.session.query(Booking).one()
     assert booking.status == BookingStatus.CONFIRMED and booking.amount_minor == 113_000
     assert booking.room_type_id == sintra.suite.id
+
+    # The confirmation email names the same parts and total.
+    send_due_emails()
+    confirmation = next(
+        message for message in smtp_inbox.wait_for(1) if "confirmed" in message["Subject"].lower()
+    )
+    audit.check_email(confirmation, "confirmation-stay")
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Sea-view suite" in text and "Airport transfer" in text and "€1,130.00" in text
+
+    # The organizer finds the couple in the suite on the rooming list, and names their room.
+    page.goto("/organizer/login")
+    audit.check("sign-in", screenshot=False)
+    page.get_by_label("Email").fill(ORGANIZER_EMAIL)
+    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="Your retreats")).to_be_visible()
+    audit.check("dashboard-with-rooms")
+    page.goto(f"/organizer/retreats/{sintra.retreat.id}/rooming")
+    suite = page.get_by_role("region", name="Sea-view suite")
+    expect(suite).to_contain_text("Ada Lovelace")
+    expect(suite).to_contain_text("Bea Lovelace")
+    expect(suite).to_contain_text("Airport transfer")
+    audit.check("rooming-list-with-the-couple")
+    page.get_by_label(f"Named room for {booking.reference}").fill("Suite 1")
+    page.get_by_role("button", name=f"Save the named room of {booking.reference}").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"{booking.reference} is now in Suite 1"
+    )
+    audit.check("rooming-list-suite-named", screenshot=False)
