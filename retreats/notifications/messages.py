@@ -294,7 +294,10 @@ def _organizer_notice(email: OutboxEmail, template: str, subject: str, **extra) 
 
 def organizer_new_booking_message(email: OutboxEmail) -> Message:
     return _organizer_notice(
-        email, "organizer_new_booking", f"New booking {email.booking.reference}"
+        email,
+        "organizer_new_booking",
+        f"New booking {email.booking.reference}",
+        quote=booking_quote(email.booking),  # the room and add-ons it was priced with
     )
 
 

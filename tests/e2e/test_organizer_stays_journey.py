@@ -10,9 +10,8 @@ from playwright.sync_api import Page, expect
 
 from retreats.listings.models import PricePer
 from tests.e2e.audit import PageAudit
-from tests.e2e.conftest import ORGANIZER_EMAIL
+from tests.e2e.organizer import sign_in
 from tests.factories import (
-    ORGANIZER_PASSWORD,
     add_room_type,
     attendee,
     create_retreat,
@@ -20,16 +19,6 @@ from tests.factories import (
 )
 
 TITLE = "Sintra Slow Weekend"
-
-
-def sign_in(page: Page, audit: PageAudit) -> None:
-    page.goto("/organizer/login")
-    audit.check("sign-in", screenshot=False)
-    page.get_by_label("Email").fill(ORGANIZER_EMAIL)
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Your retreats")).to_be_visible()
-    audit.check("dashboard-before", screenshot=False)
 
 
 def add_suite(page: Page, audit: PageAudit) -> None:
@@ -76,7 +65,7 @@ def test_an_organizer_sells_rooms_and_add_ons(page, audit, live_site, organizer,
     db.session.commit()
     held_booking(retreat, attendee("ana@example.org", "Ana"), room_type_id=twin.id)
 
-    sign_in(page, audit)
+    sign_in(page, audit, dashboard_step="dashboard-before")
     page.get_by_role("link", name="Edit listing").click()
     expect(page.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
     expect(page.get_by_label(re.compile("^Guests may book without a room"))).to_be_checked()

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import csv
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from retreats.booking.models import Booking
-from tests.e2e.audit import PageAudit
-from tests.e2e.conftest import ORGANIZER_EMAIL
+from tests.e2e.organizer import name_room, sign_in
 from tests.factories import (
     ADA,
     BEA,
     CY,
-    ORGANIZER_PASSWORD,
     add_add_on,
     add_room_type,
     attendee,
@@ -25,21 +22,6 @@ from tests.factories import (
 )
 
 WISH = "Dee, if she comes"
-
-
-def sign_in(page: Page, audit: PageAudit) -> None:
-    page.goto("/organizer/login")
-    audit.check("sign-in", screenshot=False)
-    page.get_by_label("Email").fill(ORGANIZER_EMAIL)
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Your retreats")).to_be_visible()
-    audit.check("dashboard", screenshot=False)
-
-
-def name_room(page: Page, booking: Booking, label: str) -> None:
-    page.get_by_label(f"Named room for {booking.reference}").fill(label)
-    page.get_by_role("button", name=f"Save the named room of {booking.reference}").click()
 
 
 def test_an_organizer_puts_guests_in_named_rooms(page, audit, live_site, organizer, db, tmp_path):
@@ -74,16 +56,16 @@ def test_an_organizer_puts_guests_in_named_rooms(page, audit, live_site, organiz
     expect(page.get_by_text("Awaiting payment", exact=True)).to_be_visible()
     audit.check("rooming")
 
-    name_room(page, cy, "Fig 1")
+    name_room(page, cy.reference, "Fig 1")
     expect(page.get_by_role("status").first).to_contain_text(f"{cy.reference} is now in Fig 1")
     audit.check("rooming-named", screenshot=False)
-    name_room(page, dee, "fig 1")
+    name_room(page, dee.reference, "fig 1")
     expect(page.get_by_text("Fig 1: Cy Young and Dee Park")).to_be_visible()
     audit.check("rooming-shared")
 
-    name_room(page, couple, "Olive 2")
+    name_room(page, couple.reference, "Olive 2")
     audit.check("rooming-named-couple", screenshot=False)
-    name_room(page, single, "Olive 2")
+    name_room(page, single.reference, "Olive 2")
     warnings = page.locator(".rooming-warnings")
     expect(warnings).to_contain_text("Olive 2 holds 3 people, but a Sea-view suite room sleeps 2")
     audit.check("rooming-warning")
@@ -94,7 +76,7 @@ def test_an_organizer_puts_guests_in_named_rooms(page, audit, live_site, organiz
     # A room's name over the limit, sent by a browser that ignored maxlength: shown beside it.
     field = page.get_by_label(f"Named room for {cy.reference}")
     field.evaluate("element => element.removeAttribute('maxlength')")
-    name_room(page, cy, "x" * 61)
+    name_room(page, cy.reference, "x" * 61)
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("Please keep the room's name to 60 characters")).to_be_visible()
     audit.check("rooming-invalid")

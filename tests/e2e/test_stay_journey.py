@@ -10,9 +10,8 @@ from playwright.sync_api import expect
 
 from retreats.booking.models import Booking, BookingStatus
 from retreats.notifications.sender import send_due_emails
-from tests.e2e.conftest import ORGANIZER_EMAIL
+from tests.e2e.organizer import name_room, sign_in
 from tests.e2e.visitor import fill_person, pay_on_hosted_page
-from tests.factories import ORGANIZER_PASSWORD
 from tests.journey import PAYING_CARD
 from tests.visitor_stay import sintra_weekend
 
@@ -77,21 +76,14 @@ def test_a_couple_books_the_suite_with_a_transfer_and_sees_the_total_as_they_cho
     assert "Sea-view suite" in text and "Airport transfer" in text and "€1,130.00" in text
 
     # The organizer finds the couple in the suite on the rooming list, and names their room.
-    page.goto("/organizer/login")
-    audit.check("sign-in", screenshot=False)
-    page.get_by_label("Email").fill(ORGANIZER_EMAIL)
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Your retreats")).to_be_visible()
-    audit.check("dashboard-with-rooms")
+    sign_in(page, audit, dashboard_step="dashboard-with-rooms")
     page.goto(f"/organizer/retreats/{sintra.retreat.id}/rooming")
     suite = page.get_by_role("region", name="Sea-view suite")
     expect(suite).to_contain_text("Ada Lovelace")
     expect(suite).to_contain_text("Bea Lovelace")
     expect(suite).to_contain_text("Airport transfer")
     audit.check("rooming-list-with-the-couple")
-    page.get_by_label(f"Named room for {booking.reference}").fill("Suite 1")
-    page.get_by_role("button", name=f"Save the named room of {booking.reference}").click()
+    name_room(page, booking.reference, "Suite 1")
     expect(page.get_by_role("status").first).to_contain_text(
         f"{booking.reference} is now in Suite 1"
     )

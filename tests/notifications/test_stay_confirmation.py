@@ -58,3 +58,35 @@ def test_the_confirmation_of_a_ticket_alone_reads_as_before(db, make_retreat, sm
     assert "Room" not in text and "Room" not in html
     words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "Ticket Individual People Ada Lovelace Paid €250.00" in words
+
+
+def test_the_organizers_notice_lists_the_same_parts_without_private_answers(
+    db, make_retreat, smtp_inbox
+):
+    sintra = sintra_weekend(make_retreat)
+    paid_booking(
+        sintra.retreat,
+        ADA,
+        room_type_id=sintra.twin.id,
+        add_on_ids=[sintra.transfer.id],
+        room_share_with="Bea, if she comes",
+        payment_intent=False,
+    )
+
+    assert send_due_emails() == 2
+    [message] = [m for m in smtp_inbox.wait_for(2) if m["Subject"].startswith("New booking")]
+    text, html = text_and_html(message)
+    text = text.replace("\r\n", "\n")
+
+    assert (
+        "Room:    Shared twin\n"
+        "\n"
+        "- Individual: €250.00\n"
+        "- Shared twin: €150.00\n"
+        "- Airport transfer: €40.00\n"
+        "Paid:    €440.00\n"
+    ) in text
+    words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Room Shared twin Individual €250.00 Shared twin €150.00" in words
+    assert "Paid €440.00" in words
+    assert "Bea, if she comes" not in text + html
