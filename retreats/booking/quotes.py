@@ -103,3 +103,14 @@ def _from_price(
         if totals:
             return FromPrice(total_minor=min(totals), people=people)
     return None
+
+
+def lowest_total(retreat: Retreat, pairs: Sequence[tuple[TicketType, RoomType]]) -> int | None:
+    """The least a booking of `retreat` costs with a room, among ticket-and-room pairs (tickets
+    on sale, rooms on offer): for a catalog card's "from" price where a room is required."""
+    totals = [
+        price_booking(currency=retreat.currency, ticket=ticket, room_type=room_type).total_minor
+        for ticket, room_type in pairs
+        if room_type.suits(ticket.seats_per_ticket)
+    ]
+    return min(totals) if totals else None

@@ -6,10 +6,11 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from retreats.booking.availability import Listing
 from retreats.booking.capacity import seats_taken_subquery
+from retreats.booking.quotes import lowest_total
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import (
@@ -18,6 +19,7 @@ from retreats.listings.models import (
     Retreat,
     RetreatKind,
     RetreatStatus,
+    RoomType,
     TicketType,
 )
 
@@ -117,6 +119,7 @@ def upcoming_listings(
             seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
             lowest_price_subquery(now).label("lowest_price"),
             early_bird_subquery(now).label("early_bird_until"),
+            _sells_rooms().label("sells_rooms"),
         )
         .where(*upcoming(now))
         .order_by(Retreat.starts_at, Retreat.id)
@@ -133,16 +136,53 @@ def upcoming_listings(
         first, last = _month_bounds(filters.month)
         statement = statement.where(Retreat.starts_on.between(first, last))
     rows = db.session.execute(statement).all()
+    needing_a_room = [
+        retreat
+        for retreat, *_, sells_rooms in rows[:PAGE_SIZE]
+        if sells_rooms and not retreat.allows_no_accommodation
+    ]
+    with_a_room = _lowest_prices_with_a_room(needing_a_room, now)
     listings = [
         Listing(
             retreat=retreat,
             seats_left=max(retreat.capacity - taken, 0),
-            lowest_price_minor=low,
+            lowest_price_minor=with_a_room.get(retreat.id, low),
             early_bird_until=early,
         )
-        for retreat, taken, low, early in rows[:PAGE_SIZE]
+        for retreat, taken, low, early, _sells_rooms in rows[:PAGE_SIZE]
     ]
     return listings, len(rows) > PAGE_SIZE
+
+
+def _sells_rooms():
+    """Does the retreat offer any room type (not hidden)?"""
+    return exists().where(RoomType.retreat_id == Retreat.id, RoomType.hidden.is_(False))
+
+
+def _lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[int, int]:
+    """The "from" price of each retreat a room is required at: its cheapest ticket on sale with
+    a room that suits it, priced by the pricing function. One statement, none without such
+    retreats (workshops sell no rooms)."""
+    if not retreats:
+        return {}
+    by_id = {retreat.id: retreat for retreat in retreats}
+    rows = db.session.execute(
+        select(TicketType, RoomType)
+        .join(RoomType, RoomType.retreat_id == TicketType.retreat_id)
+        .where(
+            TicketType.retreat_id.in_(by_id),
+            RoomType.hidden.is_(False),
+            *ticket_on_sale(now),
+        )
+    ).all()
+    pairs: dict[int, list[tuple[TicketType, RoomType]]] = {}
+    for ticket, room_type in rows:
+        pairs.setdefault(ticket.retreat_id, []).append((ticket, room_type))
+    lowest = {
+        retreat_id: lowest_total(by_id[retreat_id], retreat_pairs)
+        for retreat_id, retreat_pairs in pairs.items()
+    }
+    return {retreat_id: price for retreat_id, price in lowest.items() if price is not None}
 
 
 def upcoming_months(*, now: datetime | None = None) -> list[str]:

@@ -4,7 +4,8 @@
 def statements_to_render(
     path: str, *, room_types: bool = False, add_ons: bool = False, limited_add_ons: bool = False
 ) -> int:
-    """The state, then the catalog's retreats and the months of its filter (3), or the retreat
+    """The state, then the catalog's retreats and the months of its filter (3, and the tickets
+    with rooms of those retreats where a room is required), or the retreat
     page's retreat with its ticket types and seats left, in one statement (2).
 
     A retreat that sells a stay sends more, and only then (a workshop still sends 2): its room
@@ -13,6 +14,8 @@ def statements_to_render(
     statements, so the page counts rooms and add-ons exactly as the hold does.
     """
     if path == "/":
-        return 3
+        # A page that lists a retreat where a room is required prices its cheapest ticket with a
+        # room (one statement for all of them).
+        return 3 + int(room_types)
     sells_a_stay = room_types or add_ons or limited_add_ons
     return 2 + int(sells_a_stay) + int(room_types) + int(limited_add_ons)

@@ -147,3 +147,32 @@ def test_rooms_alone_or_add_ons_alone_cost_only_their_own_statements(
 
     assert len(for_rooms) == statements_to_render("/retreats/x", room_types=True) == 4
     assert len(for_extras) == statements_to_render("/retreats/x", add_ons=True) == 3
+
+
+def card_price(html: str, title: str) -> str:
+    """The "from" price on the catalog card of the retreat titled `title`."""
+    card = next(part for part in html.split("<article")[1:] if title in part)
+    return re.search(r'class="price">from ([^<]+)<', card).group(1)
+
+
+def test_a_catalog_card_prices_its_cheapest_stay_where_a_room_is_required(
+    app, db, make_retreat, count_statements
+):
+    sintra = sintra_weekend(make_retreat)  # an individual ticket €250; rooms from €150 a person
+    commuters = sintra_weekend(make_retreat, allows_no_accommodation=True)
+    commuters.retreat.title = "Sintra Day Visits"
+    make_retreat(title="Quiet Workshop")  # no rooms: its cheapest ticket, €250
+    db.session.commit()
+
+    html, statements = get_page(app, "/", count_statements)
+
+    # Where a room is required, the least a booking costs: the individual ticket and a bed in the
+    # shared twin (€250 + €150); where guests may come without a room, the ticket alone.
+    assert card_price(html, "Sintra Weekend") == "€400.00"
+    assert card_price(html, "Sintra Day Visits") == "€250.00"
+    assert card_price(html, "Quiet Workshop") == "€250.00"
+    assert len(statements) == statements_to_render("/", room_types=True)
+    sintra.twin.hidden = True  # then the single room, €250 + €200
+    db.session.commit()
+    html, _ = get_page(app, "/")
+    assert card_price(html, "Sintra Weekend") == "€450.00"
