@@ -19,6 +19,7 @@ from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
 from retreats.extensions import db as _db
 from retreats.listings.models import Retreat, RoomType
+from retreats.notifications.sender import send_due_emails
 from tests.conftest import csrf_token_from
 from tests.factories import add_room_type, attendee, held_booking, waitlist_offer
 
@@ -349,3 +350,19 @@ def test_the_offer_link_offers_only_the_room_it_holds(client, make_retreat):
     assert "Garden double" not in html
     radios = re.findall(r"<input[^>]*name=\"room_type\"[^>]*>", html)
     assert len(radios) == 1 and "checked" in radios[0] and f'value="{suite.id}"' in radios[0]
+
+
+def test_the_offer_email_names_the_room_it_holds(make_retreat, smtp_inbox):
+    retreat = make_retreat(capacity=20)
+    twin = add_room_type(retreat, name="Shared twin", rooms=1, sleeps=2, shared=True)
+    first = hold(retreat, 1, room_type_id=twin.id)
+    hold(retreat, 1, room_type_id=twin.id)  # the twin's other bed: the room is full
+    join(retreat, "wren", 1, twin)
+    expire_booking(booking_id=first.id)  # a bed of the twin comes free: offered to Wren
+
+    send_due_emails()
+    [message] = smtp_inbox.wait_for(1)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "It comes with a bed in a room of the kind you asked for: Shared twin." in text
+    assert "Shared twin" in html
