@@ -68,7 +68,17 @@ def test_upgrading_keeps_existing_bookings(app_config):
                 "SELECT refund_full_days_before, refund_partial_days_before, "
                 "refund_partial_percent FROM retreats"
             ).one()
+            lines = connection.exec_driver_sql(
+                "SELECT booking_id, kind, name, quantity, unit_amount_minor, add_on_id "
+                "FROM booking_lines"
+            ).all()
+            stay = connection.exec_driver_sql(
+                "SELECT room_type_id, takes_whole_room, room_share_with, room_label FROM bookings"
+            ).one()
         assert tuple(booking) == ("RB-OLD001", "confirmed", 0, None)
+        # 0008 gave the booking its one line: its ticket, at the amount it was booked for.
+        assert [tuple(line) for line in lines] == [(1, "ticket", "Individual", 1, 25000, None)]
+        assert (stay[0], bool(stay[1]), stay[2], stay[3]) == (None, True, None, "")
         assert attendees == 1
         assert tuple(rules) == (30, 14, 50)
         # 0006 encrypted the private answers already there; the app still reads them.
