@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from retreats import create_app
 from retreats.booking.capacity import seats_taken
-from retreats.booking.inventory import add_on_units_taken, rooms_taken
+from retreats.booking.inventory import RoomsTaken, add_on_units_taken, rooms_taken
 from retreats.booking.models import Booking
 from retreats.database import utcnow
 from retreats.extensions import db
@@ -214,14 +214,13 @@ def stay_taken_now(app: Flask, retreat_id: int) -> list[InventoryUse]:
         taken_units = add_on_units_taken(retreat_id, now=utcnow())
         uses = []
         for room_type in retreat.room_types:
-            taken = taken_rooms.get(room_type.id)
-            whole, beds = (taken.whole_rooms, taken.beds) if taken else (0, 0)
+            taken = taken_rooms.get(room_type.id, RoomsTaken())
             uses.append(
                 InventoryUse(
                     name=f"room {room_type.name}",
                     limit=room_type.rooms,
-                    used=whole + -(-beds // room_type.sleeps),
-                    beds=beds if room_type.shared else None,
+                    used=taken.rooms_in_use(room_type.sleeps),
+                    beds=taken.beds if room_type.shared else None,
                 )
             )
         for add_on in retreat.add_ons:

@@ -35,6 +35,10 @@ class RoomsTaken:
         """These counts with one more booking (or offer): a whole room, or one bed."""
         return RoomsTaken(self.whole_rooms + whole_room, self.beds + (not whole_room))
 
+    def rooms_in_use(self, sleeps: int) -> int:
+        """The rooms these take: whole rooms, and beds filling rooms of `sleeps` one by one."""
+        return self.whole_rooms + -(-self.beds // sleeps)
+
     def minus(self, *, whole_room: bool) -> RoomsTaken:
         """These counts without one booking (or offer) among them: a whole room, or one bed."""
         return RoomsTaken(self.whole_rooms - whole_room, self.beds - (not whole_room))
@@ -62,34 +66,42 @@ class RoomLeft:
 
 
 _RETREAT_ID, _NOW = bindparam("retreat_id"), bindparam("now")
-_BOOKED_ROOMS = select(
-    Booking.room_type_id.label("room_type_id"),
-    case((Booking.takes_whole_room, 1), else_=0).label("whole_rooms"),
-    case((Booking.takes_whole_room, 0), else_=Booking.seats).label("beds"),
-).where(
-    Booking.retreat_id == _RETREAT_ID,
-    Booking.room_type_id.is_not(None),
-    holds_its_seats(_NOW),
-)
 # An offer takes what the booking made from it will: a bed for one person in a shared room.
 _OFFER_TAKES_A_BED = and_(RoomType.shared, WaitlistEntry.seats == 1)
-_OFFERED_ROOMS = (
-    select(
-        WaitlistEntry.room_type_id,
-        case((_OFFER_TAKES_A_BED, 0), else_=1),
-        case((_OFFER_TAKES_A_BED, 1), else_=0),
+
+
+def _rooms_taken_statement(booking_in_retreat, offer_in_retreat, now):
+    """Per room type, the whole rooms and beds that live bookings and live waitlist offers
+    take, for the retreat(s) the two conditions name."""
+    booked = select(
+        Booking.room_type_id.label("room_type_id"),
+        case((Booking.takes_whole_room, 1), else_=0).label("whole_rooms"),
+        case((Booking.takes_whole_room, 0), else_=Booking.seats).label("beds"),
+    ).where(booking_in_retreat, Booking.room_type_id.is_not(None), holds_its_seats(now))
+    offered = (
+        select(
+            WaitlistEntry.room_type_id,
+            case((_OFFER_TAKES_A_BED, 0), else_=1),
+            case((_OFFER_TAKES_A_BED, 1), else_=0),
+        )
+        .join(RoomType, RoomType.id == WaitlistEntry.room_type_id)
+        .where(
+            offer_in_retreat,
+            WaitlistEntry.status == WaitlistStatus.OFFERED,
+            WaitlistEntry.offer_expires_at > now,
+        )
     )
-    .join(RoomType, RoomType.id == WaitlistEntry.room_type_id)
-    .where(
-        WaitlistEntry.retreat_id == _RETREAT_ID,
-        WaitlistEntry.status == WaitlistStatus.OFFERED,
-        WaitlistEntry.offer_expires_at > _NOW,
-    )
+    taken = union_all(booked, offered).subquery()
+    return select(
+        taken.c.room_type_id,
+        func.sum(taken.c.whole_rooms).label("whole_rooms"),
+        func.sum(taken.c.beds).label("beds"),
+    ).group_by(taken.c.room_type_id)
+
+
+_ROOMS_TAKEN = _rooms_taken_statement(
+    Booking.retreat_id == _RETREAT_ID, WaitlistEntry.retreat_id == _RETREAT_ID, _NOW
 )
-_TAKEN = union_all(_BOOKED_ROOMS, _OFFERED_ROOMS).subquery()
-_ROOMS_TAKEN = select(
-    _TAKEN.c.room_type_id, func.sum(_TAKEN.c.whole_rooms), func.sum(_TAKEN.c.beds)
-).group_by(_TAKEN.c.room_type_id)
 
 _ADD_ONS_TAKEN = (
     select(BookingLine.add_on_id, func.sum(BookingLine.quantity))
@@ -114,14 +126,14 @@ def rooms_taken(retreat_id: int, *, now: datetime) -> dict[int, RoomsTaken]:
 
 def room_left(room_type: RoomType, taken: RoomsTaken | None) -> RoomLeft:
     taken = taken or RoomsTaken()
+    rooms_left = max(room_type.rooms - taken.rooms_in_use(room_type.sleeps), 0)
     rooms_not_whole = room_type.rooms - taken.whole_rooms
-    rooms_with_beds_taken = -(-taken.beds // room_type.sleeps)  # ceil
     return RoomLeft(
         room_type=room_type,
-        rooms_left=max(rooms_not_whole - rooms_with_beds_taken, 0),
+        rooms_left=rooms_left,
         beds_left=max(rooms_not_whole * room_type.sleeps - taken.beds, 0)
         if room_type.shared
-        else max(rooms_not_whole - rooms_with_beds_taken, 0) * room_type.sleeps,
+        else rooms_left * room_type.sleeps,
     )
 
 
@@ -172,23 +184,13 @@ def room_occupancy(
 ) -> dict[int, list[tuple[RoomType, int, int]]]:
     """Per retreat, each of its room types (hidden ones too) with how much of it is taken and
     how much there is: beds of a shared room type, rooms of a private one. Counted as above
-    (confirmed bookings and live holds), for any number of retreats in one query."""
+    (confirmed bookings, live holds and live waitlist offers), for any number of retreats in one
+    query."""
     if not retreat_ids:
         return {}
-    taken = (
-        select(
-            Booking.room_type_id,
-            func.sum(case((Booking.takes_whole_room, 1), else_=0)).label("whole_rooms"),
-            func.sum(case((Booking.takes_whole_room, 0), else_=Booking.seats)).label("beds"),
-        )
-        .where(
-            Booking.retreat_id.in_(retreat_ids),
-            Booking.room_type_id.is_not(None),
-            holds_its_seats(now),
-        )
-        .group_by(Booking.room_type_id)
-        .subquery()
-    )
+    taken = _rooms_taken_statement(
+        Booking.retreat_id.in_(retreat_ids), WaitlistEntry.retreat_id.in_(retreat_ids), now
+    ).subquery()
     rows = db.session.execute(
         select(RoomType, taken.c.whole_rooms, taken.c.beds)
         .outerjoin(taken, taken.c.room_type_id == RoomType.id)

@@ -16,6 +16,7 @@ from tests.factories import (
     held_booking,
     lapsed_booking,
     paid_booking,
+    waitlist_offer,
 )
 
 
@@ -117,3 +118,19 @@ def test_the_dashboard_counts_rooms_in_one_query_however_many_retreats(
 
     assert len(with_six) == len(with_one), with_six
     assert sum("room_types" in statement for statement in with_six) == 1
+
+
+@on_both_databases
+def test_occupancy_counts_a_live_waitlist_offer_as_the_hold_does(db, make_retreat):
+    retreat = make_retreat(capacity=20)
+    suite = add_room_type(retreat, name="Sea-view suite", rooms=2)
+    twin = add_room_type(retreat, name="Shared twin", rooms=1, sleeps=2, shared=True)
+    waitlist_offer(retreat, seats=2, room_type_id=suite.id)  # holds a whole suite
+    waitlist_offer(retreat, email="yara@example.org", seats=1, room_type_id=twin.id)  # a bed
+
+    uses = room_occupancy([retreat.id], now=utcnow())[retreat.id]
+
+    assert [(room_type.name, used, total) for room_type, used, total in uses] == [
+        ("Sea-view suite", 1, 2),
+        ("Shared twin", 1, 2),
+    ]

@@ -94,11 +94,6 @@ def _room_type_of(retreat: Retreat, room_type_id: int) -> RoomType:
     return room_type
 
 
-def rooms_needed(taken: RoomsTaken, sleeps: int) -> int:
-    """The fewest rooms that hold what is taken: whole rooms, and beds filling rooms in turn."""
-    return taken.whole_rooms + -(-taken.beds // sleeps)
-
-
 def _refuse_unsafe_room_changes(retreat: Retreat, room_type: RoomType, details: RoomTypeDetails):
     """Once booked, a room type stays shared or private, and rooms taken are a floor."""
     if details.shared != room_type.shared and has_bookings(Booking.room_type_id == room_type.id):
@@ -121,7 +116,7 @@ def _refuse_unsafe_room_changes(retreat: Retreat, room_type: RoomType, details: 
             field="sleeps",
         )
     taken = rooms_taken(retreat.id, now=now).get(room_type.id, RoomsTaken())
-    needed = rooms_needed(taken, details.sleeps)
+    needed = taken.rooms_in_use(details.sleeps)
     if details.rooms < needed:
         raise ListingError(
             f"{_rooms_in_words(taken, needed)}, so there must be at least {needed}.",
