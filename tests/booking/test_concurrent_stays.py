@@ -109,6 +109,14 @@ def plan_stays(rng: random.Random, count: int, stay: Stay) -> list[StayPlan]:
     return plans
 
 
+def race_plans(rng: random.Random, count: int, stay: Stay) -> list[StayPlan]:
+    """The seeded-random plans, led by some that make both refusals certain whoever wins:
+    two couples want the one suite and nothing else (one is refused the room), and three
+    couples without a room want the massage (six units of five: one is refused the add-on)."""
+    sure = [StayPlan(2, "suite")] * 2 + [StayPlan(2, None, ("massage",))] * 3
+    return sure + plan_stays(rng, count - len(sure), stay)
+
+
 def hold_stay(stay: Stay, plan: StayPlan, number: int) -> tuple[str, str | None, int | None]:
     """Hold one plan: ("held", None, booking id) or ("sold out", the refused field, None)."""
     people = [AttendeeDetails(f"Guest {number}-{n}", f"g{number}@example.org") for n in "ab"]
@@ -214,7 +222,7 @@ ATTEMPTS = 40
 
 def test_threads_racing_for_the_last_rooms_beds_and_add_on_units(app, db, make_retreat):
     stay = stay_retreat(make_retreat, capacity=PLENTY)
-    plans = plan_stays(random.Random(f"{SEED}-threads"), ATTEMPTS, stay)
+    plans = race_plans(random.Random(f"{SEED}-threads"), ATTEMPTS, stay)
     start = threading.Barrier(ATTEMPTS)
     answers: list[tuple | None] = [None] * ATTEMPTS
 
@@ -272,7 +280,7 @@ def race_in_process(config, stay, plans, first_number, start, answers) -> None:
 def test_processes_racing_for_the_last_rooms_beds_and_add_on_units(app_config, db, make_retreat):
     stay = stay_retreat(make_retreat, capacity=PLENTY)
     count = PROCESSES * THREADS_PER_PROCESS
-    plans = plan_stays(random.Random(f"{SEED}-processes"), count, stay)
+    plans = race_plans(random.Random(f"{SEED}-processes"), count, stay)
     spawn = multiprocessing.get_context("spawn")  # no connection or lock copied from this one
     start, answers = spawn.Barrier(count), spawn.Queue()
     processes = [
