@@ -20,6 +20,7 @@ from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
+from retreats.payments.models import Payment, PaymentKind, PaymentStatus
 
 from .retreat import individual_and_couple_tickets, published_retreat
 
@@ -131,6 +132,7 @@ def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: in
         connection = db.session.connection()
         as_booking = _stored_form(Booking.__table__, BOOKING_COLUMNS, connection.dialect)
         as_person = _stored_form(Attendee.__table__, PERSON_COLUMNS, connection.dialect)
+        as_payment = _stored_form(Payment.__table__, PAYMENT_COLUMNS, connection.dialect)
         with connection.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY bookings ({', '.join(BOOKING_COLUMNS)}) FROM STDIN") as copy:
                 for number in numbers:
@@ -148,8 +150,12 @@ def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: in
                     for position in range(seats):
                         copy.write_row(as_person(_person(booking_id, number, position, now)))
                         people += 1
+            with cursor.copy(f"COPY payments ({', '.join(PAYMENT_COLUMNS)}) FROM STDIN") as copy:
+                for number, (booking_id, _seats) in zip(numbers, booked, strict=True):
+                    ticket = tickets[2 if number % 3 == 0 else 1]
+                    copy.write_row(as_payment(_payment(booking_id, ticket, number, now)))
             # Fresh planner statistics, as autovacuum would soon gather on a real database.
-            cursor.execute("ANALYZE bookings, attendees")
+            cursor.execute("ANALYZE bookings, attendees, payments")
         db.session.commit()
     return people
 
@@ -176,16 +182,25 @@ BOOKING_COLUMNS = [
     "status",
     "seats",
     "amount_minor",
-    "refunded_minor",
     "currency",
     "contact_name",
     "contact_email",
     "hold_expires_at",
-    "stripe_checkout_session_id",
-    "stripe_payment_intent_id",
     "created_at",
     "updated_at",
     "confirmed_at",
+]
+PAYMENT_COLUMNS = [
+    "booking_id",
+    "kind",
+    "status",
+    "amount_minor",
+    "currency",
+    "stripe_checkout_session_id",
+    "stripe_payment_intent_id",
+    "note",
+    "created_at",
+    "succeeded_at",
 ]
 PERSON_COLUMNS = [
     "booking_id",
@@ -221,16 +236,30 @@ def _booking(retreat_id: int, ticket: TicketType, number: int, now: datetime) ->
         BookingStatus.CONFIRMED,
         ticket.seats_per_ticket,
         ticket.price_minor,
-        0,
         "EUR",
         _name(number, 0),
         f"guest{number:07d}@example.org",
         booked_at + timedelta(minutes=30),
-        f"cs_bench_{retreat_id}_{number}",
-        f"pi_bench_{retreat_id}_{number}",
         booked_at,
         booked_at,
         booked_at + timedelta(minutes=3),
+    )
+
+
+def _payment(booking_id: int, ticket: TicketType, number: int, now: datetime) -> tuple:
+    """The whole price, paid through Checkout three minutes after booking."""
+    paid_at = now - timedelta(days=30) + timedelta(seconds=number * 7, minutes=3)
+    return (
+        booking_id,
+        PaymentKind.FULL,
+        PaymentStatus.SUCCEEDED,
+        ticket.price_minor,
+        "EUR",
+        f"cs_bench_{booking_id}",
+        f"pi_bench_{booking_id}",
+        "",
+        paid_at,
+        paid_at,
     )
 
 

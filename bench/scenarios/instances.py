@@ -30,6 +30,7 @@ from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat
 from retreats.notifications.sender import stable_message_id
+from retreats.payments.models import Payment
 
 from ..figures import Figures, milliseconds
 from ..load import REQUEST_TIMEOUT
@@ -156,7 +157,8 @@ def _pay_every_hold(app: Flask, stack: Stack, *, retreat_id: int) -> Payments:
     with app.app_context():
         session_ids = list(
             db.session.scalars(
-                select(Booking.stripe_checkout_session_id)
+                select(Payment.stripe_checkout_session_id)
+                .join(Booking, Booking.id == Payment.booking_id)
                 .where(Booking.retreat_id == retreat_id, Booking.status == BookingStatus.PENDING)
                 .order_by(Booking.id)
             )

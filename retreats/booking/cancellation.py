@@ -16,8 +16,9 @@ from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
+from retreats.payments.ledger import expire_open_payments, record_refunds
 from retreats.payments.models import Refund
-from retreats.payments.refunds import record_refund, send_refund
+from retreats.payments.refunds import send_refund
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 class Cancellation:
     booking_id: int
     refund_minor: int
-    refund_id: int | None
+    refund_ids: list[int]
 
 
 def can_be_cancelled(booking: Booking, *, now: datetime) -> bool:
@@ -36,9 +37,10 @@ def can_be_cancelled(booking: Booking, *, now: datetime) -> bool:
 
 def refund_if_cancelled_now(booking: Booking, *, now: datetime | None = None) -> int:
     """What cancelling this booking now would give back, for the manage page."""
-    return refund_for_cancellation(
+    by_policy = refund_for_cancellation(
         amount_minor=booking.amount_minor, retreat=booking.retreat, now=now or utcnow()
     )
+    return min(by_policy, booking.kept_minor)
 
 
 def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellation:
@@ -50,27 +52,26 @@ def cancel_booking(*, booking_id: int, now: datetime | None = None) -> Cancellat
         raise DomainError(
             "Only a confirmed booking for a retreat that has not started can be cancelled."
         )
-    amount = refund_for_cancellation(
-        amount_minor=booking.amount_minor, retreat=booking.retreat, now=now
-    )
+    amount = refund_if_cancelled_now(booking, now=now)
     try:
-        refund = _cancel_and_record(booking, amount, now)
+        refunds = _cancel_and_record(booking, amount, now)
+        db.session.flush()
+        refund_ids = [refund.id for refund in refunds]
         db.session.commit()
     except WRITE_CONFLICTS as error:
         # Someone changed or cancelled the booking meanwhile (caught at the flush or the commit).
         db.session.rollback()
         raise DomainError("This booking changed a moment ago. Please look again.") from error
     log.info("Cancelled booking %s, refund %s", booking.reference, amount)
-    refund_id = refund.id if refund is not None else None
-    if refund_id is not None:
+    for refund_id in refund_ids:
         send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
     offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
-    return Cancellation(booking_id=booking.id, refund_minor=amount, refund_id=refund_id)
+    return Cancellation(booking_id=booking.id, refund_minor=amount, refund_ids=refund_ids)
 
 
 def _cancel_and_record(booking: Booking, amount: int, now: datetime):
     """The attendee's cancellation writes, plus a notice to the organizer."""
-    refund = record_cancellation(
+    refunds = record_cancellation(
         booking,
         refund_minor=amount,
         refund_reason="cancellation",
@@ -80,7 +81,7 @@ def _cancel_and_record(booking: Booking, amount: int, now: datetime):
         now=now,
     )
     queue_organizer_notice(booking, "organizer_booking_cancelled")
-    return refund
+    return refunds
 
 
 def record_cancellation(
@@ -92,23 +93,17 @@ def record_cancellation(
     actor_id: int | None,
     audit_detail: str,
     now: datetime,
-) -> Refund | None:
-    """Cancel a confirmed booking in the caller's transaction: the status, the refund owed (sent
-    to Stripe after the commit), the attendee's email, the unsent guide and reminder dropped,
-    and the audit entry (`audit_detail` with "{refund}" standing for the amount given back).
-    Every cancel path (attendee, organizer, whole retreat) goes through it."""
+) -> list[Refund]:
+    """Cancel a confirmed booking in the caller's transaction: the status, the refunds owed
+    (over its payments, most recent first; sent to Stripe after the commit), the attendee's
+    email, the unsent guide and reminder dropped, and the audit entry (`audit_detail` with
+    "{refund}" standing for the amount given back). Every cancel path (attendee, organizer,
+    whole retreat) goes through it."""
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
-    refund = None
-    if booking.stripe_payment_intent_id:
-        refund = record_refund(
-            booking=booking,
-            amount_minor=refund_minor,
-            reason=refund_reason,
-            payment_intent_id=booking.stripe_payment_intent_id,
-            now=now,
-        )
-    refunded = refund.amount_minor if refund is not None else 0
+    expire_open_payments(booking)
+    refunds = record_refunds(booking, amount_minor=refund_minor, reason=refund_reason, now=now)
+    refunded = sum(refund.amount_minor for refund in refunds)
     queue_booking_email(booking, email_kind, booking.contact_email)
     drop_booking_emails(booking.id)
     record_audit(
@@ -118,4 +113,4 @@ def record_cancellation(
         booking_id=booking.id,
         detail=audit_detail.format(refund=format_money(refunded, booking.currency)),
     )
-    return refund
+    return refunds

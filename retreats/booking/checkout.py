@@ -10,6 +10,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
+
 from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking import services as booking_services
 from retreats.booking.models import Booking, BookingStatus
@@ -24,7 +26,9 @@ from retreats.extensions import db
 from retreats.links import public_url
 from retreats.listings.models import RetreatStatus
 from retreats.payments import stripe_gateway
-from retreats.payments.refunds import record_refund, send_refund
+from retreats.payments.ledger import record_refunds
+from retreats.payments.models import Payment as LedgerPayment
+from retreats.payments.refunds import send_refund
 from retreats.payments.stripe_gateway import CheckoutLine, CheckoutSession, PaymentGatewayError
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 def open_checkout_session(*, booking: Booking) -> str:
     """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
     booking_id, reference = booking.id, booking.reference
+    amount_minor, currency = booking.amount_minor, booking.currency
     token = booking_token(reference)
     success_url = (
         public_url("booking.manage", reference=reference, t=token)
@@ -59,7 +64,12 @@ def open_checkout_session(*, booking: Booking) -> str:
             "We could not start the payment just now, so your place was released and nothing "
             "was charged. Please try again."
         ) from error
-    booking_services.record_checkout_session(booking_id=booking_id, checkout_session_id=session.id)
+    booking_services.record_checkout_session(
+        booking_id=booking_id,
+        checkout_session_id=session.id,
+        amount_minor=amount_minor,
+        currency=currency,
+    )
     return session.url
 
 
@@ -119,35 +129,32 @@ def refund_unseated_payment(*, booking: Booking, payment: Payment, now: datetime
         return
     # The webhook and the success page (in several tabs) may all get here at once: whoever loses
     # the race reads again and finds the refund recorded, and shows that.
-    refund_id = retried_after_write_conflicts(
-        lambda: _record_unseated_refund(booking.id, payment.payment_intent_id, now)
-    )
-    if refund_id is None:
+    refund_ids = retried_after_write_conflicts(lambda: _record_unseated_refund(booking.id, now))
+    if refund_ids is None:
         return
     log.warning("Late payment for %s found no seat: refunding in full", booking.reference)
-    send_refund(refund_id, now=now)
+    for refund_id in refund_ids:
+        send_refund(refund_id, now=now)
 
 
-def _record_unseated_refund(booking_id: int, payment_intent_id: str, now: datetime) -> int | None:
-    """The refund of everything paid and the kind email, committed; None if refunded already."""
+def _record_unseated_refund(booking_id: int, now: datetime) -> list[int] | None:
+    """The refunds of everything kept and the kind email, committed; None if refunded already."""
     booking = db.session.get(Booking, booking_id, populate_existing=True)
-    if booking.refunded_minor >= booking.amount_minor:
+    if booking.kept_minor <= 0:
         db.session.rollback()
         return None
-    refund = record_refund(
-        booking=booking,
-        amount_minor=booking.amount_minor - booking.refunded_minor,
-        reason="unseated_payment",
-        payment_intent_id=payment_intent_id,
-        now=now,
+    refunds = record_refunds(
+        booking, amount_minor=booking.kept_minor, reason="unseated_payment", now=now
     )
     # A retreat cancelled meanwhile gets the cancellation's mail, not "the last places were
     # taken, join the waitlist"; its key also keeps it from doubling the retreat-wide one.
     cancelled = booking.retreat.status == RetreatStatus.CANCELLED
     kind = "retreat_cancelled" if cancelled else "unseated_payment_refunded"
     queue_booking_email(booking, kind, booking.contact_email)
+    db.session.flush()
+    refund_ids = [refund.id for refund in refunds]
     db.session.commit()
-    return refund.id
+    return refund_ids
 
 
 def _booking_for_session(session: CheckoutSession) -> Booking | None:
@@ -155,14 +162,18 @@ def _booking_for_session(session: CheckoutSession) -> Booking | None:
         booking = db.session.get(Booking, session.booking_id)
         if booking is not None and booking.reference == session.client_reference_id:
             return booking
-    return db.session.query(Booking).filter_by(stripe_checkout_session_id=session.id).one_or_none()
+    return db.session.execute(
+        select(Booking)
+        .join(LedgerPayment, LedgerPayment.booking_id == Booking.id)
+        .where(LedgerPayment.stripe_checkout_session_id == session.id)
+    ).scalar_one_or_none()
 
 
 def abandon_checkout(*, booking: Booking) -> Booking:
     """The visitor came back from Checkout without paying: close the session, free the seats."""
     if booking.status != BookingStatus.PENDING:
         return booking
-    session_id = booking.stripe_checkout_session_id
+    session_id = booking.checkout_session_id
     end_transaction()
     if session_id:
         session = stripe_gateway.expire_checkout_session(session_id)
@@ -177,7 +188,7 @@ def sync_from_success_page(*, booking: Booking, session_id: str) -> None:
     """The success page re-fetches the session from Stripe rather than trust the browser."""
     if booking.status != BookingStatus.PENDING and booking.status != BookingStatus.EXPIRED:
         return
-    if session_id != booking.stripe_checkout_session_id:
+    if session_id != booking.checkout_session_id:
         return
     end_transaction()
     apply_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
@@ -202,7 +213,7 @@ def close_lapsed_hold(booking: Booking, *, now: datetime) -> bool:
     seat is left). Raises PaymentGatewayError when Stripe cannot be reached: the next sweep
     tries again.
     """
-    booking_id, session_id = booking.id, booking.stripe_checkout_session_id
+    booking_id, session_id = booking.id, booking.checkout_session_id
     end_transaction()
     if session_id:
         session = stripe_gateway.expire_checkout_session(session_id)

@@ -25,9 +25,6 @@ class Booking(db.Model):
     __table_args__ = (
         CheckConstraint("seats > 0", name="seats_positive"),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
-        CheckConstraint(
-            "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_amount"
-        ),
         Index("ix_bookings_retreat_id_status", "retreat_id", "status"),
         # The attendee list pages through a retreat's bookings oldest first.
         Index("ix_bookings_retreat_id_created_at", "retreat_id", "created_at", "id"),
@@ -67,9 +64,6 @@ class Booking(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set when the seats came from a waitlist offer.
     waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id"))
-    refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
-    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -87,14 +81,48 @@ class Booking(db.Model):
     lines: Mapped[list[BookingLine]] = relationship(
         back_populates="booking", order_by="BookingLine.position", cascade="all, delete-orphan"
     )
-    refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
-        order_by="Refund.id", viewonly=True
+    # The ledger (payments/models.py): what was asked for and paid, and what went back.
+    payments: Mapped[list[Payment]] = relationship(  # noqa: F821
+        back_populates="booking", order_by="Payment.id", cascade="all, delete-orphan"
     )
+    refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
+        back_populates="booking", order_by="Refund.id"
+    )
+
+    @property
+    def paid_minor(self) -> int:
+        """Every payment that arrived, refunded or not."""
+        return sum(payment.amount_minor for payment in self.payments if payment.succeeded)
+
+    @property
+    def refunded_minor(self) -> int:
+        """Every refund recorded, sent to Stripe or on its way."""
+        return sum(refund.amount_minor for refund in self.refunds)
+
+    @property
+    def kept_minor(self) -> int:
+        """What was paid and not given back."""
+        return self.paid_minor - self.refunded_minor
+
+    @property
+    def checkout_session_id(self) -> str | None:
+        """The Checkout Session of the latest payment asked for through Checkout."""
+        sessions = [p.stripe_checkout_session_id for p in self.payments]
+        return next((s for s in reversed(sessions) if s), None)
+
+    @property
+    def payment_intent_id(self) -> str | None:
+        """Stripe's PaymentIntent of the latest payment that arrived."""
+        intents = [p.stripe_payment_intent_id for p in self.payments if p.succeeded]
+        return next((i for i in reversed(intents) if i), None)
+
+    def refunded_for(self, reason: str) -> int:
+        return sum(r.amount_minor for r in self.refunds if r.reason == reason)
 
     @property
     def paid_without_a_seat(self) -> bool:
         """Stripe took the money but the booking was never confirmed: it has to go back."""
-        return self.confirmed_at is None and self.stripe_payment_intent_id is not None
+        return self.confirmed_at is None and self.paid_minor > 0
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"

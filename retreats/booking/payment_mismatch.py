@@ -21,8 +21,9 @@ from retreats.booking.services import Payment
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.formatting import format_money
+from retreats.payments.ledger import record_payment_received, record_payment_refund
 from retreats.payments.models import Refund
-from retreats.payments.refunds import record_payment_refund, send_refund
+from retreats.payments.refunds import send_refund
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,17 @@ def _flag_once(*, booking_id: int, payment: Payment, now: datetime) -> int | Non
     refundable = bool(payment.payment_intent_id) and (payment.amount_minor or 0) > 0
     refund = None
     if refundable:
-        # Not booking.refunded_minor: that counts refunds of the booking's own price.
-        refund = record_payment_refund(
-            booking=booking,
+        # The money that came is on the ledger as it came, and goes back from there.
+        received = record_payment_received(
+            booking,
+            checkout_session_id=payment.checkout_session_id,
+            payment_intent_id=payment.payment_intent_id,
             amount_minor=payment.amount_minor,
             currency=(payment.currency or booking.currency).upper()[:3],
-            reason=REFUND_REASON,
-            payment_intent_id=payment.payment_intent_id,
             now=now,
+        )
+        refund = record_payment_refund(
+            received, amount_minor=payment.amount_minor, reason=REFUND_REASON, now=now
         )
     outcome = "refunded in full" if refundable else "not refunded (nothing to refund by)"
     record_audit(
@@ -100,6 +104,8 @@ def _flag_once(*, booking_id: int, payment: Payment, now: datetime) -> int | Non
         ),
     )
     queue_organizer_notice(booking, ORGANIZER_EMAIL_KIND)
+    db.session.flush()
+    refund_id = refund.id if refund is not None else None
     db.session.commit()
     log.error(
         "Payment for %s did not match (received %s, expected %s): %s",
@@ -108,4 +114,4 @@ def _flag_once(*, booking_id: int, payment: Payment, now: datetime) -> int | Non
         expected,
         outcome,
     )
-    return refund.id if refund is not None else None
+    return refund_id

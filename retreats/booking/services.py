@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,7 +27,6 @@ from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
-    INVISIBLE_ON_PUBLIC_PAGES,
     commit_keeping_loaded,
     lock_row,
     utcnow,
@@ -36,6 +35,12 @@ from retreats.errors import DomainError, SoldOut, TryAgain
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.listings.models import AddOn, Retreat, RetreatStatus, RoomType, TicketType
+from retreats.payments.ledger import (
+    expire_open_payments,
+    record_checkout_payment,
+    record_payment_received,
+)
+from retreats.payments.models import PaymentKind
 
 log = logging.getLogger(__name__)
 
@@ -374,27 +379,24 @@ def discard_hold(*, booking_id: int) -> None:
     db.session.commit()
 
 
-_RECORD_CHECKOUT_SESSION = (
-    update(Booking)
-    .where(
-        Booking.id == bindparam("booking_id"),
-        or_(
-            Booking.stripe_checkout_session_id.is_(None),
-            Booking.stripe_checkout_session_id == bindparam("session_id"),
-        ),
+def record_checkout_session(
+    *,
+    booking_id: int,
+    checkout_session_id: str,
+    amount_minor: int,
+    currency: str,
+    now: datetime | None = None,
+) -> None:
+    """Remember which Checkout Session pays for a booking: the ledger's open payment of its
+    whole price (twice the same session is fine: a double click opens the same one)."""
+    record_checkout_payment(
+        booking_id=booking_id,
+        checkout_session_id=checkout_session_id,
+        kind=PaymentKind.FULL,
+        amount_minor=amount_minor,
+        currency=currency,
+        now=now or utcnow(),
     )
-    .values(stripe_checkout_session_id=bindparam("session_id"), version=Booking.version + 1)
-    .execution_options(synchronize_session=False, **{INVISIBLE_ON_PUBLIC_PAGES: True})
-)
-
-
-def record_checkout_session(*, booking_id: int, checkout_session_id: str) -> None:
-    """Remember which Checkout Session pays for a booking (twice the same one is fine)."""
-    # One statement, not load-and-save: a double click records the same session concurrently.
-    db.session.execute(
-        _RECORD_CHECKOUT_SESSION, {"booking_id": booking_id, "session_id": checkout_session_id}
-    )
-    db.session.commit()
 
 
 def booking_for_link(reference: str, token: str | None) -> Booking | None:
@@ -444,7 +446,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         return booking
     if retreat.status == RetreatStatus.CANCELLED:
         # The retreat will not happen: the payment is kept on record and refunded by the caller.
-        _record_payment(booking, payment)
+        _record_payment(booking, payment, now)
         if booking.status == BookingStatus.PENDING:
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
@@ -467,7 +469,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
     # A late payment's seats (room, add-ons) were released: it takes them again only if they
     # are all still free.
     if not hold_is_live and not _still_free(retreat, booking, now):
-        _record_payment(booking, payment)
+        _record_payment(booking, payment, now)
         if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
             booking.status = BookingStatus.EXPIRED
             booking.expired_at = now
@@ -476,7 +478,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
 
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
-    _record_payment(booking, payment)
+    _record_payment(booking, payment, now)
     record_audit(
         "booking.confirmed",
         actor_id=None,
@@ -514,10 +516,16 @@ def _still_free(retreat: Retreat, booking: Booking, now: datetime) -> bool:
     return True
 
 
-def _record_payment(booking: Booking, payment: Payment) -> None:
-    """Keep Stripe's ids of the payment on the booking (its refund, if any, is made from them)."""
-    booking.stripe_checkout_session_id = payment.checkout_session_id
-    booking.stripe_payment_intent_id = payment.payment_intent_id
+def _record_payment(booking: Booking, payment: Payment, now: datetime) -> None:
+    """The money arrived: the ledger's payment succeeded (its refund, if any, is made from it)."""
+    record_payment_received(
+        booking,
+        checkout_session_id=payment.checkout_session_id,
+        payment_intent_id=payment.payment_intent_id,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency.upper(),
+        now=now,
+    )
 
 
 def _queue_confirmation_emails(booking: Booking, now: datetime) -> None:
@@ -548,6 +556,7 @@ def _end_unpaid_booking(booking_id: int, status: BookingStatus, now: datetime) -
             db.session.rollback()
             return False
         booking.status = status
+        expire_open_payments(booking)
         if status == BookingStatus.EXPIRED:
             booking.expired_at = now
         else:

@@ -16,6 +16,7 @@ from retreats.listings.models import Retreat, RoomType
 from retreats.notifications.retry import failed_emails_per_retreat
 from retreats.organizer.access import manages_retreat_clause
 from retreats.organizer.accounts.models import Organizer
+from retreats.payments.ledger import paid_sum, refunded_sum
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             Booking.retreat_id,
             func.sum(case((confirmed, Booking.seats), else_=0)).label("confirmed"),
             func.sum(case((held, Booking.seats), else_=0)).label("held"),
-            func.sum(case((kept, Booking.amount_minor - Booking.refunded_minor), else_=0)).label(
-                "revenue"
-            ),
+            func.sum(
+                case((kept, paid_sum(Booking.id) - refunded_sum(Booking.id)), else_=0)
+            ).label("revenue"),
         )
         .group_by(Booking.retreat_id)
         .subquery()

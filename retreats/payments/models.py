@@ -1,4 +1,12 @@
-"""Payment records: Stripe events already processed, and refunds on their way to Stripe."""
+"""The payment ledger: each booking's payments and the refunds that return money from them, and
+the Stripe events already processed.
+
+What a booking has paid, what was refunded and what it still owes are sums over these rows
+(Booking.paid_minor, .refunded_minor, .owed_minor; ledger.py for the same sums in SQL), never
+a number kept beside them. A payment is written when money is asked for (a Checkout Session
+opened: `open`) and moves once: to `succeeded` when the money arrived, or to `expired` when the
+session closed unpaid. A refund always points at the payment it returns money from.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,60 @@ class StripeEvent(db.Model):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PaymentKind(enum.StrEnum):
+    FULL = "full"  # the whole price at once
+    DEPOSIT = "deposit"
+    BALANCE = "balance"
+    OFFLINE = "offline"  # a bank transfer or cash, recorded by the organizer
+
+
+class PaymentStatus(enum.StrEnum):
+    OPEN = "open"  # asked for (a Checkout Session is open), not paid yet
+    SUCCEEDED = "succeeded"  # the money arrived
+    EXPIRED = "expired"  # the session closed unpaid: nothing was taken
+
+
+class Payment(db.Model):
+    """Money a booking asked for and, once succeeded, received."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_payments_booking_id_status", "booking_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    kind: Mapped[PaymentKind] = mapped_column(string_enum(PaymentKind, "payment_kind"))
+    status: Mapped[PaymentStatus] = mapped_column(
+        string_enum(PaymentStatus, "payment_status"), default=PaymentStatus.OPEN
+    )
+    # What was asked for; once succeeded, what arrived (a mismatched payment is kept as it came).
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    booking: Mapped[Booking] = relationship(back_populates="payments")  # noqa: F821
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == PaymentStatus.SUCCEEDED
+
+    @property
+    def refunded_minor(self) -> int:
+        return sum(refund.amount_minor for refund in self.refunds)
+
+    @property
+    def refundable_minor(self) -> int:
+        """What of this payment has not been refunded (nor is being)."""
+        return self.amount_minor - self.refunded_minor if self.succeeded else 0
+
+
 class RefundStatus(enum.StrEnum):
     PENDING = "pending"  # to be sent to Stripe (again, after a failure)
     SUCCEEDED = "succeeded"
@@ -37,12 +99,13 @@ class Refund(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    reason: Mapped[str] = mapped_column(String(40))  # cancellation, unseated_payment
+    reason: Mapped[str] = mapped_column(String(40))  # cancellation, unseated_payment …
     # Sent as Stripe's Idempotency-Key, so a retried refund is never paid out twice.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
-    payment_intent_id: Mapped[str] = mapped_column(String(255))
+    payment_intent_id: Mapped[str] = mapped_column(String(255))  # the payment's, as sent
     status: Mapped[RefundStatus] = mapped_column(
         string_enum(RefundStatus, "refund_status"), default=RefundStatus.PENDING
     )
@@ -53,4 +116,5 @@ class Refund(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    booking: Mapped[Booking] = relationship()  # noqa: F821
+    booking: Mapped[Booking] = relationship(back_populates="refunds")  # noqa: F821
+    payment: Mapped[Payment] = relationship(back_populates="refunds")

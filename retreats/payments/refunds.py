@@ -1,8 +1,8 @@
 """Refunds: recorded in the booking's transaction, then sent to Stripe, retried until they land.
 
-A Refund row is written in the same transaction as the cancellation (or the unseated payment),
-so money owed is never forgotten. Sending it carries the row's idempotency key, so a retry after
-a timeout, or two workers racing, still pays out once.
+A Refund row is written (ledger.py) in the same transaction as the cancellation (or the
+unseated payment), so money owed is never forgotten. Sending it carries the row's idempotency
+key, so a retry after a timeout, or two workers racing, still pays out once.
 """
 
 from __future__ import annotations
@@ -20,53 +20,6 @@ from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.stripe_gateway import PaymentGatewayError, refund_payment
 
 log = logging.getLogger(__name__)
-
-
-def record_refund(
-    *, booking, amount_minor: int, reason: str, payment_intent_id: str, now: datetime
-) -> Refund | None:
-    """Add a pending refund of the booking's price to the caller's transaction (nothing for a
-    zero amount); it counts in booking.refunded_minor."""
-    refund = record_payment_refund(
-        booking=booking,
-        amount_minor=amount_minor,
-        currency=booking.currency,
-        reason=reason,
-        payment_intent_id=payment_intent_id,
-        now=now,
-    )
-    if refund is not None:
-        booking.refunded_minor += amount_minor
-    return refund
-
-
-def record_payment_refund(
-    *,
-    booking,
-    amount_minor: int,
-    currency: str,
-    reason: str,
-    payment_intent_id: str,
-    now: datetime,
-) -> Refund | None:
-    """Add a pending refund of a payment, in its own currency, to the caller's transaction
-    (nothing for a zero amount). One per booking and reason: its idempotency key says so.
-    Not counted in booking.refunded_minor, which is about the booking's own price."""
-    if amount_minor <= 0:
-        return None
-    refund = Refund(
-        booking_id=booking.id,
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        idempotency_key=f"refund:{reason}:{booking.reference}",
-        payment_intent_id=payment_intent_id,
-        status=RefundStatus.PENDING,
-        retry_after=now,
-        created_at=now,
-    )
-    db.session.add(refund)
-    return refund
 
 
 # How long a refund being sent is left to the process sending it: longer than the Stripe client

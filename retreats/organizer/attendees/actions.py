@@ -52,7 +52,7 @@ class RefundOptions:
 class OrganizerCancellation:
     booking_id: int
     refund_minor: int
-    refund_id: int | None
+    refund_ids: list[int]
 
 
 def record_private_answers_viewed(
@@ -178,9 +178,9 @@ def set_checked_in(
 
 def refund_options(booking: Booking, *, now: datetime | None = None) -> RefundOptions:
     """The two refunds an organizer may give when cancelling this booking now."""
-    left = booking.amount_minor - booking.refunded_minor
-    by_policy = refund_if_cancelled_now(booking, now=now)
-    return RefundOptions(full_minor=left, policy_minor=min(by_policy, left))
+    return RefundOptions(
+        full_minor=booking.kept_minor, policy_minor=refund_if_cancelled_now(booking, now=now)
+    )
 
 
 def cancel_booking_for_attendee(
@@ -196,24 +196,27 @@ def cancel_booking_for_attendee(
                 "so nothing was changed or refunded."
             )
         try:
-            refund_row = _write_cancellation(booking, actor_id=actor_id, refund=refund, now=now)
+            refunds = _write_cancellation(booking, actor_id=actor_id, refund=refund, now=now)
+            db.session.flush()
+            refund_ids = [row.id for row in refunds]
+            refunded = sum(row.amount_minor for row in refunds)
             db.session.commit()
         # Someone else changed or cancelled it since we read it (the version check, or the
         # refund's unique key when their cancellation committed first): nothing is written.
         except WRITE_CONFLICTS as error:
             raise DomainError(CHANGED_MEANWHILE) from error
-    refunded = refund_row.amount_minor if refund_row is not None else 0
     log.info("Organizer cancelled booking %s, refund %s", booking.reference, refunded)
-    refund_id = refund_row.id if refund_row is not None else None
-    if refund_id is not None:
+    for refund_id in refund_ids:
         send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
     offer_freed_seats_if_possible(retreat_id=booking.retreat_id, now=now)
-    return OrganizerCancellation(booking_id=booking_id, refund_minor=refunded, refund_id=refund_id)
+    return OrganizerCancellation(
+        booking_id=booking_id, refund_minor=refunded, refund_ids=refund_ids
+    )
 
 
 def _write_cancellation(
     booking: Booking, *, actor_id: int, refund: RefundChoice, now: datetime
-) -> Refund | None:
+) -> list[Refund]:
     """The cancellation's writes, in the caller's transaction: status, refund, email, audit."""
     return record_cancellation(
         booking,

@@ -18,6 +18,7 @@ from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
 from retreats.notifications.messages import Message, build_message
 from retreats.notifications.models import AttendeeMessage
+from retreats.payments.ledger import refunded_sum
 
 # The status filter's choices, in the order the page offers them; "all" means no filter.
 STATUS_CHOICES = ("confirmed", "pending", "cancelled", "expired", "all")
@@ -141,7 +142,7 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             Booking.contact_name,
             Booking.contact_email,
             Booking.amount_minor,
-            Booking.refunded_minor,
+            refunded_sum(Booking.id).label("refunded_minor"),
             Booking.currency,
             Attendee.position,
             Attendee.name,

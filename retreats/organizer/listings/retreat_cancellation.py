@@ -26,6 +26,7 @@ from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.listings.models import Retreat, RetreatStatus
+from retreats.payments.ledger import paid_sum, refunded_sum
 from retreats.payments.refunds import send_refund
 from retreats.payments.stripe_gateway import PaymentGatewayError
 
@@ -61,11 +62,9 @@ def cancellation_preview(retreat: Retreat) -> CancellationPreview:
     ).scalar_one()
     # Only paid bookings get money back (a free ticket has no payment to refund).
     refundable = db.session.execute(
-        select(func.coalesce(func.sum(Booking.amount_minor - Booking.refunded_minor), 0)).where(
-            Booking.retreat_id == retreat.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.stripe_payment_intent_id.is_not(None),
-        )
+        select(
+            func.coalesce(func.sum(paid_sum(Booking.id) - refunded_sum(Booking.id)), 0)
+        ).where(Booking.retreat_id == retreat.id, Booking.status == BookingStatus.CONFIRMED)
     ).scalar_one()
     pending = db.session.execute(
         select(func.count(Booking.id)).where(
@@ -153,21 +152,19 @@ def _bookings(retreat_id: int, status: BookingStatus) -> list[Booking]:
 def _cancel_confirmed(
     booking: Booking, *, actor_id: int | None, now: datetime, result: RetreatCancellation
 ) -> None:
-    refund = record_cancellation(
+    refunds = record_cancellation(
         booking,
-        refund_minor=booking.amount_minor - booking.refunded_minor,
+        refund_minor=booking.kept_minor,
         refund_reason="retreat_cancelled",
         email_kind="retreat_cancelled",
         actor_id=actor_id,
         audit_detail="retreat cancelled, {refund} refunded",
         now=now,
     )
-    refunded = refund.amount_minor if refund is not None else 0
-    db.session.flush()  # the refund's id, for sending it after the commit
+    db.session.flush()  # the refunds' ids, for sending them after the commit
     result.bookings_cancelled += 1
-    result.refund_minor += refunded
-    if refund is not None:
-        result.refund_ids.append(refund.id)
+    result.refund_minor += sum(refund.amount_minor for refund in refunds)
+    result.refund_ids += [refund.id for refund in refunds]
 
 
 def _release_hold(

@@ -1,0 +1,154 @@
+"""Writing the payment ledger (models.py), and its sums in SQL for lists of many bookings.
+
+Every write here joins the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from retreats.extensions import db
+from retreats.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
+
+
+def record_checkout_payment(
+    *,
+    booking_id: int,
+    checkout_session_id: str,
+    kind: PaymentKind,
+    amount_minor: int,
+    currency: str,
+    now: datetime,
+) -> None:
+    """The payment a Checkout Session asks for, open until it is paid or closes; committed.
+    Recording the same session twice (a double click, the webhook first) keeps one row: the
+    second insert breaks the session id's unique constraint and is let go."""
+    db.session.add(
+        Payment(
+            booking_id=booking_id,
+            kind=kind,
+            status=PaymentStatus.OPEN,
+            amount_minor=amount_minor,
+            currency=currency,
+            stripe_checkout_session_id=checkout_session_id,
+            created_at=now,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # recorded by someone else a moment ago
+        db.session.rollback()
+
+
+def record_payment_received(
+    booking,
+    *,
+    checkout_session_id: str,
+    payment_intent_id: str | None,
+    amount_minor: int,
+    currency: str,
+    now: datetime,
+) -> Payment:
+    """The money of a Checkout Session arrived: its payment succeeded, with what came (the
+    amount and currency Stripe reports, even when they are not what was asked). Repeats change
+    nothing. A session paid before its payment row was written gets one here."""
+    payment = _payment_of_session(checkout_session_id)
+    if payment is None:
+        payment = Payment(
+            booking=booking,
+            kind=PaymentKind.FULL,
+            stripe_checkout_session_id=checkout_session_id,
+            created_at=now,
+        )
+        db.session.add(payment)
+    elif payment.status == PaymentStatus.SUCCEEDED:
+        return payment
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.amount_minor = amount_minor
+    payment.currency = currency
+    payment.stripe_payment_intent_id = payment_intent_id
+    payment.succeeded_at = now
+    return payment
+
+
+def expire_open_payments(booking) -> None:
+    """The booking will not be paid through its open sessions any more (expired, given up)."""
+    for payment in booking.payments:
+        if payment.status == PaymentStatus.OPEN:
+            payment.status = PaymentStatus.EXPIRED
+
+
+def record_refunds(booking, *, amount_minor: int, reason: str, now: datetime) -> list[Refund]:
+    """Pending refunds of `amount_minor` over the booking's payments that arrived, the most
+    recent first, each from its own payment and with its own idempotency key (nothing for a
+    zero amount); never more than a payment has left to give back."""
+    refunds = []
+    left = amount_minor
+    for payment in sorted(booking.payments, key=lambda p: p.id, reverse=True):
+        if left <= 0:
+            break
+        amount = min(left, payment.refundable_minor)
+        if amount <= 0 or not payment.stripe_payment_intent_id:
+            continue
+        refunds.append(
+            record_payment_refund(payment, amount_minor=amount, reason=reason, now=now)
+        )
+        left -= amount
+    return refunds
+
+
+def record_payment_refund(
+    payment: Payment, *, amount_minor: int, reason: str, now: datetime
+) -> Refund:
+    """A pending refund of part or all of one payment, in its currency. One per payment and
+    reason: its idempotency key says so."""
+    booking = payment.booking
+    if payment.id is None:
+        db.session.flush()  # its id is in the refund's key
+    refund = Refund(
+        booking=booking,
+        payment=payment,
+        amount_minor=amount_minor,
+        currency=payment.currency,
+        reason=reason,
+        idempotency_key=f"refund:{reason}:{booking.reference}:{payment.id}",
+        payment_intent_id=payment.stripe_payment_intent_id,
+        status=RefundStatus.PENDING,
+        retry_after=now,
+        created_at=now,
+    )
+    db.session.add(refund)
+    return refund
+
+
+def _payment_of_session(checkout_session_id: str) -> Payment | None:
+    return db.session.execute(
+        select(Payment).where(Payment.stripe_checkout_session_id == checkout_session_id)
+    ).scalar_one_or_none()
+
+
+# The same sums in SQL, one value per booking row, for lists and totals over many bookings.
+
+
+def paid_sum(booking_id_column):
+    """What a booking has paid (payments that arrived)."""
+    return (
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(
+            Payment.booking_id == booking_id_column,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+        .scalar_subquery()
+    )
+
+
+def refunded_sum(booking_id_column):
+    """What was refunded to a booking, or is being."""
+    return (
+        select(func.coalesce(func.sum(Refund.amount_minor), 0))
+        .where(Refund.booking_id == booking_id_column)
+        .scalar_subquery()
+    )
