@@ -37,6 +37,8 @@ from retreats.extensions import db as _db
 from retreats.listings.models import Retreat
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer
+from retreats.payments.models import Payment as LedgerPayment
+from retreats.payments.models import PaymentKind, PaymentStatus
 from tests.factories import add_add_on, add_room_type, create_organizer, create_retreat
 
 
@@ -373,7 +375,17 @@ def a_world(db, make_retreat, organizer) -> dict:
         contact_email=email,
         hold_expires_at=now + timedelta(minutes=30),
         confirmed_at=now,
-        stripe_payment_intent_id="pi_access_test",
+        payments=[
+            LedgerPayment(
+                kind=PaymentKind.FULL,
+                status=PaymentStatus.SUCCEEDED,
+                amount_minor=couple.price_minor,
+                currency=retreat.currency,
+                stripe_checkout_session_id="cs_access_test",
+                stripe_payment_intent_id="pi_access_test",
+                succeeded_at=now,
+            )
+        ],
     )
     booking.attendees = [
         Attendee(

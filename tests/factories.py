@@ -49,7 +49,9 @@ from retreats.listings.models import (
     TicketType,
 )
 from retreats.organizer.accounts.models import Organizer
-from retreats.payments.models import RefundStatus
+from retreats.payments.ledger import record_payment_refund
+from retreats.payments.models import Payment as LedgerPayment
+from retreats.payments.models import PaymentKind, PaymentStatus, RefundStatus
 
 # People who fill in the booking form -----------------------------------------------------------
 
@@ -333,7 +335,7 @@ def refunded_booking(
     cancellation writes them, and Stripe is taken to have paid the refund out."""
     booking = paid_booking(retreat, *people, **options)
     now = utcnow()
-    refund = record_cancellation(
+    refunds = record_cancellation(
         booking,
         refund_minor=booking.amount_minor if refund_minor is None else refund_minor,
         refund_reason="cancellation",
@@ -342,7 +344,7 @@ def refunded_booking(
         audit_detail="by the attendee; refund {refund}",
         now=now,
     )
-    if refund is not None:
+    for refund in refunds:
         refund.status, refund.attempts = RefundStatus.SUCCEEDED, 1
         refund.stripe_refund_id, refund.succeeded_at = f"re_test_{booking.id}", now
     db.session.commit()
@@ -359,8 +361,9 @@ def stored_booking(
     hold_minutes: int = 30,
 ) -> Booking:
     """One booking on the retreat's first ticket type written straight to the database: no
-    services, no attendees, no emails, no Stripe payment. Seats and amount default to the
-    ticket's; a cancelled booking counts as once confirmed."""
+    services, no attendees, no emails. Seats and amount default to the ticket's; a confirmed or
+    cancelled booking was once confirmed and paid its amount (a payment on the ledger, with
+    `refunded` of it given back)."""
     now = utcnow()
     ticket = retreat.ticket_types[0]
     number = db.session.query(Booking).count()
@@ -374,7 +377,6 @@ def stored_booking(
         seats=ticket.seats_per_ticket if seats is None else seats,
         amount_minor=amount,
         lines=[BookingLine(kind=LineKind.TICKET, name=ticket.name, unit_amount_minor=amount)],
-        refunded_minor=refunded,
         currency=retreat.currency,
         contact_name="Ada",
         contact_email=f"ada{number}@example.org",
@@ -382,6 +384,21 @@ def stored_booking(
         confirmed_at=now if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED) else None,
     )
     db.session.add(booking)
+    if booking.confirmed_at is not None:
+        paid = LedgerPayment(
+            booking=booking,
+            kind=PaymentKind.FULL,
+            status=PaymentStatus.SUCCEEDED,
+            amount_minor=amount,
+            currency=retreat.currency,
+            stripe_checkout_session_id=f"cs_stored_{number}",
+            stripe_payment_intent_id=f"pi_stored_{number}",
+            succeeded_at=now,
+        )
+        db.session.add(paid)
+        if refunded:
+            db.session.flush()
+            record_payment_refund(paid, amount_minor=refunded, reason="cancellation", now=now)
     db.session.commit()
     return booking
 

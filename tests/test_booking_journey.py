@@ -54,7 +54,7 @@ def test_book_pay_confirm_and_receive_the_confirmation_email(
     assert paid.status_code == 303
     success_url = paid.headers["Location"]
     assert success_url.startswith(f"{live_site.url}/bookings/{booking.reference}?t=")
-    assert f"session_id={booking.stripe_checkout_session_id}" in success_url
+    assert f"session_id={booking.checkout_session_id}" in success_url
 
     landing = browser.get(success_url)
     assert landing.status_code == 200
@@ -109,7 +109,7 @@ def test_a_declined_card_leaves_the_booking_unpaid_and_expiry_gives_the_seats_ba
 
     # Stripe expires the session when its time is up and tells the app by webhook.
     lapse = browser.post(
-        f"{live_site.stripe_url}/_config/checkout/sessions/{booking.stripe_checkout_session_id}/lapse"
+        f"{live_site.stripe_url}/_config/checkout/sessions/{booking.checkout_session_id}/lapse"
     )
     assert lapse.status_code == 200
     wait_until(lambda: only_booking().status == BookingStatus.EXPIRED)

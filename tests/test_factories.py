@@ -65,8 +65,8 @@ def test_a_paid_booking_is_confirmed_with_its_payment_and_its_emails(db, make_re
     no_intent = paid_booking(retreat, BEA, payment_intent=False)
 
     assert paid.status == BookingStatus.CONFIRMED and paid.confirmed_at is not None
-    assert paid.stripe_payment_intent_id == f"pi_test_{paid.id}"
-    assert no_intent.stripe_payment_intent_id is None
+    assert paid.payment_intent_id == f"pi_test_{paid.id}"
+    assert no_intent.payment_intent_id is None
     kinds = {row.kind for row in db.session.query(OutboxEmail).filter_by(booking_id=paid.id)}
     assert {"confirmation", "organizer_new_booking"} <= kinds
     assert seats_taken(retreat.id) == 2

@@ -23,7 +23,7 @@ from retreats.booking.capacity import seats_taken
 from retreats.booking.checkout import expire_lapsed_holds
 from retreats.booking.models import Booking, BookingStatus
 from retreats.database import utcnow
-from retreats.payments.models import StripeEvent
+from retreats.payments.models import Payment, StripeEvent
 from tests.cluster import (
     Cluster,
     Visit,
@@ -62,7 +62,11 @@ def cluster(database_url, tmp_path) -> Iterator[Cluster]:
 
 def booking_for(db, visit: Visit) -> Booking:
     db.session.rollback()
-    query = select(Booking).where(Booking.stripe_checkout_session_id == visit.session_id)
+    query = (
+        select(Booking)
+        .join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.stripe_checkout_session_id == visit.session_id)
+    )
     return db.session.execute(query).scalar_one()
 
 
@@ -82,7 +86,7 @@ def check_seats(db, retreat, *, when: str) -> list[Booking]:
     for booking in rows:
         assert booking.status in set(BookingStatus), f"{when}: {booking.status}"
         if booking.status == BookingStatus.CONFIRMED:
-            assert booking.confirmed_at and booking.stripe_payment_intent_id, booking.reference
+            assert booking.confirmed_at and booking.payment_intent_id, booking.reference
     return rows
 
 
@@ -213,9 +217,9 @@ def pay_when_no_seat_is_left(app, db, cluster: Cluster, visit: Visit) -> None:
     booking_id = booking_for(db, visit).id
     pay(cluster, visit, success_on=cluster.b)
     late = db.session.get(Booking, booking_id, populate_existing=True)
-    assert late.status != BookingStatus.CONFIRMED and late.stripe_payment_intent_id
+    assert late.status != BookingStatus.CONFIRMED and late.payment_intent_id
     wait_until(
-        lambda: refunded_at_stripe(cluster, late.stripe_payment_intent_id) == late.amount_minor,
+        lambda: refunded_at_stripe(cluster, late.payment_intent_id) == late.amount_minor,
         timeout=20,
     )
     app.config["STRIPE_API_BASE"] = cluster.stripe  # the sweeper, as the worker runs it
@@ -239,9 +243,9 @@ def check_money(cluster: Cluster, rows: list[Booking]) -> None:
     confirmed_seats = sum(b.seats for b in rows if b.status == BookingStatus.CONFIRMED)
     assert confirmed_seats <= CAPACITY
     for booking in rows:
-        if booking.stripe_payment_intent_id is None:
+        if booking.payment_intent_id is None:
             continue
-        refunded = refunded_at_stripe(cluster, booking.stripe_payment_intent_id)
+        refunded = refunded_at_stripe(cluster, booking.payment_intent_id)
         if booking.status == BookingStatus.CONFIRMED:
             assert refunded == 0, f"{booking.reference} is seated but was refunded"
         else:

@@ -55,7 +55,7 @@ def record_payment_received(
     """The money of a Checkout Session arrived: its payment succeeded, with what came (the
     amount and currency Stripe reports, even when they are not what was asked). Repeats change
     nothing. A session paid before its payment row was written gets one here."""
-    payment = _payment_of_session(checkout_session_id)
+    payment = _payment_of_session(checkout_session_id, booking_id=booking.id)
     if payment is None:
         payment = Payment(
             booking=booking,
@@ -124,9 +124,12 @@ def record_payment_refund(
     return refund
 
 
-def _payment_of_session(checkout_session_id: str) -> Payment | None:
+def _payment_of_session(checkout_session_id: str, *, booking_id: int) -> Payment | None:
     return db.session.execute(
-        select(Payment).where(Payment.stripe_checkout_session_id == checkout_session_id)
+        select(Payment).where(
+            Payment.stripe_checkout_session_id == checkout_session_id,
+            Payment.booking_id == booking_id,
+        )
     ).scalar_one_or_none()
 
 

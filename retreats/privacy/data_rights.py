@@ -104,7 +104,18 @@ def booking_data_export(booking: Booking) -> dict:
             **_stay(booking),
             "status": str(booking.status),
             "amount_minor": booking.amount_minor,
+            "paid_minor": booking.paid_minor,
             "refunded_minor": booking.refunded_minor,
+            "payments": [
+                {
+                    "kind": str(payment.kind),
+                    "status": str(payment.status),
+                    "amount_minor": payment.amount_minor,
+                    "currency": payment.currency,
+                    "succeeded_at": _moment(payment.succeeded_at),
+                }
+                for payment in booking.payments
+            ],
             "currency": booking.currency,
             "contact_name": booking.contact_name,
             "contact_email": booking.contact_email,

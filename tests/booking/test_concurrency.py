@@ -98,7 +98,7 @@ def take_snapshot(retreat_id: int) -> Snapshot:
         expired_unpaid=[
             b
             for b in bookings
-            if b.status == BookingStatus.EXPIRED and b.stripe_payment_intent_id is None
+            if b.status == BookingStatus.EXPIRED and b.payment_intent_id is None
         ],
     )
 
@@ -194,14 +194,14 @@ def all_bookings(retreat_id: int) -> list[Booking]:
 
 def lifecycle_problem(booking: Booking, now: datetime) -> str | None:
     """What is wrong with a booking's state, judged by the lifecycle in DESIGN.md."""
-    paid = booking.stripe_payment_intent_id is not None
+    paid = booking.payment_intent_id is not None
     if booking.status == BookingStatus.PENDING:
         if booking.confirmed_at or booking.expired_at or booking.cancelled_at or paid:
             return "pending but marked confirmed, expired, cancelled or paid"
         if booking.hold_expires_at <= now:
             return "pending with a lapsed hold (nothing here lets a hold run out)"
     elif booking.status == BookingStatus.CONFIRMED:
-        if booking.confirmed_at is None or not paid or not booking.stripe_checkout_session_id:
+        if booking.confirmed_at is None or not paid or not booking.checkout_session_id:
             return "confirmed without confirmed_at or a payment"
         if booking.cancelled_at is not None:
             return "confirmed after the visitor cancelled it"
@@ -256,7 +256,7 @@ def check_payments(bookings: list[Booking], outcomes: list[Outcome], *, when: st
     for booking in bookings:
         if booking.id in paid_ids and booking.status != BookingStatus.CONFIRMED:
             assert booking.status == BookingStatus.EXPIRED, f"{when}: paid and {booking.status}"
-            assert booking.stripe_payment_intent_id, f"{when}: unseated payment not recorded"
+            assert booking.payment_intent_id, f"{when}: unseated payment not recorded"
 
 
 def test_mixed_traffic_never_oversells_and_every_attempt_gets_an_answer(app, db, make_retreat):

@@ -98,7 +98,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     for refund, booking in zip(refunds, paid, strict=True):
         at_stripe = at_local_stripe(browser, live_site, f"refunds/{refund.stripe_refund_id}")
         assert at_stripe["amount"] == booking.amount_minor
-        assert at_stripe["payment_intent"] == booking.stripe_payment_intent_id
+        assert at_stripe["payment_intent"] == booking.payment_intent_id
 
     mails = db.session.scalars(
         db.select(OutboxEmail).where(OutboxEmail.kind == "retreat_cancelled")
@@ -109,7 +109,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     hold = db.session.scalars(db.select(Booking).where(Booking.confirmed_at.is_(None))).one()
     assert hold.status == BookingStatus.EXPIRED
     session = at_local_stripe(
-        browser, live_site, f"checkout/sessions/{hold.stripe_checkout_session_id}"
+        browser, live_site, f"checkout/sessions/{hold.checkout_session_id}"
     )
     assert session["status"] == "expired"
     assert late_visitor.get(open_checkout).status_code == 409

@@ -65,7 +65,7 @@ def test_cancelling_refunds_per_policy_frees_the_seats_and_sends_an_email(
         headers={"Authorization": "Bearer sk_test_suite"},
     ).json()
     assert stripe_refund["amount"] == refund_minor
-    assert stripe_refund["payment_intent"] == booking.stripe_payment_intent_id
+    assert stripe_refund["payment_intent"] == booking.payment_intent_id
 
     send_due_emails()
     subjects = {m["Subject"]: m for m in smtp_inbox.wait_for(2)}

@@ -38,7 +38,7 @@ def test_the_expire_command_releases_seats_and_closes_the_session(
     assert "Expired 1 booking(s)" in result.output
     assert the_booking().status == BookingStatus.EXPIRED
     assert seats_left(retreat) == 2
-    assert retrieve_checkout_session(booking.stripe_checkout_session_id).status == "expired"
+    assert retrieve_checkout_session(booking.checkout_session_id).status == "expired"
     assert browser.get(checkout).status_code == 409  # the pay page no longer takes payment
 
     # Stripe's own checkout.session.expired event follows and changes nothing.
@@ -58,7 +58,7 @@ def test_stripe_expiring_first_then_the_command_changes_nothing(
     book_to_checkout(browser, live_site, retreat)
     booking = the_booking()
     browser.post(
-        f"{live_site.stripe_url}/_config/checkout/sessions/{booking.stripe_checkout_session_id}/lapse"
+        f"{live_site.stripe_url}/_config/checkout/sessions/{booking.checkout_session_id}/lapse"
     )
     wait_until(lambda: the_booking().status == BookingStatus.EXPIRED)
     expired_at = the_booking().expired_at

@@ -67,7 +67,9 @@ def test_a_mismatched_payment_is_refunded_and_flagged_not_confirmed(
     )
     assert refund.payment_intent_id == "pi_test_1"
     assert refund.status == RefundStatus.PENDING  # Stripe is not running: retried later
-    assert booking.refunded_minor == 0  # that counts refunds of the booking's own price
+    # The money that came is on the ledger as it came, and all of it goes back.
+    assert booking.refunded_for("payment_mismatch") == received_minor
+    assert booking.payment_intent_id == "pi_test_1" and booking.confirmed_at is None
 
     (entry,) = db.session.query(AuditEntry).filter_by(action="booking.payment_mismatch").all()
     assert entry.retreat_id == booking.retreat_id and entry.booking_id == booking.id

@@ -10,8 +10,9 @@ import pytest
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.payments import refunds
+from retreats.payments.ledger import record_refunds
 from retreats.payments.models import Refund, RefundStatus
-from retreats.payments.refunds import SEND_LEASE, record_refund, send_due_refunds
+from retreats.payments.refunds import SEND_LEASE, send_due_refunds
 from tests.factories import attendee, paid_booking
 from tests.races import run_as_another_request
 
@@ -23,11 +24,10 @@ class WorkerDied(Exception):  # noqa: N818  (what happened, not an error class o
 @pytest.fixture
 def refund_due(db, make_retreat) -> Refund:
     booking = paid_booking(make_retreat(), attendee())
-    refund = record_refund(
-        booking=booking,
+    (refund,) = record_refunds(
+        booking,
         amount_minor=10_000,
         reason="cancellation",
-        payment_intent_id="pi_test_lease",
         now=utcnow() - timedelta(minutes=1),
     )
     db.session.commit()

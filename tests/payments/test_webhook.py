@@ -62,7 +62,7 @@ def test_a_valid_event_delivered_three_times_confirms_once(client, db, pending_b
     db.session.expire_all()
     booking = db.session.get(Booking, pending_booking.id)
     assert booking.status == BookingStatus.CONFIRMED
-    assert booking.stripe_payment_intent_id == "pi_test_1"
+    assert booking.payment_intent_id == "pi_test_1"
     assert db.session.query(OutboxEmail).filter_by(kind="confirmation").count() == 1
     assert_no_mail_doubled(db)
     assert db.session.query(StripeEvent).count() == 1
@@ -167,11 +167,12 @@ def test_a_confirmation_refused_by_a_unique_key_meanwhile_answers_retry_later_an
     """No race of today's code ends there, so the test forces one: another booking records this
     payment's Checkout Session while the confirmation holds the seat lock. Retried, it still
     cannot be written: 503 so that Stripe tries again later, never a 500, nothing half-written."""
-    from sqlalchemy import update
+    from sqlalchemy import insert
 
     from retreats.base.audit import AuditEntry
     from retreats.booking import services
     from retreats.booking.services import AttendeeDetails, hold_seats
+    from retreats.payments.models import Payment
 
     other = hold_seats(
         retreat_id=pending_booking.retreat_id,
@@ -182,12 +183,18 @@ def test_a_confirmation_refused_by_a_unique_key_meanwhile_answers_retry_later_an
     session_id = f"cs_test_{pending_booking.reference}"
 
     def other_booking_records_the_session():
-        bookings = Booking.__table__
         with db.engine.begin() as connection:
             connection.execute(
-                update(bookings)
-                .where(bookings.c.id == other.id)
-                .values(stripe_checkout_session_id=session_id, version=bookings.c.version + 1)
+                insert(Payment.__table__).values(
+                    booking_id=other.id,
+                    kind="full",
+                    status="open",
+                    amount_minor=other.amount_minor,
+                    currency=other.currency,
+                    stripe_checkout_session_id=session_id,
+                    note="",
+                    created_at=other.created_at,
+                )
             )
 
     first_call_waits_for(

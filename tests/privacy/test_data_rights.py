@@ -186,17 +186,19 @@ def test_deletion_removes_every_personal_field_from_the_stored_rows(db, client, 
 
 
 def test_deletion_keeps_the_financial_record(db, client, cancelled):
-    kept = ("reference", "amount_minor", "currency", "status", "refunded_minor", "seats")
-    kept += ("stripe_checkout_session_id", "stripe_payment_intent_id")
+    kept = ("reference", "amount_minor", "currency", "status", "seats")
     kept += ("created_at", "confirmed_at", "cancelled_at", "retreat_id", "ticket_type_id")
     before = raw_row(db, "bookings", cancelled.id)
+    payments_before = [raw_row(db, "payments", payment.id) for payment in cancelled.payments]
     refunds_before = [raw_row(db, "refunds", refund.id) for refund in cancelled.refunds]
 
     ask_for_deletion(client, cancelled)
 
     after = raw_row(db, "bookings", cancelled.id)
     assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
-    assert after["stripe_payment_intent_id"] == f"pi_test_{cancelled.id}"
+    # The ledger stays whole: every payment with Stripe's ids, every refund.
+    assert [raw_row(db, "payments", row["id"]) for row in payments_before] == payments_before
+    assert payments_before[0]["stripe_payment_intent_id"] == f"pi_test_{cancelled.id}"
     assert [raw_row(db, "refunds", row["id"]) for row in refunds_before] == refunds_before
     assert db.session.query(Refund).count() == 1
 
