@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
@@ -89,14 +89,23 @@ class Booking(db.Model):
         back_populates="booking", order_by="Refund.id"
     )
 
+    # The same sums read in a list's own statement (ledger.paid_sum, refunded_sum), so that a
+    # page of many bookings does not load each one's rows (organizer/attendees/queries.py).
+    paid_in_statement: Mapped[int | None] = query_expression()
+    refunded_in_statement: Mapped[int | None] = query_expression()
+
     @property
     def paid_minor(self) -> int:
         """Every payment that arrived, refunded or not."""
+        if self.paid_in_statement is not None:
+            return self.paid_in_statement
         return sum(payment.amount_minor for payment in self.payments if payment.succeeded)
 
     @property
     def refunded_minor(self) -> int:
         """Every refund recorded, sent to Stripe or on its way."""
+        if self.refunded_in_statement is not None:
+            return self.refunded_in_statement
         return sum(refund.amount_minor for refund in self.refunds)
 
     @property

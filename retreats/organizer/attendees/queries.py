@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Attendee, Booking, BookingStatus
@@ -18,7 +18,7 @@ from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
 from retreats.notifications.messages import Message, build_message
 from retreats.notifications.models import AttendeeMessage
-from retreats.payments.ledger import refunded_sum
+from retreats.payments.ledger import paid_sum, refunded_sum
 
 # The status filter's choices, in the order the page offers them; "all" means no filter.
 STATUS_CHOICES = ("confirmed", "pending", "cancelled", "expired", "all")
@@ -99,6 +99,8 @@ def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -
                 joinedload(Booking.ticket_type),
                 joinedload(Booking.room_type),
                 joinedload(Booking.lines),
+                with_expression(Booking.paid_in_statement, paid_sum(Booking.id)),
+                with_expression(Booking.refunded_in_statement, refunded_sum(Booking.id)),
             ),
             retreat_id,
             chosen,
