@@ -64,9 +64,9 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             Booking.retreat_id,
             func.sum(case((confirmed, Booking.seats), else_=0)).label("confirmed"),
             func.sum(case((held, Booking.seats), else_=0)).label("held"),
-            func.sum(
-                case((kept, paid_sum(Booking.id) - refunded_sum(Booking.id)), else_=0)
-            ).label("revenue"),
+            func.sum(case((kept, paid_sum(Booking.id) - refunded_sum(Booking.id)), else_=0)).label(
+                "revenue"
+            ),
         )
         .group_by(Booking.retreat_id)
         .subquery()

@@ -93,9 +93,7 @@ def record_refunds(booking, *, amount_minor: int, reason: str, now: datetime) ->
         amount = min(left, payment.refundable_minor)
         if amount <= 0 or not payment.stripe_payment_intent_id:
             continue
-        refunds.append(
-            record_payment_refund(payment, amount_minor=amount, reason=reason, now=now)
-        )
+        refunds.append(record_payment_refund(payment, amount_minor=amount, reason=reason, now=now))
         left -= amount
     return refunds
 

@@ -96,9 +96,7 @@ def take_snapshot(retreat_id: int) -> Snapshot:
         cancellable=[b for b in pending if b.id % 2 == 0],
         payable=[b for b in pending if b.id % 2 == 1],
         expired_unpaid=[
-            b
-            for b in bookings
-            if b.status == BookingStatus.EXPIRED and b.payment_intent_id is None
+            b for b in bookings if b.status == BookingStatus.EXPIRED and b.payment_intent_id is None
         ],
     )
 

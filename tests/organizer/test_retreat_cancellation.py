@@ -108,9 +108,7 @@ def test_cancelling_refunds_every_paid_booking_in_full_at_stripe_and_emails_each
     # The unpaid hold is released and its Checkout Session closed: it can no longer be paid.
     hold = db.session.scalars(db.select(Booking).where(Booking.confirmed_at.is_(None))).one()
     assert hold.status == BookingStatus.EXPIRED
-    session = at_local_stripe(
-        browser, live_site, f"checkout/sessions/{hold.checkout_session_id}"
-    )
+    session = at_local_stripe(browser, live_site, f"checkout/sessions/{hold.checkout_session_id}")
     assert session["status"] == "expired"
     assert late_visitor.get(open_checkout).status_code == 409
     assert db.session.get(WaitlistEntry, waiting.id).status == WaitlistStatus.LAPSED

@@ -62,9 +62,9 @@ def cancellation_preview(retreat: Retreat) -> CancellationPreview:
     ).scalar_one()
     # Only paid bookings get money back (a free ticket has no payment to refund).
     refundable = db.session.execute(
-        select(
-            func.coalesce(func.sum(paid_sum(Booking.id) - refunded_sum(Booking.id)), 0)
-        ).where(Booking.retreat_id == retreat.id, Booking.status == BookingStatus.CONFIRMED)
+        select(func.coalesce(func.sum(paid_sum(Booking.id) - refunded_sum(Booking.id)), 0)).where(
+            Booking.retreat_id == retreat.id, Booking.status == BookingStatus.CONFIRMED
+        )
     ).scalar_one()
     pending = db.session.execute(
         select(func.count(Booking.id)).where(
