@@ -560,11 +560,12 @@ def _end_unpaid_booking(booking_id: int, status: BookingStatus, now: datetime) -
             booking.expired_at = now
         else:
             booking.cancelled_at = now
-        # After every change to the booking: loading its payments flushes it, and a second
-        # UPDATE of the row in one transaction re-checks its foreign keys, which would wait for
-        # the retreat's lock (PostgreSQL) that releasing seats never waits for.
-        expire_open_payments(booking)
         try:
+            # After every change to the booking: loading its payments flushes it (a conflict
+            # shows here or at the commit), and a second UPDATE of the row in one transaction
+            # re-checks its foreign keys, which would wait for the retreat's lock
+            # (PostgreSQL) that releasing seats never waits for.
+            expire_open_payments(booking)
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
