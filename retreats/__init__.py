@@ -136,12 +136,14 @@ def register_rate_limits(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from retreats.assets import register_assets
+    from retreats.booking.payment_plan import deposit_rule_for_page
     from retreats.booking.policy import policy_summary
     from retreats.formatting import register_filters
 
     register_filters(app)
     register_assets(app)
     app.add_template_global(policy_summary, "policy_summary")
+    app.add_template_global(deposit_rule_for_page, "deposit_rule")
 
 
 def register_error_handlers(app: Flask) -> None:

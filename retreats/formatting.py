@@ -32,6 +32,11 @@ def format_money(amount_minor: int, currency: str) -> str:
     return f"{symbol}{number}" if symbol else f"{code} {number}"
 
 
+def format_date(moment: datetime) -> str:
+    """A local datetime → "Fri 15 Jan 2027"."""
+    return f"{moment:%a} {moment.day} {moment:%b %Y}"
+
+
 def format_date_range(starts_at: datetime, ends_at: datetime) -> str:
     """Two local datetimes → "Fri 13 – Sun 15 Mar 2027" or "Thu 4 Feb 2027, 18:30–21:00"."""
     if starts_at.date() == ends_at.date():
@@ -98,6 +103,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(markdown_as_text, "markdown_as_text")
     app.add_template_filter(zone_label, "zone_label")
+    app.add_template_filter(format_date, "date")
     app.add_template_global(format_date_range, "date_range")
     app.add_template_global(format_time_range, "time_range")
 

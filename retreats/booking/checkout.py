@@ -23,11 +23,13 @@ from retreats.booking.tokens import booking_token
 from retreats.database import end_transaction, utcnow
 from retreats.errors import PaymentProviderError
 from retreats.extensions import db
+from retreats.formatting import format_date, format_money
 from retreats.links import public_url
 from retreats.listings.models import RetreatStatus
 from retreats.payments import stripe_gateway
 from retreats.payments.ledger import record_refunds
 from retreats.payments.models import Payment as LedgerPayment
+from retreats.payments.models import PaymentKind
 from retreats.payments.refunds import send_refund
 from retreats.payments.stripe_gateway import CheckoutLine, CheckoutSession, PaymentGatewayError
 
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 def open_checkout_session(*, booking: Booking) -> str:
     """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
     booking_id, reference = booking.id, booking.reference
-    amount_minor, currency = booking.amount_minor, booking.currency
+    amount_minor, currency = booking.due_at_booking_minor, booking.currency
+    kind = PaymentKind.FULL if booking.deposit_minor is None else PaymentKind.DEPOSIT
     token = booking_token(reference)
     success_url = (
         public_url("booking.manage", reference=reference, t=token)
@@ -69,12 +72,17 @@ def open_checkout_session(*, booking: Booking) -> str:
         checkout_session_id=session.id,
         amount_minor=amount_minor,
         currency=currency,
+        kind=kind,
     )
     return session.url
 
 
 def checkout_lines(booking: Booking) -> list[CheckoutLine]:
-    """The booking's priced lines as Checkout shows them: the first names the retreat too."""
+    """What Checkout shows and charges: the booking's priced lines, the first naming the retreat
+    too; or, paying a deposit, one line saying what it is a deposit for and when the balance is
+    due (Checkout charges the sum of its lines)."""
+    if booking.deposit_minor is not None:
+        return [deposit_line(booking)]
     quote = booking_quote(booking)
     lines = [
         CheckoutLine(
@@ -84,6 +92,20 @@ def checkout_lines(booking: Booking) -> list[CheckoutLine]:
     ]
     lines[0] = replace(lines[0], name=f"{booking.retreat.title}: {lines[0].name}")
     return lines
+
+
+def deposit_line(booking: Booking) -> CheckoutLine:
+    retreat = booking.retreat
+    due_on = format_date(booking.balance_due_at.astimezone(retreat.zone))
+    balance = format_money(booking.amount_minor - booking.deposit_minor, booking.currency)
+    total = format_money(booking.amount_minor, booking.currency)
+    return CheckoutLine(
+        name=(
+            f"{retreat.title}: deposit ({booking.ticket_type.name}; total {total}, "
+            f"balance of {balance} due by {due_on})"
+        ),
+        unit_amount_minor=booking.deposit_minor,
+    )
 
 
 def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> str:

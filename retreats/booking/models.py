@@ -57,6 +57,10 @@ class Booking(db.Model):
     # The total of its lines (booking/pricing.py wrote both, when the seats were held).
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
+    # Paid as a deposit now and the balance by `balance_due_at` (the retreat's rule when it was
+    # booked); both None: paid in full at once.
+    deposit_minor: Mapped[int | None] = mapped_column(Integer)
+    balance_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     hold_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -112,6 +116,18 @@ class Booking(db.Model):
     def kept_minor(self) -> int:
         """What was paid and not given back."""
         return self.paid_minor - self.refunded_minor
+
+    @property
+    def due_at_booking_minor(self) -> int:
+        """What the first payment asks for: the deposit, or everything."""
+        return self.amount_minor if self.deposit_minor is None else self.deposit_minor
+
+    @property
+    def owed_minor(self) -> int:
+        """What a confirmed booking still has to pay (its balance); nothing once cancelled."""
+        if self.status != BookingStatus.CONFIRMED:
+            return 0
+        return max(self.amount_minor - self.paid_minor, 0)
 
     @property
     def checkout_session_id(self) -> str | None:

@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retreats.booking.availability import Stay
+from retreats.booking.payment_plan import PaymentPlan, payment_plan
 from retreats.booking.pricing import Quote, price_booking
 
 # The hold's own check of a room and add-on choice, so the total never shows a choice the hold
 # would refuse. It only reads the retreat's room types and add-ons (nothing is locked or written).
 from retreats.booking.services import chosen_stay
+from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.listings.models import Retreat, RoomType, TicketType
 
@@ -23,6 +25,7 @@ class PriceSummary:
     """What the booking form's total shows: a quote, or what to choose before there is one."""
 
     quote: Quote | None = None
+    plan: PaymentPlan | None = None  # paid today, and the balance later (payment_plan.py)
     prompt: str = ""  # what is missing, e.g. "Choose a ticket to see your total."
     problem: str = ""  # why this choice cannot be booked, e.g. a room not for two people
 
@@ -54,11 +57,13 @@ def quote_choice(
     room_type, add_ons = chosen_stay(
         retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids
     )
-    return PriceSummary(
-        quote=price_booking(
-            currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
-        )
+    quote = price_booking(
+        currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
     )
+    plan = payment_plan(
+        retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=utcnow()
+    )
+    return PriceSummary(quote=quote, plan=plan)
 
 
 def summary_of_choice(retreat: Retreat, **choice) -> PriceSummary:

@@ -23,6 +23,7 @@ from retreats.booking.email_schedule import schedule_booking_emails
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
+from retreats.booking.payment_plan import payment_plan
 from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
@@ -114,6 +115,12 @@ def hold_seats(
                 currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
             )
             booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+            plan = payment_plan(
+                retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
+            )
+            if plan.has_deposit:
+                booking.deposit_minor = plan.today_minor
+                booking.balance_due_at = plan.balance_due_at
             if room_type is not None:
                 booking.room_type_id = room_type.id
                 booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
@@ -385,14 +392,16 @@ def record_checkout_session(
     checkout_session_id: str,
     amount_minor: int,
     currency: str,
+    kind: PaymentKind = PaymentKind.FULL,
     now: datetime | None = None,
 ) -> None:
-    """Remember which Checkout Session pays for a booking: the ledger's open payment of its
-    whole price (twice the same session is fine: a double click opens the same one)."""
+    """Remember which Checkout Session pays for a booking: the ledger's open payment of what
+    it asks for, the whole price or the deposit (twice the same session is fine: a double
+    click opens the same one)."""
     record_checkout_payment(
         booking_id=booking_id,
         checkout_session_id=checkout_session_id,
-        kind=PaymentKind.FULL,
+        kind=kind,
         amount_minor=amount_minor,
         currency=currency,
         now=now or utcnow(),
@@ -452,7 +461,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
             booking.cancelled_at = now
         log.warning("Payment for %s arrived after its retreat was cancelled", booking.reference)
         return booking
-    if payment.amount_minor != booking.amount_minor or (
+    if payment.amount_minor != booking.due_at_booking_minor or (
         (payment.currency or "").upper() != booking.currency.upper()
     ):
         log.error(
@@ -460,7 +469,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
             booking.reference,
             payment.amount_minor,
             payment.currency,
-            booking.amount_minor,
+            booking.due_at_booking_minor,
             booking.currency,
         )
         raise PaymentMismatch("The payment does not match this booking.")

@@ -10,7 +10,14 @@ from calendar import FRIDAY, MONDAY, THURSDAY
 from dataclasses import dataclass
 from datetime import time
 
-from retreats.listings.models import Audience, Focus, PricePer, RetreatKind, RetreatStatus
+from retreats.listings.models import (
+    Audience,
+    DepositRule,
+    Focus,
+    PricePer,
+    RetreatKind,
+    RetreatStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class DemoListing:
     add_ons: tuple[DemoAddOn, ...] = ()
     allows_no_accommodation: bool = False
     party_rooms: tuple[str, ...] = ()
+    # (rule, value, balance due days before the start): a deposit now, the balance later.
+    deposit: tuple[DepositRule, int, int] = (DepositRule.NONE, 0, 45)
 
     @property
     def is_online(self) -> bool:
@@ -137,6 +146,8 @@ clothed, invitational and consent-led: you may always pass, and no one is asked 
 group what belongs between the two of you.
 """,
     refund_rules=(30, 14, 50),
+    # It starts about 55 days ahead: a booking now pays 30 % and the rest 30 days before.
+    deposit=(DepositRule.PERCENT, 30, 30),
     cancellation_policy="In the last 14 days you may transfer your place to another couple.",
     preparation_guide_md="""\
 **What to bring**

@@ -22,6 +22,8 @@ from retreats.demo.workshops import WORKSHOPS
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.organizer.accounts.models import Organizer
+from retreats.payments.models import Payment as LedgerPayment
+from retreats.payments.models import PaymentKind, PaymentStatus
 
 DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
 DEMO_ORGANIZER_NAME = "Open Hearts Collective"
@@ -124,6 +126,9 @@ def _build_retreat(
         cancellation_policy=listing.cancellation_policy,
         preparation_guide_md=listing.preparation_guide_md,
         allows_no_accommodation=listing.allows_no_accommodation,
+        deposit_rule=listing.deposit[0],
+        deposit_value=listing.deposit[1],
+        balance_due_days=listing.deposit[2],
         cover_image=install_demo_cover(listing.slug),
         organizer=organizer,
         created_at=created_at,
@@ -196,6 +201,17 @@ def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: date
                 created_at=booked_at,
                 updated_at=booked_at + timedelta(minutes=4),
                 confirmed_at=booked_at + timedelta(minutes=4),
+                # Paid in full through Checkout (the demo has no Stripe ids to show).
+                payments=[
+                    LedgerPayment(
+                        kind=PaymentKind.FULL,
+                        status=PaymentStatus.SUCCEEDED,
+                        amount_minor=quote.total_minor,
+                        currency=retreat.currency,
+                        created_at=booked_at + timedelta(minutes=2),
+                        succeeded_at=booked_at + timedelta(minutes=4),
+                    )
+                ],
                 attendees=[
                     Attendee(
                         position=position,

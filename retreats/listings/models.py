@@ -48,6 +48,14 @@ class RetreatStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DepositRule(enum.StrEnum):
+    """How much of a booking is paid when it is made (booking/payment_plan.py)."""
+
+    NONE = "none"  # everything at once
+    PERCENT = "percent"  # `deposit_value` % of the booking's total
+    PER_PERSON = "per_person"  # `deposit_value` minor units per person
+
+
 class Retreat(db.Model):
     __tablename__ = "retreats"
     __table_args__ = (
@@ -63,6 +71,12 @@ class Retreat(db.Model):
             name="refund_partial_days_not_negative",
         ),
         CheckConstraint("guide_days_before BETWEEN 0 AND 60", name="guide_days_in_range"),
+        CheckConstraint("deposit_value >= 0", name="deposit_value_not_negative"),
+        CheckConstraint(
+            "deposit_rule <> 'percent' OR deposit_value BETWEEN 1 AND 99",
+            name="deposit_percent_in_range",
+        ),
+        CheckConstraint("balance_due_days BETWEEN 1 AND 365", name="balance_due_days_in_range"),
         Index("ix_retreats_status_starts_at", "status", "starts_at"),
     )
 
@@ -99,6 +113,13 @@ class Retreat(db.Model):
     preparation_guide_md: Mapped[str] = mapped_column(Text, default="")
     # The preparation guide is emailed this many days before the start (see notifications/).
     guide_days_before: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # A deposit secures a place, the balance is due `balance_due_days` before the start; a
+    # booking made later than that pays everything at once (booking/payment_plan.py).
+    deposit_rule: Mapped[DepositRule] = mapped_column(
+        string_enum(DepositRule, "deposit_rule"), default=DepositRule.NONE, server_default="none"
+    )
+    deposit_value: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    balance_due_days: Mapped[int] = mapped_column(Integer, default=45, server_default="45")
     # Where the retreat sells rooms: may a guest book without one (commuting, or staying
     # elsewhere)? Ignored where it sells none (a workshop, an online retreat).
     allows_no_accommodation: Mapped[bool] = mapped_column(default=False, server_default="0")

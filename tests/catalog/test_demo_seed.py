@@ -15,6 +15,7 @@ from retreats.database import utcnow
 from retreats.demo.seed import DEMO_ORGANIZER_EMAIL, demo_cli, seed_demo_data
 from retreats.listings.models import (
     Audience,
+    DepositRule,
     Focus,
     Retreat,
     RetreatKind,
@@ -89,6 +90,12 @@ def test_couples_weekend_is_friday_evening_to_sunday_afternoon_in_lisbon(retreat
     assert (starts.strftime("%A"), starts.hour, starts.minute) == ("Friday", 17, 0)
     assert (ends.strftime("%A"), ends.hour, ends.minute) == ("Sunday", 14, 0)
     assert (ends.date() - starts.date()).days == 2
+    # A deposit of 30 % now, the balance 30 days before: shown to a visitor booking today.
+    assert (weekend.deposit_rule, weekend.deposit_value, weekend.balance_due_days) == (
+        DepositRule.PERCENT,
+        30,
+        30,
+    )
 
 
 def test_the_required_kinds_of_listing_are_there(retreats):
@@ -152,6 +159,8 @@ def test_exactly_one_listing_is_sold_out_by_confirmed_bookings(db, retreats, now
         assert booking.seats == booking.ticket_type.seats_per_ticket
         assert booking.amount_minor == booking.ticket_type.price_minor
         assert booking.currency == listing.currency
+        # Paid in full, on the ledger: the dashboard's revenue counts it.
+        assert (booking.paid_minor, booking.kept_minor) == (booking.amount_minor,) * 2
         assert len(booking.token_hash) == 64
         assert booking.hold_expires_at < now
         assert booking.confirmed_at is not None and booking.confirmed_at < now

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from retreats.base.audit import AuditEntry
-from retreats.listings.models import Retreat, RetreatStatus, TicketType
+from retreats.listings.models import DepositRule, Retreat, RetreatStatus, TicketType
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.listings.forms import price_as_text, price_in_minor_units
 from tests.factories import attendee, held_booking
@@ -502,3 +502,49 @@ def test_sale_windows_and_audit_times_are_shown_in_the_retreats_own_zone(
 def test_the_ticket_form_shows_a_stored_price_as_it_would_be_typed(price_minor, currency, typed):
     assert price_as_text(price_minor, currency) == typed
     assert price_in_minor_units(typed, currency) == price_minor
+
+
+def test_the_deposit_rule_is_set_in_the_editor_and_shown_as_typed(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    saved = edit(
+        organizer_client,
+        retreat,
+        deposit_rule="per_person",
+        deposit_amount="150",
+        balance_due_days="30",
+    )
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert (retreat.deposit_rule, retreat.deposit_value, retreat.balance_due_days) == (
+        DepositRule.PER_PERSON,
+        15_000,
+        30,
+    )
+    edit_url = f"/organizer/retreats/{retreat.id}/edit"
+    shown = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
+    assert (shown["deposit_rule"], shown["deposit_amount"]) == ("per_person", "150.00")
+    public = organizer_client.get(f"/retreats/{retreat.slug}").get_data(as_text=True)
+    assert "A deposit of €150.00 per person secures your place" in public
+
+
+@pytest.mark.parametrize(
+    ("rule", "amount", "message"),
+    [
+        ("percent", "100", "between 1 and 99"),
+        ("percent", "thirty", "between 1 and 99"),
+        ("per_person", "-5", "cannot be negative"),
+        ("per_person", "0", "more than nothing"),
+    ],
+)
+def test_a_wrong_deposit_is_refused_beside_its_field(
+    db, organizer_client, make_retreat, rule, amount, message
+):
+    retreat = make_retreat()
+    refused = edit(organizer_client, retreat, deposit_rule=rule, deposit_amount=amount)
+    assert refused.status_code in (400, 422)
+    error = field_error(refused.get_data(as_text=True), "deposit_amount")
+    assert error and message in error, error
+    db.session.expire_all()
+    assert retreat.deposit_rule == DepositRule.NONE

@@ -38,7 +38,7 @@ from wtforms.validators import (
 
 from retreats.base.stored_files import UploadRejected, prepare_cover_image, prepare_guide_pdf
 from retreats.formatting import ZERO_DECIMAL_CURRENCIES, major_units
-from retreats.listings.models import Audience, Focus, RetreatKind
+from retreats.listings.models import Audience, DepositRule, Focus, RetreatKind
 from retreats.organizer.listings.services import ListingDetails
 from retreats.organizer.listings.ticket_types import TicketDetails
 
@@ -143,6 +143,26 @@ class RetreatForm(FlaskForm):
     refund_partial_percent = IntegerField(
         "Partial refund (%)", default=50, validators=[InputRequired(), NumberRange(0, 100)]
     )
+    deposit_rule = SelectField(
+        "Deposit",
+        choices=[
+            SelectChoice(DepositRule.NONE.value, "No deposit: paid in full when booking"),
+            SelectChoice(DepositRule.PERCENT.value, "A percentage of the total"),
+            SelectChoice(DepositRule.PER_PERSON.value, "An amount per person"),
+        ],
+        default=DepositRule.NONE.value,
+    )
+    deposit_amount = StringField(
+        "Deposit: percentage or amount per person",
+        filters=[_strip],
+        validators=[Length(max=20)],
+        render_kw={"inputmode": "decimal"},
+    )
+    balance_due_days = IntegerField(
+        "Balance due (days before the start)",
+        default=45,
+        validators=[InputRequired(), NumberRange(min=1, max=365, message="Between 1 and 365.")],
+    )
     cancellation_policy = TextAreaField(
         "Cancellation policy in your words", filters=[_strip], validators=[Length(max=5000)]
     )
@@ -186,6 +206,21 @@ class RetreatForm(FlaskForm):
         if self.where.data == "in_person" and not field.data:
             raise ValidationError("Please enter the country, or choose Online.")
 
+    def validate_deposit_amount(self, field) -> None:
+        self.deposit_value = 0
+        rule = self.deposit_rule.data
+        if rule == DepositRule.PERCENT.value:
+            if not (field.data or "").isdigit() or not 1 <= int(field.data) <= 99:
+                raise ValidationError("Enter a whole percentage between 1 and 99.")
+            self.deposit_value = int(field.data)
+        elif rule == DepositRule.PER_PERSON.value:
+            try:
+                self.deposit_value = price_in_minor_units(field.data, self.currency.data or "EUR")
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
+            if self.deposit_value <= 0:
+                raise ValidationError("Enter the deposit per person, more than nothing.")
+
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
             raise ValidationError("The end must be after the start.")
@@ -214,6 +249,11 @@ class RetreatForm(FlaskForm):
         for name in ("kind", "focus", "audience"):
             self[name].data = getattr(retreat, name).value
         self.where.data = "online" if retreat.is_online else "in_person"
+        self.deposit_rule.data = retreat.deposit_rule.value
+        if retreat.deposit_rule == DepositRule.PERCENT:
+            self.deposit_amount.data = str(retreat.deposit_value)
+        elif retreat.deposit_rule == DepositRule.PER_PERSON:
+            self.deposit_amount.data = major_units(retreat.deposit_value, retreat.currency)
         self.starts_at.data = retreat.local_starts_at.replace(tzinfo=None)
         self.ends_at.data = retreat.local_ends_at.replace(tzinfo=None)
 
@@ -245,6 +285,9 @@ class RetreatForm(FlaskForm):
             guide_days_before=self.guide_days_before.data,
             discreet_emails=bool(self.discreet_emails.data),
             allows_no_accommodation=bool(self.allows_no_accommodation.data),
+            deposit_rule=DepositRule(self.deposit_rule.data),
+            deposit_value=getattr(self, "deposit_value", 0),
+            balance_due_days=self.balance_due_days.data,
         )
 
 

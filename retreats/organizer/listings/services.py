@@ -31,6 +31,7 @@ from retreats.extensions import db
 from retreats.listings.models import (
     AddOn,
     Audience,
+    DepositRule,
     Focus,
     Retreat,
     RetreatKind,
@@ -79,6 +80,10 @@ class ListingDetails:
     discreet_emails: bool = False
     # Where the retreat sells rooms: "no accommodation" is a choice too (commuters).
     allows_no_accommodation: bool = False
+    # A deposit now and the balance before the start (booking/payment_plan.py).
+    deposit_rule: DepositRule = DepositRule.NONE
+    deposit_value: int = 0  # a percentage, or minor units per person
+    balance_due_days: int = 45
 
 
 @dataclass(frozen=True)
