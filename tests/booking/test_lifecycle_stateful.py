@@ -446,7 +446,12 @@ class BookingLifecycle(RuleBasedStateMachine):
     def open_checkout(self, booking_id):
         booking = self.expected[booking_id]
         if booking.status == PENDING:
-            record_checkout_session(booking_id=booking_id, checkout_session_id=f"cs_{booking_id}")
+            record_checkout_session(
+                booking_id=booking_id,
+                checkout_session_id=f"cs_{booking_id}",
+                amount_minor=booking.amount_minor,
+                currency="EUR",
+            )
             booking.session_recorded = True
 
     def report_payment(self, booking_id: int) -> None:
