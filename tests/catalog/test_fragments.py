@@ -159,7 +159,8 @@ def test_a_fragment_template_cannot_reach_the_visitor(app, source):
 def test_the_guard_covers_every_per_visitor_global_of_the_app(app):
     """A new per-visitor global (a context processor's) must join PER_VISITOR_GLOBALS."""
     shared_by_all = {"url_for", "config", "static_url", "has_endpoint", "cover_size"}
-    shared_by_all |= {"policy_summary", "date_range", "time_range", "data_deletion_refusal"}
+    shared_by_all |= {"policy_summary", "deposit_rule", "date_range", "time_range"}
+    shared_by_all |= {"data_deletion_refusal"}
     shared_by_all |= {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
     with app.test_request_context("/"):
         context: dict = {}

@@ -158,10 +158,11 @@ class RetreatForm(FlaskForm):
         validators=[Length(max=20)],
         render_kw={"inputmode": "decimal"},
     )
+    # No default: an empty (or absent) field keeps the retreat's value, 45 for a new one.
     balance_due_days = IntegerField(
         "Balance due (days before the start)",
-        default=45,
-        validators=[InputRequired(), NumberRange(min=1, max=365, message="Between 1 and 365.")],
+        validators=[Optional(), NumberRange(min=1, max=365, message="Between 1 and 365.")],
+        render_kw={"placeholder": "45"},
     )
     cancellation_policy = TextAreaField(
         "Cancellation policy in your words", filters=[_strip], validators=[Length(max=5000)]

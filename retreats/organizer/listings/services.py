@@ -83,7 +83,7 @@ class ListingDetails:
     # A deposit now and the balance before the start (booking/payment_plan.py).
     deposit_rule: DepositRule = DepositRule.NONE
     deposit_value: int = 0  # a percentage, or minor units per person
-    balance_due_days: int = 45
+    balance_due_days: int | None = None  # None keeps what the retreat has (45 for a new one)
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Uploads:
 # ---------------------------------------------------------------------------- helpers
 
 DEFAULT_GUIDE_DAYS = 7
+DEFAULT_BALANCE_DUE_DAYS = 45
 # A change to any of these moves, adds or drops the bookings' scheduled guide and reminder.
 SCHEDULE_FIELDS = {
     "starts_at",
@@ -200,6 +201,9 @@ def _apply_details(retreat: Retreat, details: ListingDetails) -> list[str]:
     if values["guide_days_before"] is None:  # not on the form: keep it (a new one: the default)
         kept = retreat.guide_days_before
         values["guide_days_before"] = DEFAULT_GUIDE_DAYS if kept is None else kept
+    if values["balance_due_days"] is None:
+        kept = retreat.balance_due_days
+        values["balance_due_days"] = DEFAULT_BALANCE_DUE_DAYS if kept is None else kept
     values["starts_at"] = utc_from_local(details.starts_at, details.timezone, field="starts_at")
     values["ends_at"] = utc_from_local(details.ends_at, details.timezone, field="ends_at")
     if values["ends_at"] <= values["starts_at"]:
