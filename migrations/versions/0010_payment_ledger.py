@@ -119,6 +119,8 @@ def downgrade():
         batch_op.add_column(
             sa.Column('refunded_minor', sa.Integer(), nullable=False, server_default='0')
         )
+    # The smaller of two values: SQLite's two-argument MIN, PostgreSQL's LEAST.
+    smaller = 'MIN' if op.get_bind().dialect.name == 'sqlite' else 'LEAST'
     op.execute(
         "UPDATE bookings SET "
         "stripe_checkout_session_id = (SELECT MAX(stripe_checkout_session_id) FROM payments "
@@ -126,17 +128,9 @@ def downgrade():
         "stripe_payment_intent_id = (SELECT MAX(stripe_payment_intent_id) FROM payments "
         "WHERE payments.booking_id = bookings.id AND payments.status = 'succeeded' "
         "AND payments.stripe_checkout_session_id IS NOT NULL), "
-        "refunded_minor = MIN(amount_minor, (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds "
-        "WHERE refunds.booking_id = bookings.id AND refunds.reason <> 'payment_mismatch'))"
-        if op.get_bind().dialect.name == 'sqlite' else
-        "UPDATE bookings SET "
-        "stripe_checkout_session_id = (SELECT MAX(stripe_checkout_session_id) FROM payments "
-        "WHERE payments.booking_id = bookings.id), "
-        "stripe_payment_intent_id = (SELECT MAX(stripe_payment_intent_id) FROM payments "
-        "WHERE payments.booking_id = bookings.id AND payments.status = 'succeeded' "
-        "AND payments.stripe_checkout_session_id IS NOT NULL), "
-        "refunded_minor = LEAST(amount_minor, (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds "
-        "WHERE refunds.booking_id = bookings.id AND refunds.reason <> 'payment_mismatch'))"
+        f"refunded_minor = {smaller}(amount_minor, (SELECT COALESCE(SUM(amount_minor), 0) "
+        "FROM refunds WHERE refunds.booking_id = bookings.id "
+        "AND refunds.reason <> 'payment_mismatch'))"
     )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.create_unique_constraint(
