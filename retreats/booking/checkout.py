@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking import services as booking_services
+from retreats.booking.balance import apply_balance_session, balance_payment_of
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.notices import queue_booking_email
 from retreats.booking.payment_mismatch import handle_payment_mismatch, was_flagged
@@ -29,7 +30,7 @@ from retreats.listings.models import RetreatStatus
 from retreats.payments import stripe_gateway
 from retreats.payments.ledger import record_refunds
 from retreats.payments.models import Payment as LedgerPayment
-from retreats.payments.models import PaymentKind
+from retreats.payments.models import PaymentKind, PaymentStatus
 from retreats.payments.refunds import send_refund
 from retreats.payments.stripe_gateway import CheckoutLine, CheckoutSession, PaymentGatewayError
 
@@ -114,6 +115,8 @@ def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = N
     Returns what was done: "applied", "no booking", or "payment mismatch" (not confirmed,
     refunded and flagged to the organizer).
     """
+    if balance_payment_of(session) is not None:
+        return apply_balance_session(session, now=now)
     booking = _booking_for_session(session)
     if booking is None:
         log.warning("Checkout Session %s matches no booking", session.id)
@@ -208,6 +211,15 @@ def abandon_checkout(*, booking: Booking) -> Booking:
 
 def sync_from_success_page(*, booking: Booking, session_id: str) -> None:
     """The success page re-fetches the session from Stripe rather than trust the browser."""
+    balance_sessions = {
+        payment.stripe_checkout_session_id
+        for payment in booking.payments
+        if payment.kind == PaymentKind.BALANCE and payment.status == PaymentStatus.OPEN
+    }
+    if session_id in balance_sessions:
+        end_transaction()
+        apply_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
+        return
     if booking.status != BookingStatus.PENDING and booking.status != BookingStatus.EXPIRED:
         return
     if session_id != booking.checkout_session_id:

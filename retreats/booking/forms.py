@@ -256,6 +256,10 @@ class BookingForm(StayChoiceForm):
         return self.attendees.entries[0].form.email.data
 
 
+class BalanceForm(FlaskForm):
+    """The manage page's "Pay the balance" button: nothing to fill in, only its CSRF token."""
+
+
 class CancelBookingForm(FlaskForm):
     confirm = BooleanField(
         "Yes, cancel my booking",

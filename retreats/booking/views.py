@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 # The guide, the waitlist and the Stripe webhook add their routes to this blueprint too.
 from retreats.booking import guide_views, stripe_webhook, waitlist_views  # noqa: F401
+from retreats.booking.balance import open_balance_checkout
 from retreats.booking.blueprint import (
     blueprint,
     bookable_listing,
@@ -22,7 +23,7 @@ from retreats.booking.blueprint import (
 from retreats.booking.cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
 from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import abandon_checkout, sync_from_success_page
-from retreats.booking.forms import CancelBookingForm, StayChoiceForm
+from retreats.booking.forms import BalanceForm, CancelBookingForm, StayChoiceForm
 from retreats.booking.models import BookingStatus
 from retreats.booking.pricing import booking_quote
 from retreats.booking.quotes import PriceSummary, quote_choice
@@ -86,8 +87,24 @@ def manage(reference: str):
         retreat=booking.retreat,
         quote=booking_quote(booking),
         cancel_form=CancelBookingForm() if can_cancel else None,
+        balance_form=BalanceForm() if booking.owed_minor else None,
         refund_if_cancelled=refund_if_cancelled_now(booking) if can_cancel else None,
     )
+
+
+@blueprint.post("/bookings/<reference>/balance")
+def pay_balance(reference: str):
+    """Pay what a booking with a deposit still owes: on to Checkout for exactly that amount."""
+    booking = booking_from_link_or_404(reference)
+    if not BalanceForm().validate_on_submit():
+        flash("Please use the button on this page to pay the balance.", "error")
+        return redirect(manage_page_url(booking), code=303)
+    page = manage_page_url(booking)
+    try:
+        return redirect(open_balance_checkout(booking), code=303)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(page, code=303)
 
 
 @blueprint.post("/bookings/<reference>/cancel")
