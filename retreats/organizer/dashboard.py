@@ -36,6 +36,7 @@ class RetreatSummary:
     seats_confirmed: int
     seats_held: int
     revenue_minor: int
+    owed_minor: int  # balances confirmed bookings still have to pay
     waiting: int
     failed_emails: int
     # Confirmed, held and offered to the waitlist: booking.capacity's one definition.
@@ -67,6 +68,9 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.sum(case((kept, paid_sum(Booking.id) - refunded_sum(Booking.id)), else_=0)).label(
                 "revenue"
             ),
+            func.sum(case((confirmed, Booking.amount_minor - paid_sum(Booking.id)), else_=0)).label(
+                "owed"
+            ),
         )
         .group_by(Booking.retreat_id)
         .subquery()
@@ -85,6 +89,7 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.coalesce(bookings.c.confirmed, 0),
             func.coalesce(bookings.c.held, 0),
             func.coalesce(bookings.c.revenue, 0),
+            func.coalesce(bookings.c.owed, 0),
             func.coalesce(waitlist.c.waiting, 0),
             func.coalesce(failed.c.failed, 0),
             seats_taken_subquery(Retreat.id, now=now),

@@ -64,11 +64,12 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     assert ada["Status"] == "confirmed"
     assert ada["Ticket"] == "Couple (2 people)"
     assert ada["Contact email"] == "ada@example.org"
-    assert (ada["Currency"], ada["Booking paid"], ada["Booking refunded"]) == (
-        "EUR",
-        "450.00",
-        "0.00",
-    )
+    assert (
+        ada["Currency"],
+        ada["Booking paid"],
+        ada["Booking refunded"],
+        ada["Booking owed"],
+    ) == ("EUR", "450.00", "0.00", "0.00")
     assert ada["Dietary needs"] == "Vegetarian" and ada["Checked in"] == ""
     text = response.get_data(as_text=True)
     for answer in (ADA.accessibility_needs, ADA.hopes, "7946"):

@@ -5,6 +5,8 @@ paid and what is due when."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -123,3 +125,23 @@ def test_a_booking_with_a_deposit_pays_it_through_checkout_and_sees_the_balance(
     due_on = booking.balance_due_at.astimezone(retreat.zone)
     assert "€267.00 (the deposit)" in page.text
     assert f"€623.00, due by {due_on:%a} {due_on.day} {due_on:%b %Y}" in page.text
+
+
+def test_the_organizer_sees_the_deposit_paid_and_the_balance_owed(
+    db, make_retreat, organizer_client
+):
+    retreat = with_deposit(make_retreat, tickets=COUPLE)
+    booking = held_booking(retreat, attendee("a@example.org", "A"), attendee("b@example.org", "B"))
+    confirm_booking(booking_id=booking.id, payment=StripeSays("cs_d", "pi_d", 26_700, "EUR"))
+
+    page = organizer_client.get(f"/organizer/retreats/{retreat.id}/bookings/{booking.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "€267.00; balance due by" in text and "owed now: €623.00" in text
+    dashboard = organizer_client.get("/organizer/").get_data(as_text=True)
+    assert "Balances owed" in dashboard and "€623.00" in dashboard
+    export = organizer_client.get(f"/organizer/retreats/{retreat.id}/attendees.csv")
+    rows = list(csv.DictReader(io.StringIO(export.get_data().decode("utf-8-sig"), newline="")))
+    assert {(r["Booking total"], r["Booking paid"], r["Booking owed"]) for r in rows} == {
+        ("890.00", "267.00", "623.00")
+    }

@@ -144,6 +144,7 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             Booking.contact_name,
             Booking.contact_email,
             Booking.amount_minor,
+            paid_sum(Booking.id).label("paid_minor"),
             refunded_sum(Booking.id).label("refunded_minor"),
             Booking.currency,
             Attendee.position,
