@@ -20,6 +20,14 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+def owed(*, status: BookingStatus, amount_minor: int, paid_minor: int) -> int:
+    """The one rule for what a booking still owes: a confirmed booking's price less what it
+    paid; nothing for any other. Booking.owed_minor, and lists that read the sums in SQL."""
+    if status != BookingStatus.CONFIRMED:
+        return 0
+    return max(amount_minor - paid_minor, 0)
+
+
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
@@ -125,9 +133,7 @@ class Booking(db.Model):
     @property
     def owed_minor(self) -> int:
         """What a confirmed booking still has to pay (its balance); nothing once cancelled."""
-        if self.status != BookingStatus.CONFIRMED:
-            return 0
-        return max(self.amount_minor - self.paid_minor, 0)
+        return owed(status=self.status, amount_minor=self.amount_minor, paid_minor=self.paid_minor)
 
     @property
     def checkout_session_id(self) -> str | None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
-from retreats.booking.models import Booking, BookingStatus, LineKind
+from retreats.booking.models import Booking, LineKind, owed
 from retreats.booking.pricing import LineItem, Quote, booking_quote
 from retreats.extensions import db
 from retreats.formatting import major_units
@@ -104,20 +104,16 @@ def _cells(row, quote: Quote, zone: ZoneInfo, include_private: bool) -> list[str
         major_units(quote.total_minor, quote.currency),
         major_units(row.paid_minor, row.currency),
         major_units(row.refunded_minor, row.currency),
-        major_units(_owed(row), row.currency),
+        major_units(
+            owed(status=row.status, amount_minor=row.amount_minor, paid_minor=row.paid_minor),
+            row.currency,
+        ),
         _local_time(row.checked_in_at, zone),
         row.dietary_needs,
     ]
     if include_private:
         cells += [row.accessibility_needs, row.emergency_contact, row.hopes, row.room_share_with]
     return [safe_cell(cell) for cell in cells]
-
-
-def _owed(row) -> int:
-    """What a confirmed booking still has to pay (its balance), as Booking.owed_minor says."""
-    if row.status != BookingStatus.CONFIRMED:
-        return 0
-    return max(row.amount_minor - row.paid_minor, 0)
 
 
 class _LineOut:
