@@ -55,11 +55,14 @@ def test_two_workers_in_parallel_send_each_of_200_mails_exactly_once(
     sent_by: dict[int, int] = {}
     errors: list[BaseException] = []
 
+    # Each worker is its own app, with its own engine and connection, as a process would be.
+    # The apps are made here, one after the other: Python 3.11.7's ast.parse (which werkzeug's
+    # URL rules use) can fail with a SystemError when two threads parse at once.
+    worker_apps = [create_app(app_config) for _ in range(WORKERS)]
+
     def work(number: int) -> None:
-        # Each worker is its own app, with its own engine and connection, as a process would be.
-        worker_app = create_app(app_config)
         try:
-            with worker_app.app_context():
+            with worker_apps[number].app_context():
                 start.wait(timeout=30)
                 sent_by[number] = send_due_emails(limit=len(due_mail_ids) + 50)
                 _db.engine.dispose()
@@ -110,10 +113,11 @@ class HeldInbox(SmtpInbox):
 
 
 def start_worker(app_config: dict, outcome: dict, name: str, limit: int) -> threading.Thread:
-    """An outbox worker with its own app, engine and connection, as a process would have."""
+    """An outbox worker with its own app, engine and connection, as a process would have. The app
+    is made in the calling thread (see the first test for why)."""
+    worker_app = create_app(app_config)
 
     def work() -> None:
-        worker_app = create_app(app_config)
         try:
             with worker_app.app_context():
                 outcome[name] = send_due_emails(limit=limit)
