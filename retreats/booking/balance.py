@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from retreats.base.audit import record_audit
 from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.notices import queue_booking_email
 from retreats.booking.tokens import booking_token
 from retreats.database import end_transaction, utcnow
 from retreats.errors import DomainError, PaymentProviderError
@@ -27,7 +28,6 @@ from retreats.links import public_url
 from retreats.payments import stripe_gateway
 from retreats.payments.ledger import (
     record_checkout_payment,
-    record_payment_received,
     record_payment_refund,
 )
 from retreats.payments.models import Payment, PaymentKind, PaymentStatus
@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 # Stripe lets a Checkout Session live between 30 minutes and a day; a balance session an hour.
 BALANCE_SESSION_LIFETIME = timedelta(hours=1)
 NOTHING_OWED = "Nothing is owed on this booking: its balance is paid."
+# The person's mails about their balance (notifications/messages.py builds them).
+BALANCE_RECEIVED = "balance_received"  # a receipt
+LATE_BALANCE_REFUNDED = "late_balance_refunded"  # it came after the booking was cancelled
 
 
 def open_balance_checkout(booking: Booking, *, now: datetime | None = None) -> str:
@@ -137,18 +140,43 @@ def apply_balance_session(session: CheckoutSession, *, now: datetime | None = No
         return "no booking"
     payment_id = payment.id
     if session.is_paid:
-        refund_ids = retried_after_write_conflicts(
-            lambda: _record_balance_paid(payment_id, session, now)
+        record_balance_paid(
+            payment_id,
+            payment_intent_id=session.payment_intent_id,
+            amount_minor=session.amount_total or 0,
+            currency=session.currency,
+            now=now,
         )
-        for refund_id in refund_ids:
-            send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
     elif session.status == "expired" and payment.status == PaymentStatus.OPEN:
         payment.status = PaymentStatus.EXPIRED
         db.session.commit()
     return "applied"
 
 
-def _record_balance_paid(payment_id: int, session: CheckoutSession, now: datetime) -> list[int]:
+def record_balance_paid(
+    payment_id: int,
+    *,
+    payment_intent_id: str | None,
+    amount_minor: int,
+    currency: str | None,
+    now: datetime,
+) -> None:
+    """A balance payment's money arrived (through Checkout or charged to the saved card):
+    recorded once, what is not owed sent back, and the person sent a receipt."""
+    refund_ids = retried_after_write_conflicts(
+        lambda: _record_balance_paid(payment_id, payment_intent_id, amount_minor, currency, now)
+    )
+    for refund_id in refund_ids:
+        send_refund(refund_id, now=now)  # a failure stays pending and the worker retries it
+
+
+def _record_balance_paid(
+    payment_id: int,
+    payment_intent_id: str | None,
+    amount_minor: int,
+    currency: str | None,
+    now: datetime,
+) -> list[int]:
     payment = db.session.get(Payment, payment_id, populate_existing=True)
     if payment.status == PaymentStatus.SUCCEEDED:
         db.session.rollback()
@@ -159,14 +187,12 @@ def _record_balance_paid(payment_id: int, session: CheckoutSession, now: datetim
     # conflict, and the one that loses reads again what is owed after the other.
     booking.updated_at = now
     flag_modified(booking, "updated_at")  # written even when `now` equals what it holds
-    received = record_payment_received(
-        booking,
-        checkout_session_id=session.id,
-        payment_intent_id=session.payment_intent_id,
-        amount_minor=session.amount_total or 0,
-        currency=(session.currency or booking.currency).upper()[:3],
-        now=now,
-    )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.amount_minor = amount_minor
+    payment.currency = (currency or booking.currency).upper()[:3]
+    payment.stripe_payment_intent_id = payment_intent_id
+    payment.succeeded_at = now
+    received = payment
     # Money the booking cannot use goes straight back: all of it after a cancellation or in
     # another currency, and what is more than was owed (the balance paid twice).
     usable = owed_before if received.currency == booking.currency else 0
@@ -178,6 +204,10 @@ def _record_balance_paid(payment_id: int, session: CheckoutSession, now: datetim
         refunds.append(
             record_payment_refund(received, amount_minor=extra, reason="balance_not_owed", now=now)
         )
+    if usable > 0:
+        queue_booking_email(booking, BALANCE_RECEIVED, booking.contact_email)
+    elif booking.status != BookingStatus.CONFIRMED and extra > 0:
+        queue_booking_email(booking, LATE_BALANCE_REFUNDED, booking.contact_email)
     record_audit(
         "booking.balance_paid",
         actor_id=None,

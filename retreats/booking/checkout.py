@@ -57,6 +57,7 @@ def open_checkout_session(*, booking: Booking) -> str:
         "cancel_url": public_url("booking.abandon", reference=reference, t=token),
         "expires_at": booking.hold_expires_at,
         "idempotency_key": f"checkout:{reference}",
+        "save_card_for_later": booking.balance_by_saved_card,
     }
     end_transaction()
     try:

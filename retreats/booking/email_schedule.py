@@ -1,4 +1,5 @@
-"""Scheduled mails of a booking: the preparation guide and the reminder before the start.
+"""Scheduled mails of a booking: the preparation guide and the reminder before the start, and
+for a booking with a deposit the reminders of its balance (before the due date and after it).
 
 They are outbox rows with a `send_after` in the future, made when a booking is confirmed, moved
 when the retreat's dates or guide change, and dropped when the booking or the retreat is
@@ -24,6 +25,13 @@ GUIDE = "preparation_guide"
 REMINDER = "reminder"
 SCHEDULED_KINDS = (GUIDE, REMINDER)
 REMINDER_DAYS_BEFORE = 2
+# A balance's reminders, by when they go relative to its due date. The one after it goes only
+# where the grace period leaves time for it before the booking would be cancelled.
+BALANCE_REMINDERS = {
+    "balance_reminder_early": timedelta(days=-14),
+    "balance_reminder_late": timedelta(days=-3),
+    "balance_overdue": timedelta(days=1),
+}
 
 
 def has_guide(retreat: Retreat) -> bool:
@@ -51,6 +59,33 @@ def schedule_booking_emails(booking: Booking, *, now: datetime) -> None:
     queue_mail_about_booking(
         REMINDER, booking.id, booking.contact_email, send_after=reminder_due_at(retreat, now=now)
     )
+    if booking.balance_due_at is not None:
+        schedule_balance_reminders(booking, now=now)
+
+
+def schedule_balance_reminders(booking: Booking, *, now: datetime) -> None:
+    """Queue the reminders of a balance that are still ahead; move unsent ones to a new due
+    date (one already sent is not sent again). Each goes once: its kind is its key."""
+    unsent = {
+        email.kind: email
+        for email in _unsent_rows(OutboxEmail.booking_id == booking.id, kinds=BALANCE_REMINDERS)
+    }
+    for kind, send_at in balance_reminder_times(booking).items():
+        if kind in unsent:
+            unsent.pop(kind).send_after = send_at
+        elif send_at > now:
+            queue_mail_about_booking(kind, booking.id, booking.contact_email, send_after=send_at)
+    for email in unsent.values():  # its time went away with the new due date
+        email.status = OutboxStatus.DROPPED
+
+
+def balance_reminder_times(booking: Booking) -> dict[str, datetime]:
+    grace = timedelta(days=booking.retreat.balance_grace_days)
+    return {
+        kind: booking.balance_due_at + offset
+        for kind, offset in BALANCE_REMINDERS.items()
+        if offset < grace
+    }
 
 
 def reschedule_retreat_emails(retreat: Retreat, *, now: datetime) -> None:
@@ -86,8 +121,9 @@ def reschedule_retreat_emails(retreat: Retreat, *, now: datetime) -> None:
 
 
 def drop_booking_emails(booking_id: int) -> None:
-    """The booking is cancelled: its unsent guide and reminder will never go out."""
-    for email in _unsent_rows(OutboxEmail.booking_id == booking_id):
+    """The booking is cancelled: its unsent guide and reminders will never go out."""
+    which = OutboxEmail.booking_id == booking_id
+    for email in _unsent_rows(which, kinds=(*SCHEDULED_KINDS, *BALANCE_REMINDERS)):
         email.status = OutboxStatus.DROPPED
 
 
@@ -100,8 +136,11 @@ def _confirmed_bookings(retreat_id: int) -> list[tuple[int, str]]:
     return [(booking_id, contact_email) for booking_id, contact_email in rows]
 
 
-def _unsent_rows(which, *, also_dropped: bool = False) -> list[OutboxEmail]:
-    """Unsent guide and reminder rows matching `which`, locked against a second writer.
+def _unsent_rows(
+    which, *, also_dropped: bool = False, kinds=SCHEDULED_KINDS
+) -> list[OutboxEmail]:
+    """Unsent rows of `kinds` (the guide and the reminder) matching `which`, locked against a
+    second writer.
 
     A row a worker is sending right now is skipped (PostgreSQL SKIP LOCKED): it is due anyway,
     and if its booking is no longer confirmed the message builder drops it at send time.
@@ -114,7 +153,7 @@ def _unsent_rows(which, *, also_dropped: bool = False) -> list[OutboxEmail]:
             select(OutboxEmail)
             .where(
                 which,
-                OutboxEmail.kind.in_(SCHEDULED_KINDS),
+                OutboxEmail.kind.in_(list(kinds)),
                 OutboxEmail.status.in_(statuses),
             )
             .order_by(OutboxEmail.id)

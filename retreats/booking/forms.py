@@ -197,6 +197,12 @@ class BookingForm(StayChoiceForm):
         validators=[Length(max=200)],
     )
     attendees = FieldList(FormField(AttendeeForm), min_entries=2, max_entries=2)
+    # Shown only where a deposit may be asked (retreat.deposit_rule): the consent Stripe needs
+    # before a card is kept and charged later with its owner away.
+    save_card_for_balance = BooleanField(
+        "Keep my card with Stripe and charge the balance to it on its due date. You can pay it "
+        "earlier from your booking's page, and we email you before we charge."
+    )
     code_of_conduct = BooleanField(
         "I have read the code of conduct and agree to it, for everyone on this booking.",
         validators=[DataRequired(message="Please agree to the code of conduct to book.")],
@@ -257,7 +263,13 @@ class BookingForm(StayChoiceForm):
 
 
 class BalanceForm(FlaskForm):
-    """The manage page's "Pay the balance" button: nothing to fill in, only its CSRF token."""
+    """The "Pay the balance" button (manage page, emailed link): the amount it showed, so that a
+    page or link older than what is owed now pays nothing."""
+
+    amount = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
+
+    def shown_amount(self) -> int | None:
+        return int(self.amount.data) if self.amount.data else None
 
 
 class CancelBookingForm(FlaskForm):

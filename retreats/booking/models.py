@@ -69,6 +69,12 @@ class Booking(db.Model):
     # booked); both None: paid in full at once.
     deposit_minor: Mapped[int | None] = mapped_column(Integer)
     balance_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person agreed at checkout that the card paying the deposit is charged the balance on
+    # its due date (booking/balance_collection.py); without it they get a link to pay.
+    balance_by_saved_card: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # When the worker asked for the balance (charged the card, or sent the link to pay); None
+    # until the due date, and again after the organizer moved the due date.
+    balance_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     hold_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -81,6 +81,7 @@ def hold_seats(
     room_share_with: str = "",
     submission_key: str | None = None,
     waitlist_entry_id: int | None = None,
+    balance_by_saved_card: bool = False,
     now: datetime | None = None,
 ) -> Booking:
     """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
@@ -90,7 +91,8 @@ def hold_seats(
     time. With `waitlist_entry_id`, the seats come from that entry's live offer, and so does the
     room when the offer holds one (then it must be that room type).
     `room_share_with` (whom a single guest in a shared room would like to share with) is kept
-    only for a bed in a shared room.
+    only for a bed in a shared room. `balance_by_saved_card` (the person's consent that the
+    card paying the deposit be charged the balance) is kept only where a deposit is asked.
     """
     now = now or utcnow()
     if waitlist_entry_id is None:
@@ -121,6 +123,7 @@ def hold_seats(
             if plan.has_deposit:
                 booking.deposit_minor = plan.today_minor
                 booking.balance_due_at = plan.balance_due_at
+                booking.balance_by_saved_card = balance_by_saved_card
             if room_type is not None:
                 booking.room_type_id = room_type.id
                 booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)

@@ -1,5 +1,5 @@
 """Upkeep the worker runs every minute: expire lapsed holds and offers, offer freed seats,
-and send refunds that are due (again)."""
+send refunds that are due (again), and collect the balances that are due."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from retreats.booking.balance_collection import collect_balances
 from retreats.booking.checkout import expire_lapsed_holds
 from retreats.booking.waitlist import (
     lapse_expired_offers,
@@ -42,5 +43,8 @@ def run_periodic_upkeep(*, now: datetime | None = None) -> None:
     now = now or utcnow()
     result = release_lapsed_seats(now=now)
     refunds_sent = send_due_refunds(now=now)
+    balances = collect_balances(now=now)
     if result.holds_expired or result.offers_made or refunds_sent:
         log.info("Upkeep: %s, refunds sent: %s", result, refunds_sent)
+    if balances.asked or balances.charged or balances.cancelled:
+        log.info("Balances: %s", balances)

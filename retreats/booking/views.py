@@ -11,7 +11,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 # The guide, the waitlist and the Stripe webhook add their routes to this blueprint too.
 from retreats.booking import guide_views, stripe_webhook, waitlist_views  # noqa: F401
-from retreats.booking.balance import open_balance_checkout
+from retreats.booking.balance import NOTHING_OWED, open_balance_checkout
+from retreats.booking.balance_collection import cancels_at, is_overdue
 from retreats.booking.blueprint import (
     blueprint,
     bookable_listing,
@@ -29,6 +30,7 @@ from retreats.booking.pricing import booking_quote
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.database import utcnow
 from retreats.errors import DomainError
+from retreats.formatting import format_money
 from retreats.payments.stripe_gateway import PaymentGatewayError
 
 log = logging.getLogger(__name__)
@@ -88,18 +90,54 @@ def manage(reference: str):
         quote=booking_quote(booking),
         cancel_form=CancelBookingForm() if can_cancel else None,
         balance_form=BalanceForm() if booking.owed_minor else None,
+        overdue=is_overdue(booking, now=utcnow()),
+        cancels_at=cancels_at(booking),
         refund_if_cancelled=refund_if_cancelled_now(booking) if can_cancel else None,
     )
+
+
+@blueprint.get("/bookings/<reference>/balance")
+def balance_page(reference: str):
+    """The emailed link to pay the balance: what is owed, and the button that pays it. The
+    amount in the link must be what is owed now; any other is refused (nothing is charged)."""
+    booking = booking_from_link_or_404(reference)
+    owed = booking.owed_minor
+    linked = request.args.get("amount", "")
+    problem, status = None, 200
+    if owed <= 0:
+        problem = NOTHING_OWED
+    elif linked and linked != str(owed):
+        problem = (
+            "This link's amount is not what the booking owes now, so it pays nothing. "
+            f"What is owed now is {format_money(owed, booking.currency)}."
+        )
+        status = 400
+    return render_template(
+        "booking/balance.html",
+        booking=booking,
+        retreat=booking.retreat,
+        problem=problem,
+        balance_form=BalanceForm() if owed > 0 else None,
+    ), status
 
 
 @blueprint.post("/bookings/<reference>/balance")
 def pay_balance(reference: str):
     """Pay what a booking with a deposit still owes: on to Checkout for exactly that amount."""
     booking = booking_from_link_or_404(reference)
-    if not BalanceForm().validate_on_submit():
+    form = BalanceForm()
+    if not form.validate_on_submit():
         flash("Please use the button on this page to pay the balance.", "error")
         return redirect(manage_page_url(booking), code=303)
     page = manage_page_url(booking)
+    shown = form.shown_amount()
+    if shown is not None and shown != booking.owed_minor:
+        flash(
+            "What this booking owes changed since that page was shown, so nothing was charged. "
+            "Please look at the amount again.",
+            "error",
+        )
+        return redirect(page, code=303)
     try:
         return redirect(open_balance_checkout(booking), code=303)
     except DomainError as error:

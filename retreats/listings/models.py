@@ -77,6 +77,7 @@ class Retreat(db.Model):
             name="deposit_percent_in_range",
         ),
         CheckConstraint("balance_due_days BETWEEN 1 AND 365", name="balance_due_days_in_range"),
+        CheckConstraint("balance_grace_days BETWEEN 0 AND 60", name="balance_grace_days_in_range"),
         Index("ix_retreats_status_starts_at", "status", "starts_at"),
     )
 
@@ -120,6 +121,10 @@ class Retreat(db.Model):
     )
     deposit_value: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     balance_due_days: Mapped[int] = mapped_column(Integer, default=45, server_default="45")
+    # A balance still unpaid this many days after it was due cancels the booking
+    # (booking/balance_collection.py), keeping the deposit or giving it back as set here.
+    balance_grace_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    overdue_keeps_deposit: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Where the retreat sells rooms: may a guest book without one (commuting, or staying
     # elsewhere)? Ignored where it sells none (a workshop, an online retreat).
     allows_no_accommodation: Mapped[bool] = mapped_column(default=False, server_default="0")

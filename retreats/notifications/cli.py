@@ -1,6 +1,7 @@
 """`flask --app wsgi outbox work [--once] [--now WHEN]`: the email worker (it also runs the
-minute upkeep and the daily purge of old private answers). `--now` sends what would be due at
-another moment, to try schedules by hand."""
+minute upkeep and the daily purge of old private answers). `--once` collects the balances due
+and sends the mails due, then exits; `--now` does so as at another moment, to try schedules
+(reminders, a balance's due date) by hand."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ ONCE_LIMIT = 10_000
 )
 def work_command(once: bool, moment: datetime | None) -> None:
     """Send due emails; without --once keep polling, and run the upkeep every minute."""
+    from retreats.booking.balance_collection import collect_balances
     from retreats.booking.upkeep import run_periodic_upkeep
     from retreats.notifications.sender import send_due_emails
     from retreats.privacy.retention import DailyPurge
@@ -44,6 +46,12 @@ def work_command(once: bool, moment: datetime | None) -> None:
     # Flask-Mail opens SMTP connections without a timeout; a stuck server must not stall the worker.
     socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
     if once:
+        balances = collect_balances(now=moment)
+        if balances.asked or balances.cancelled:
+            click.echo(
+                f"Balances: {balances.asked} asked for ({balances.charged} charged), "
+                f"{balances.cancelled} booking(s) cancelled as overdue."
+            )
         sent = send_due_emails(now=moment, limit=ONCE_LIMIT)
         due_by = f" due by {moment:%Y-%m-%d %H:%M} UTC" if moment else ""
         click.echo(f"Sent {sent} email(s){due_by}.")

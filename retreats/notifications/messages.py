@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from retreats.base.outbox import OutboxEmail
 from retreats.base.stored_files import GUIDES, is_guide_name
 from retreats.base.tokens import link_token
+from retreats.booking.balance_collection import cancels_at
 from retreats.booking.email_schedule import has_guide
 from retreats.booking.models import BookingStatus
 from retreats.booking.policy import policy_summary
@@ -23,6 +24,7 @@ from retreats.formatting import render_markdown
 from retreats.links import manage_url, public_url
 from retreats.listings.models import RetreatStatus
 from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
+from retreats.payments.models import PaymentKind, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +268,129 @@ def reminder_message(email: OutboxEmail) -> Message:
     )
 
 
+def pay_balance_url(booking) -> str:
+    """The link that pays exactly what the booking owes now (booking/views.py checks the
+    amount in it against what is owed when it is opened)."""
+    return public_url(
+        "booking.balance_page",
+        reference=booking.reference,
+        t=booking_token(booking.reference),
+        amount=booking.owed_minor,
+    )
+
+
+def _balance_context(email: OutboxEmail) -> dict:
+    """A balance mail's context, or MessageNoLongerApplies once nothing is owed."""
+    context = _still_applies(email)
+    booking = context["booking"]
+    if booking.owed_minor <= 0 or booking.balance_due_at is None:
+        raise MessageNoLongerApplies("the balance is paid")
+    retreat = context["retreat"]
+    context.update(
+        owed_minor=booking.owed_minor,
+        due_at=booking.balance_due_at.astimezone(retreat.zone),
+        cancels_at=cancels_at(booking).astimezone(retreat.zone),
+        pay_link=pay_balance_url(booking),
+        by_saved_card=booking.balance_by_saved_card,
+        keeps_deposit=retreat.overdue_keeps_deposit,
+    )
+    return context
+
+
+def balance_reminder_message(email: OutboxEmail) -> Message:
+    """Before the due date: how much, by when, and how (the saved card, or the link)."""
+    context = _balance_context(email)
+    context["stage"] = "reminder"
+    # A card that failed already is not charged again: the link is the way.
+    context["by_saved_card"] = context["by_saved_card"] and not _failed_charge(context["booking"])
+    return _balance_message(email, context, "Your balance is due on {due}")
+
+
+def balance_pay_link_message(email: OutboxEmail) -> Message:
+    """On the due date, when the card could not be charged or none was saved: the link."""
+    context = _balance_context(email)
+    context["stage"] = "due"
+    context["failed_charge"] = _failed_charge(context["booking"])
+    return _balance_message(email, context, "Your balance is due: pay it here")
+
+
+def balance_overdue_message(email: OutboxEmail) -> Message:
+    context = _balance_context(email)
+    context["stage"] = "overdue"
+    context["by_saved_card"] = False
+    return _balance_message(email, context, "Your balance is overdue")
+
+
+def _failed_charge(booking):
+    """The latest off-session charge of the balance that was not taken, if any."""
+    failed = [
+        payment
+        for payment in booking.payments
+        if payment.kind == PaymentKind.BALANCE and payment.status == PaymentStatus.FAILED
+    ]
+    return failed[-1] if failed else None
+
+
+def _balance_message(email: OutboxEmail, context: dict, subject: str) -> Message:
+    booking, retreat = context["booking"], context["retreat"]
+    subject = subject.format(due=day_and_month(context["due_at"]))
+    return _render(
+        "balance",
+        f"{subject}: {retreat.title}",
+        email.to_address,
+        context,
+        retreat=retreat,
+        discreet_subject=f"{subject}: booking {booking.reference}",
+    )
+
+
+def balance_received_message(email: OutboxEmail) -> Message:
+    context = _booking_context(email)
+    booking = context["booking"]
+    paid = [p for p in booking.payments if p.kind == PaymentKind.BALANCE and p.succeeded]
+    context["payment"] = paid[-1] if paid else None
+    return _render(
+        "balance_received",
+        f"Your balance is paid: {context['retreat'].title}",
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+        discreet_subject=f"Your balance is paid: booking {booking.reference}",
+    )
+
+
+def late_balance_refunded_message(email: OutboxEmail) -> Message:
+    context = _booking_context(email)
+    context["refund_minor"] = sum(
+        refund.amount_minor
+        for refund in context["booking"].refunds
+        if refund.reason == "balance_not_owed"
+    )
+    return _render(
+        "late_balance_refunded",
+        f"We are refunding your payment for booking {context['booking'].reference}",
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+    )
+
+
+def cancelled_overdue_message(email: OutboxEmail) -> Message:
+    context = _booking_context(email)
+    booking = context["booking"]
+    context["refund_minor"] = sum(
+        refund.amount_minor for refund in booking.refunds if refund.reason == "overdue"
+    )
+    context["grace_days"] = context["retreat"].balance_grace_days
+    return _render(
+        "cancelled_overdue",
+        f"Your booking {booking.reference} is cancelled: the balance was not paid",
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+    )
+
+
 def _organizer_notice(email: OutboxEmail, template: str, subject: str, **extra) -> Message:
     """A short note to the retreat's owner: reference, ticket, seats, and the booking's page.
 
@@ -371,6 +496,13 @@ MESSAGE_BUILDERS = {
     "waitlist_offer": waitlist_offer_message,
     "preparation_guide": preparation_guide_message,
     "reminder": reminder_message,
+    "balance_reminder_early": balance_reminder_message,
+    "balance_reminder_late": balance_reminder_message,
+    "balance_overdue": balance_overdue_message,
+    "balance_pay_link": balance_pay_link_message,
+    "balance_received": balance_received_message,
+    "late_balance_refunded": late_balance_refunded_message,
+    "cancelled_overdue": cancelled_overdue_message,
     "organizer_new_booking": organizer_new_booking_message,
     "organizer_booking_cancelled": organizer_booking_cancelled_message,
     "organizer_payment_mismatch": organizer_payment_mismatch_message,

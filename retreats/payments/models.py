@@ -4,8 +4,10 @@ the Stripe events already processed.
 What a booking has paid, what was refunded and what it still owes are sums over these rows
 (Booking.paid_minor, .refunded_minor, .owed_minor; ledger.py for the same sums in SQL), never
 a number kept beside them. A payment is written when money is asked for (a Checkout Session
-opened: `open`) and moves once: to `succeeded` when the money arrived, or to `expired` when the
-session closed unpaid. A refund always points at the payment it returns money from.
+opened, or a saved card about to be charged off-session: `open`) and moves once: to `succeeded`
+when the money arrived, to `expired` when the session closed unpaid, or to `failed` when the
+saved card was declined or needed authentication. A refund always points at the payment it
+returns money from.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class PaymentStatus(enum.StrEnum):
     OPEN = "open"  # asked for (a Checkout Session is open), not paid yet
     SUCCEEDED = "succeeded"  # the money arrived
     EXPIRED = "expired"  # the session closed unpaid: nothing was taken
+    FAILED = "failed"  # the saved card was declined or needed its owner: nothing was taken
 
 
 class Payment(db.Model):
@@ -61,6 +64,13 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # A balance charged off-session to the card saved with the deposit: whose card it was.
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_payment_method_id: Mapped[str | None] = mapped_column(String(255))
+    # An off-session charge Stripe could not be asked for (down, timed out) is asked again,
+    # with the same idempotency key, after `retry_after`; `attempts` counts the asking.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -127,8 +127,11 @@ def create_checkout_session(
     cancel_url: str,
     expires_at: datetime,
     idempotency_key: str,
+    save_card_for_later: bool = False,
 ) -> CheckoutSession:
-    """Open a Checkout Session in payment mode for one booking, one line item per part."""
+    """Open a Checkout Session in payment mode for one booking, one line item per part. With
+    `save_card_for_later` (the payer agreed), Stripe keeps the card on a new Customer so that
+    a later amount can be charged off-session (charge_saved_card)."""
     params = {
         "mode": "payment",
         "line_items": [
@@ -150,6 +153,9 @@ def create_checkout_session(
         "cancel_url": cancel_url,
         "expires_at": int(expires_at.astimezone(UTC).timestamp()),
     }
+    if save_card_for_later:
+        params["customer_creation"] = "always"
+        params["payment_intent_data"]["setup_future_usage"] = "off_session"
     try:
         session = _client().v1.checkout.sessions.create(
             params=params, options={"idempotency_key": idempotency_key}
@@ -206,6 +212,80 @@ def refund_payment(
     except stripe.StripeError as error:
         raise PaymentGatewayError(str(error.user_message or error)) from error
     return refund.id
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    """A card Stripe keeps on a Customer for charges made while its owner is away."""
+
+    customer_id: str
+    payment_method_id: str
+
+
+def saved_card_of_payment(payment_intent_id: str) -> SavedCard | None:
+    """The card a payment saved for later (None: it saved none)."""
+    try:
+        intent = _as_dict(_client().v1.payment_intents.retrieve(payment_intent_id))
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    customer, method = intent.get("customer"), intent.get("payment_method")
+    customer = customer.get("id") if isinstance(customer, dict) else customer
+    method = method.get("id") if isinstance(method, dict) else method
+    if intent.get("setup_future_usage") != "off_session" or not customer or not method:
+        return None
+    return SavedCard(customer_id=customer, payment_method_id=method)
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    """What became of charging a saved card: `succeeded`, or refused with Stripe's code
+    (`card_declined`, `authentication_required` …) and a message fit for its owner."""
+
+    payment_intent_id: str | None
+    succeeded: bool
+    code: str | None = None
+    message: str | None = None
+
+
+def charge_saved_card(
+    *,
+    card: SavedCard,
+    amount_minor: int,
+    currency: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> OffSessionCharge:
+    """Charge a saved card with its owner away. A refusal of the card is an answer
+    (OffSessionCharge); Stripe out of reach is PaymentGatewayError, to be asked again with the
+    same key, which never charges twice."""
+    params = {
+        "amount": amount_minor,
+        "currency": currency.lower(),
+        "customer": card.customer_id,
+        "payment_method": card.payment_method_id,
+        "off_session": True,
+        "confirm": True,
+        "metadata": metadata,
+    }
+    try:
+        intent = _client().v1.payment_intents.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.CardError as error:
+        refused = error.error.payment_intent if error.error else None
+        return OffSessionCharge(
+            payment_intent_id=refused.get("id") if refused else None,
+            succeeded=False,
+            code=error.code,
+            message=str(error.user_message or "The card was declined."),
+        )
+    except stripe.StripeError as error:
+        raise PaymentGatewayError(str(error.user_message or error)) from error
+    if intent.status != "succeeded":
+        return OffSessionCharge(
+            payment_intent_id=intent.id, succeeded=False, code=intent.status, message=None
+        )
+    return OffSessionCharge(payment_intent_id=intent.id, succeeded=True)
 
 
 def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
