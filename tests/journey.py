@@ -39,15 +39,20 @@ def filled_booking_form(page_html: str, ticket, *, email: str = "ada@example.org
     return data
 
 
-def book(browser, site, retreat, ticket=None, *, email: str = "ada@example.org"):
-    """Open the booking form and submit it; returns the POST's response (303 to Checkout)."""
+def book(
+    browser, site, retreat, ticket=None, *, email: str = "ada@example.org", ticked: tuple = ()
+):
+    """Open the booking form and submit it (with the checkboxes `ticked` ticked too); returns
+    the POST's response (303 to Checkout)."""
     ticket = ticket or retreat.ticket_types[0]
     form_url = f"{site.url}/retreats/{retreat.slug}/book"
     page = browser.get(form_url)
     assert page.status_code == 200
-    return browser.post(
-        form_url, data=filled_booking_form(page.text, ticket, email=email), allow_redirects=False
-    )
+    data = filled_booking_form(page.text, ticket, email=email)
+    for name in ticked:
+        assert f'name="{name}"' in page.text, f"no {name} on the form"
+        data[name] = "y"
+    return browser.post(form_url, data=data, allow_redirects=False)
 
 
 def book_to_checkout(browser, site, retreat, ticket=None, **options) -> str:

@@ -76,9 +76,15 @@ def deposit_rule_in_words(retreat, *, money) -> str:
         deposit = f"A deposit of {retreat.deposit_value}%"
     else:
         deposit = f"A deposit of {money(retreat.deposit_value)} per person"
-    days = retreat.balance_due_days
-    when = "1 day" if days == 1 else f"{days} days"
+    due, grace = _days(retreat.balance_due_days), retreat.balance_grace_days
+    unpaid = f"still unpaid {_days(grace)} after it was due" if grace else "unpaid when due"
+    deposit_then = "the deposit is kept" if retreat.overdue_keeps_deposit else "it is refunded"
     return (
-        f"{deposit} secures your place; the balance is due {when} before the start. "
-        "Booking later than that, you pay in full."
+        f"{deposit} secures your place; the balance is due {due} before the start. "
+        "Booking later than that, you pay in full. "
+        f"A balance {unpaid} cancels the booking, and {deposit_then}."
     )
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"

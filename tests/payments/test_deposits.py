@@ -61,7 +61,12 @@ def test_the_rule_in_words(db, make_retreat):
     percent = with_deposit(make_retreat, value=30, days=45)
     assert deposit_rule_in_words(percent, money=str) == (
         "A deposit of 30% secures your place; the balance is due 45 days before the start. "
-        "Booking later than that, you pay in full."
+        "Booking later than that, you pay in full. A balance still unpaid 7 days after it was "
+        "due cancels the booking, and the deposit is kept."
+    )
+    percent.balance_grace_days, percent.overdue_keeps_deposit = 0, False
+    assert deposit_rule_in_words(percent, money=str).endswith(
+        "A balance unpaid when due cancels the booking, and it is refunded."
     )
     assert deposit_rule_in_words(make_retreat(), money=str) == ""
 
