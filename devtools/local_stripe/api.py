@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from localstripe.server import get_post_data, json_response, unflatten_data
 
+from .card_saving import parse_card_saving
 from .params import parse_create_params, reject_unknown
 from .session import CheckoutSession, expandable_paths, expire_lapsed_sessions, find_session
 
@@ -25,7 +26,7 @@ async def create_session(request: web.Request) -> web.Response:
     data = dict(await get_post_data(request) or {})
     expand = expandable_paths(data.pop("expand", None))
     params = parse_create_params(data, now=int(time.time()))
-    session = CheckoutSession(params)
+    session = CheckoutSession(params, parse_card_saving(data))
     return json_response(session._export(expand=expand))
 
 

@@ -46,12 +46,13 @@ MINIMUM_AMOUNTS = {
 CREATE_PARAMS = {
     "mode", "line_items", "success_url", "cancel_url", "expires_at", "metadata",
     "client_reference_id", "customer_email", "payment_intent_data", "payment_method_types",
-    "expand",
+    "expand", "customer", "customer_creation",
 }  # fmt: skip
 LINE_ITEM_PARAMS = {"quantity", "price_data"}
 PRICE_DATA_PARAMS = {"currency", "unit_amount", "product_data"}
 PRODUCT_DATA_PARAMS = {"name", "description", "metadata", "images"}
-PAYMENT_INTENT_DATA_PARAMS = {"metadata"}
+PAYMENT_INTENT_DATA_PARAMS = {"metadata", "setup_future_usage"}
+SETUP_FUTURE_USAGE_VALUES = ("off_session", "on_session")
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -135,6 +136,17 @@ def check_at_most(items: list, maximum: int, param: str) -> None:
     """Stripe's cap on an array's length (the wording is ours, the limit Stripe's)."""
     if len(items) > maximum:
         raise invalid_request(f"Invalid array: {param} must have at most {maximum} elements", param)
+
+
+def parse_choice(value: Any, param: str, choices: tuple[str, ...]) -> str | None:
+    """One of ``choices`` or nothing; anything else refused in Stripe's words for an enum."""
+    if value in (None, ""):
+        return None
+    if value not in choices:
+        *others, last = choices
+        listed = f"{', '.join(others)}{',' if len(others) > 1 else ''} or {last}"
+        raise invalid_request(f"Invalid {param}: must be one of {listed}", param)
+    return value
 
 
 def parse_dict(value: Any, param: str) -> dict:

@@ -9,11 +9,19 @@ always does) and are never logged, echoed back into the page or stored anywhere 
 
 import datetime
 import re
+from contextlib import nullcontext
 
 from aiohttp import web
 from localstripe.errors import UserError
 from localstripe.resources import PaymentIntent, PaymentMethod
 
+from .card_saving import (
+    charged_as_not_declined,
+    customer_for_payment,
+    pays_despite_decline,
+    save_card,
+)
+from .intent_fields import set_setup_future_usage
 from .params import EMAIL_PATTERN
 from .pay_page_html import render_closed_page, render_missing_page, render_pay_page
 from .session import CheckoutSession, find_session
@@ -47,9 +55,8 @@ def is_valid_card_number(number: str) -> bool:
     return number.isdigit() and len(number) == 16 and passes_luhn(number)
 
 
-def pay_by_card(session: CheckoutSession, *, card_number: str, email: str | None) -> None:
-    """Charge the session's total to the card through localstripe; complete the session."""
-    payment_method = PaymentMethod(
+def card_payment_method(card_number: str) -> PaymentMethod:
+    return PaymentMethod(
         type="card",
         card={
             "number": card_number,
@@ -58,31 +65,58 @@ def pay_by_card(session: CheckoutSession, *, card_number: str, email: str | None
             "cvc": "123",
         },
     )
-    if payment_method._requires_authentication():
-        raise PaymentDeclined(
-            "This test card asks for 3-D Secure authentication, which the local pay page "
-            "does not offer. Use 4242 4242 4242 4242."
-        )
+
+
+def pay_by_card(session: CheckoutSession, *, card_number: str, email: str) -> None:
+    """Charge the session's total to the card through localstripe; complete the session.
+
+    With ``customer``/``customer_creation`` the payment is made for a Customer, and with
+    ``setup_future_usage`` the card is then attached to it (see card_saving).
+    """
+    payment_method = card_payment_method(card_number)
     # localstripe declines these test cards only when attaching them to a customer;
     # real Stripe declines them when charging, so do that here.
     if payment_method._attaching_is_declined():
         raise PaymentDeclined("Your card was declined.")
+    saving = session._card_saving
+    despite_decline = pays_despite_decline(saving, payment_method)
+    # No Customer is made for a payment that is going to be declined.
+    declined_ahead = payment_method._charging_is_declined() and not despite_decline
+    customer_id = None if declined_ahead else customer_for_payment(saving, email=email)
     intent = PaymentIntent._api_create(
         amount=session.amount_total,
         currency=session.currency,
+        customer=customer_id,
         payment_method=payment_method.id,
         metadata=session._payment_intent_metadata_for_payment(),
     )
+    set_setup_future_usage(intent, saving.setup_future_usage)
+    with charged_as_not_declined(payment_method) if despite_decline else nullcontext():
+        confirm_with_payer_present(intent)
+    if intent.status != "succeeded":
+        raise PaymentDeclined("The payment could not be completed.")
+    if customer_id is not None and saving.saves_card:
+        save_card(saving, payment_method, customer_id=customer_id)
+    session._complete(payment_intent_id=intent.id, email=email, customer=customer_id)
+
+
+def confirm_with_payer_present(intent: PaymentIntent) -> None:
+    """Confirm the intent; a card that asks for 3-D Secure is authenticated on the spot.
+
+    The payer is on the pay page, so the challenge is passed for them, as clicking "Complete
+    authentication" in Stripe's test modal does. A refusal becomes ``PaymentDeclined``.
+    """
     try:
         PaymentIntent._api_confirm(intent.id)
+        if intent.status == "requires_action":
+            PaymentIntent._api_authenticate(
+                intent.id, client_secret=intent.client_secret, success=True
+            )
     except UserError as error:
         if error.code != 402:
             raise
         message = error.body["error"].get("message") or "Your card was declined."
         raise PaymentDeclined(message) from None
-    if intent.status != "succeeded":
-        raise PaymentDeclined("The payment could not be completed.")
-    session._complete(payment_intent_id=intent.id, email=email)
 
 
 def html_response(text: str, status: int = 200) -> web.Response:
@@ -118,7 +152,7 @@ async def submit_payment(request: web.Request) -> web.Response:
         assert refusal is not None
         return refusal
     form = await request.post()
-    email = session.customer_email or str(form.get("email", "")).strip()
+    email = session._email_on_file() or str(form.get("email", "")).strip()
     if not EMAIL_PATTERN.match(email):
         page = render_pay_page(
             session, error="Enter a valid email address.", error_field="email", email=email

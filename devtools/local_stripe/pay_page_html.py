@@ -86,14 +86,43 @@ def render_back_link(session: CheckoutSession) -> str:
 
 
 def render_email_field(session: CheckoutSession, *, email: str, invalid: bool) -> str:
-    if session.customer_email:
-        return f'<p class="detail">Paying as {escape(session.customer_email)}</p>\n'
+    email_on_file = session._email_on_file()
+    if email_on_file:
+        return f'<p class="detail">Paying as {escape(email_on_file)}</p>\n'
     invalid_attributes = ' aria-invalid="true" aria-describedby="pay-error"' if invalid else ""
     return (
         '<label for="email">Email</label>\n'
         f'<input id="email" name="email" type="email" autocomplete="email" required '
         f'value="{escape(email)}"{invalid_attributes}>\n'
     )
+
+
+def render_card_hint(session: CheckoutSession) -> str:
+    """The test cards to try, and what each does on this session."""
+    if session._card_saving.saves_card:
+        later = (
+            "4000 0000 0000 0341 is saved (a test-only exception) and declined when charged "
+            "later; 4000 0027 6000 3184 is saved and asks for authentication when charged later."
+        )
+    else:
+        later = "4000 0000 0000 0341 is declined."
+    return (
+        '<p class="hint" id="card-hint">Test cards: 4242 4242 4242 4242 pays; '
+        "4000 0027 6000 3184 and 4000 0025 0000 3155 pay after 3-D Secure, which this page "
+        f"completes for you; {later}</p>\n"
+    )
+
+
+def render_saving_notice(session: CheckoutSession) -> str:
+    """Checkout tells the payer when their card is kept, and for what."""
+    usage = session._card_saving.setup_future_usage
+    if usage is None:
+        return ""
+    if usage == "off_session":
+        purpose = "later payments, even when you are not there"
+    else:
+        purpose = "your next payments"
+    return f'<p class="detail" id="saving-notice">Your card will be saved for {purpose}.</p>\n'
 
 
 def render_pay_page(
@@ -122,8 +151,8 @@ def render_pay_page(
         '<label for="card_number">Card number</label>\n'
         '<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" '
         f'required aria-describedby="{card_described_by}"{card_invalid}>\n'
-        '<p class="hint" id="card-hint">Test cards: 4242 4242 4242 4242 pays; '
-        "4000 0000 0000 0341 is declined.</p>\n"
+        f"{render_card_hint(session)}"
+        f"{render_saving_notice(session)}"
         f'<button type="submit">Pay {escape(amount)}</button>\n'
         "</form>\n"
         f"{render_back_link(session)}"

@@ -15,6 +15,8 @@ from localstripe.webhooks import register_webhook
 from . import session as session_module
 from .api import add_checkout_routes
 from .idempotency import idempotency_middleware
+from .intent_fields import install_payment_intent_fields
+from .off_session import install_off_session_payments
 from .pay_page import add_pay_page_routes
 from .refunds import install_refund_events
 from .state import keep_in_memory_only, use_state_dir
@@ -88,6 +90,8 @@ def configure_app(
         log.info("state kept in %s", state_file)
     install_webhook_delivery()
     install_refund_events()
+    install_payment_intent_fields()
+    install_off_session_payments()
     if webhook_url:
         register_webhook(WEBHOOK_ID, webhook_url, webhook_secret, None)
         log.info("webhook events go to %s", webhook_url)

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 from localstripe.errors import UserError
-from localstripe.resources import Event, PaymentIntent, StripeObject, random_id, store
+from localstripe.resources import Customer, Event, PaymentIntent, StripeObject, random_id, store
 from localstripe.webhooks import schedule_webhook
 
+from .card_saving import NO_CARD_SAVING, CardSaving
 from .params import LineItem, SessionParams, invalid_request, parse_expand
 
 # Where the hosted pay page is served; set once at start-up (see server.configure_app).
@@ -23,10 +24,13 @@ class CheckoutSession(StripeObject):
 
     object = "checkout.session"
     _id_prefix = "cs_test_"
+    # Sessions saved by an earlier version of the stand-in have none of their own.
+    _card_saving: CardSaving = NO_CARD_SAVING
 
-    def __init__(self, params: SessionParams):
+    def __init__(self, params: SessionParams, card_saving: CardSaving = NO_CARD_SAVING):
         super().__init__(id=self._id_prefix + random_id(58))
         self._line_items: tuple[LineItem, ...] = params.line_items
+        self._card_saving = card_saving
         self._payment_intent_metadata = dict(params.payment_intent_metadata)
         self.mode = "payment"
         self.status = "open"
@@ -35,7 +39,7 @@ class CheckoutSession(StripeObject):
         self.amount_total = params.amount_total
         self.currency = params.currency
         self.client_reference_id = params.client_reference_id
-        self.customer = None
+        self.customer = card_saving.customer
         self.customer_email = params.customer_email
         self.customer_details: dict[str, Any] | None = None
         self.metadata = dict(params.metadata)
@@ -66,11 +70,22 @@ class CheckoutSession(StripeObject):
         self.status = "expired"
         schedule_webhook(Event("checkout.session.expired", self))
 
-    def _complete(self, *, payment_intent_id: str, email: str | None) -> None:
-        """Record a successful payment and tell the webhook."""
+    def _email_on_file(self) -> str | None:
+        """The payer's email known before the pay page: ``customer_email`` or the customer's."""
+        if self.customer_email or not self.customer:
+            return self.customer_email
+        customer = store.get(f"{Customer.object}:{self.customer}")
+        return customer.email if isinstance(customer, Customer) else None
+
+    def _complete(
+        self, *, payment_intent_id: str, email: str | None, customer: str | None = None
+    ) -> None:
+        """Record a successful payment (and the Customer it was made for) and tell the webhook."""
         self.status = "complete"
         self.payment_status = "paid"
         self.payment_intent = payment_intent_id
+        if customer is not None:
+            self.customer = customer
         self.customer_details = {
             "address": None,
             "email": email,
@@ -124,6 +139,7 @@ class CheckoutSession(StripeObject):
             "created": self.created,
             "currency": self.currency,
             "customer": self.customer,
+            "customer_creation": self._card_saving.customer_creation_shown,
             "customer_details": self.customer_details,
             "customer_email": self.customer_email,
             "expires_at": self.expires_at,
@@ -144,6 +160,9 @@ class CheckoutSession(StripeObject):
             elif field == "payment_intent" and self.payment_intent:
                 intent = PaymentIntent._api_retrieve(self.payment_intent)
                 obj["payment_intent"] = intent._export(expand=[rest] if rest else None)
+            elif field == "customer" and self.customer:
+                customer = Customer._api_retrieve(self.customer)
+                obj["customer"] = customer._export(expand=[rest] if rest else None)
         return obj
 
 
