@@ -50,6 +50,8 @@ CHARGE_RETRY_WAITS = (
     timedelta(hours=6),
 )
 OFF_SESSION_NOTE = "charged to the card saved with the deposit"
+# What asking for a balance did.
+CHARGED, NOT_CHARGED, LINK_SENT = "charged", "not charged", "link sent"
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ def collect_balances(*, now: datetime | None = None) -> CollectionResult:
     now = now or utcnow()
     asked = charged = 0
     for booking_id in _balances_due(now):
-        if ask_for_balance(booking_id, now=now):
-            asked += 1
+        outcome = ask_for_balance(booking_id, now=now)
+        asked += outcome is not None
+        charged += outcome == CHARGED
     for payment_id in _charges_to_ask_again(now):
         if charge_saved_card(payment_id, now=now):
             charged += 1
@@ -105,17 +108,18 @@ def _balances_due(now: datetime) -> list[int]:
     return list(rows)
 
 
-def ask_for_balance(booking_id: int, *, now: datetime) -> bool:
-    """Ask once for a due balance: the saved card charged, or the link to pay sent."""
+def ask_for_balance(booking_id: int, *, now: datetime) -> str | None:
+    """Ask once for a due balance: the saved card charged (CHARGED, or NOT_CHARGED yet), or the
+    link to pay sent (LINK_SENT); None when it was not due (any more)."""
     booking = _locked_booking(booking_id)
     if booking is None or booking.balance_asked_at is not None or not is_overdue(booking, now=now):
         db.session.rollback()
-        return False
+        return None
     booking.balance_asked_at = now
     if not booking.balance_by_saved_card:
         queue_booking_email(booking, PAY_LINK, booking.contact_email)
         db.session.commit()
-        return True
+        return LINK_SENT
     payment = Payment(
         booking=booking,
         kind=PaymentKind.BALANCE,
@@ -130,8 +134,7 @@ def ask_for_balance(booking_id: int, *, now: datetime) -> bool:
     db.session.flush()
     payment_id = payment.id
     db.session.commit()
-    charge_saved_card(payment_id, now=now)
-    return True
+    return CHARGED if charge_saved_card(payment_id, now=now) else NOT_CHARGED
 
 
 def _charges_to_ask_again(now: datetime) -> list[int]:

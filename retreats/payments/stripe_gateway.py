@@ -274,7 +274,7 @@ def charge_saved_card(
     except stripe.CardError as error:
         refused = error.error.payment_intent if error.error else None
         return OffSessionCharge(
-            payment_intent_id=refused.get("id") if refused else None,
+            payment_intent_id=refused.id if refused else None,
             succeeded=False,
             code=error.code,
             message=str(error.user_message or "The card was declined."),
