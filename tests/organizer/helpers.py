@@ -14,7 +14,9 @@ from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.database import utcnow
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
+from retreats.payments.models import PaymentKind
 from tests.conftest import csrf_token_from
+from tests.factories import stored_booking
 from tests.html_forms import form_values
 
 # Bookings -------------------------------------------------------------------------------------
@@ -68,6 +70,26 @@ def add_bookings(db, retreat, count: int) -> list[str]:
     db.session.execute(insert(Attendee), people)
     db.session.commit()
     return [booking["reference"] for booking in bookings]
+
+
+def owing_booking(
+    db,
+    retreat,
+    *,
+    amount: int = 100_000,
+    deposit: int = 30_000,
+    due_in: timedelta = timedelta(days=20),
+    status: BookingStatus = BookingStatus.CONFIRMED,
+) -> Booking:
+    """A booking of `amount` that paid a `deposit` (its one payment on the ledger) and owes the
+    rest by now + `due_in` (in the past when negative)."""
+    booking = stored_booking(retreat, status=status, amount=amount)
+    (payment,) = booking.payments
+    payment.kind, payment.amount_minor = PaymentKind.DEPOSIT, deposit
+    booking.deposit_minor = deposit
+    booking.balance_due_at = (utcnow() + due_in).replace(microsecond=0)
+    db.session.commit()
+    return booking
 
 
 def at_local_stripe(session, site, path: str) -> dict:

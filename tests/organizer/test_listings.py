@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail, OutboxStatus
+from retreats.booking.email_schedule import schedule_balance_reminders
+from retreats.database import utcnow
 from retreats.listings.models import DepositRule, Retreat, RetreatStatus, TicketType
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.listings.forms import price_as_text, price_in_minor_units
@@ -16,8 +19,10 @@ from tests.html_forms import form_values, post_as_shown
 from tests.organizer.helpers import (
     NEXT_YEAR,
     audit_actions_for_retreat,
+    audit_entries_with_action,
     field_error,
     new_retreat_data,
+    owing_booking,
     post_page_form,
     row_counts,
 )
@@ -548,3 +553,117 @@ def test_a_wrong_deposit_is_refused_beside_its_field(
     assert error and message in error, error
     db.session.expire_all()
     assert retreat.deposit_rule == DepositRule.NONE
+
+
+def test_the_grace_period_for_an_unpaid_balance_is_set_in_the_editor(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat()
+    assert edit(organizer_client, retreat, balance_grace_days="14").status_code == 303
+    db.session.expire_all()
+    assert retreat.balance_grace_days == 14
+    edit_url = f"/organizer/retreats/{retreat.id}/edit"
+    shown = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
+    assert shown["balance_grace_days"] == "14"
+    assert "balance_grace_days" in audit_entries_with_action(db, "retreat.updated")[-1].detail
+
+    assert edit(organizer_client, retreat, balance_grace_days="").status_code == 303
+    db.session.expire_all()
+    assert retreat.balance_grace_days == 7  # empty: the default
+    assert edit(organizer_client, retreat, balance_grace_days="0").status_code == 303
+    db.session.expire_all()
+    assert retreat.balance_grace_days == 0
+
+
+def test_keeping_or_refunding_the_deposit_of_an_overdue_booking_is_set_in_the_editor(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat(deposit_rule=DepositRule.PERCENT, deposit_value=30)
+    assert retreat.overdue_keeps_deposit
+    assert edit(organizer_client, retreat, overdue_keeps_deposit="refund").status_code == 303
+    db.session.expire_all()
+    assert retreat.overdue_keeps_deposit is False
+    edit_url = f"/organizer/retreats/{retreat.id}/edit"
+    shown = form_values(organizer_client.get(edit_url).get_data(as_text=True), edit_url)
+    assert shown["overdue_keeps_deposit"] == "refund"
+    public = organizer_client.get(f"/retreats/{retreat.slug}").get_data(as_text=True)
+    assert "cancels the booking, and it is refunded" in public
+
+    assert edit(organizer_client, retreat, overdue_keeps_deposit="keep").status_code == 303
+    db.session.expire_all()
+    assert retreat.overdue_keeps_deposit is True
+
+
+def test_a_new_retreat_gets_the_default_overdue_rule(db, organizer_client):
+    retreat = create_draft(organizer_client)
+    assert (retreat.balance_grace_days, retreat.overdue_keeps_deposit) == (7, True)
+    refunding = create_draft(
+        organizer_client,
+        title="Refunding Weekend",
+        balance_grace_days="3",
+        overdue_keeps_deposit="refund",
+    )
+    assert (refunding.balance_grace_days, refunding.overdue_keeps_deposit) == (3, False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("balance_grace_days", "61", "Between 0 and 60 days."),
+        ("balance_grace_days", "-1", "Between 0 and 60 days."),
+        ("balance_grace_days", "seven", "Not a valid integer value."),
+        ("overdue_keeps_deposit", "maybe", "Not a valid choice."),
+    ],
+)
+def test_a_wrong_overdue_rule_is_refused_beside_its_field_and_nothing_is_saved(
+    db, organizer_client, make_retreat, field, value, message
+):
+    retreat = make_retreat(title="Unchanged Retreat")
+    before = row_counts(db)
+    refused = edit(organizer_client, retreat, title="Half Written", **{field: value})
+    assert refused.status_code == 422
+    error = field_error(refused.get_data(as_text=True), field)
+    assert error and message in error, error
+    db.session.expire_all()
+    assert (retreat.title, retreat.balance_grace_days, retreat.overdue_keeps_deposit) == (
+        "Unchanged Retreat",
+        7,
+        True,
+    )
+    assert row_counts(db) == before
+
+
+def test_a_new_grace_period_moves_the_reminder_after_the_due_date(
+    db, organizer_client, make_retreat
+):
+    retreat = make_retreat(starts_in=timedelta(days=90))
+    booking = owing_booking(db, retreat, due_in=timedelta(days=30))
+    paid = owing_booking(db, retreat, deposit=100_000, due_in=timedelta(days=30))
+    now = utcnow()
+    for each in (booking, paid):
+        schedule_balance_reminders(each, now=now)
+    db.session.commit()
+
+    assert edit(organizer_client, retreat, balance_grace_days="1").status_code == 303
+    assert pending_kinds(db, booking) == {"balance_reminder_early", "balance_reminder_late"}
+    assert edit(organizer_client, retreat, balance_grace_days="5").status_code == 303
+    assert pending_kinds(db, booking) == {
+        "balance_reminder_early",
+        "balance_reminder_late",
+        "balance_overdue",
+    }
+    # A balance already paid is left alone: its reminders go nowhere anyway.
+    assert "balance_overdue" in pending_kinds(db, paid)
+
+
+def pending_kinds(db, booking) -> set[str]:
+    db.session.expire_all()
+    return set(
+        db.session.scalars(
+            db.select(OutboxEmail.kind).where(
+                OutboxEmail.booking_id == booking.id,
+                OutboxEmail.status == OutboxStatus.PENDING,
+                OutboxEmail.kind.like("balance%"),
+            )
+        )
+    )

@@ -6,10 +6,8 @@ services; rules that need the database (a slug in use, seats already taken) live
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -37,10 +35,11 @@ from wtforms.validators import (
 )
 
 from retreats.base.stored_files import UploadRejected, prepare_cover_image, prepare_guide_pdf
-from retreats.formatting import ZERO_DECIMAL_CURRENCIES, major_units
+from retreats.formatting import major_units
 from retreats.listings.models import Audience, DepositRule, Focus, RetreatKind
 from retreats.organizer.listings.services import ListingDetails
 from retreats.organizer.listings.ticket_types import TicketDetails
+from retreats.organizer.money_input import price_as_text, price_in_minor_units
 
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "JPY"]
 ZONE_REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
@@ -51,8 +50,6 @@ TIME_ZONES = [
 ]
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-# Stripe takes at most eight digits of minor units in one payment.
-MAX_PRICE_MINOR = 99_999_999
 LONG_MARKDOWN = 50_000
 AUDIENCE_LABELS = {
     Audience.COUPLES: "Couples",
@@ -164,6 +161,20 @@ class RetreatForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=365, message="Between 1 and 365.")],
         render_kw={"placeholder": "45"},
     )
+    # Empty (or absent): the default, 7.
+    balance_grace_days = IntegerField(
+        "Cancel an unpaid balance after (days past its due date)",
+        validators=[Optional(), NumberRange(min=0, max=60, message="Between 0 and 60 days.")],
+        render_kw={"placeholder": "7"},
+    )
+    overdue_keeps_deposit = RadioField(
+        "When a booking is cancelled for an unpaid balance",
+        choices=[
+            SelectChoice("keep", "Keep the deposit"),
+            SelectChoice("refund", "Refund the deposit"),
+        ],
+        default="keep",
+    )
     cancellation_policy = TextAreaField(
         "Cancellation policy in your words", filters=[_strip], validators=[Length(max=5000)]
     )
@@ -255,6 +266,7 @@ class RetreatForm(FlaskForm):
             self.deposit_amount.data = str(retreat.deposit_value)
         elif retreat.deposit_rule == DepositRule.PER_PERSON:
             self.deposit_amount.data = major_units(retreat.deposit_value, retreat.currency)
+        self.overdue_keeps_deposit.data = "keep" if retreat.overdue_keeps_deposit else "refund"
         self.starts_at.data = retreat.local_starts_at.replace(tzinfo=None)
         self.ends_at.data = retreat.local_ends_at.replace(tzinfo=None)
 
@@ -289,33 +301,9 @@ class RetreatForm(FlaskForm):
             deposit_rule=DepositRule(self.deposit_rule.data),
             deposit_value=getattr(self, "deposit_value", 0),
             balance_due_days=self.balance_due_days.data,
+            balance_grace_days=self.balance_grace_days.data,
+            overdue_keeps_deposit=self.overdue_keeps_deposit.data != "refund",
         )
-
-
-PRICE_PATTERN = re.compile(r"^\d{1,15}(?:\.\d{1,2})?$")
-
-
-def price_in_minor_units(text: str, currency: str) -> int:
-    """ "249.50" EUR → 24950; "3000" JPY → 3000. Raises ValueError with a message to show."""
-    text = (text or "").strip().replace(" ", "")
-    if text.startswith("-"):
-        raise ValueError("The price cannot be negative.")
-    zero_decimal = currency.upper() in ZERO_DECIMAL_CURRENCIES
-    if not PRICE_PATTERN.match(text) or (zero_decimal and "." in text):
-        example = "3000" if zero_decimal else "250 or 249.50"
-        raise ValueError(f"Enter the price as a number, like {example}.")
-    try:
-        amount = Decimal(text) * (1 if zero_decimal else 100)
-    except InvalidOperation as error:  # the pattern above should make this impossible
-        raise ValueError("Enter the price as a number.") from error
-    if amount > MAX_PRICE_MINOR:
-        raise ValueError("That price is higher than a card payment can take.")
-    return int(amount)
-
-
-def price_as_text(price_minor: int, currency: str) -> str:
-    """24950 EUR → "249.50"; 25000 EUR → "250": the price field as the organizer typed it."""
-    return major_units(price_minor, currency).removesuffix(".00")
 
 
 class TicketTypeForm(FlaskForm):

@@ -39,6 +39,7 @@ from retreats.listings.models import (
     RoomType,
     TicketType,
 )
+from retreats.organizer.listings.balance_rules import follow_new_grace_period
 
 
 class ListingError(DomainError):
@@ -84,6 +85,9 @@ class ListingDetails:
     deposit_rule: DepositRule = DepositRule.NONE
     deposit_value: int = 0  # a percentage, or minor units per person
     balance_due_days: int | None = None  # None keeps what the retreat has (45 for a new one)
+    # Days after the due date that an unpaid balance cancels the booking; None: the default.
+    balance_grace_days: int | None = None
+    overdue_keeps_deposit: bool = True  # that cancellation keeps the deposit (or gives it back)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Uploads:
 
 DEFAULT_GUIDE_DAYS = 7
 DEFAULT_BALANCE_DUE_DAYS = 45
+DEFAULT_BALANCE_GRACE_DAYS = 7
 # A change to any of these moves, adds or drops the bookings' scheduled guide and reminder.
 SCHEDULE_FIELDS = {
     "starts_at",
@@ -204,6 +209,8 @@ def _apply_details(retreat: Retreat, details: ListingDetails) -> list[str]:
     if values["balance_due_days"] is None:
         kept = retreat.balance_due_days
         values["balance_due_days"] = DEFAULT_BALANCE_DUE_DAYS if kept is None else kept
+    if values["balance_grace_days"] is None:
+        values["balance_grace_days"] = DEFAULT_BALANCE_GRACE_DAYS
     values["starts_at"] = utc_from_local(details.starts_at, details.timezone, field="starts_at")
     values["ends_at"] = utc_from_local(details.ends_at, details.timezone, field="ends_at")
     if values["ends_at"] <= values["starts_at"]:
@@ -261,7 +268,8 @@ def update_retreat(
     """Save changes to a retreat; returns the changed field names (also in the audit entry).
 
     Runs under the retreat's seat lock, so the capacity cannot drop below seats taken meanwhile.
-    New dates, guide days or guide move the bookings' scheduled guide and reminder with it.
+    New dates, guide days or guide move the bookings' scheduled guide and reminder with it; a
+    new grace period for unpaid balances, the reminders of the balances still owed.
     """
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
@@ -277,6 +285,8 @@ def update_retreat(
         changed += file_changes
         if SCHEDULE_FIELDS.intersection(changed):
             reschedule_retreat_emails(retreat, now=now)
+        if "balance_grace_days" in changed:
+            follow_new_grace_period(retreat, now=now)
         if changed:
             detail = ", ".join(changed)
             record_audit("retreat.updated", actor_id=actor_id, retreat_id=retreat.id, detail=detail)

@@ -31,13 +31,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from retreats.listings.models import PricePer
 from retreats.organizer.listings.add_ons import AddOnDetails
-from retreats.organizer.listings.forms import _strip, price_as_text, price_in_minor_units
+from retreats.organizer.listings.forms import _strip
 from retreats.organizer.listings.room_types import (
     MAX_ROOMS,
     MAX_SLEEPS,
     RoomTypeDetails,
     room_type_problem,
 )
+from retreats.organizer.money_input import price_as_text, price_in_minor_units
 
 
 class _PricedForm(FlaskForm):
