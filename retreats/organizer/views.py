@@ -1,6 +1,7 @@
 """The organizer dashboard and a retreat's audit log. The other organizer pages live in
-accounts/, listings/ and attendees/ (each its views.py; attendees/ also email_views.py and
-rooming_views.py), all on the one blueprint: importing this module registers them all."""
+accounts/, listings/ and attendees/ (each its views.py; attendees/ also email_views.py,
+rooming_views.py and balance_views.py), all on the one blueprint: importing this module
+registers them all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from retreats.base.audit import audit_trail
 from retreats.database import utcnow
 from retreats.organizer.access import retreat_for_organizer
 from retreats.organizer.accounts import views as account_pages  # noqa: F401  (its routes)
+from retreats.organizer.attendees import balance_views as balance_pages  # noqa: F401
 from retreats.organizer.attendees import email_views as email_pages  # noqa: F401
 from retreats.organizer.attendees import rooming_views as rooming_pages  # noqa: F401
 from retreats.organizer.attendees import views as attendee_pages  # noqa: F401

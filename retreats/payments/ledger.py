@@ -122,6 +122,24 @@ def record_payment_refund(
     return refund
 
 
+def record_offline_payment(booking, *, amount_minor: int, note: str, now: datetime) -> Payment:
+    """Money the organizer received outside Stripe (a bank transfer, cash): a payment that
+    arrived, in the booking's currency. With no Stripe payment behind it, no refund is sent
+    to Stripe from it."""
+    payment = Payment(
+        booking=booking,
+        kind=PaymentKind.OFFLINE,
+        status=PaymentStatus.SUCCEEDED,
+        amount_minor=amount_minor,
+        currency=booking.currency,
+        note=note,
+        created_at=now,
+        succeeded_at=now,
+    )
+    db.session.add(payment)
+    return payment
+
+
 def _payment_of_session(checkout_session_id: str, *, booking_id: int) -> Payment | None:
     return db.session.execute(
         select(Payment).where(

@@ -140,12 +140,15 @@ def unescaped(body: str) -> list[str]:
 
 
 # Forms the world above does not show (the booking's data can be deleted only after the
-# retreat; the booking form's script posts its choices to its quote endpoint): their fields, as
-# their templates have them.
+# retreat; the booking form's script posts its choices to its quote endpoint; A's booking owes
+# no balance): their fields, as their templates have them.
 FORMS_SHOWN_LATER = {
     "data_rights.delete_data": {"confirm": "y"},
     "booking.quote": {"ticket_type": "1", "room_type": "none", "add_ons": "1"},
     "booking.pay_balance": {},  # shown only while a balance is owed; this booking owes none
+    # The booking page's forms about a balance still owed (this booking owes none).
+    "organizer.extend_balance_due_date": {"due_on": "", "version": "1"},
+    "organizer.record_offline_payment_received": {"amount": "", "note": "", "version": "1"},
 }
 
 ANONYMOUS = {

@@ -3,9 +3,12 @@ the rooming list's named rooms."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     Form,
     HiddenField,
     IntegerField,
@@ -25,10 +28,13 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from retreats.organizer.attendees.actions import RefundChoice
+from retreats.organizer.attendees.balances import NOTE_MAX
 from retreats.organizer.attendees.queries import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
 from retreats.organizer.attendees.rooming import normalised_room_label, room_label_problem
+from retreats.organizer.money_input import amount_in_minor_units
 
 SEARCH_MAX = 200
 # Far past any real list, and small enough that its OFFSET never overflows a database integer.
@@ -162,3 +168,58 @@ class MessageAttendeesForm(FlaskForm):
     )
     preview = SubmitField("Preview")
     send = SubmitField("Send")
+
+
+def _without_control_characters(value):
+    """Line breaks and tabs stay; NUL and the like go (PostgreSQL refuses NUL in text)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def _version_field():
+    """The booking's version the page was shown with (see attendees/balances.py)."""
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class BalanceDueForm(FlaskForm):
+    """A later due date for a booking's balance, a date on the retreat's clock."""
+
+    due_on = DateField(
+        "New due date", validators=[InputRequired(message="Please choose the new due date.")]
+    )
+    version = _version_field()
+
+
+class OfflinePaymentForm(FlaskForm):
+    """Money received outside Stripe, in the booking's currency, and how it came."""
+
+    amount = StringField(
+        "Amount received",
+        filters=[_strip],
+        validators=[InputRequired(message="Enter the amount received."), Length(max=20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    note = TextAreaField(
+        "How it came",
+        filters=[_plain_text, _without_control_characters],
+        validators=[
+            DataRequired(message="Say how the money came: a bank transfer, cash …"),
+            Length(max=NOTE_MAX, message=f"At most {NOTE_MAX} characters, please."),
+        ],
+    )
+    version = _version_field()
+
+    amount_minor: int | None = None
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def validate_amount(self, field) -> None:
+        try:
+            self.amount_minor = amount_in_minor_units(field.data, self.currency)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        if self.amount_minor <= 0:
+            raise ValidationError("Enter an amount more than nothing.")

@@ -17,10 +17,13 @@ from flask import (
 )
 from flask_login import current_user
 
-from retreats.booking.models import BookingStatus
+from retreats.booking.balance_collection import cancels_at, is_overdue
+from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.pricing import booking_quote
+from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.formatting import format_money
+from retreats.listings.models import Retreat
 from retreats.organizer.access import (
     attendee_for_organizer,
     booking_for_organizer,
@@ -39,9 +42,11 @@ from retreats.organizer.attendees.actions import (
 from retreats.organizer.attendees.export import attendee_csv_lines, export_filename
 from retreats.organizer.attendees.forms import (
     AttendeeFilterForm,
+    BalanceDueForm,
     CancelBookingForm,
     CheckInForm,
     MessageAttendeesForm,
+    OfflinePaymentForm,
     ResendConfirmationForm,
 )
 from retreats.organizer.attendees.queries import (
@@ -172,7 +177,7 @@ def check_in(retreat_id: int, attendee_id: int):
 
 @blueprint.get("/retreats/<int:retreat_id>/bookings/<int:booking_id>")
 def booking_detail(retreat_id: int, booking_id: int):
-    """One booking in full: its people, refunds and emails, and what can be done with it."""
+    """One booking in full: its people, ledger and emails, and what can be done with it."""
     retreat = retreat_for_organizer(retreat_id)
     booking = booking_for_organizer(retreat, booking_id)
     show_private = request.args.get("private") == "1"
@@ -183,23 +188,49 @@ def booking_detail(retreat_id: int, booking_id: int):
             booking_id=booking.id,
             detail=f"booking {booking.reference}",
         )
+    return booking_page(retreat, booking, show_private=show_private)
+
+
+def booking_page(
+    retreat: Retreat,
+    booking: Booking,
+    *,
+    show_private: bool = False,
+    due_form: BalanceDueForm | None = None,
+    payment_form: OfflinePaymentForm | None = None,
+    status: int = 200,
+):
+    """The booking page; a form given is shown as it was sent (with its messages)."""
+    now = utcnow()
     cancel_form = None
     if booking.status == BookingStatus.CONFIRMED:
         options = refund_options(booking)
-        cancel_form = CancelBookingForm()
+        cancel_form = CancelBookingForm(formdata=None)
         cancel_form.label_amounts(
             full=format_money(options.full_minor, booking.currency),
             policy=format_money(options.policy_minor, booking.currency),
         )
+    owes = booking.owed_minor > 0
+    if owes and booking.balance_due_at is not None and due_form is None:
+        due_form = BalanceDueForm(formdata=None, version=booking.version)
+    if owes and payment_form is None:
+        payment_form = OfflinePaymentForm(
+            formdata=None, currency=booking.currency, version=booking.version
+        )
+    overdue = is_overdue(booking, now=now)
     return render_template(
         "organizer/booking_detail.html",
         retreat=retreat,
         booking=booking,
         show_private=show_private,
         cancel_form=cancel_form,
+        due_form=due_form if owes else None,
+        payment_form=payment_form if owes else None,
+        overdue=overdue,
+        cancels_at=cancels_at(booking) if overdue else None,
         quote=booking_quote(booking),
         emails=emails_for_booking(booking.id),
-    )
+    ), status
 
 
 @blueprint.post("/retreats/<int:retreat_id>/bookings/<int:booking_id>/cancel")
