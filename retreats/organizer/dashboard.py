@@ -1,12 +1,13 @@
-"""The dashboard's figures: per retreat, seats confirmed and held, revenue, waitlist, emails
-that could not be delivered, and how full each room type is."""
+"""The dashboard's figures: per retreat, seats confirmed and held, revenue, balances owed (not
+yet due, and overdue), waitlist, emails that could not be delivered, and how full each room
+type is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from retreats.booking.capacity import seats_taken_subquery
 from retreats.booking.inventory import room_occupancy
@@ -16,7 +17,7 @@ from retreats.listings.models import Retreat, RoomType
 from retreats.notifications.retry import failed_emails_per_retreat
 from retreats.organizer.access import manages_retreat_clause
 from retreats.organizer.accounts.models import Organizer
-from retreats.payments.ledger import paid_sum, refunded_sum
+from retreats.payments.ledger import paid_sum, refunded_sum, unpaid_sum
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class RetreatSummary:
     retreat: Retreat
     seats_confirmed: int
     seats_held: int
-    revenue_minor: int
-    owed_minor: int  # balances confirmed bookings still have to pay
+    revenue_minor: int  # paid and not given back
+    outstanding_minor: int  # owed by confirmed bookings whose balance is not due yet
+    overdue_minor: int  # owed by confirmed bookings whose balance is past its due date
     waiting: int
     failed_emails: int
     # Confirmed, held and offered to the waitlist: booking.capacity's one definition.
@@ -60,6 +62,12 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
     held = and_(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at > now)
     # Money kept: what was paid, less what went back, for bookings that were ever confirmed.
     kept = Booking.confirmed_at.is_not(None)
+    # What confirmed bookings owe (booking.models.owed), before and after its due date.
+    owed = unpaid_sum(Booking.id, Booking.amount_minor)
+    past_due = and_(confirmed, Booking.balance_due_at <= now)
+    not_yet_due = and_(
+        confirmed, or_(Booking.balance_due_at.is_(None), Booking.balance_due_at > now)
+    )
     bookings = (
         select(
             Booking.retreat_id,
@@ -68,9 +76,8 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.sum(case((kept, paid_sum(Booking.id) - refunded_sum(Booking.id)), else_=0)).label(
                 "revenue"
             ),
-            func.sum(case((confirmed, Booking.amount_minor - paid_sum(Booking.id)), else_=0)).label(
-                "owed"
-            ),
+            func.sum(case((not_yet_due, owed), else_=0)).label("outstanding"),
+            func.sum(case((past_due, owed), else_=0)).label("overdue"),
         )
         .group_by(Booking.retreat_id)
         .subquery()
@@ -89,7 +96,8 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.coalesce(bookings.c.confirmed, 0),
             func.coalesce(bookings.c.held, 0),
             func.coalesce(bookings.c.revenue, 0),
-            func.coalesce(bookings.c.owed, 0),
+            func.coalesce(bookings.c.outstanding, 0),
+            func.coalesce(bookings.c.overdue, 0),
             func.coalesce(waitlist.c.waiting, 0),
             func.coalesce(failed.c.failed, 0),
             seats_taken_subquery(Retreat.id, now=now),

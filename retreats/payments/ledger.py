@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from retreats.extensions import db
@@ -171,3 +171,10 @@ def refunded_sum(booking_id_column):
         .where(Refund.booking_id == booking_id_column)
         .scalar_subquery()
     )
+
+
+def unpaid_sum(booking_id_column, amount_minor_column):
+    """What of a booking's price its payments have not covered (never below nothing). The
+    caller keeps it to confirmed bookings: that is what they owe (booking.models.owed)."""
+    unpaid = amount_minor_column - paid_sum(booking_id_column)
+    return case((unpaid > 0, unpaid), else_=0)

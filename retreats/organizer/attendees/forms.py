@@ -44,6 +44,7 @@ BODY_MAX = 10_000
 
 STATUS_LABELS = {
     "confirmed": "Confirmed",
+    "overdue": "Balance overdue",
     "pending": "Awaiting payment",
     "cancelled": "Cancelled",
     "expired": "Expired",

@@ -8,20 +8,24 @@ retreat of thousands of people (the export streams them all, in batches).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
 from retreats.notifications.messages import Message, build_message
 from retreats.notifications.models import AttendeeMessage
 from retreats.payments.ledger import paid_sum, refunded_sum
 
-# The status filter's choices, in the order the page offers them; "all" means no filter.
-STATUS_CHOICES = ("confirmed", "pending", "cancelled", "expired", "all")
+# The status filter's choices, in the order the page offers them; "all" means no filter, and
+# "overdue" the confirmed bookings whose balance is due and not paid.
+OVERDUE = "overdue"
+STATUS_CHOICES = ("confirmed", OVERDUE, "pending", "cancelled", "expired", "all")
 DEFAULT_STATUS = "confirmed"
 LIKE_ESCAPE = "\\"
 # Bookings per page of the list: a couple is one booking, so partners are never split by a page.
@@ -30,7 +34,8 @@ PAGE_SIZE = 100
 
 @dataclass(frozen=True)
 class AttendeeFilter:
-    """Which bookings to show: a status ("all" for every one) and a search text."""
+    """Which bookings to show: a status ("all" for every one, "overdue" for the confirmed ones
+    whose balance is past due and unpaid) and a search text."""
 
     status: str = DEFAULT_STATUS
     search: str = ""
@@ -61,9 +66,21 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def balance_overdue_clause(now: datetime):
+    """Confirmed, its balance due by `now`, and less paid than its price: what
+    balance_collection.is_overdue says of one booking, in SQL."""
+    return and_(
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.balance_due_at <= now,
+        Booking.amount_minor > paid_sum(Booking.id),
+    )
+
+
 def _filtered(statement: Select, retreat_id: int, chosen: AttendeeFilter) -> Select:
     statement = statement.where(Booking.retreat_id == retreat_id)
-    if chosen.status != "all":
+    if chosen.status == OVERDUE:
+        statement = statement.where(balance_overdue_clause(utcnow()))
+    elif chosen.status != "all":
         statement = statement.where(Booking.status == BookingStatus(chosen.status))
     if chosen.search:
         pattern = like_pattern(chosen.search)

@@ -121,6 +121,7 @@ def attendees(retreat_id: int):
         counts=counts,
         list_url=partial(_list_url, retreat.id, status=chosen.status, q=chosen.search),
         booking_quote=booking_quote,
+        balance_overdue=partial(is_overdue, now=utcnow()),
     )
 
 
