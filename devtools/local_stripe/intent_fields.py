@@ -3,8 +3,8 @@
 # It is development and test tooling, run as a separate process; retreats/ never imports it.
 """What Stripe's PaymentIntents show and localstripe's do not: kept on our side, exported.
 
-localstripe's PaymentIntent has no ``setup_future_usage`` and only a narrow
-``last_payment_error``. Both are kept here as private attributes of its objects (so they are
+localstripe's PaymentIntent has no ``setup_future_usage`` or ``amount_received`` and only a
+narrow ``last_payment_error``. Both are kept here as private attributes of its objects (so they are
 saved with the store, and left out of localstripe's own export) and put into every export of a
 PaymentIntent once ``install_payment_intent_fields`` has run: API answers, ``expand[]`` and
 webhook events alike.
@@ -44,6 +44,8 @@ def export_payment_intent(intent: PaymentIntent, expand: Any = None) -> dict[str
     """localstripe's export of a PaymentIntent, with the fields kept here."""
     exported = _localstripe_export(intent, expand=expand)
     exported["setup_future_usage"] = getattr(intent, "_setup_future_usage", None)
+    # Stripe: what was captured, so the whole amount once the intent succeeded, else 0.
+    exported["amount_received"] = intent.amount if intent.status == "succeeded" else 0
     payment_error = getattr(intent, "_payment_error", None)
     if payment_error is not None:
         exported["last_payment_error"] = dict(payment_error)

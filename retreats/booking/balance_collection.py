@@ -50,6 +50,8 @@ CHARGE_RETRY_WAITS = (
     timedelta(hours=6),
 )
 OFF_SESSION_NOTE = "charged to the card saved with the deposit"
+# The PaymentIntent's metadata key naming the ledger row it pays (webhooks find it by it).
+BALANCE_PAYMENT_KEY = "balance_payment_id"
 # What asking for a balance did.
 CHARGED, NOT_CHARGED, LINK_SENT = "charged", "not charged", "link sent"
 
@@ -184,7 +186,11 @@ def charge_saved_card(payment_id: int, *, now: datetime) -> bool:
             card=card,
             amount_minor=amount,
             currency=currency,
-            metadata={"booking_id": str(booking_id), "booking_reference": reference},
+            metadata={
+                "booking_id": str(booking_id),
+                "booking_reference": reference,
+                BALANCE_PAYMENT_KEY: str(payment_id),
+            },
             idempotency_key=f"balance-charge:{reference}:{payment_id}",
         )
     except PaymentGatewayError as error:
@@ -201,10 +207,53 @@ def charge_saved_card(payment_id: int, *, now: datetime) -> bool:
         )
         log.info("Balance of %s charged to the saved card", reference)
         return True
-    payment = db.session.get(Payment, payment_id, populate_existing=True)
-    payment.stripe_payment_intent_id = charge.payment_intent_id
-    _charge_failed(payment, code=charge.code or "declined", message=charge.message, now=now)
+    payment = db.session.get(Payment, payment_id, populate_existing=True, with_for_update=True)
+    if payment.status == PaymentStatus.OPEN:  # not already told by the webhook
+        payment.stripe_payment_intent_id = charge.payment_intent_id
+        _charge_failed(payment, code=charge.code or "declined", message=charge.message, now=now)
+    db.session.rollback()
     return False
+
+
+def apply_off_session_report(
+    intent: stripe_gateway.PaymentIntentReport, *, now: datetime | None = None
+) -> str:
+    """A webhook's word on a balance charged to a saved card. The worker records Stripe's
+    answer itself; this records it when the worker could not (it died after charging), or got
+    there first. Either way it is recorded once. Other PaymentIntents are not balances."""
+    now = now or utcnow()
+    payment_id = intent.metadata.get(BALANCE_PAYMENT_KEY, "")
+    payment = (
+        db.session.get(Payment, int(payment_id), populate_existing=True, with_for_update=True)
+        if payment_id.isdigit()
+        else None
+    )
+    if (
+        payment is None
+        or payment.kind != PaymentKind.BALANCE
+        or payment.stripe_checkout_session_id is not None
+        or str(payment.booking_id) != intent.metadata.get("booking_id")
+        or payment.stripe_payment_intent_id not in (None, intent.id)
+    ):
+        db.session.rollback()
+        return "not a balance"
+    if intent.status == "succeeded":
+        payment_id = payment.id
+        db.session.rollback()
+        record_balance_paid(
+            payment_id,
+            payment_intent_id=intent.id,
+            amount_minor=intent.amount_received,
+            currency=intent.currency,
+            now=now,
+        )
+        return "applied"
+    if payment.status == PaymentStatus.OPEN and intent.error_code:
+        payment.stripe_payment_intent_id = intent.id
+        _charge_failed(payment, code=intent.error_code, message=intent.error_message, now=now)
+        return "applied"
+    db.session.rollback()
+    return "nothing to do"
 
 
 def _saved_card(payment: Payment) -> stripe_gateway.SavedCard | None:

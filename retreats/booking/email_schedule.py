@@ -136,9 +136,7 @@ def _confirmed_bookings(retreat_id: int) -> list[tuple[int, str]]:
     return [(booking_id, contact_email) for booking_id, contact_email in rows]
 
 
-def _unsent_rows(
-    which, *, also_dropped: bool = False, kinds=SCHEDULED_KINDS
-) -> list[OutboxEmail]:
+def _unsent_rows(which, *, also_dropped: bool = False, kinds=SCHEDULED_KINDS) -> list[OutboxEmail]:
     """Unsent rows of `kinds` (the guide and the reminder) matching `which`, locked against a
     second writer.
 

@@ -11,6 +11,7 @@ import logging
 from flask import jsonify, request
 from sqlalchemy.dialects import postgresql, sqlite
 
+from retreats.booking.balance_collection import apply_off_session_report
 from retreats.booking.blueprint import blueprint
 from retreats.booking.checkout import apply_checkout_session
 from retreats.database import is_postgresql, utcnow
@@ -20,6 +21,7 @@ from retreats.payments.models import StripeEvent
 from retreats.payments.stripe_gateway import (
     InvalidWebhook,
     PaymentGatewayError,
+    payment_intent_from_stripe,
     session_from_stripe,
     verify_webhook,
 )
@@ -31,6 +33,9 @@ CHECKOUT_EVENTS = {
     "checkout.session.async_payment_succeeded",
     "checkout.session.expired",
 }
+# What became of a balance charged to a saved card (the other PaymentIntents are Checkout's,
+# told by the Checkout events).
+OFF_SESSION_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed"}
 
 
 def handle_stripe_event(event: dict) -> str:
@@ -38,12 +43,14 @@ def handle_stripe_event(event: dict) -> str:
     event_id, event_type = event["id"], event["type"]
     if db.session.get(StripeEvent, event_id) is not None:
         return "duplicate"
+    event_object = (event.get("data") or {}).get("object") or {}
     if event_type in CHECKOUT_EVENTS:
-        session_data = (event.get("data") or {}).get("object") or {}
         # The event carries a snapshot; the services re-check the booking's current state, so an
         # old or out-of-order snapshot cannot undo a newer change.
         # A mismatched payment is refunded and flagged, not raised: retrying cannot fix it.
-        outcome = apply_checkout_session(session_from_stripe(session_data))
+        outcome = apply_checkout_session(session_from_stripe(event_object))
+    elif event_type in OFF_SESSION_EVENTS:
+        outcome = apply_off_session_report(payment_intent_from_stripe(event_object))
     else:
         outcome = "ignored"
     _record_event(event_id, event_type)

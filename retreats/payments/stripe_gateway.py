@@ -112,6 +112,33 @@ def session_from_stripe(data: dict) -> CheckoutSession:
     )
 
 
+@dataclass(frozen=True)
+class PaymentIntentReport:
+    """A PaymentIntent as a webhook event reports it: what became of a charge."""
+
+    id: str
+    status: str
+    amount_received: int
+    currency: str | None
+    metadata: dict[str, str]
+    error_code: str | None
+    error_message: str | None
+
+
+def payment_intent_from_stripe(data: dict) -> PaymentIntentReport:
+    """A PaymentIntent as Stripe sends it in an event → PaymentIntentReport."""
+    error = data.get("last_payment_error") or {}
+    return PaymentIntentReport(
+        id=data["id"],
+        status=data.get("status") or "",
+        amount_received=int(data.get("amount_received") or 0),
+        currency=(data.get("currency") or "").upper() or None,
+        metadata={str(key): str(value) for key, value in (data.get("metadata") or {}).items()},
+        error_code=error.get("code"),
+        error_message=error.get("message"),
+    )
+
+
 def _as_dict(stripe_object) -> dict:
     return stripe_object.to_dict() if hasattr(stripe_object, "to_dict") else dict(stripe_object)
 

@@ -241,13 +241,20 @@ def test_a_saved_card_is_charged_off_session(gateway_client, webhook_receiver):
     intent = charge_later(gateway_client, customer, payment_method)
 
     assert intent.status == "succeeded"
-    assert (intent.amount, intent.currency) == (AMOUNT_LATER, "eur")
+    assert (intent.amount, intent.amount_received, intent.currency) == (
+        AMOUNT_LATER,
+        AMOUNT_LATER,
+        "eur",
+    )
     assert (intent.customer, intent.payment_method) == (customer, payment_method)
     assert intent.metadata.to_dict() == {"booking_ref": "BK-7Q2X", "part": "balance"}
     assert gateway_client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     [delivery] = webhook_receiver.wait_for_event("payment_intent.succeeded", intent.id)
     event = verified_event(delivery)
-    assert event.data.object.status == "succeeded"
+    assert (event.data.object.status, event.data.object.amount_received) == (
+        "succeeded",
+        AMOUNT_LATER,
+    )
     assert event.data.object.metadata.to_dict() == {"booking_ref": "BK-7Q2X", "part": "balance"}
 
 
@@ -265,7 +272,7 @@ def test_0341_is_saved_then_declined_off_session(gateway_client, webhook_receive
     assert error.error.decline_code == "generic_decline"
     assert error.error.charge.startswith("ch_")
     intent = error.error.payment_intent
-    assert intent.status == "requires_payment_method"
+    assert (intent.status, intent.amount_received) == ("requires_payment_method", 0)
     assert intent.last_payment_error.code == "card_declined"
     assert intent.last_payment_error.payment_method.id == payment_method
     assert intent.metadata["part"] == "balance"

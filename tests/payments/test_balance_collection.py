@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from retreats.base.audit import AuditEntry
 from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.booking import balance_collection
+from retreats.booking import balance_collection, stripe_webhook
 from retreats.booking.balance_collection import collect_balances
 from retreats.booking.models import Booking, BookingStatus
 from retreats.extensions import db
@@ -192,25 +192,46 @@ def test_without_consent_no_card_is_saved_and_the_link_is_mailed(
     assert len(pay_link_mail) == 1
 
 
-def test_the_worker_killed_after_charging_records_the_charge_and_never_charges_twice(
-    live_site, browser, make_retreat
-):
-    booking = deposit_paid(live_site, browser, make_retreat)
-    due = booking.balance_due_at
-    charges = []
+def charge_then_die(booking, *, due, card_answers: list) -> None:
+    """The worker asks Stripe to charge the saved card and dies before it records the answer
+    (appended to `card_answers`)."""
     real_charge = stripe_gateway.charge_saved_card
 
-    def charge_then_die(**arguments):
-        charges.append(real_charge(**arguments))  # Stripe charged the card…
+    def charge_and_die(**arguments):
+        card_answers.append(real_charge(**arguments))  # Stripe answered…
         raise SystemExit("worker killed")  # …and the worker died before recording it
 
-    balance_collection.stripe_gateway.charge_saved_card = charge_then_die
+    balance_collection.stripe_gateway.charge_saved_card = charge_and_die
     try:
         with pytest.raises(SystemExit):
             collect_balances(now=due)
     finally:
         balance_collection.stripe_gateway.charge_saved_card = real_charge
     db.session.rollback()
+
+
+@pytest.fixture
+def webhook_lost(monkeypatch):
+    """Stripe's events about saved-card charges reach the app but are dropped, as if lost: the
+    list fills with each event's PaymentIntent as it comes."""
+    arrived = []
+
+    def drop(intent, **_):
+        arrived.append(intent)
+        return "lost"
+
+    monkeypatch.setattr(stripe_webhook, "apply_off_session_report", drop)
+    return arrived
+
+
+def test_the_worker_killed_after_charging_records_the_charge_and_never_charges_twice(
+    live_site, browser, make_retreat, webhook_lost
+):
+    booking = deposit_paid(live_site, browser, make_retreat)
+    due = booking.balance_due_at
+    charges = []
+    charge_then_die(booking, due=due, card_answers=charges)
+    wait_until(lambda: webhook_lost)  # Stripe told the app, and it did not hear
     (payment,) = balance_payments(booking.id)
     assert (payment.status, payment.attempts) == (PaymentStatus.OPEN, 1)
     assert charges[0].succeeded
@@ -223,6 +244,54 @@ def test_the_worker_killed_after_charging_records_the_charge_and_never_charges_t
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.stripe_payment_intent_id == charges[0].payment_intent_id
     assert the_booking(booking.id).paid_minor == 89_000
+
+
+def test_the_webhook_records_a_charge_whose_worker_died_and_the_next_round_asks_nothing(
+    live_site, browser, make_retreat, monkeypatch
+):
+    booking = deposit_paid(live_site, browser, make_retreat)
+    due = booking.balance_due_at
+    charges = []
+    charge_then_die(booking, due=due, card_answers=charges)
+    assert charges[0].succeeded
+
+    # Stripe's payment_intent.succeeded reaches the webhook, which records the money.
+    wait_until(lambda: balance_payments(booking.id)[0].status == PaymentStatus.SUCCEEDED)
+
+    (payment,) = balance_payments(booking.id)
+    assert (payment.stripe_payment_intent_id, payment.amount_minor) == (
+        charges[0].payment_intent_id,
+        BALANCE,
+    )
+    assert the_booking(booking.id).owed_minor == 0
+    assert len(mails("balance_received")) == 1
+    asked_stripe = []
+    monkeypatch.setattr(stripe_gateway, "charge_saved_card", lambda **a: asked_stripe.append(a))
+    result = collect_balances(now=due + timedelta(hours=1))
+    assert (result.charged, asked_stripe) == (0, [])
+    assert len(mails("balance_received")) == 1
+
+
+def test_the_webhook_tells_of_a_declined_charge_whose_worker_died_and_the_link_goes_once(
+    live_site, browser, make_retreat
+):
+    booking = deposit_paid(live_site, browser, make_retreat, card=DECLINED_LATER)
+    due = booking.balance_due_at
+    charges = []
+    charge_then_die(booking, due=due, card_answers=charges)
+    assert (charges[0].succeeded, charges[0].code) == (False, "card_declined")
+
+    wait_until(lambda: balance_payments(booking.id)[0].status == PaymentStatus.FAILED)
+
+    (payment,) = balance_payments(booking.id)
+    assert payment.stripe_payment_intent_id == charges[0].payment_intent_id
+    assert "card_declined" in payment.note
+    assert len(mails("balance_pay_link")) == 1
+    # The failed payment is not asked again; the person pays by the link.
+    assert collect_balances(now=due + timedelta(hours=1)).charged == 0
+    assert len(balance_payments(booking.id)) == 1
+    assert len(mails("balance_pay_link")) == 1
+    assert the_booking(booking.id).owed_minor == BALANCE
 
 
 def test_stripe_out_of_reach_is_asked_again_with_back_off_and_the_person_told_once(

@@ -9,7 +9,8 @@ import pytest
 
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.models import Booking, BookingStatus
-from retreats.payments.models import StripeEvent
+from retreats.payments.models import PaymentKind, PaymentStatus, StripeEvent
+from tests.factories import attendee, paid_booking
 from tests.payments.helpers import checkout_event, post, sign
 from tests.races import first_call_waits_for
 
@@ -210,3 +211,55 @@ def test_a_confirmation_refused_by_a_unique_key_meanwhile_answers_retry_later_an
     assert db.session.query(OutboxEmail).count() == 0
     assert db.session.query(AuditEntry).count() == 0
     assert db.session.query(StripeEvent).count() == 0  # so Stripe's next try is applied
+
+
+def payment_intent_event(event_id: str, *, metadata: dict, status="succeeded") -> bytes:
+    intent = {
+        "id": "pi_test_forged",
+        "object": "payment_intent",
+        "status": status,
+        "amount": 50_000,
+        "amount_received": 50_000 if status == "succeeded" else 0,
+        "currency": "eur",
+        "metadata": metadata,
+    }
+    event = {"id": event_id, "type": f"payment_intent.{status}", "data": {"object": intent}}
+    return json.dumps(event).encode()
+
+
+def test_a_payment_intent_event_pays_nothing_but_the_balance_charge_it_names(
+    client, db, make_retreat
+):
+    """Checkout's own PaymentIntents, and metadata naming a payment that is not a saved-card
+    balance of that booking, are acknowledged and change nothing (the balance charged to a
+    saved card, which they do name, is in test_balance_collection.py)."""
+    booking = paid_booking(make_retreat(), attendee("ada@example.org", "Ada"))
+    (full,) = booking.payments
+    other = paid_booking(make_retreat(), attendee("bea@example.org", "Bea"))
+    events = [
+        payment_intent_event("evt_pi_checkout", metadata={"booking_id": str(booking.id)}),
+        payment_intent_event(
+            "evt_pi_full",
+            metadata={"booking_id": str(booking.id), "balance_payment_id": str(full.id)},
+        ),
+        payment_intent_event(
+            "evt_pi_other_booking",
+            metadata={"booking_id": str(other.id), "balance_payment_id": str(full.id)},
+        ),
+        payment_intent_event(
+            "evt_pi_failed",
+            metadata={"booking_id": str(booking.id), "balance_payment_id": str(full.id)},
+            status="payment_failed",
+        ),
+    ]
+
+    outcomes = [post(client, payload, sign(payload)).json["outcome"] for payload in events]
+
+    assert outcomes == ["not a balance"] * 4
+    db.session.expire_all()
+    paid = db.session.get(Booking, booking.id)
+    assert [(row.kind, row.status) for row in paid.payments] == [
+        (PaymentKind.FULL, PaymentStatus.SUCCEEDED)
+    ]
+    assert paid.paid_minor == paid.amount_minor
+    assert db.session.query(StripeEvent).count() == 4
