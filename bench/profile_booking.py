@@ -1,16 +1,21 @@
 """Where a booking's time goes: pyinstrument profiles of the booking form GET and the POST.
 
-    python -m bench.profile_booking [--bookings 300]
+    python -m bench.profile_booking [--bookings 300] [--no-profile | --cpu-profile]
 
 In-process (Flask's test client, a fresh one per visitor as each visitor has its own cookies),
 against a throwaway PostgreSQL and the local Stripe server answering at once, on a retreat large
 enough that nobody is refused. Prints the CPU milliseconds per form GET and per POST (this
-process's CPU time, so the local Stripe server's own work is not in it), then the two profiles.
+process's CPU time, so the local Stripe server's own work is not in it), then the two profiles:
+pyinstrument's call trees (wall-clock time), or with --cpu-profile cProfile's functions by their
+own CPU time, which a busy machine (other processes on the same cores) distorts less.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_booking")
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--no-profile", action="store_true", help="only the CPU per request")
+    parser.add_argument(
+        "--cpu-profile", action="store_true", help="cProfile by CPU time instead of pyinstrument"
+    )
     args = parser.parse_args()
     with (
         running_postgres() as server_url,
@@ -55,7 +63,7 @@ def main() -> None:
         try:
             for _ in range(20):  # warm-up: templates compiled, pools filled
                 _book(app, retreat, 0)
-            form_profiler, post_profiler = _profilers(args.no_profile)
+            form_profiler, post_profiler = _profilers(args.no_profile, args.cpu_profile)
             form_cpu = post_cpu = 0.0
             with app.app_context():
                 engine = db.engine
@@ -75,7 +83,7 @@ def main() -> None:
             for title, profiler in (("form GET", form_profiler), ("POST", post_profiler)):
                 if profiler is not None:
                     print(f"=== {title} × {args.bookings}")
-                    print(profiler.output_text(unicode=True, color=False))
+                    print(_profile_text(profiler))
         finally:
             with app.app_context():
                 db.engine.dispose()
@@ -105,10 +113,22 @@ def _count_statements(engine, app, retreat) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def _profilers(off: bool) -> tuple[Profiler | None, Profiler | None]:
+def _profilers(off: bool, cpu: bool) -> tuple[object | None, object | None]:
     if off:
         return None, None
+    if cpu:
+        return cProfile.Profile(time.process_time), cProfile.Profile(time.process_time)
     return Profiler(interval=0.0005), Profiler(interval=0.0005)
+
+
+def _profile_text(profiler) -> str:
+    if isinstance(profiler, Profiler):
+        return profiler.output_text(unicode=True, color=False)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(45)
+    stats.sort_stats("cumulative").print_stats(60)
+    return out.getvalue()
 
 
 def _state_dir() -> Path:
@@ -131,12 +151,12 @@ def _book(app, retreat, number, *, form_profiler=None, post_profiler=None) -> tu
 
 def _timed(call, profiler):
     if profiler is not None:
-        profiler.start()
+        profiler.enable() if isinstance(profiler, cProfile.Profile) else profiler.start()
     started = time.process_time()
     result = call()
     seconds = time.process_time() - started
     if profiler is not None:
-        profiler.stop()
+        profiler.disable() if isinstance(profiler, cProfile.Profile) else profiler.stop()
     return seconds, result
 
 
