@@ -2,7 +2,14 @@
 
 from retreats.base.audit import AuditEntry
 from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from retreats.booking.models import (
+    Answer,
+    Attendee,
+    Booking,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from retreats.caching.models import ContentVersion
 from retreats.listings.models import (
     Audience,
@@ -12,11 +19,13 @@ from retreats.listings.models import (
     RetreatStatus,
     TicketType,
 )
+from retreats.listings.questions import Question
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
 from retreats.payments.models import Refund, RefundStatus, StripeEvent
 
 __all__ = [
+    "Answer",
     "Attendee",
     "AttendeeMessage",
     "AuditEntry",
@@ -30,6 +39,7 @@ __all__ = [
     "OutboxStatus",
     "Organizer",
     "OrganizerToken",
+    "Question",
     "Retreat",
     "RetreatKind",
     "RetreatStatus",

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from retreats.booking.answers import GivenAnswer
 from retreats.booking.cancellation import record_cancellation
 from retreats.booking.models import (
     Booking,
@@ -48,6 +50,7 @@ from retreats.listings.models import (
     RoomType,
     TicketType,
 )
+from retreats.listings.questions import AskedOf, Privacy, Question, QuestionKind
 from retreats.organizer.accounts.models import Organizer
 from retreats.payments.ledger import record_payment_refund
 from retreats.payments.models import Payment as LedgerPayment
@@ -236,6 +239,42 @@ def add_add_on(
     retreat.add_ons.append(add_on)
     db.session.commit()
     return add_on
+
+
+def add_question(
+    retreat: Retreat,
+    *,
+    label: str = "Anything the facilitators should know about your health?",
+    kind: QuestionKind = QuestionKind.LONG_TEXT,
+    privacy: Privacy = Privacy.PRIVATE,
+    asked_of: AskedOf = AskedOf.PERSON,
+    **fields,
+) -> Question:
+    """One more question of `retreat`'s own (`fields`: help_text, required, options,
+    consent_text, ticket_types, removed_at)."""
+    position = db.session.scalar(
+        select(func.count(Question.id)).where(Question.retreat_id == retreat.id)
+    )
+    question = Question(
+        retreat_id=retreat.id,
+        label=label,
+        kind=kind,
+        privacy=privacy,
+        asked_of=asked_of,
+        position=position,
+        **fields,
+    )
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def answered(question: Question, text: str, *, person: int | None = None) -> GivenAnswer:
+    """An answer to give `held_booking` / `paid_booking` (answers=[...]); `person` (0, 1) for a
+    question asked of each person, defaulting to the first."""
+    if person is None and question.per_person:
+        person = 0
+    return GivenAnswer(question=question, text=text, person=person)
 
 
 def ticket_for(retreat: Retreat, seats: int) -> TicketType:

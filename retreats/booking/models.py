@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
+from retreats.listings.questions import Privacy, QuestionKind, shown_answer
 
 
 class BookingStatus(enum.StrEnum):
@@ -105,6 +106,10 @@ class Booking(db.Model):
     )
     refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
         back_populates="booking", order_by="Refund.id"
+    )
+    # Answers to the retreat's own questions, the booking's and each attendee's.
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="booking", order_by="Answer.id", cascade="all, delete-orphan"
     )
 
     # The same sums read in a list's own statement (ledger.paid_sum, refunded_sum), so that a
@@ -222,6 +227,66 @@ class Attendee(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     booking: Mapped[Booking] = relationship(back_populates="attendees")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="attendee", order_by="Answer.id", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):
+    """One answer to one of the retreat's own questions (listings/questions.py): of the booking,
+    or of one attendee when the question is asked of each person.
+
+    It keeps the label, kind and privacy the question had when it was answered, and for a
+    consent the exact text accepted, so a question edited or removed later changes nothing of
+    what was answered. An ordinary answer is in `text`; a private one only in `private_text`,
+    encrypted at rest (base/encryption.py) and emptied by the retention purge.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        CheckConstraint(
+            "(privacy = 'private' AND text IS NULL)"
+            " OR (privacy = 'ordinary' AND private_text IS NULL)",
+            name="private_answers_only_encrypted",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    # The person who answered a question asked of each person (None: asked of the booking).
+    attendee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attendees.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[QuestionKind] = mapped_column(string_enum(QuestionKind, "question_kind"))
+    privacy: Mapped[Privacy] = mapped_column(string_enum(Privacy, "question_privacy"))
+    text: Mapped[str | None] = mapped_column(Text)
+    private_text: Mapped[str | None] = mapped_column(EncryptedText)
+    # A consent's text as the person read and accepted it.
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="answers")
+    attendee: Mapped[Attendee | None] = relationship(back_populates="answers")
+
+    @property
+    def is_private(self) -> bool:
+        return self.privacy == Privacy.PRIVATE
+
+    @property
+    def stored_text(self) -> str:
+        """The answer as stored (decrypted when private; "" once purged)."""
+        return (self.private_text if self.is_private else self.text) or ""
+
+    @property
+    def shown(self) -> str:
+        """The answer as a person reads it (several choices joined, yes/no in words)."""
+        return shown_answer(self.kind, self.stored_text)
 
 
 class WaitlistStatus(enum.StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from retreats.base.audit import record_audit
 from retreats.base.locking import BUSY_MESSAGE, retried_after_write_conflicts, rolled_back_on_error
 from retreats.base.tokens import hash_token, token_matches
+from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
 from retreats.booking.email_schedule import schedule_booking_emails
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
@@ -82,6 +83,7 @@ def hold_seats(
     submission_key: str | None = None,
     waitlist_entry_id: int | None = None,
     balance_by_saved_card: bool = False,
+    answers: Sequence[GivenAnswer] = (),
     now: datetime | None = None,
 ) -> Booking:
     """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
@@ -93,6 +95,8 @@ def hold_seats(
     `room_share_with` (whom a single guest in a shared room would like to share with) is kept
     only for a bed in a shared room. `balance_by_saved_card` (the person's consent that the
     card paying the deposit be charged the balance) is kept only where a deposit is asked.
+    `answers` (booking/answers.py read_answers) are the answers to the retreat's own questions,
+    kept with the booking in the same transaction.
     """
     now = now or utcnow()
     if waitlist_entry_id is None:
@@ -117,6 +121,7 @@ def hold_seats(
                 currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
             )
             booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+            attach_answers(booking, answers, now=now)
             plan = payment_plan(
                 retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
             )
