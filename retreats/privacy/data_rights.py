@@ -1,11 +1,13 @@
 """An attendee's rights over their data, from the manage link: a copy of it, and its deletion.
 
 The copy holds the booking's parts too (the lines it was priced at, its room type, named room
-and add-ons) and the private answers: each attendee's intake answers and the booking's room
-share wish. Deleting keeps the financial record the law asks us to keep (reference, amounts,
-currency, status, refunds, Stripe ids, dates, the lines priced) and the named room, and removes
-every personal field: names, addresses, intake answers, the room share wish, the addresses in
-the outbox and in the booking's audit entries.
+and add-ons) and every answer: each attendee's intake answers, the booking's room share wish and
+the answers to the retreat's own questions, private or not. Deleting keeps the financial record
+the law asks us to keep (reference, amounts, currency, status, refunds, Stripe ids, dates, the
+lines priced) and the named room, and removes every personal field: names, addresses, intake
+answers, the room share wish, every answer to the retreat's own questions (the rows themselves,
+as the manage page promises: "every answer of this booking is removed for good"), the addresses
+in the outbox and in the booking's audit entries.
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from retreats.base.audit import AuditEntry, record_audit
 from retreats.base.outbox import OutboxEmail, OutboxStatus
-from retreats.booking.models import Booking, BookingStatus, LineKind, WaitlistEntry
+from retreats.booking.models import (
+    Answer,
+    Booking,
+    BookingStatus,
+    LineKind,
+    WaitlistEntry,
+)
 from retreats.booking.notices import ORGANIZER_NOTICE_KINDS, queue_organizer_notice
 from retreats.booking.pricing import booking_quote
 from retreats.database import WRITE_CONFLICTS, utcnow
@@ -78,6 +86,23 @@ def _stay(booking: Booking) -> dict:
     }
 
 
+def _question_answers(booking: Booking) -> list[dict]:
+    """The booking's answers to the retreat's own questions, each with the label it was asked
+    under, what it says, whose it is (None: asked of the booking) and the consent text accepted."""
+    return [
+        {
+            "question": answer.label,
+            "answer": answer.shown,
+            "private": answer.is_private,
+            "asked_of": "booking" if answer.attendee is None else "person",
+            "person": answer.attendee.name if answer.attendee is not None else None,
+            "consent_text": answer.consent_text,
+            "answered_at": _moment(answer.answered_at),
+        }
+        for answer in booking.answers
+    ]
+
+
 def booking_data_export(booking: Booking) -> dict:
     """Everything stored about one booking and its attendees, for the attendee to download."""
     retreat = booking.retreat
@@ -134,6 +159,7 @@ def booking_data_export(booking: Booking) -> dict:
             }
             for person in booking.attendees
         ],
+        "answers": _question_answers(booking),
         "emails": [
             {
                 "kind": email.kind,
@@ -214,6 +240,7 @@ def _erase(booking: Booking, now: datetime) -> None:
         clear_intake_answers(person)
     booking.contact_name, booking.contact_email = DELETED_NAME, placeholder
     clear_room_share_wish(booking)  # it may name someone, and is theirs alone
+    _delete_question_answers(booking)
     if booking.waitlist_entry_id is not None:
         entry = db.session.get(WaitlistEntry, booking.waitlist_entry_id)
         replacements.setdefault(entry.email, placeholder)
@@ -229,6 +256,19 @@ def _erase(booking: Booking, now: datetime) -> None:
         detail="at the attendee's request, from the booking's link; financial record kept",
     )
     queue_organizer_notice(booking, ORGANIZER_NOTICE_KIND, send_after=now)
+
+
+def _delete_question_answers(booking: Booking) -> None:
+    """Every answer of the booking to the retreat's own questions, consents too: the rows go
+    (in SQL, so none is decrypted on its way out)."""
+    db.session.execute(
+        delete(Answer).where(Answer.booking_id == booking.id),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    # Collections already read would still list them.
+    db.session.expire(booking, ["answers"])
+    for person in booking.attendees:
+        db.session.expire(person, ["answers"])
 
 
 def _forget_mail_addresses(booking: Booking, addresses: set[str]) -> None:

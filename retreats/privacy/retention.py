@@ -1,10 +1,12 @@
 """Retention: the private answers are deleted some days after the retreat ends.
 
-Accessibility needs, emergency contacts, hopes and dietary needs (each attendee's), and the room
-share wish (a single guest's wish about whom to share a room with, kept on their booking) serve
-only the retreat itself; PRIVATE_ANSWERS_RETENTION_DAYS after it ended the answers are set to ""
-and the wish to None (`flask --app wsgi privacy purge`, and the outbox worker once a day). Names,
-emails, the named room and the financial record stay.
+Accessibility needs, emergency contacts, hopes and dietary needs (each attendee's), the room
+share wish (a single guest's wish about whom to share a room with, kept on their booking) and the
+answers to the retreat's own private questions serve only the retreat itself;
+PRIVATE_ANSWERS_RETENTION_DAYS after it ended the intake answers are set to "", the wish and the
+private answers' texts to None (`flask --app wsgi privacy purge`, and the outbox worker once a
+day). Names, emails, the named room, the financial record, the ordinary answers (they are not
+private) and the consents (the record of what each person agreed to) stay.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from retreats.booking.models import Attendee, Booking
+from retreats.booking.models import Answer, Attendee, Booking
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat
+from retreats.listings.questions import Privacy, QuestionKind
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +69,37 @@ def clear_private_answers(attendee: Attendee) -> bool:
     return cleared
 
 
+def clear_question_answers(attendees: list[Attendee]) -> set[int]:
+    """Empty the private answers to the retreat's own questions given by `attendees` (and, for a
+    booker, those asked of their booking), consents apart; returns the ids of the attendees who
+    had any. Done in SQL on the ids alone: no answer is decrypted to be forgotten."""
+    booker_of = {person.booking_id: person.id for person in attendees if person.position == 0}
+    mine = or_(
+        Answer.attendee_id.in_([person.id for person in attendees]),
+        and_(Answer.attendee_id.is_(None), Answer.booking_id.in_(list(booker_of))),
+    )
+    purgeable = and_(
+        mine,
+        Answer.privacy == Privacy.PRIVATE,
+        Answer.kind != QuestionKind.CONSENT,  # the record of what was agreed to stays
+        Answer.private_text.is_not(None),
+    )
+    found = db.session.execute(select(Answer.attendee_id, Answer.booking_id).where(purgeable))
+    answered = {attendee_id or booker_of[booking_id] for attendee_id, booking_id in found}
+    if answered:
+        db.session.execute(
+            update(Answer).where(purgeable).values(private_text=None),
+            execution_options={"synchronize_session": False},
+        )
+    return answered
+
+
 def purge_private_answers(*, now: datetime | None = None) -> int:
-    """Clear the private answers (intake answers, room share wishes) of attendees of retreats
-    that ended before the retention cutoff; returns how many attendees had any. Each retreat is
-    done once: its attendees in batches, each batch committed on its own, then the retreat is
-    marked purged, so repeats read nothing.
+    """Clear the private answers (intake answers, room share wishes, private answers to the
+    retreat's own questions) of attendees of retreats that ended before the retention cutoff;
+    returns how many attendees had any (an answer asked of a booking counts for its booker).
+    Each retreat is done once: its attendees in batches, each batch committed on its own, then
+    the retreat is marked purged, so repeats read nothing.
     """
     now = now or utcnow()
     cutoff = retention_cutoff(now=now)
@@ -104,7 +133,9 @@ def _purge_retreat(retreat_id: int) -> int:
         )
         if not attendees:
             return purged
-        purged += sum(clear_private_answers(attendee) for attendee in attendees)
+        answered = clear_question_answers(attendees)
+        cleared = {person.id for person in attendees if clear_private_answers(person)}
+        purged += len(cleared | answered)
         last_id = attendees[-1].id
         db.session.commit()  # the identity map holds rows weakly: one batch in memory at a time
 

@@ -59,7 +59,7 @@ def ask_for_deletion(client, booking, *, confirm: bool = True):
 
 def everything_stored(db) -> str:
     """Every table a deletion touches, as a database dump would show it."""
-    tables = ("bookings", "attendees", "outbox_emails", "audit_entries", "refunds")
+    tables = ("bookings", "attendees", "answers", "outbox_emails", "audit_entries", "refunds")
     return " ".join(
         str(row)
         for table in tables
