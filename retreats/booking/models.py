@@ -94,6 +94,12 @@ class Booking(db.Model):
     retreat: Mapped[Retreat] = relationship()  # noqa: F821
     ticket_type: Mapped[TicketType] = relationship()  # noqa: F821
     room_type: Mapped[RoomType | None] = relationship()  # noqa: F821
+    # Answers to the retreat's own questions, the booking's and each attendee's, in the order
+    # they were given (declared before `attendees`, so saving a new booking cascades to its
+    # answers first, in that order, rather than to each attendee's answers first).
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="booking", order_by="Answer.id", cascade="all, delete-orphan"
+    )
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking", order_by="Attendee.position", cascade="all, delete-orphan"
     )
@@ -106,10 +112,6 @@ class Booking(db.Model):
     )
     refunds: Mapped[list[Refund]] = relationship(  # noqa: F821
         back_populates="booking", order_by="Refund.id"
-    )
-    # Answers to the retreat's own questions, the booking's and each attendee's.
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="booking", order_by="Answer.id", cascade="all, delete-orphan"
     )
 
     # The same sums read in a list's own statement (ledger.paid_sum, refunded_sum), so that a

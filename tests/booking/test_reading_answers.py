@@ -148,3 +148,26 @@ def test_a_booking_keeps_its_answers_private_ones_encrypted_and_the_consent_text
         (kept.attendees[0].id, "Asthma; inhaler in my bag"),
         (None, "Accepted"),
     ]
+
+
+def test_answers_are_kept_in_the_order_given(db, make_retreat):
+    retreat = make_retreat()
+    first = add_question(retreat, label="Code", kind=QuestionKind.CONSENT, asked_of=AskedOf.BOOKING)
+    second = add_question(retreat, label="Health")  # asked of each person
+    booking = paid_booking(
+        retreat,
+        ADA,
+        BEA,
+        answers=[
+            answered(first, "yes"),
+            answered(second, "none", person=0),
+            answered(second, "asthma", person=1),
+        ],
+    )
+    db.session.expire_all()
+    kept = db.session.get(Booking, booking.id)
+    assert [(a.label, a.stored_text) for a in kept.answers] == [
+        ("Code", "yes"),
+        ("Health", "none"),
+        ("Health", "asthma"),
+    ]
