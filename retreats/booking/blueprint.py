@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from retreats.booking.availability import Listing, published_listing, published_retreat
 from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import open_checkout_session
+from retreats.booking.form_questions import BookingQuestions
 from retreats.booking.forms import BookingForm
 from retreats.booking.models import BookingStatus, WaitlistEntry
 from retreats.booking.quotes import PriceSummary, quote_choice
@@ -16,8 +17,13 @@ from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
 from retreats.listings.models import Retreat
+from retreats.listings.questions import asked_questions
 
 blueprint = Blueprint("booking", __name__)
+
+# The buttons that only show the form again with its choices (for browsers without scripts):
+# the total of the stay chosen, the questions of the ticket chosen. Nothing is held.
+SHOW_AGAIN_BUTTONS = ("update_total", "show_questions")
 
 
 def bookable_listing(slug: str) -> Listing:
@@ -44,20 +50,25 @@ def booking_form_response(
 
     `listing` (the retreat with its seats, rooms and add-ons left) is what the form shows; it is
     loaded here when the form has to be shown and was not given, so a POST that books never
-    counts seats twice. A POST with `update_total` (the button for browsers without scripts)
-    only shows the form again with the total of its choices: nothing is held.
+    counts seats twice. A POST with `update_total` or `show_questions` (the buttons for browsers
+    without scripts) only shows the form again with the total of its choices and the questions
+    of its ticket: nothing is held. The retreat's own questions cost one statement (none asked:
+    that one still); their answers are held with the seats, or every message is shown beside its
+    question and nothing is held.
     """
     now = utcnow()
     tickets = tickets_for_sale(retreat, now=now)
     if offer is not None:
         tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
     sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
-    form = BookingForm(ticket_types=tickets, sells_rooms=sells_rooms)
+    sent = request.form.to_dict(flat=False) if request.method == "POST" else None
+    questions = BookingQuestions(asked_questions(retreat), tickets=tickets, sent=sent)
+    form = BookingForm(ticket_types=tickets, sells_rooms=sells_rooms, questions=questions)
     if request.method == "GET":
         form.prepare(offer=offer)
     status = 200
     refusal: DomainError | None = None
-    if request.method == "POST" and "update_total" in request.form:
+    if request.method == "POST" and any(name in request.form for name in SHOW_AGAIN_BUTTONS):
         if not form.validate_stay_choice():
             status = 422
     elif form.validate_on_submit():
@@ -98,6 +109,7 @@ def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: Waitlis
         submission_key=form.submission_key.data or None,
         waitlist_entry_id=offer.id if offer is not None else None,
         balance_by_saved_card=bool(form.save_card_for_balance.data),
+        answers=form.questions.given,
     )
     if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
         return redirect(manage_page_url(booking), code=303)

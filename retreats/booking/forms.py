@@ -1,5 +1,5 @@
-"""Booking forms: the booking itself (ticket, room, add-ons, people, intake, consent),
-cancelling, the waitlist."""
+"""Booking forms: the booking itself (ticket, room, add-ons, people, intake, the retreat's own
+questions, consent), cancelling, the waitlist."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from retreats.booking.availability import NO_STAY, Stay
+from retreats.booking.form_questions import BookingQuestions
 from retreats.booking.inventory import AddOnLeft, RoomLeft
 from retreats.booking.services import AttendeeDetails
 from retreats.database import LARGEST_ID
@@ -208,6 +209,11 @@ class BookingForm(StayChoiceForm):
         validators=[DataRequired(message="Please agree to the code of conduct to book.")],
     )
 
+    def __init__(self, *args, questions: BookingQuestions | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The retreat's own questions (form_questions.py): read with the ticket chosen.
+        self.questions = questions or BookingQuestions((), tickets=())
+
     def prepare(self, *, offer=None) -> None:
         """Fill in what a fresh form starts with: its submission key, the obvious choices."""
         self.submission_key.data = uuid.uuid4().hex
@@ -242,7 +248,14 @@ class BookingForm(StayChoiceForm):
         people_ok = all(
             not field.errors for entry in self.attendees.entries[:needed] for field in entry.form
         )
-        return top_level_ok and people_ok
+        ticket = self.selected_ticket
+        answers_ok = ticket is not None and self.questions.read(ticket)
+        return top_level_ok and people_ok and answers_ok
+
+    @property
+    def has_problems(self) -> bool:
+        """Is a field marked, one of the retreat's questions included?"""
+        return bool(self.errors or self.questions.problems)
 
     def attendee_details(self) -> list[AttendeeDetails]:
         return [
