@@ -38,7 +38,7 @@ from retreats.listings.models import Retreat
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer
 from retreats.payments.models import Payment as LedgerPayment
-from retreats.payments.models import PaymentKind, PaymentStatus
+from retreats.payments.models import PaymentKind, PaymentStatus, Refund, RefundStatus
 from tests.factories import add_add_on, add_room_type, create_organizer, create_retreat
 
 
@@ -353,10 +353,15 @@ SECRETS_OF_A = (
 )
 
 
+IN_CASH = 5_000  # of A's booking, to be given back by hand (a_world)
+
+
 @pytest.fixture
 def a_world(db, make_retreat, organizer) -> dict:
     """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
-    audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on."""
+    audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on. The
+    booking was paid by card and, a little of it, in cash: that part A is to give back by hand
+    (a refund `by_organizer`)."""
     title, slug, name, email, needs, hopes, emergency_contact, reference = SECRETS_OF_A
     retreat = make_retreat(title=title, slug=slug)
     couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
@@ -379,13 +384,31 @@ def a_world(db, make_retreat, organizer) -> dict:
             LedgerPayment(
                 kind=PaymentKind.FULL,
                 status=PaymentStatus.SUCCEEDED,
-                amount_minor=couple.price_minor,
+                amount_minor=couple.price_minor - IN_CASH,
                 currency=retreat.currency,
                 stripe_checkout_session_id="cs_access_test",
                 stripe_payment_intent_id="pi_access_test",
                 succeeded_at=now,
-            )
+            ),
+            LedgerPayment(
+                kind=PaymentKind.OFFLINE,
+                status=PaymentStatus.SUCCEEDED,
+                amount_minor=IN_CASH,
+                currency=retreat.currency,
+                note="Cash",
+                succeeded_at=now,
+            ),
         ],
+    )
+    to_return = Refund(
+        booking=booking,
+        payment=booking.payments[1],
+        amount_minor=IN_CASH,
+        currency=retreat.currency,
+        reason="goodwill",
+        idempotency_key=f"refund:goodwill:{reference}",
+        payment_intent_id=None,
+        status=RefundStatus.BY_ORGANIZER,
     )
     booking.attendees = [
         Attendee(
@@ -402,7 +425,7 @@ def a_world(db, make_retreat, organizer) -> dict:
     co_host = create_organizer(
         email="cohost-of-a@example.org", name="Co-host of A", with_password=False
     )
-    db.session.add(booking)
+    db.session.add_all([booking, to_return])
     db.session.add(CoHost(owner_id=organizer.id, member_id=co_host.id))
     message = AttendeeMessage(
         retreat_id=retreat.id, sent_by_id=organizer.id, subject="Arrival", body="See you"
@@ -430,6 +453,7 @@ def a_world(db, make_retreat, organizer) -> dict:
         "co_host": co_host,
         "message": message,
         "email": failed_email,
+        "refund": to_return,
     }
 
 
@@ -445,6 +469,7 @@ def organizer_url_values(world: dict) -> dict:
         "member_id": world["co_host"].id,
         "message_id": world["message"].id,
         "email_id": world["email"].id,
+        "refund_id": world["refund"].id,
     }
 
 

@@ -46,6 +46,10 @@ class OutboxEmail(db.Model):
     attendee_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("attendee_messages.id", ondelete="CASCADE"), index=True
     )
+    # Set for a receipt of one payment (an offline payment recorded by the organizer).
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus, "outbox_status"),
@@ -61,6 +65,7 @@ class OutboxEmail(db.Model):
     waitlist_entry: Mapped[WaitlistEntry | None] = relationship()  # noqa: F821
     organizer_token: Mapped[OrganizerToken | None] = relationship()  # noqa: F821
     attendee_message: Mapped[AttendeeMessage | None] = relationship()  # noqa: F821
+    payment: Mapped[Payment | None] = relationship()  # noqa: F821
 
 
 # RFC 2606: no address at or under the `invalid` domain can exist.
@@ -94,6 +99,7 @@ def queue_email(
     waitlist_entry_id: int | None = None,
     organizer_token_id: int | None = None,
     attendee_message_id: int | None = None,
+    payment_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
     """Add an email to the outbox unless one with the same key is already there.
@@ -114,6 +120,7 @@ def queue_email(
             waitlist_entry_id=waitlist_entry_id,
             organizer_token_id=organizer_token_id,
             attendee_message_id=attendee_message_id,
+            payment_id=payment_id,
             to_address=to_address,
             status=OutboxStatus.PENDING,
             attempts=0,

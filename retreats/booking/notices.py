@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from retreats.base.outbox import queue_mail_about_booking
+from retreats.base.outbox import booking_email_key, queue_email, queue_mail_about_booking
 from retreats.booking.models import Booking
+from retreats.payments.models import Payment
+
+PAYMENT_RECEIPT = "offline_payment_received"  # a receipt of money the organizer received
 
 # Every mail about a booking that goes to the organizer, not to its attendees: the attendee's
 # data export leaves these out (retreats/privacy/data_rights.py).
@@ -24,6 +27,20 @@ def queue_booking_email(
 ) -> None:
     """Queue the booking's mail of `kind` to `to_address`, in the caller's transaction."""
     queue_mail_about_booking(kind, booking.id, to_address, send_after=send_after)
+
+
+def queue_payment_receipt(payment: Payment) -> None:
+    """Queue the receipt of one payment to the booking's contact, in the caller's transaction:
+    one per payment, however often it is asked for (its key names the payment)."""
+    booking = payment.booking
+    to_address = booking.contact_email
+    queue_email(
+        kind=PAYMENT_RECEIPT,
+        key=f"{booking_email_key(PAYMENT_RECEIPT, booking.id, to_address)}:{payment.id}",
+        booking_id=booking.id,
+        payment_id=payment.id,
+        to_address=to_address,
+    )
 
 
 def queue_organizer_notice(

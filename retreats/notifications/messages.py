@@ -20,7 +20,7 @@ from retreats.booking.policy import policy_summary
 from retreats.booking.pricing import booking_quote
 from retreats.booking.tokens import booking_token, waitlist_offer_token
 from retreats.database import utcnow
-from retreats.formatting import render_markdown
+from retreats.formatting import format_money, render_markdown
 from retreats.links import manage_url, public_url
 from retreats.listings.models import RetreatStatus
 from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
@@ -121,10 +121,23 @@ def confirmation_message(email: OutboxEmail) -> Message:
     return message
 
 
+def _refund_ways(refunds) -> dict:
+    """What comes back (refund_minor): to the card through Stripe (card_refund_minor), and
+    from the organizer by hand, of money paid outside Stripe (organizer_refund_minor)."""
+    refunds = list(refunds)
+    by_hand = sum(refund.amount_minor for refund in refunds if refund.returned_by_hand)
+    total = sum(refund.amount_minor for refund in refunds)
+    return {
+        "refund_minor": total,
+        "card_refund_minor": total - by_hand,
+        "organizer_refund_minor": by_hand,
+    }
+
+
 def cancellation_message(email: OutboxEmail) -> Message:
     context = _booking_context(email)
     refunds = [refund for refund in email.booking.refunds if refund.reason == "cancellation"]
-    context["refund_minor"] = sum(refund.amount_minor for refund in refunds)
+    context.update(_refund_ways(refunds))
     return _render(
         "cancellation",
         f"Your booking {context['booking'].reference} is cancelled",
@@ -175,7 +188,7 @@ def _cancelled_with_refund(
 ) -> Message:
     """A booking someone else cancelled; it tells what went back (booking.refunded_minor)."""
     context = _booking_context(email)
-    context["refund_minor"] = context["booking"].refunded_minor
+    context.update(_refund_ways(context["booking"].refunds))
     return _render(
         template,
         subject.format(**context),
@@ -359,6 +372,38 @@ def balance_received_message(email: OutboxEmail) -> Message:
     )
 
 
+def payment_receipt_message(email: OutboxEmail) -> Message:
+    """The receipt of money the organizer received outside Stripe: how much, how it came, and
+    what the booking owed right after it (or that it was paid in full)."""
+    context = _booking_context(email)
+    booking, payment = context["booking"], email.payment
+    if payment is None or not payment.succeeded:
+        raise MessageNoLongerApplies("the payment is not on the ledger")
+
+    def arrival(received):
+        return (received.succeeded_at or received.created_at, received.id)
+
+    paid_by_then = sum(
+        earlier.amount_minor
+        for earlier in booking.payments
+        if earlier.succeeded and arrival(earlier) <= arrival(payment)
+    )
+    context.update(
+        payment=payment,
+        owed_after_minor=max(booking.amount_minor - paid_by_then, 0),
+        still_confirmed=booking.status == BookingStatus.CONFIRMED,
+    )
+    money = format_money(payment.amount_minor, payment.currency)
+    return _render(
+        "offline_payment_received",
+        f"We received {money}: {context['retreat'].title}",
+        email.to_address,
+        context,
+        retreat=context["retreat"],
+        discreet_subject=f"We received {money} for booking {booking.reference}",
+    )
+
+
 def late_balance_refunded_message(email: OutboxEmail) -> Message:
     context = _booking_context(email)
     context["refund_minor"] = sum(
@@ -378,9 +423,7 @@ def late_balance_refunded_message(email: OutboxEmail) -> Message:
 def cancelled_overdue_message(email: OutboxEmail) -> Message:
     context = _booking_context(email)
     booking = context["booking"]
-    context["refund_minor"] = sum(
-        refund.amount_minor for refund in booking.refunds if refund.reason == "overdue"
-    )
+    context.update(_refund_ways(refund for refund in booking.refunds if refund.reason == "overdue"))
     context["grace_days"] = context["retreat"].balance_grace_days
     return _render(
         "cancelled_overdue",
@@ -501,6 +544,7 @@ MESSAGE_BUILDERS = {
     "balance_overdue": balance_overdue_message,
     "balance_pay_link": balance_pay_link_message,
     "balance_received": balance_received_message,
+    "offline_payment_received": payment_receipt_message,
     "late_balance_refunded": late_balance_refunded_message,
     "cancelled_overdue": cancelled_overdue_message,
     "organizer_new_booking": organizer_new_booking_message,

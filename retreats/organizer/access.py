@@ -1,8 +1,8 @@
 """Which retreats an organizer may manage, and the one way organizer views load objects.
 
-Every organizer view loads its retreat, ticket type, room type, add-on, booking or attendee
-through the helpers below. They answer 404 both for what does not exist and for what belongs to
-someone else, so a stranger learns nothing, not even that an id is taken.
+Every organizer view loads its retreat, ticket type, room type, add-on, booking, refund or
+attendee through the helpers below. They answer 404 both for what does not exist and for what
+belongs to someone else, so a stranger learns nothing, not even that an id is taken.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from retreats.booking.models import Attendee, Booking
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.organizer.accounts.models import CoHost, Organizer
+from retreats.payments.models import Refund
 
 
 def managed_owner_ids(organizer: Organizer):
@@ -44,6 +45,14 @@ def booking_for_organizer(retreat: Retreat, booking_id: int) -> Booking:
     if booking is None or booking.retreat_id != retreat.id:
         abort(404)
     return booking
+
+
+def refund_for_organizer(booking: Booking, refund_id: int) -> Refund:
+    """A refund of a booking already loaded through booking_for_organizer, else 404."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.booking_id != booking.id:
+        abort(404)
+    return refund
 
 
 def attendee_for_organizer(retreat: Retreat, attendee_id: int) -> Attendee:

@@ -1,6 +1,6 @@
 """The dashboard's figures: per retreat, seats confirmed and held, revenue, balances owed (not
-yet due, and overdue), waitlist, emails that could not be delivered, and how full each room
-type is."""
+yet due, and overdue), refunds of offline money the organizer still has to return, waitlist,
+emails that could not be delivered, and how full each room type is."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from retreats.notifications.retry import failed_emails_per_retreat
 from retreats.organizer.access import manages_retreat_clause
 from retreats.organizer.accounts.models import Organizer
 from retreats.payments.ledger import paid_sum, refunded_sum, unpaid_sum
+from retreats.payments.models import Refund, RefundStatus
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class RetreatSummary:
     failed_emails: int
     # Confirmed, held and offered to the waitlist: booking.capacity's one definition.
     seats_taken: int
+    # Refunds of money paid offline that the organizer has still to give back by hand: how
+    # many, how much, and the booking when they are all one booking's (else None).
+    refunds_to_return: int
+    to_return_minor: int
+    to_return_booking_id: int | None
     # Each room type with what is taken or held of it and what there is: beds of a shared
     # room type, rooms of a private one (booking.inventory's counts).
     rooms: list[RoomUse] = field(default_factory=list)
@@ -89,6 +95,7 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
         .subquery()
     )
     failed = failed_emails_per_retreat()
+    to_return = _refunds_to_return_per_retreat()
     upcoming = Retreat.ends_at > now
     rows = db.session.execute(
         select(
@@ -101,10 +108,16 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
             func.coalesce(waitlist.c.waiting, 0),
             func.coalesce(failed.c.failed, 0),
             seats_taken_subquery(Retreat.id, now=now),
+            func.coalesce(to_return.c.refunds, 0),
+            func.coalesce(to_return.c.amount, 0),
+            case(
+                (to_return.c.first_booking == to_return.c.last_booking, to_return.c.first_booking)
+            ),
         )
         .outerjoin(bookings, bookings.c.retreat_id == Retreat.id)
         .outerjoin(waitlist, waitlist.c.retreat_id == Retreat.id)
         .outerjoin(failed, failed.c.retreat_id == Retreat.id)
+        .outerjoin(to_return, to_return.c.retreat_id == Retreat.id)
         .where(manages_retreat_clause(organizer))
         .order_by(
             case((upcoming, 0), else_=1),
@@ -118,3 +131,21 @@ def retreat_summaries(organizer: Organizer, *, now: datetime) -> list[RetreatSum
         RetreatSummary(*row, rooms=[RoomUse(*use) for use in rooms.get(row[0].id, [])])
         for row in rows
     ]
+
+
+def _refunds_to_return_per_retreat():
+    """Per retreat, the refunds waiting for the organizer to give money paid offline back by
+    hand (few rows, found through the refunds' status index): a subquery of the one statement."""
+    return (
+        select(
+            Booking.retreat_id,
+            func.count(Refund.id).label("refunds"),
+            func.sum(Refund.amount_minor).label("amount"),
+            func.min(Booking.id).label("first_booking"),
+            func.max(Booking.id).label("last_booking"),
+        )
+        .join(Booking, Booking.id == Refund.booking_id)
+        .where(Refund.status == RefundStatus.BY_ORGANIZER)
+        .group_by(Booking.retreat_id)
+        .subquery()
+    )

@@ -82,16 +82,18 @@ def expire_open_payments(booking) -> None:
 
 
 def record_refunds(booking, *, amount_minor: int, reason: str, now: datetime) -> list[Refund]:
-    """Pending refunds of `amount_minor` over the booking's payments that arrived, the most
-    recent first, each from its own payment and with its own idempotency key (nothing for a
-    zero amount); never more than a payment has left to give back."""
+    """Refunds of `amount_minor` over the booking's payments that arrived, the most recent
+    first, each from its own payment and with its own idempotency key (nothing for a zero
+    amount); never more than a payment has left to give back. Money paid offline is owed back
+    too: the organizer returns it by hand (a refund `by_organizer`); a Stripe payment without
+    a PaymentIntent has nothing to refund to and is passed over."""
     refunds = []
     left = amount_minor
     for payment in sorted(booking.payments, key=lambda p: p.id, reverse=True):
         if left <= 0:
             break
         amount = min(left, payment.refundable_minor)
-        if amount <= 0 or not payment.stripe_payment_intent_id:
+        if amount <= 0 or not (payment.stripe_payment_intent_id or _paid_offline(payment)):
             continue
         refunds.append(record_payment_refund(payment, amount_minor=amount, reason=reason, now=now))
         left -= amount
@@ -101,11 +103,13 @@ def record_refunds(booking, *, amount_minor: int, reason: str, now: datetime) ->
 def record_payment_refund(
     payment: Payment, *, amount_minor: int, reason: str, now: datetime
 ) -> Refund:
-    """A pending refund of part or all of one payment, in its currency. One per payment and
-    reason: its idempotency key says so."""
+    """A refund of part or all of one payment, in its currency: pending, for Stripe; or, for
+    money paid offline, for the organizer to return by hand (never sent to Stripe). One per
+    payment and reason: its idempotency key says so."""
     booking = payment.booking
     if payment.id is None:
         db.session.flush()  # its id is in the refund's key
+    by_hand = _paid_offline(payment)
     refund = Refund(
         booking=booking,
         payment=payment,
@@ -113,8 +117,8 @@ def record_payment_refund(
         currency=payment.currency,
         reason=reason,
         idempotency_key=f"refund:{reason}:{booking.reference}:{payment.id}",
-        payment_intent_id=payment.stripe_payment_intent_id,
-        status=RefundStatus.PENDING,
+        payment_intent_id=None if by_hand else payment.stripe_payment_intent_id,
+        status=RefundStatus.BY_ORGANIZER if by_hand else RefundStatus.PENDING,
         retry_after=now,
         created_at=now,
     )
@@ -122,10 +126,17 @@ def record_payment_refund(
     return refund
 
 
+def record_refund_returned(refund: Refund, *, note: str, now: datetime) -> None:
+    """The organizer has returned a refund of money paid offline, as `note` says: done."""
+    refund.status = RefundStatus.SUCCEEDED
+    refund.succeeded_at = now
+    refund.note = note
+
+
 def record_offline_payment(booking, *, amount_minor: int, note: str, now: datetime) -> Payment:
     """Money the organizer received outside Stripe (a bank transfer, cash): a payment that
-    arrived, in the booking's currency. With no Stripe payment behind it, no refund is sent
-    to Stripe from it."""
+    arrived, in the booking's currency. With no Stripe payment behind it, what is refunded of
+    it is returned by the organizer (record_payment_refund), never sent to Stripe."""
     payment = Payment(
         booking=booking,
         kind=PaymentKind.OFFLINE,
@@ -138,6 +149,10 @@ def record_offline_payment(booking, *, amount_minor: int, note: str, now: dateti
     )
     db.session.add(payment)
     return payment
+
+
+def _paid_offline(payment: Payment) -> bool:
+    return payment.kind == PaymentKind.OFFLINE and not payment.stripe_payment_intent_id
 
 
 def _payment_of_session(checkout_session_id: str, *, booking_id: int) -> Payment | None:

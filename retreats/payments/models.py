@@ -96,10 +96,14 @@ class RefundStatus(enum.StrEnum):
     PENDING = "pending"  # to be sent to Stripe (again, after a failure)
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # gave up after the last attempt: an organizer must look at it
+    # Money paid outside Stripe (an offline payment): the organizer returns it by hand, the way
+    # it came, and marks it done (then `succeeded`). Never sent to Stripe.
+    BY_ORGANIZER = "by_organizer"
 
 
 class Refund(db.Model):
-    """Money going back to a payer. Written first, then sent to Stripe with its own key."""
+    """Money going back to a payer. Written first, then sent to Stripe with its own key; or,
+    from an offline payment, returned by the organizer by hand (no PaymentIntent)."""
 
     __tablename__ = "refunds"
     __table_args__ = (
@@ -115,7 +119,8 @@ class Refund(db.Model):
     reason: Mapped[str] = mapped_column(String(40))  # cancellation, unseated_payment …
     # Sent as Stripe's Idempotency-Key, so a retried refund is never paid out twice.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
-    payment_intent_id: Mapped[str] = mapped_column(String(255))  # the payment's, as sent
+    # The payment's, as sent; None for money paid offline, which the organizer returns.
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[RefundStatus] = mapped_column(
         string_enum(RefundStatus, "refund_status"), default=RefundStatus.PENDING
     )
@@ -125,6 +130,13 @@ class Refund(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How the organizer returned money paid offline ("bank transfer 3 Dec").
+    note: Mapped[str | None] = mapped_column(String(500))
 
     booking: Mapped[Booking] = relationship(back_populates="refunds")  # noqa: F821
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+    @property
+    def returned_by_hand(self) -> bool:
+        """Returned (or to be) by the organizer outside Stripe, not to the card."""
+        return self.payment_intent_id is None

@@ -1,6 +1,7 @@
-"""The booking page's two forms about money still owed: a later due date for the balance, and
-a payment received outside Stripe. A refused form comes back on the booking page with its
-message beside the field; anything else refused is flashed."""
+"""The booking page's forms about money paid outside Stripe and money still owed: a later due
+date for the balance, a payment received outside Stripe, and a refund of such a payment
+returned by hand. A refused form comes back on the booking page with its message beside the
+field; anything else refused is flashed."""
 
 from __future__ import annotations
 
@@ -9,9 +10,21 @@ from flask_login import current_user
 
 from retreats.errors import DomainError
 from retreats.formatting import format_money
-from retreats.organizer.access import booking_for_organizer, retreat_for_organizer
-from retreats.organizer.attendees.balances import extend_balance_due, record_offline_payment
-from retreats.organizer.attendees.forms import BalanceDueForm, OfflinePaymentForm
+from retreats.organizer.access import (
+    booking_for_organizer,
+    refund_for_organizer,
+    retreat_for_organizer,
+)
+from retreats.organizer.attendees.balances import (
+    extend_balance_due,
+    mark_refund_returned,
+    record_offline_payment,
+)
+from retreats.organizer.attendees.forms import (
+    BalanceDueForm,
+    OfflinePaymentForm,
+    RefundReturnedForm,
+)
 from retreats.organizer.attendees.views import booking_page
 from retreats.organizer.blueprint import blueprint
 
@@ -93,3 +106,34 @@ def record_offline_payment_received(retreat_id: int, booking_id: int):
     still = f"it still owes {format_money(owed_after, currency)}" if owed_after else "paid in full"
     flash(f"{received} received is on the ledger of {reference}: {still}.", "success")
     return _back_to_booking(retreat.id, booking.id, "balance")
+
+
+@blueprint.post(
+    "/retreats/<int:retreat_id>/bookings/<int:booking_id>/refunds/<int:refund_id>/returned"
+)
+def mark_refund_returned_by_hand(retreat_id: int, booking_id: int, refund_id: int):
+    """Mark a refund of money paid offline as given back by hand, saying how."""
+    retreat = retreat_for_organizer(retreat_id)
+    booking = booking_for_organizer(retreat, booking_id)
+    refund = refund_for_organizer(booking, refund_id)
+    form = RefundReturnedForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            flash(EXPIRED_FORM, "error")
+            return _back_to_booking(retreat.id, booking.id, "refunds")
+        return booking_page(retreat, booking, returned_form=(refund.id, form), status=422)
+    try:
+        returned = mark_refund_returned(
+            booking_id=booking.id,
+            refund_id=refund.id,
+            actor_id=current_user.id,
+            note=form.note.data,
+            version=form.version.data,
+        )
+    except DomainError as error:
+        if _refused(form, error):
+            return booking_page(retreat, booking, returned_form=(refund.id, form), status=422)
+        return _back_to_booking(retreat.id, booking.id, "refunds")
+    money = format_money(returned.amount_minor, returned.currency)
+    flash(f"{money} is marked returned to {booking.contact_name}.", "success")
+    return _back_to_booking(retreat.id, booking.id, "refunds")

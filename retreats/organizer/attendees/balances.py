@@ -1,9 +1,10 @@
-"""What an organizer does about a booking's balance: give it more time (a later due date), and
-record money that came outside Stripe (a bank transfer, cash).
+"""What an organizer does about a booking's balance: give it more time (a later due date),
+record money that came outside Stripe (a bank transfer, cash; the person gets a receipt), and
+mark a refund of such money returned once they have given it back by hand.
 
 Each function owns its transaction: it commits with its audit entry, or rolls back and raises
 a DomainError (its `field` the form field the message belongs beside), so nothing is ever
-half-written. Both take the booking's version the page was shown with: a booking changed
+half-written. Each takes the booking's version the page was shown with: a booking changed
 since (the worker asked for its balance, money arrived, another organizer acted) is refused
 with "changed a moment ago", and so is one changed while the request runs (the version column
 guards the write), never a 500.
@@ -20,13 +21,14 @@ from retreats.base.audit import record_audit
 from retreats.base.locking import rolled_back_on_error
 from retreats.booking.email_schedule import schedule_balance_reminders
 from retreats.booking.models import Booking, BookingStatus
+from retreats.booking.notices import queue_payment_receipt
 from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.organizer.attendees.actions import CHANGED_MEANWHILE
 from retreats.payments import ledger
-from retreats.payments.models import PaymentStatus
+from retreats.payments.models import PaymentStatus, Refund, RefundStatus
 
 NOTE_MAX = 500
 NO_BALANCE = (
@@ -36,6 +38,11 @@ NO_BALANCE = (
 NOTHING_OWED = (
     "Only a confirmed booking that still owes something can have a payment recorded; this "
     "one owes nothing (any longer), so nothing was recorded."
+)
+NO_SUCH_REFUND = "That refund is not one of this booking's; nothing was changed."
+REFUND_THROUGH_STRIPE = (
+    "This refund goes back to the card through Stripe, not by hand, so it cannot be marked "
+    "returned; nothing was changed."
 )
 CHARGE_UNDER_WAY = (
     "The card saved for the balance is being charged right now, so its due date cannot move. "
@@ -119,7 +126,7 @@ def record_offline_payment(
 ) -> int:
     """Put money the organizer received outside Stripe on a confirmed booking's ledger: more
     than nothing and at most what it owes, with a note saying how it came. Audited; returns
-    what the booking owes after it."""
+    what the booking owes after it. The person is sent a receipt (once for this payment)."""
     now = now or utcnow()
     note = (note or "").strip()
     with rolled_back_on_error():
@@ -143,7 +150,9 @@ def record_offline_payment(
             )
         money = format_money(amount_minor, booking.currency)
         try:
-            ledger.record_offline_payment(booking, amount_minor=amount_minor, note=note, now=now)
+            payment = ledger.record_offline_payment(
+                booking, amount_minor=amount_minor, note=note, now=now
+            )
             # A write to the booking's own row (its version): two payments recorded at once,
             # or one beside a balance arriving from Stripe, cannot both count the same debt.
             booking.updated_at = now
@@ -156,11 +165,76 @@ def record_offline_payment(
                 detail=f"{money}: {note}",
             )
             db.session.flush()
+            queue_payment_receipt(payment)
             owed_after = booking.owed_minor
             db.session.commit()
         except WRITE_CONFLICTS as error:
             raise DomainError(CHANGED_MEANWHILE) from error
     return owed_after
+
+
+@dataclass(frozen=True)
+class RefundReturned:
+    amount_minor: int
+    currency: str
+
+
+def mark_refund_returned(
+    *,
+    booking_id: int,
+    refund_id: int,
+    actor_id: int,
+    note: str,
+    version: int,
+    now: datetime | None = None,
+) -> RefundReturned:
+    """The organizer gave back, by hand, a refund of money the booking paid offline: it is
+    done (succeeded, now), with a note saying how. Audited with the amount and the note."""
+    now = now or utcnow()
+    note = (note or "").strip()
+    with rolled_back_on_error():
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        refund = db.session.get(Refund, refund_id, populate_existing=True)
+        if booking is None or refund is None or refund.booking_id != booking.id:
+            raise DomainError(NO_SUCH_REFUND)
+        if refund.status != RefundStatus.BY_ORGANIZER:
+            raise DomainError(_not_to_return_by_hand(refund, booking))
+        if booking.version != version:
+            raise DomainError(CHANGED_MEANWHILE)
+        if not note or len(note) > NOTE_MAX:
+            raise DomainError(
+                f"Say how you returned the money (a bank transfer and its date, cash …), in at "
+                f"most {NOTE_MAX} characters.",
+                field="note",
+            )
+        returned = RefundReturned(refund.amount_minor, refund.currency)
+        try:
+            ledger.record_refund_returned(refund, note=note, now=now)
+            # The booking's version moves: the same page cannot mark it twice, nor two
+            # organizers at once.
+            booking.updated_at = now
+            flag_modified(booking, "updated_at")
+            record_audit(
+                "booking.offline_refund_returned",
+                actor_id=actor_id,
+                retreat_id=booking.retreat_id,
+                booking_id=booking.id,
+                detail=f"{format_money(returned.amount_minor, returned.currency)}: {note}",
+            )
+            db.session.commit()
+        except WRITE_CONFLICTS as error:
+            raise DomainError(CHANGED_MEANWHILE) from error
+    return returned
+
+
+def _not_to_return_by_hand(refund: Refund, booking: Booking) -> str:
+    """Why a refund that is not waiting for the organizer cannot be marked returned."""
+    if not refund.returned_by_hand:
+        return REFUND_THROUGH_STRIPE
+    if refund.succeeded_at is None:
+        return "This refund was already marked returned; nothing was changed."
+    when = _day(refund.succeeded_at.astimezone(booking.retreat.zone))
+    return f"This refund was already marked returned on {when}; nothing was changed."
 
 
 def _booking_as_seen(booking_id: int, version: int) -> Booking:

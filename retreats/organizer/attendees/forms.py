@@ -224,3 +224,18 @@ class OfflinePaymentForm(FlaskForm):
             raise ValidationError(str(error)) from error
         if self.amount_minor <= 0:
             raise ValidationError("Enter an amount more than nothing.")
+
+
+class RefundReturnedForm(FlaskForm):
+    """A refund of money paid offline, returned by hand: how it went back."""
+
+    note = StringField(
+        "How you returned it",
+        filters=[_one_line, _without_control_characters],
+        validators=[
+            DataRequired(message="Say how you returned it: a bank transfer and its date, cash …"),
+            Length(max=NOTE_MAX, message=f"At most {NOTE_MAX} characters, please."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    version = _version_field()

@@ -47,6 +47,7 @@ from retreats.organizer.attendees.forms import (
     CheckInForm,
     MessageAttendeesForm,
     OfflinePaymentForm,
+    RefundReturnedForm,
     ResendConfirmationForm,
 )
 from retreats.organizer.attendees.queries import (
@@ -58,6 +59,7 @@ from retreats.organizer.attendees.queries import (
     message_preview,
 )
 from retreats.organizer.blueprint import blueprint
+from retreats.payments.models import RefundStatus
 
 
 def _filter_from_query() -> AttendeeFilterForm:
@@ -199,9 +201,11 @@ def booking_page(
     show_private: bool = False,
     due_form: BalanceDueForm | None = None,
     payment_form: OfflinePaymentForm | None = None,
+    returned_form: tuple[int, RefundReturnedForm] | None = None,
     status: int = 200,
 ):
-    """The booking page; a form given is shown as it was sent (with its messages)."""
+    """The booking page; a form given is shown as it was sent (with its messages), the
+    "returned" form with the id of its refund."""
     now = utcnow()
     cancel_form = None
     if booking.status == BookingStatus.CONFIRMED:
@@ -227,11 +231,30 @@ def booking_page(
         cancel_form=cancel_form,
         due_form=due_form if owes else None,
         payment_form=payment_form if owes else None,
+        returned_forms=_returned_forms(booking, returned_form),
         overdue=overdue,
         cancels_at=cancels_at(booking) if overdue else None,
         quote=booking_quote(booking),
         emails=emails_for_booking(booking.id),
     ), status
+
+
+def _returned_forms(
+    booking: Booking, sent: tuple[int, RefundReturnedForm] | None
+) -> dict[int, RefundReturnedForm]:
+    """A "returned" form for each refund the organizer still has to give back by hand, by the
+    refund's id; each field has its own id, as several can be on the page."""
+    forms = {}
+    for refund in booking.refunds:
+        if refund.status != RefundStatus.BY_ORGANIZER:
+            continue
+        if sent and sent[0] == refund.id:
+            form = sent[1]
+        else:
+            form = RefundReturnedForm(formdata=None, version=booking.version)
+        form.note.id = f"refund-{refund.id}-note"
+        forms[refund.id] = form
+    return forms
 
 
 @blueprint.post("/retreats/<int:retreat_id>/bookings/<int:booking_id>/cancel")
@@ -259,6 +282,15 @@ def cancel_booking(retreat_id: int, booking_id: int):
             else f"Booking {reference} is cancelled; no refund was due.",
             "info",
         )
+        to_return = sum(
+            row.amount_minor for row in booking.refunds if row.status == RefundStatus.BY_ORGANIZER
+        )
+        if to_return:
+            flash(
+                f"Of it, {format_money(to_return, currency)} was paid to you outside Stripe: "
+                "give it back yourself the way it came, then mark it returned under Refunds.",
+                "info",
+            )
     return redirect(_detail_url(retreat_id, booking_id), code=303)
 
 
