@@ -1,7 +1,7 @@
 """The organizer dashboard and a retreat's audit log. The other organizer pages live in
-accounts/, listings/ and attendees/ (each its views.py; attendees/ also email_views.py,
-rooming_views.py and balance_views.py), all on the one blueprint: importing this module
-registers them all."""
+accounts/, listings/ and attendees/ (each its views.py; listings/ also stay_views.py and
+question_views.py; attendees/ also email_views.py, rooming_views.py and balance_views.py),
+all on the one blueprint: importing this module registers them all."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from retreats.organizer.attendees import rooming_views as rooming_pages  # noqa:
 from retreats.organizer.attendees import views as attendee_pages  # noqa: F401
 from retreats.organizer.blueprint import blueprint
 from retreats.organizer.dashboard import retreat_summaries
+from retreats.organizer.listings import question_views as question_pages  # noqa: F401
 from retreats.organizer.listings import stay_views as stay_pages  # noqa: F401
 from retreats.organizer.listings import views as listing_pages  # noqa: F401
 

@@ -40,6 +40,7 @@ from retreats.listings.models import (
     TicketType,
 )
 from retreats.organizer.listings.balance_rules import follow_new_grace_period
+from retreats.organizer.listings.question_copies import copy_questions
 
 
 class ListingError(DomainError):
@@ -355,8 +356,8 @@ NOT_COPIED = {"id", "slug", "title", "status", "cancelled_at", "created_at", "up
 
 
 def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> Retreat:
-    """A draft copy of a retreat, its ticket types, room types and add-ons, owned by the same
-    organizer."""
+    """A draft copy of a retreat, its ticket types, room types, add-ons and questions, owned by
+    the same organizer."""
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
         original = db.session.get(Retreat, retreat_id)
@@ -373,6 +374,7 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
         _copy_what_it_sells(original, copy)
         db.session.add(copy)
         db.session.flush()
+        copy_questions(original, copy)
         record_audit(
             "retreat.duplicated",
             actor_id=actor_id,

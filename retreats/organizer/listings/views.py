@@ -1,6 +1,6 @@
 """The listing editor: a retreat's details, files and ticket types, publishing, duplicating,
-and cancelling the whole retreat (its room types and add-ons: stay_views.py). Every view loads
-its retreat through retreat_for_organizer."""
+and cancelling the whole retreat (its room types and add-ons: stay_views.py; its questions:
+question_views.py). Every view loads its retreat through retreat_for_organizer."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from retreats.formatting import format_money
 from retreats.listings.models import RetreatStatus
 from retreats.organizer.access import retreat_for_organizer, ticket_type_for_organizer
 from retreats.organizer.blueprint import blueprint
-from retreats.organizer.listings import add_ons, retreat_cancellation, room_types, ticket_types
+from retreats.organizer.listings import (
+    add_ons,
+    question_editor,
+    retreat_cancellation,
+    room_types,
+    ticket_types,
+)
 from retreats.organizer.listings import services as listings
 from retreats.organizer.listings.forms import (
     ActionForm,
@@ -22,6 +28,7 @@ from retreats.organizer.listings.forms import (
     RetreatForm,
     TicketTypeForm,
 )
+from retreats.organizer.listings.question_library import LIBRARY
 from retreats.organizer.listings.services import Uploads
 
 EXPIRED_FORM = "That form had expired, so nothing changed. Please try again."
@@ -58,6 +65,8 @@ def _retreat_page(form: RetreatForm, retreat=None, status: int = 200):
             preview=form.is_submitted() and form.is_preview,
             room_use=room_types.room_use(retreat) if retreat else {},
             add_on_use=add_ons.units_in_use(retreat) if retreat else {},
+            questions=question_editor.question_list(retreat) if retreat else None,
+            question_library=LIBRARY,
         ),
         status,
     )
