@@ -35,11 +35,18 @@ from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.extensions import db as _db
 from retreats.listings.models import Retreat
+from retreats.listings.questions import Privacy, QuestionKind
 from retreats.notifications.models import AttendeeMessage
 from retreats.organizer.accounts.models import CoHost, Organizer
 from retreats.payments.models import Payment as LedgerPayment
 from retreats.payments.models import PaymentKind, PaymentStatus, Refund, RefundStatus
-from tests.factories import add_add_on, add_room_type, create_organizer, create_retreat
+from tests.factories import (
+    add_add_on,
+    add_question,
+    add_room_type,
+    create_organizer,
+    create_retreat,
+)
 
 
 class CompiledTemplates(BytecodeCache):
@@ -446,6 +453,14 @@ def a_world(db, make_retreat, organizer) -> dict:
     return {
         "room_type": add_room_type(retreat, name="Olive suite", rooms=3),
         "add_on": add_add_on(retreat, name="Massage", quantity_limit=6),
+        "question": add_question(retreat, label="Health of A's guests"),
+        "second_question": add_question(
+            retreat,
+            label="Experience",
+            kind=QuestionKind.SINGLE_CHOICE,
+            privacy=Privacy.ORDINARY,
+            options=["None", "Some"],
+        ),
         "retreat": retreat,
         "booking": booking,
         "attendee": booking.attendees[0],
@@ -470,6 +485,7 @@ def organizer_url_values(world: dict) -> dict:
         "message_id": world["message"].id,
         "email_id": world["email"].id,
         "refund_id": world["refund"].id,
+        "question_id": world["question"].id,
     }
 
 
