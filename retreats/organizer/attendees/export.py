@@ -4,6 +4,9 @@ UTF-8 with a byte order mark and CRLF line ends, so Excel and LibreOffice read a
 breaks alike; a cell that a spreadsheet would take for a formula gets a leading apostrophe.
 Each line carries its booking's parts (room type, named room, add-ons, and the lines and total
 the booking was priced at, from booking/pricing.py): read for each batch in two more queries.
+Then a column per question of the retreat's own (answers.py answer_columns): the person's answer,
+or the booking's for a question asked once per booking, read for each batch in one more query;
+the private questions' columns, like the private intake answers, only when asked for.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ from retreats.booking.pricing import LineItem, Quote, booking_quote
 from retreats.extensions import db
 from retreats.formatting import major_units
 from retreats.listings.models import Retreat
+from retreats.organizer.attendees.answers import (
+    AnswerColumn,
+    AnswersByPerson,
+    answer_cell,
+    answer_columns,
+    answers_for_bookings,
+)
 from retreats.organizer.attendees.queries import AttendeeFilter, export_statement
 from retreats.organizer.attendees.rooming import add_on_summary, stay_in_words
 
@@ -84,7 +94,9 @@ def _quotes(booking_ids: set[int]) -> dict[int, Quote]:
     return {booking.id: booking_quote(booking) for booking in bookings}
 
 
-def _cells(row, quote: Quote, zone: ZoneInfo, include_private: bool) -> list[str]:
+def _cells(
+    row, quote: Quote, answers: AnswersByPerson, columns: _Columns, zone: ZoneInfo
+) -> list[str]:
     add_ons = [add_on_summary(line) for line in quote.lines if line.kind == LineKind.ADD_ON]
     cells = [
         row.reference,
@@ -111,9 +123,43 @@ def _cells(row, quote: Quote, zone: ZoneInfo, include_private: bool) -> list[str
         _local_time(row.checked_in_at, zone),
         row.dietary_needs,
     ]
-    if include_private:
+    person = {"booking_id": row.booking_id, "attendee_id": row.attendee_id}
+    cells += [answer_cell(answers, column, **person) for column in columns.ordinary]
+    if columns.include_private:
         cells += [row.accessibility_needs, row.emergency_contact, row.hopes, row.room_share_with]
+        cells += [answer_cell(answers, column, **person) for column in columns.private]
     return [safe_cell(cell) for cell in cells]
+
+
+class _Columns:
+    """The CSV's columns: the fixed ones, then the ordinary questions' after the dietary needs;
+    with private answers, the private intake answers then the private questions'."""
+
+    def __init__(self, questions: list[AnswerColumn], *, include_private: bool) -> None:
+        self.include_private = include_private
+        self.ordinary = [column for column in questions if not column.private]
+        self.private = [column for column in questions if column.private] if include_private else []
+
+    def headings(self) -> list[str]:
+        headings = COLUMNS + [column.heading for column in self.ordinary]
+        if self.include_private:
+            headings += PRIVATE_COLUMNS + [column.heading for column in self.private]
+        return _distinct(headings)
+
+
+def _distinct(headings: list[str]) -> list[str]:
+    """The headings, a repeated one numbered ("Experience (2)"), so each column has its own
+    name even where an organizer gave two questions one label (or a fixed column's)."""
+    seen: set[str] = set()
+    distinct = []
+    for heading in headings:
+        number, unique = 1, heading
+        while unique in seen:
+            number += 1
+            unique = f"{heading} ({number})"
+        seen.add(unique)
+        distinct.append(unique)
+    return distinct
 
 
 class _LineOut:
@@ -140,20 +186,26 @@ def _lines(
     retreat_id: int, zone: ZoneInfo, chosen: AttendeeFilter, include_private: bool
 ) -> Iterator[str]:
     writer = csv_line_writer()
-    yield BYTE_ORDER_MARK + writer.writerow(COLUMNS + (PRIVATE_COLUMNS if include_private else []))
+    columns = _Columns(
+        answer_columns(retreat_id, include_private=include_private),
+        include_private=include_private,
+    )
+    yield BYTE_ORDER_MARK + writer.writerow(safe_cell(heading) for heading in columns.headings())
     result = db.session.execute(
         export_statement(retreat_id, chosen).execution_options(yield_per=BATCH_SIZE)
     )
     for batch in result.partitions():
-        quotes = _quotes({row.booking_id for row in batch})
+        booking_ids = {row.booking_id for row in batch}
+        quotes = _quotes(booking_ids)
+        answers = answers_for_bookings(booking_ids, include_private=include_private)
         text = "".join(
-            writer.writerow(_cells(row, quotes[row.booking_id], zone, include_private))
+            writer.writerow(_cells(row, quotes[row.booking_id], answers, columns, zone))
             for row in batch
         )
-        # Neither this batch's rows, quotes nor text are needed once sent: let go of them before
-        # the next batch is read, or the loop would hold two batches at once.
+        # Neither this batch's rows, quotes, answers nor text are needed once sent: let go of
+        # them before the next batch is read, or the loop would hold two batches at once.
         batch.clear()
-        del quotes
+        del quotes, answers
         yield text
         del text
 

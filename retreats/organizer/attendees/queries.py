@@ -20,6 +20,7 @@ from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
 from retreats.notifications.messages import Message, build_message
 from retreats.notifications.models import AttendeeMessage
+from retreats.organizer.attendees.answers import AnswerFilter, answer_filter_clause, answers_loader
 from retreats.payments.ledger import paid_sum, refunded_sum
 
 # The status filter's choices, in the order the page offers them; "all" means no filter, and
@@ -35,15 +36,25 @@ PAGE_SIZE = 100
 @dataclass(frozen=True)
 class AttendeeFilter:
     """Which bookings to show: a status ("all" for every one, "overdue" for the confirmed ones
-    whose balance is past due and unpaid) and a search text."""
+    whose balance is past due and unpaid), a search text, and answers chosen to ordinary choice
+    questions (answers.py)."""
 
     status: str = DEFAULT_STATUS
     search: str = ""
+    answers: tuple[AnswerFilter, ...] = ()
 
     def describe(self) -> str:
-        """The filter in words, for audit entries: 'status=confirmed, search="ada"'."""
-        words = f"status={self.status}"
-        return f'{words}, search="{self.search}"' if self.search else words
+        """The filter in words, for audit entries:
+        'status=confirmed, search="ada", "Experience"="None yet"'."""
+        words = [f"status={self.status}"]
+        if self.search:
+            words.append(f'search="{self.search}"')
+        words += [f'"{chosen.label}"="{chosen.option}"' for chosen in self.answers]
+        return ", ".join(words)
+
+    def answer_parameters(self) -> dict[str, str]:
+        """The answer filters as the query string carries them: {"answer-7": "None yet"}."""
+        return {chosen.parameter: chosen.option for chosen in self.answers}
 
 
 @dataclass(frozen=True)
@@ -98,13 +109,18 @@ def _filtered(statement: Select, retreat_id: int, chosen: AttendeeFilter) -> Sel
                 person_matches,
             )
         )
+    for chosen_answer in chosen.answers:
+        statement = statement.where(answer_filter_clause(chosen_answer))
     return statement
 
 
-def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -> list[Booking]:
-    """A page of the bookings the filter picks, oldest first, with people, ticket, room type and
-    the lines each was priced at: 2 queries (the lines are joined to the limited page of
-    bookings, which SQLAlchemy then reads in a subquery).
+def listed_bookings(
+    retreat_id: int, chosen: AttendeeFilter, *, page: int = 1, with_private: bool = False
+) -> list[Booking]:
+    """A page of the bookings the filter picks, oldest first, with people, ticket, room type,
+    the lines each was priced at and their answers (the private ones only `with_private`): 3
+    queries (the lines are joined to the limited page of bookings, which SQLAlchemy then reads
+    in a subquery; people and answers come in one more each).
 
     A search that matches one person of a couple still shows the whole booking, so partners
     stay together.
@@ -113,6 +129,7 @@ def listed_bookings(retreat_id: int, chosen: AttendeeFilter, *, page: int = 1) -
         _filtered(
             select(Booking).options(
                 selectinload(Booking.attendees),
+                answers_loader(with_private=with_private),
                 joinedload(Booking.ticket_type),
                 joinedload(Booking.room_type),
                 joinedload(Booking.lines),
@@ -164,6 +181,7 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             paid_sum(Booking.id).label("paid_minor"),
             refunded_sum(Booking.id).label("refunded_minor"),
             Booking.currency,
+            Attendee.id.label("attendee_id"),
             Attendee.position,
             Attendee.name,
             Attendee.email,

@@ -3,6 +3,8 @@ booking, cancel and refund it, resend its confirmation, write to every confirmed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 
 from flask import (
@@ -16,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import Row
 
 from retreats.booking.balance_collection import cancels_at, is_overdue
 from retreats.booking.models import Booking, BookingStatus
@@ -24,6 +27,7 @@ from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.formatting import format_money
 from retreats.listings.models import Retreat
+from retreats.listings.questions import Privacy
 from retreats.organizer.access import (
     attendee_for_organizer,
     booking_for_organizer,
@@ -39,6 +43,13 @@ from retreats.organizer.attendees.actions import (
     resend_confirmation,
     set_checked_in,
 )
+from retreats.organizer.attendees.answers import (
+    ANSWER_PARAMETER,
+    answer_filters,
+    answers_of_booking,
+    filterable,
+    questions_still_asked,
+)
 from retreats.organizer.attendees.export import attendee_csv_lines, export_filename
 from retreats.organizer.attendees.forms import (
     AttendeeFilterForm,
@@ -52,6 +63,7 @@ from retreats.organizer.attendees.forms import (
 )
 from retreats.organizer.attendees.queries import (
     PAGE_SIZE,
+    AttendeeFilter,
     attendee_counts,
     confirmed_recipients,
     emails_for_booking,
@@ -70,6 +82,25 @@ def _filter_from_query() -> AttendeeFilterForm:
     return form
 
 
+def _chosen_filter(form: AttendeeFilterForm, questions: list[Row]) -> AttendeeFilter:
+    """The form's filter and the answers chosen to the questions offered as filters (an option
+    a question does not offer is a 400; a parameter naming any other question is ignored)."""
+    answers = answer_filters(questions, request.args)
+    if answers is None:
+        abort(400, description="That filter is not one this list offers.")
+    return replace(form.chosen(), answers=answers)
+
+
+def _answer_parameters(sent: Mapping[str, str]) -> dict[str, str]:
+    """The answer-<question id> filters a form carried back, for the list's address (the list
+    checks them again)."""
+    return {
+        name: value
+        for name, value in sent.items()
+        if name.startswith(ANSWER_PARAMETER) and name[len(ANSWER_PARAMETER) :].isdigit()
+    }
+
+
 def _list_url(
     retreat_id: int,
     *,
@@ -77,9 +108,11 @@ def _list_url(
     q: str = "",
     page=None,
     private: bool = False,
+    answers: Mapping[str, str] | None = None,
     anchor=None,
 ) -> str:
-    """The list's address; page 1 and an empty search are left out, as is private when off."""
+    """The list's address; page 1 and an empty search are left out, as is private when off;
+    `answers` are the answer filters (answer-<question id>: option)."""
     return url_for(
         "organizer.attendees",
         retreat_id=retreat_id,
@@ -88,6 +121,7 @@ def _list_url(
         page=page if page and page > 1 else None,
         private=1 if private else None,
         _anchor=anchor,
+        **(answers or {}),
     )
 
 
@@ -97,10 +131,12 @@ def _detail_url(retreat_id: int, booking_id: int) -> str:
 
 @blueprint.get("/retreats/<int:retreat_id>/attendees")
 def attendees(retreat_id: int):
-    """Everyone on a retreat, a page at a time, couples together, private answers if asked."""
+    """Everyone on a retreat, a page at a time, couples together, filtered by status, a search
+    and choice answers; private answers if asked (audited)."""
     retreat = retreat_for_organizer(retreat_id)
     filter_form = _filter_from_query()
-    chosen = filter_form.chosen()
+    questions = questions_still_asked(retreat.id)
+    chosen = _chosen_filter(filter_form, questions)
     show_private = filter_form.private.data
     counts = attendee_counts(retreat.id, chosen)
     # A page past the end (the list got shorter since its link was made) shows the last one.
@@ -119,9 +155,18 @@ def attendees(retreat_id: int):
         show_private=show_private,
         page=page,
         page_size=PAGE_SIZE,
-        bookings=listed_bookings(retreat.id, chosen, page=page),
+        bookings=listed_bookings(retreat.id, chosen, page=page, with_private=show_private),
         counts=counts,
-        list_url=partial(_list_url, retreat.id, status=chosen.status, q=chosen.search),
+        questions=questions,
+        answer_filters=[question for question in questions if filterable(question)],
+        private_questions=[q.label for q in questions if q.privacy == Privacy.PRIVATE],
+        list_url=partial(
+            _list_url,
+            retreat.id,
+            status=chosen.status,
+            q=chosen.search,
+            answers=chosen.answer_parameters(),
+        ),
         booking_quote=booking_quote,
         balance_overdue=partial(is_overdue, now=utcnow()),
     )
@@ -132,7 +177,7 @@ def export_attendees(retreat_id: int):
     """The list as CSV, streamed; private answers only when the box was ticked. Audited."""
     retreat = retreat_for_organizer(retreat_id)
     filter_form = _filter_from_query()
-    chosen = filter_form.chosen()
+    chosen = _chosen_filter(filter_form, questions_still_asked(retreat.id))
     include_private = filter_form.private.data
     lines = attendee_csv_lines(retreat, chosen, include_private=include_private)
     filename = export_filename(retreat)
@@ -173,6 +218,7 @@ def check_in(retreat_id: int, attendee_id: int):
         status=form.status.data,
         q=form.q.data,
         page=form.page.data,
+        answers=_answer_parameters(request.form),
         anchor=f"attendee-{attendee_id}",
     )
     return redirect(back, code=303)
@@ -180,7 +226,8 @@ def check_in(retreat_id: int, attendee_id: int):
 
 @blueprint.get("/retreats/<int:retreat_id>/bookings/<int:booking_id>")
 def booking_detail(retreat_id: int, booking_id: int):
-    """One booking in full: its people, ledger and emails, and what can be done with it."""
+    """One booking in full: its people and their answers (private ones if asked, audited), ledger
+    and emails, and what can be done with it."""
     retreat = retreat_for_organizer(retreat_id)
     booking = booking_for_organizer(retreat, booking_id)
     show_private = request.args.get("private") == "1"
@@ -235,6 +282,7 @@ def booking_page(
         overdue=overdue,
         cancels_at=cancels_at(booking) if overdue else None,
         quote=booking_quote(booking),
+        answers=answers_of_booking(booking.id, with_private=show_private),
         emails=emails_for_booking(booking.id),
     ), status
 
