@@ -2,7 +2,9 @@
 
 Every third booking is a couple on the couple ticket; people answer the intake questions as real
 ones do: most leave accessibility needs empty, nearly all give an emergency contact and a line or
-two of hopes. The organizer has a password, so a signed session cookie for them is accepted.
+two of hopes. The retreat also asks ten questions of its own, three of them private, and every
+booking answers them all (bench/attendee_questions.py). The organizer has a password, so a signed
+session cookie for them is accepted.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from flask import Flask
 from sqlalchemy import Table
 from werkzeug.security import generate_password_hash
 
-from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.models import Answer, Attendee, Booking, BookingStatus
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat, TicketType
+from retreats.listings.questions import Question
 from retreats.organizer.accounts.models import Organizer
 from retreats.payments.models import Payment, PaymentKind, PaymentStatus
 
+from .attendee_questions import ANSWER_COLUMNS, add_questions, answer_rows
 from .retreat import individual_and_couple_tickets, published_retreat
 
 FIRST_NAMES = [
@@ -89,7 +93,8 @@ class CrowdedRetreat:
 
 
 def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
-    """An organizer with a password and one published retreat with room for everyone."""
+    """An organizer with a password and one published retreat with room for everyone, asking
+    ten questions of its own."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
         organizer = Organizer(
@@ -110,6 +115,7 @@ def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
             ticket_types=individual_and_couple_tickets(),
         )
         db.session.add(retreat)
+        add_questions(retreat)
         db.session.commit()
         return CrowdedRetreat(
             id=retreat.id, organizer_id=organizer.id, organizer_session_id=organizer.get_id()
@@ -117,7 +123,8 @@ def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
 
 
 def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: int) -> int:
-    """Bookings number `first` to `first + count - 1`, confirmed; how many people they hold.
+    """Bookings number `first` to `first + count - 1`, confirmed, each answering the retreat's
+    questions; how many people they hold.
 
     Values pass through their columns' own types on the way in (UTC timestamps, enums and
     whatever else a column's type does to what it stores), as an INSERT through the ORM would.
@@ -127,12 +134,19 @@ def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: in
             ticket.seats_per_ticket: ticket
             for ticket in db.session.get(Retreat, retreat_id).ticket_types
         }
+        questions = list(
+            db.session.scalars(
+                db.select(Question).where(Question.retreat_id == retreat_id).order_by(Question.id)
+            )
+        )
         numbers = range(first, first + count)
         now = utcnow()
         connection = db.session.connection()
         as_booking = _stored_form(Booking.__table__, BOOKING_COLUMNS, connection.dialect)
         as_person = _stored_form(Attendee.__table__, PERSON_COLUMNS, connection.dialect)
         as_payment = _stored_form(Payment.__table__, PAYMENT_COLUMNS, connection.dialect)
+        # The private answers go through their column's type: encrypted as the app stores them.
+        as_answer = _stored_form(Answer.__table__, ANSWER_COLUMNS, connection.dialect)
         with connection.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY bookings ({', '.join(BOOKING_COLUMNS)}) FROM STDIN") as copy:
                 for number in numbers:
@@ -154,8 +168,21 @@ def add_confirmed_bookings(app: Flask, retreat_id: int, *, first: int, count: in
                 for number, (booking_id, _seats) in zip(numbers, booked, strict=True):
                     ticket = tickets[2 if number % 3 == 0 else 1]
                     copy.write_row(as_payment(_payment(booking_id, ticket, number, now)))
+            cursor.execute(
+                "SELECT booking_id, id FROM attendees WHERE booking_id = ANY(%s)"
+                " ORDER BY booking_id, position",
+                ([booking_id for booking_id, _seats in booked],),
+            )
+            attendee_ids: dict[int, list[int]] = {}
+            for booking_id, attendee_id in cursor.fetchall():
+                attendee_ids.setdefault(booking_id, []).append(attendee_id)
+            with cursor.copy(f"COPY answers ({', '.join(ANSWER_COLUMNS)}) FROM STDIN") as copy:
+                for number, (booking_id, _seats) in zip(numbers, booked, strict=True):
+                    rows = answer_rows(questions, booking_id, attendee_ids[booking_id], number, now)
+                    for row in rows:
+                        copy.write_row(as_answer(row))
             # Fresh planner statistics, as autovacuum would soon gather on a real database.
-            cursor.execute("ANALYZE bookings, attendees, payments")
+            cursor.execute("ANALYZE bookings, attendees, payments, answers")
         db.session.commit()
     return people
 

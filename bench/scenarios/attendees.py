@@ -1,7 +1,8 @@
 """The organizer attendee list and CSV export of a retreat with 2,000 bookings, then 20,000.
 
-The retreat's confirmed bookings (every third a couple, with realistic intake answers) are
-written in bulk (bench/attendee_seed.py). Then:
+The retreat's confirmed bookings (every third a couple, with realistic intake answers, and
+answers to the retreat's ten questions of its own, three of them private) are written in bulk
+(bench/attendee_seed.py, bench/attendee_questions.py). Then:
 
 - Time, through gunicorn (1 worker, no access log) with a signed-in organizer's session
   cookie, as an organizer's browser gets it: the median of several GETs of the list's first and
