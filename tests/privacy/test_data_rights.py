@@ -21,7 +21,15 @@ from tests.conftest import csrf_token_from
 from tests.factories import ADA, BEA, held_booking, paid_booking
 from tests.privacy.helpers import end_retreat, raw_attendees, raw_row
 
-PERSONAL = ("Ada", "Bea", "Lovelace", "ada@example.org", "bea@example.org", "Charles", "7946")
+PERSONAL = (
+    "Ada",
+    "Bea",
+    "Lovelace",
+    "ada@example.org",
+    "bea@example.org",
+    "Charles",
+    "20 7946 0000",
+)
 PERSONAL += ("Vegetarian", "No nuts", "Ground-floor", "slow down")
 
 
