@@ -19,7 +19,14 @@ from sqlalchemy.orm import selectinload
 
 from retreats.booking.models import Answer, Booking
 from retreats.extensions import db
-from retreats.listings.questions import CHOICE_KINDS, Privacy, Question, QuestionKind, shown_answer
+from retreats.listings.questions import (
+    CHOICE_KINDS,
+    AskedOf,
+    Privacy,
+    Question,
+    QuestionKind,
+    shown_answer,
+)
 
 ANSWER_PARAMETER = "answer-"  # the query string's answer-<question id>=<option>
 
@@ -92,6 +99,16 @@ def answer_filters(
     return tuple(chosen)
 
 
+def answer_parameters(sent: Mapping[str, str]) -> dict[str, str]:
+    """The answer-<question id> filters a form carried back (the check-in form), for the list's
+    address: the list checks them again."""
+    return {
+        name: value
+        for name, value in sent.items()
+        if name.startswith(ANSWER_PARAMETER) and name[len(ANSWER_PARAMETER) :].isdigit()
+    }
+
+
 def answer_filter_clause(chosen: AnswerFilter):
     """The bookings in which the booking, or one of its people, gave that ordinary answer.
 
@@ -151,6 +168,42 @@ def answers_of_booking(booking_id: int, *, with_private: bool) -> list[Answer]:
     if not with_private:
         statement = statement.where(Answer.privacy == Privacy.ORDINARY)
     return list(db.session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class PageAnswers:
+    """The answers of a page of bookings (loaded with answers_loader), sorted once for the page:
+    each booking's own and each person's, in the order given."""
+
+    of_booking: dict[int, list[Answer]]
+    of_person: dict[int, list[Answer]]
+
+    @classmethod
+    def of(cls, bookings: Iterable[Booking]) -> PageAnswers:
+        of_booking: dict[int, list[Answer]] = defaultdict(list)
+        of_person: dict[int, list[Answer]] = defaultdict(list)
+        for booking in bookings:
+            for answer in booking.answers:
+                if answer.attendee_id is None:
+                    of_booking[booking.id].append(answer)
+                else:
+                    of_person[answer.attendee_id].append(answer)
+        return cls(dict(of_booking), dict(of_person))
+
+
+def questions_on_the_list(questions: list[Row], bookings: list[Booking]) -> dict:
+    """What the attendee list shows of the retreat's own questions (still asked, from
+    questions_still_asked): the page's answers, whether they need a column (a question asked of
+    each person, or such an answer on the page, to a question since removed or changed), the
+    filters offered, and the private questions' labels."""
+    answers = PageAnswers.of(bookings)
+    per_person = any(question.asked_of == AskedOf.PERSON for question in questions)
+    return {
+        "answers": answers,
+        "answer_column": per_person or bool(answers.of_person),
+        "answer_filters": [question for question in questions if filterable(question)],
+        "private_questions": [q.label for q in questions if q.privacy == Privacy.PRIVATE],
+    }
 
 
 # --- the CSV's columns ----------------------------------------------------------------------

@@ -192,7 +192,9 @@ def _lines(
     )
     yield BYTE_ORDER_MARK + writer.writerow(safe_cell(heading) for heading in columns.headings())
     result = db.session.execute(
-        export_statement(retreat_id, chosen).execution_options(yield_per=BATCH_SIZE)
+        export_statement(retreat_id, chosen, include_private=include_private).execution_options(
+            yield_per=BATCH_SIZE
+        )
     )
     for batch in result.partitions():
         booking_ids = {row.booking_id for row in batch}

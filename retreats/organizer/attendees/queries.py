@@ -162,8 +162,19 @@ def attendee_counts(retreat_id: int, chosen: AttendeeFilter) -> AttendeeCounts:
     return AttendeeCounts(*row)
 
 
-def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
-    """One row per person for the CSV: plain columns, so it can be read in batches."""
+def export_statement(retreat_id: int, chosen: AttendeeFilter, *, include_private: bool) -> Select:
+    """One row per person for the CSV: plain columns, so it can be read in batches. The private
+    answers only `include_private`: otherwise they are not read (nor decrypted) at all."""
+    private = (
+        [
+            Booking.room_share_with,
+            Attendee.accessibility_needs,
+            Attendee.emergency_contact,
+            Attendee.hopes,
+        ]
+        if include_private
+        else []
+    )
     return _filtered(
         select(
             Booking.id.label("booking_id"),
@@ -174,7 +185,6 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             RoomType.name.label("room_type"),
             Booking.takes_whole_room,
             Booking.room_label,
-            Booking.room_share_with,
             Booking.contact_name,
             Booking.contact_email,
             Booking.amount_minor,
@@ -187,9 +197,7 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter) -> Select:
             Attendee.email,
             Attendee.checked_in_at,
             Attendee.dietary_needs,
-            Attendee.accessibility_needs,
-            Attendee.emergency_contact,
-            Attendee.hopes,
+            *private,
         )
         .join(Attendee, Attendee.booking_id == Booking.id)
         .join(TicketType, TicketType.id == Booking.ticket_type_id)

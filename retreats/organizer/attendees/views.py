@@ -27,7 +27,6 @@ from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.formatting import format_money
 from retreats.listings.models import Retreat
-from retreats.listings.questions import Privacy
 from retreats.organizer.access import (
     attendee_for_organizer,
     booking_for_organizer,
@@ -44,10 +43,10 @@ from retreats.organizer.attendees.actions import (
     set_checked_in,
 )
 from retreats.organizer.attendees.answers import (
-    ANSWER_PARAMETER,
     answer_filters,
+    answer_parameters,
     answers_of_booking,
-    filterable,
+    questions_on_the_list,
     questions_still_asked,
 )
 from retreats.organizer.attendees.export import attendee_csv_lines, export_filename
@@ -89,16 +88,6 @@ def _chosen_filter(form: AttendeeFilterForm, questions: list[Row]) -> AttendeeFi
     if answers is None:
         abort(400, description="That filter is not one this list offers.")
     return replace(form.chosen(), answers=answers)
-
-
-def _answer_parameters(sent: Mapping[str, str]) -> dict[str, str]:
-    """The answer-<question id> filters a form carried back, for the list's address (the list
-    checks them again)."""
-    return {
-        name: value
-        for name, value in sent.items()
-        if name.startswith(ANSWER_PARAMETER) and name[len(ANSWER_PARAMETER) :].isdigit()
-    }
 
 
 def _list_url(
@@ -147,6 +136,7 @@ def attendees(retreat_id: int):
             retreat_id=retreat.id,
             detail=f"list: {chosen.describe()}, page {page}",
         )
+    bookings = listed_bookings(retreat.id, chosen, page=page, with_private=show_private)
     return render_template(
         "organizer/attendees.html",
         retreat=retreat,
@@ -155,11 +145,9 @@ def attendees(retreat_id: int):
         show_private=show_private,
         page=page,
         page_size=PAGE_SIZE,
-        bookings=listed_bookings(retreat.id, chosen, page=page, with_private=show_private),
+        bookings=bookings,
         counts=counts,
-        questions=questions,
-        answer_filters=[question for question in questions if filterable(question)],
-        private_questions=[q.label for q in questions if q.privacy == Privacy.PRIVATE],
+        **questions_on_the_list(questions, bookings),
         list_url=partial(
             _list_url,
             retreat.id,
@@ -218,7 +206,7 @@ def check_in(retreat_id: int, attendee_id: int):
         status=form.status.data,
         q=form.q.data,
         page=form.page.data,
-        answers=_answer_parameters(request.form),
+        answers=answer_parameters(request.form),
         anchor=f"attendee-{attendee_id}",
     )
     return redirect(back, code=303)
