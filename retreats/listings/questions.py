@@ -129,6 +129,11 @@ class Question(db.Model):
     def per_person(self) -> bool:
         return self.asked_of == AskedOf.PERSON
 
+    @property
+    def answer_max(self) -> int | None:
+        """The longest answer a text question takes, in characters (None: not a text)."""
+        return ANSWER_MAX.get(self.kind)
+
     def asked_with(self, ticket: TicketType) -> bool:
         """Is this question asked of a booking of `ticket`?"""
         if self.removed_at is not None:
@@ -190,7 +195,8 @@ def _missing(question: Question) -> str:
 
 
 def _text(question: Question, values: list[str]) -> ReadAnswer:
-    text = "\n".join(values)
+    # A browser sends each line break as CRLF; counted as one character, as its maxlength does.
+    text = "\n".join(values).replace("\r\n", "\n").replace("\r", "\n")
     if question.kind == QuestionKind.SHORT_TEXT:
         text = " ".join(text.split())
     text = _without_control_characters(text)

@@ -31,6 +31,7 @@ from retreats.booking.pricing import booking_quote
 from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
+from retreats.payments.models import RefundStatus
 from retreats.privacy.retention import (
     INTAKE_ANSWERS,
     clear_intake_answers,
@@ -189,6 +190,8 @@ def deletion_refusal(booking: Booking, *, now: datetime | None = None) -> str | 
 
     A payment still under way, or a confirmed place at a retreat not yet over, needs the names
     and addresses (the organizer's list, the confirmation, the guide): cancel first, or wait.
+    So does money the organizer still has to give back by hand (it was paid offline): they need
+    to know whom to return it to.
     """
     now = now or utcnow()
     if personal_data_deleted(booking):
@@ -199,6 +202,11 @@ def deletion_refusal(booking: Booking, *, now: datetime | None = None) -> str | 
         return (
             "This booking is still active. To have your data deleted before the retreat is over, "
             "please cancel the booking first."
+        )
+    if any(refund.status == RefundStatus.BY_ORGANIZER for refund in booking.refunds):
+        return (
+            "The organizer still has to give you back money you paid them directly, and needs "
+            "your name and address for that; you can ask again once it is returned."
         )
     return None
 

@@ -36,6 +36,8 @@ def question(kind: QuestionKind, *, required=False, options=(), asked_of=AskedOf
     [
         (QuestionKind.SHORT_TEXT, ["  Ada   Lovelace "], "Ada Lovelace"),
         (QuestionKind.LONG_TEXT, ["line one\nline two\x07"], "line one\nline two"),
+        (QuestionKind.LONG_TEXT, ["one\r\ntwo"], "one\ntwo"),
+        (QuestionKind.LONG_TEXT, ["x\r\n" * 1000], "x\n" * 999 + "x"),
         (QuestionKind.YES_NO, ["yes"], "yes"),
         (QuestionKind.NUMBER, ["2,50"], "2.5"),
         (QuestionKind.NUMBER, ["10"], "10"),

@@ -15,6 +15,7 @@ from retreats.booking.balance_collection import cancel_if_overdue
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.models import Booking
 from retreats.database import utcnow
+from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.notifications.messages import build_message
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
@@ -23,6 +24,7 @@ from retreats.payments import refunds
 from retreats.payments.ledger import record_offline_payment, record_refunds, refunded_sum
 from retreats.payments.models import PaymentKind, Refund, RefundStatus
 from retreats.payments.refunds import send_due_refunds
+from retreats.privacy.data_rights import delete_personal_data, deletion_refusal
 from tests.factories import stored_booking
 
 PRICE, DEPOSIT, OFFLINE = 100_000, 30_000, 50_000
@@ -221,3 +223,24 @@ def test_a_card_only_refund_is_worded_as_before(db, make_retreat, stripe_refunds
     money = f"€{booking.amount_minor // 100:,}.00"
     assert f"We are refunding {money} to the card you paid with." in text
     assert "outside the card payment" not in text and "in two parts" not in text
+
+
+def test_personal_data_stays_until_the_money_paid_offline_is_given_back(
+    db, make_retreat, stripe_refunds
+):
+    """The organizer needs to know whom to return a bank transfer to: deleting the person's data
+    waits until that refund is marked returned."""
+    booking = deposit_then_offline(make_retreat(starts_in=timedelta(days=60)))
+    cancel_booking(booking_id=booking.id)
+    db.session.expire_all()
+    cancelled = db.session.get(Booking, booking.id)
+
+    with pytest.raises(DomainError, match="give you back money you paid them directly"):
+        delete_personal_data(booking_id=booking.id)
+
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).contact_email == cancelled.contact_email
+    (by_hand,) = [r for r in refunds_of(booking) if r.status == RefundStatus.BY_ORGANIZER]
+    by_hand.status, by_hand.succeeded_at = RefundStatus.SUCCEEDED, utcnow()
+    db.session.commit()
+    assert deletion_refusal(db.session.get(Booking, booking.id)) is None
