@@ -29,7 +29,7 @@ from retreats import create_app
 from retreats.base.audit import record_audit
 from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.base.tokens import hash_token
-from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.models import Answer, Attendee, Booking, BookingStatus
 from retreats.booking.pricing import booking_lines, price_booking
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
@@ -357,6 +357,7 @@ SECRETS_OF_A = (
     "To trust again after the divorce",
     "Rowan, +351 900 000 000",
     "RB-ACCESS",
+    "Carries an EpiPen for wasp stings",  # Juniper's private answer to A's own question
 )
 
 
@@ -369,7 +370,9 @@ def a_world(db, make_retreat, organizer) -> dict:
     audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on. The
     booking was paid by card and, a little of it, in cash: that part A is to give back by hand
     (a refund `by_organizer`)."""
-    title, slug, name, email, needs, hopes, emergency_contact, reference = SECRETS_OF_A
+    title, slug, name, email, needs, hopes, emergency_contact, reference, private_answer = (
+        SECRETS_OF_A
+    )
     retreat = make_retreat(title=title, slug=slug)
     couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
     now = utcnow()
@@ -450,10 +453,22 @@ def a_world(db, make_retreat, organizer) -> dict:
     db.session.add(failed_email)
     record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
     db.session.commit()
+    question = add_question(retreat, label="Health of A's guests")
+    booking.answers.append(
+        Answer(
+            attendee=booking.attendees[0],
+            question_id=question.id,
+            label=question.label,
+            kind=question.kind,
+            privacy=question.privacy,
+            private_text=private_answer,
+        )
+    )
+    db.session.commit()
     return {
         "room_type": add_room_type(retreat, name="Olive suite", rooms=3),
         "add_on": add_add_on(retreat, name="Massage", quantity_limit=6),
-        "question": add_question(retreat, label="Health of A's guests"),
+        "question": question,
         "second_question": add_question(
             retreat,
             label="Experience",

@@ -139,3 +139,16 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere(app, db, a_world, cli
             continue  # refused earlier still: no CSRF token without a session
         assert response.status_code == 302, (method, url, response.status_code)
         assert "/organizer/login" in response.headers["Location"]
+
+
+def test_a_sees_their_attendee_s_private_answer_when_asking_so_the_walk_would_see_a_leak(
+    db, a_world, sign_in, organizer
+):
+    """The secrets B must never see are really on A's pages: the private answer to A's own
+    question shows on A's attendee list once A asks for private answers."""
+    client_a = sign_in(organizer)
+    url = f"/organizer/retreats/{a_world['retreat'].id}/attendees"
+    private_answer = SECRETS_OF_A[-1]
+
+    assert private_answer not in client_a.get(url).get_data(as_text=True)
+    assert private_answer in client_a.get(url + "?private=1").get_data(as_text=True)
