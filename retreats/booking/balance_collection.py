@@ -331,7 +331,7 @@ def cancel_if_overdue(booking_id: int, *, now: datetime) -> bool:
         booking is None
         or not is_overdue(booking, now=now)
         or cancels_at(booking) > now
-        or _charge_in_flight(booking)
+        or charge_in_flight(booking)
     ):
         db.session.rollback()
         return False
@@ -363,8 +363,10 @@ def cancel_if_overdue(booking_id: int, *, now: datetime) -> bool:
     return True
 
 
-def _charge_in_flight(booking: Booking) -> bool:
-    """An off-session charge Stripe has not answered yet: wait for it before cancelling."""
+def charge_in_flight(booking: Booking) -> bool:
+    """An off-session charge of the saved card Stripe has not answered yet: it is asked again
+    whatever the due date, so the booking waits for it before being cancelled, and its due date
+    cannot move under it."""
     return any(
         payment.status == PaymentStatus.OPEN and payment.stripe_checkout_session_id is None
         for payment in booking.payments

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from retreats.base.audit import record_audit
 from retreats.base.locking import rolled_back_on_error
+from retreats.booking.balance_collection import charge_in_flight
 from retreats.booking.email_schedule import schedule_balance_reminders
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.notices import queue_payment_receipt
@@ -28,7 +29,7 @@ from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.organizer.attendees.actions import CHANGED_MEANWHILE
 from retreats.payments import ledger
-from retreats.payments.models import PaymentStatus, Refund, RefundStatus
+from retreats.payments.models import Refund, RefundStatus
 
 NOTE_MAX = 500
 NO_BALANCE = (
@@ -91,7 +92,7 @@ def extend_balance_due(
         booking = _booking_as_seen(booking_id, version)
         if not _owes_a_balance(booking):
             raise DomainError(NO_BALANCE)
-        if _charge_under_way(booking):
+        if charge_in_flight(booking):
             raise DomainError(CHARGE_UNDER_WAY)
         problem = due_date_problem(booking, due_on, now=now)
         if problem:
@@ -250,15 +251,6 @@ def _owes_a_balance(booking: Booking) -> bool:
         booking.status == BookingStatus.CONFIRMED
         and booking.balance_due_at is not None
         and booking.owed_minor > 0
-    )
-
-
-def _charge_under_way(booking: Booking) -> bool:
-    """An off-session charge of the saved card not answered yet: it is asked again whatever
-    the due date (balance_collection.charge_saved_card), so the date cannot move under it."""
-    return any(
-        payment.status == PaymentStatus.OPEN and payment.stripe_checkout_session_id is None
-        for payment in booking.payments
     )
 
 
