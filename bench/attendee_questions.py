@@ -1,9 +1,11 @@
-"""The attendees benchmark retreat's own questions, and every booking's answers to them.
+"""The attendees benchmark retreat's questions, and every booking's answers to them.
 
-Ten questions, as an organizer of a large gathering might ask: seven ordinary (choices, a yes/no,
-a consent), three private (health, relationship, boundaries). Some are asked once per booking,
-the rest of each person, so a couple's booking holds about twice the answers. Everyone answers
-every question; the private answers are encrypted as the app stores them (the answers table's
+First the four every retreat starts with (question_library.STARTING_KEYS): dietary needs, and
+private accessibility needs, emergency contact and hopes, left empty by some as real people do.
+Then ten, as an organizer of a large gathering might ask: seven ordinary (choices, a yes/no, a
+consent), three private (health, relationship, boundaries), which everyone answers. Some are
+asked once per booking, the rest of each person, so a couple's booking holds about twice the
+answers. The private answers are encrypted as the app stores them (the answers table's
 EncryptedText column, which calls base/encryption.py encrypt_answer).
 """
 
@@ -29,7 +31,64 @@ class AskedQuestion:
     answers: list[str] = field(default_factory=list)  # what people answer, in turn
 
 
+STARTING = [
+    AskedQuestion(
+        "Dietary needs",
+        QuestionKind.LONG_TEXT,
+        AskedOf.PERSON,
+        answers=[
+            "",
+            "",
+            "Vegetarian",
+            "Vegan",
+            "No gluten",
+            "No nuts, please",
+            'No "dairy"\nNo eggs',
+        ],
+    ),
+    AskedQuestion(
+        "Accessibility needs",
+        QuestionKind.LONG_TEXT,
+        AskedOf.PERSON,
+        Privacy.PRIVATE,
+        answers=[
+            "",
+            "",
+            "",
+            "",
+            "Ground-floor room, please",
+            "I use a wheelchair; step-free access to the hall and the dining room",
+            "Hard of hearing: I sit at the front",
+        ],
+    ),
+    AskedQuestion(
+        "Emergency contact",
+        QuestionKind.SHORT_TEXT,
+        AskedOf.PERSON,
+        Privacy.PRIVATE,
+        answers=[
+            "Rita Sousa, +351 912 345 678",
+            "Tomás Lima, +351 913 456 789",
+            "Joana Reis, +351 914 567 890",
+        ],
+    ),
+    AskedQuestion(
+        "What do you hope for from this time?",
+        QuestionKind.LONG_TEXT,
+        AskedOf.PERSON,
+        Privacy.PRIVATE,
+        answers=[
+            "To slow down together and listen to each other again, without the phones.",
+            "We have been together twelve years and want to find the curiosity we started with.",
+            "Rest. And to learn how to talk about the hard things without it turning into a fight.",
+            "I am coming alone to understand what I want from my next relationship.",
+            "=To laugh more (and yes, this starts with an equals sign)",
+        ],
+    ),
+]
+
 QUESTIONS = [
+    *STARTING,
     AskedQuestion(
         "How did you hear about the festival?",
         QuestionKind.SINGLE_CHOICE,
@@ -98,7 +157,7 @@ QUESTIONS = [
 
 
 def add_questions(retreat) -> None:
-    """The ten questions, on a retreat being created (in the caller's transaction)."""
+    """The fourteen questions, on a retreat being created (in the caller's transaction)."""
     for position, asked in enumerate(QUESTIONS):
         db.session.add(
             Question(
@@ -136,11 +195,13 @@ def answer_rows(
     answered_at: datetime,
 ):
     """The rows (ANSWER_COLUMNS) of booking `number`'s answers: the booking's own, then each of
-    its `people`'s (their attendee ids, in order)."""
+    its `people`'s (their attendee ids, in order); an optional question left empty has none."""
     for question in questions:
         persons = list(enumerate(people)) if question.per_person else [(0, None)]
         for position, attendee_id in persons:
             text = _answer(question, number * 2 + position)
+            if not text:
+                continue
             yield (
                 booking_id,
                 attendee_id,

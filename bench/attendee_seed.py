@@ -1,10 +1,10 @@
 """A retreat with thousands of confirmed bookings, written in bulk with PostgreSQL's COPY.
 
-Every third booking is a couple on the couple ticket; people answer the intake questions as real
-ones do: most leave accessibility needs empty, nearly all give an emergency contact and a line or
-two of hopes. The retreat also asks ten questions of its own, three of them private, and every
-booking answers them all (bench/attendee_questions.py). The organizer has a password, so a signed
-session cookie for them is accepted.
+Every third booking is a couple on the couple ticket. The retreat asks the four questions every
+retreat starts with (dietary needs, and private: accessibility needs, an emergency contact,
+hopes), answered as real people do (most leave accessibility needs empty), and ten questions of
+its own, three of them private, which every booking answers (bench/attendee_questions.py). The
+organizer has a password, so a signed session cookie for them is accepted.
 """
 
 from __future__ import annotations
@@ -66,23 +66,6 @@ LAST_NAMES = [
     "Müller",
     "O'Brien",
 ]
-DIETARY = ["", "", "Vegetarian", "Vegan", "No gluten", "No nuts, please", 'No "dairy"\nNo eggs']
-ACCESSIBILITY = [
-    "",
-    "",
-    "",
-    "",
-    "Ground-floor room, please",
-    "I use a wheelchair; step-free access to the hall and the dining room",
-    "Hard of hearing: I sit at the front",
-]
-HOPES = [
-    "To slow down together and listen to each other again, without the phones.",
-    "We have been together twelve years and want to find the curiosity we started with.",
-    "Rest. And to learn how to talk about the hard things without it turning into a fight.",
-    "I am coming alone to understand what I want from my next relationship.",
-    "=To laugh more (and yes, this starts with an equals sign)",
-]
 
 
 @dataclass(frozen=True)
@@ -94,7 +77,7 @@ class CrowdedRetreat:
 
 def create_crowded_retreat(app: Flask) -> CrowdedRetreat:
     """An organizer with a password and one published retreat with room for everyone, asking
-    ten questions of its own."""
+    the four starting questions and ten of its own."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
         organizer = Organizer(
@@ -234,10 +217,6 @@ PERSON_COLUMNS = [
     "position",
     "name",
     "email",
-    "dietary_needs",
-    "accessibility_needs",
-    "emergency_contact",
-    "hopes",
     "code_of_conduct_accepted_at",
     "checked_in_at",
 ]
@@ -297,10 +276,6 @@ def _person(booking_id: int, number: int, position: int, now: datetime) -> tuple
         position,
         _name(number, position),
         f"guest{number:07d}.{position}@example.org",
-        DIETARY[seed % len(DIETARY)],
-        ACCESSIBILITY[seed % len(ACCESSIBILITY)],
-        f"{_name(number + 1, 1)}, +351 91{number % 10_000_000:07d}",
-        HOPES[seed % len(HOPES)],
         now - timedelta(days=30),
         now if seed % 11 == 0 else None,
     )

@@ -30,6 +30,7 @@ from retreats.listings.models import (
     TicketType,
 )
 from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.listings.question_copies import add_starting_questions
 
 from .load import StayChoices, Visitor
 from .stack import BENCH_SECRET_KEY
@@ -126,8 +127,9 @@ def _stay_choices(retreat: Retreat) -> StayChoices:
 
 
 def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> BenchRetreat:
-    """One organizer and one published retreat in 30 days with an individual and a couple ticket;
-    `with_stay`: also rooms (guests may book without one) and add-ons, some of them limited."""
+    """One organizer and one published retreat in 30 days with an individual and a couple ticket,
+    asking the four questions every new retreat starts with; `with_stay`: also rooms (guests may
+    book without one) and add-ons, some of them limited."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
         retreat = published_retreat(
@@ -143,6 +145,8 @@ def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> 
             allows_no_accommodation=with_stay,
         )
         db.session.add(retreat)
+        db.session.flush()
+        add_starting_questions(retreat)  # as every retreat an organizer creates
         db.session.commit()
         return BenchRetreat(
             id=retreat.id,

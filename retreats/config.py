@@ -39,9 +39,9 @@ def settings_from_environment() -> dict:
     secure_cookies = _bool("SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
-        # Fernet keys for the private intake answers, newest first (retreats/privacy/).
+        # Fernet keys for the private answers, newest first (retreats/privacy/).
         "INTAKE_ENCRYPTION_KEYS": _list("INTAKE_ENCRYPTION_KEYS"),
-        # Days after a retreat ends before its attendees' intake answers are deleted.
+        # Days after a retreat ends before its attendees' private answers are deleted.
         "PRIVATE_ANSWERS_RETENTION_DAYS": _int("PRIVATE_ANSWERS_RETENTION_DAYS", 30),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retreats.sqlite'}"

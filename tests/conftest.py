@@ -46,6 +46,7 @@ from tests.factories import (
     add_room_type,
     create_organizer,
     create_retreat,
+    starting_questions,
 )
 
 
@@ -421,15 +422,7 @@ def a_world(db, make_retreat, organizer) -> dict:
         status=RefundStatus.BY_ORGANIZER,
     )
     booking.attendees = [
-        Attendee(
-            position=0,
-            name=name,
-            email=email,
-            accessibility_needs=needs,
-            hopes=hopes,
-            emergency_contact=emergency_contact,
-            code_of_conduct_accepted_at=now,
-        ),
+        Attendee(position=0, name=name, email=email, code_of_conduct_accepted_at=now),
         Attendee(position=1, name="Partner of Juniper", code_of_conduct_accepted_at=now),
     ]
     co_host = create_organizer(
@@ -453,17 +446,24 @@ def a_world(db, make_retreat, organizer) -> dict:
     db.session.add(failed_email)
     record_audit("retreat.updated", actor_id=organizer.id, retreat_id=retreat.id)
     db.session.commit()
+    starting = starting_questions(retreat)
     question = add_question(retreat, label="Health of A's guests")
-    booking.answers.append(
-        Answer(
-            attendee=booking.attendees[0],
-            question_id=question.id,
-            label=question.label,
-            kind=question.kind,
-            privacy=question.privacy,
-            private_text=private_answer,
+    for asked, answer in (
+        (starting["accessibility"], needs),
+        (starting["hopes"], hopes),
+        (starting["emergency-contact"], emergency_contact),
+        (question, private_answer),
+    ):
+        booking.answers.append(
+            Answer(
+                attendee=booking.attendees[0],
+                question_id=asked.id,
+                label=asked.label,
+                kind=asked.kind,
+                privacy=asked.privacy,
+                private_text=answer,
+            )
         )
-    )
     db.session.commit()
     return {
         "room_type": add_room_type(retreat, name="Olive suite", rooms=3),

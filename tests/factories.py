@@ -50,30 +50,64 @@ from retreats.listings.models import (
     RoomType,
     TicketType,
 )
-from retreats.listings.questions import AskedOf, Privacy, Question, QuestionKind
+from retreats.listings.questions import (
+    AskedOf,
+    Privacy,
+    Question,
+    QuestionKind,
+    asked_questions,
+)
 from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.listings.question_copies import add_starting_questions
+from retreats.organizer.listings.question_library import BY_KEY, STARTING_KEYS
 from retreats.payments.ledger import record_payment_refund
 from retreats.payments.models import Payment as LedgerPayment
 from retreats.payments.models import PaymentKind, PaymentStatus, RefundStatus
 
 # People who fill in the booking form -----------------------------------------------------------
 
-# Ada answers every optional question (the private ones too); Bea is her partner.
-ADA = AttendeeDetails(
-    name="Ada Lovelace",
-    email="ada@example.org",
-    dietary_needs="Vegetarian",
-    accessibility_needs="Ground-floor room, please",
-    emergency_contact="Charles, +44 20 7946 0000",
-    hopes="To slow down together",
-)
-BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org", dietary_needs="No nuts")
-CY = AttendeeDetails(name="Cy Young", email="cy@example.org", hopes="Rest")
+ADA = AttendeeDetails(name="Ada Lovelace", email="ada@example.org")
+BEA = AttendeeDetails(name="Bea Lovelace", email="bea@example.org")
+CY = AttendeeDetails(name="Cy Young", email="cy@example.org")
+
+# What they answer to the four questions every retreat starts with (question_library
+# STARTING_KEYS), by key; Ada answers them all, the private ones too. `intake` gives them.
+ADA_INTAKE = {
+    "dietary-needs": "Vegetarian",
+    "accessibility": "Ground-floor room, please",
+    "emergency-contact": "Charles, +44 20 7946 0000",
+    "hopes": "To slow down together",
+}
+BEA_INTAKE = {"dietary-needs": "No nuts"}
+CY_INTAKE = {"hopes": "Rest"}
 
 
-def attendee(email: str | None = "ada@example.org", name: str = "Ada Lovelace", **answers: str):
-    """Someone who answered the required questions only, unless `answers` says otherwise."""
-    return AttendeeDetails(name=name, email=email, **answers)
+def starting_questions(retreat: Retreat) -> dict[str, Question]:
+    """The retreat's four starting questions by library key, added first if it has none (as a
+    retreat created in the editor, or listed before migration 0015, has them)."""
+    labels = {BY_KEY[key]["label"]: key for key in STARTING_KEYS}
+    asked = {q.label: q for q in asked_questions(retreat) if q.label in labels}
+    if not asked:
+        add_starting_questions(retreat)
+        db.session.commit()
+        asked = {q.label: q for q in asked_questions(retreat) if q.label in labels}
+    return {labels[label]: question for label, question in asked.items()}
+
+
+def intake(retreat: Retreat, *people: dict[str, str]) -> list[GivenAnswer]:
+    """The answers (for held_booking's answers=[...]) each person gives, in seat order, to the
+    retreat's starting questions: intake(retreat, ADA_INTAKE, BEA_INTAKE)."""
+    questions = starting_questions(retreat)
+    return [
+        GivenAnswer(question=questions[key], text=text, person=position)
+        for position, answers in enumerate(people)
+        for key, text in answers.items()
+    ]
+
+
+def attendee(email: str | None = "ada@example.org", name: str = "Ada Lovelace"):
+    """Someone filling in the booking form."""
+    return AttendeeDetails(name=name, email=email)
 
 
 # Organizers ------------------------------------------------------------------------------------

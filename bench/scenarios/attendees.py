@@ -1,7 +1,7 @@
 """The organizer attendee list and CSV export of a retreat with 2,000 bookings, then 20,000.
 
-The retreat's confirmed bookings (every third a couple, with realistic intake answers, and
-answers to the retreat's ten questions of its own, three of them private) are written in bulk
+The retreat's confirmed bookings (every third a couple, answering the four questions every
+retreat starts with and ten of the retreat's own, six of the fourteen private) are written in bulk
 (bench/attendee_seed.py, bench/attendee_questions.py). Then:
 
 - Time, through gunicorn (1 worker, no access log) with a signed-in organizer's session

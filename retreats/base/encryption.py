@@ -1,6 +1,6 @@
-"""The private intake answers are stored encrypted (Fernet), so a database dump alone reveals none.
+"""The private answers are stored encrypted (Fernet), so a database dump alone reveals none.
 
-Accessibility needs, the emergency contact, hopes and a booking's room share wish (whom a single
+The answers to a retreat's private questions and a booking's room share wish (whom a single
 guest would like to share a room with) go into the database as Fernet tokens
 (AES-128-CBC with an HMAC-SHA256, a timestamp and a random IV: the same answer encrypts
 differently every time). The keys come from INTAKE_ENCRYPTION_KEYS, newest first: the first

@@ -1,5 +1,5 @@
-"""Booking forms: the booking itself (ticket, room, add-ons, people, intake, the retreat's own
-questions, consent), cancelling, the waitlist."""
+"""Booking forms: the booking itself (ticket, room, add-ons, people, the retreat's own questions,
+consent), cancelling, the waitlist."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from wtforms import (
     SelectChoice,
     SelectMultipleField,
     StringField,
-    TextAreaField,
     ValidationError,
     widgets,
 )
@@ -31,8 +30,6 @@ from retreats.booking.services import AttendeeDetails
 from retreats.database import LARGEST_ID
 from retreats.listings.models import RoomType, TicketType
 
-LONG_TEXT = 2000
-
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -43,18 +40,6 @@ class AttendeeForm(Form):
 
     name = StringField("Full name", filters=[_strip], validators=[Length(max=200)])
     email = EmailField("Email", filters=[_strip], validators=[Optional(), Email(), Length(max=254)])
-    dietary_needs = TextAreaField(
-        "Dietary needs", filters=[_strip], validators=[Length(max=LONG_TEXT)]
-    )
-    accessibility_needs = TextAreaField(
-        "Accessibility needs", filters=[_strip], validators=[Length(max=LONG_TEXT)]
-    )
-    emergency_contact = StringField(
-        "Emergency contact (name and phone)", filters=[_strip], validators=[Length(max=300)]
-    )
-    hopes = TextAreaField(
-        "What do you hope for from this time?", filters=[_strip], validators=[Length(max=LONG_TEXT)]
-    )
 
 
 NO_ACCOMMODATION = "none"  # the room_type value of "No accommodation"
@@ -262,10 +247,6 @@ class BookingForm(StayChoiceForm):
             AttendeeDetails(
                 name=entry.form.name.data,
                 email=entry.form.email.data or None,
-                dietary_needs=entry.form.dietary_needs.data or "",
-                accessibility_needs=entry.form.accessibility_needs.data or "",
-                emergency_contact=entry.form.emergency_contact.data or "",
-                hopes=entry.form.hopes.data or "",
             )
             for entry in self.attendees.entries[: self.people_needed]
         ]

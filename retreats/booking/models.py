@@ -53,7 +53,7 @@ class Booking(db.Model):
     # one bed of a shared room (see listings.models.RoomType); counted in booking/inventory.py.
     room_type_id: Mapped[int | None] = mapped_column(ForeignKey("room_types.id"), index=True)
     takes_whole_room: Mapped[bool] = mapped_column(default=True, server_default="1")
-    # A single guest's wish about whom to share a room with: private, like the intake answers.
+    # A single guest's wish about whom to share a room with: private, like the answers to private questions.
     # None when there is no wish (an empty answer would still be encrypted).
     room_share_with: Mapped[str | None] = mapped_column(EncryptedText)
     # The named room the organizer put this booking in ("Olive 2"), for the rooming list.
@@ -209,7 +209,7 @@ class BookingLine(db.Model):
 
 
 class Attendee(db.Model):
-    """One person in one seat, with their intake answers (sensitive: organizer eyes only)."""
+    """One person in one seat. What they answered is in `answers` (the retreat's questions)."""
 
     __tablename__ = "attendees"
 
@@ -220,11 +220,6 @@ class Attendee(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
-    dietary_needs: Mapped[str] = mapped_column(Text, default="")
-    # The private answers, encrypted at rest (retreats/base/encryption.py).
-    accessibility_needs: Mapped[str] = mapped_column(EncryptedText, default="")
-    emergency_contact: Mapped[str] = mapped_column(EncryptedText, default="")
-    hopes: Mapped[str] = mapped_column(EncryptedText, default="")
     code_of_conduct_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -51,10 +51,6 @@ log = logging.getLogger(__name__)
 class AttendeeDetails:
     name: str
     email: str | None
-    dietary_needs: str = ""
-    accessibility_needs: str = ""
-    emergency_contact: str = ""
-    hopes: str = ""
 
 
 @dataclass(frozen=True)
@@ -369,10 +365,6 @@ def _new_booking(
             position=position,
             name=person.name,
             email=person.email,
-            dietary_needs=person.dietary_needs,
-            accessibility_needs=person.accessibility_needs,
-            emergency_contact=person.emergency_contact,
-            hopes=person.hopes,
             code_of_conduct_accepted_at=now,
         )
         for position, person in enumerate(attendees)

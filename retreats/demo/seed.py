@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.pricing import booking_lines, price_booking
 from retreats.database import utcnow
@@ -21,7 +22,10 @@ from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from retreats.demo.workshops import WORKSHOPS
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
+from retreats.listings.questions import Question, asked_questions
 from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.listings.question_copies import add_starting_questions
+from retreats.organizer.listings.question_library import BY_KEY
 from retreats.payments.models import Payment as LedgerPayment
 from retreats.payments.models import PaymentKind, PaymentStatus
 
@@ -57,6 +61,9 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
             created_at = now - timedelta(days=40 - index)
             retreat = _build_retreat(listing, organizer=organizer, now=now, created_at=created_at)
             db.session.add(retreat)
+            db.session.flush()
+            add_starting_questions(retreat)
+            db.session.flush()
             _add_confirmed_bookings(retreat, listing, now=now)
             db.session.flush()
         db.session.commit()
@@ -175,56 +182,66 @@ def _build_retreat(
 def _add_confirmed_bookings(retreat: Retreat, listing: DemoListing, *, now: datetime) -> None:
     """Paid bookings for the listing's confirmed parties, each with one attendee per seat."""
     rooms = {room_type.name: room_type for room_type in retreat.room_types}
+    questions = {question.label: question for question in asked_questions(retreat)}
     for number, party in enumerate(listing.confirmed_parties, start=1):
         ticket = _regular_ticket_for(retreat, seats=len(party))
         room_type = rooms[listing.party_rooms[number - 1]] if listing.party_rooms else None
         quote = price_booking(currency=retreat.currency, ticket=ticket, room_type=room_type)
         booked_at = now - timedelta(days=30 - number, hours=number)
         contact = party[0]
-        db.session.add(
-            Booking(
-                reference=_demo_reference(),
-                # The token is thrown away: demo bookings are not meant to be opened by link.
-                token_hash=hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest(),
-                retreat=retreat,
-                ticket_type=ticket,
-                status=BookingStatus.CONFIRMED,
-                seats=ticket.seats_per_ticket,
-                room_type=room_type,
-                takes_whole_room=room_type is None or room_type.takes_whole_room(len(party)),
-                amount_minor=quote.total_minor,
-                lines=booking_lines(quote),
-                currency=retreat.currency,
-                contact_name=contact.name,
-                contact_email=_demo_email(contact),
-                hold_expires_at=booked_at + timedelta(minutes=31),
-                created_at=booked_at,
-                updated_at=booked_at + timedelta(minutes=4),
-                confirmed_at=booked_at + timedelta(minutes=4),
-                # Paid in full through Checkout (the demo has no Stripe ids to show).
-                payments=[
-                    LedgerPayment(
-                        kind=PaymentKind.FULL,
-                        status=PaymentStatus.SUCCEEDED,
-                        amount_minor=quote.total_minor,
-                        currency=retreat.currency,
-                        created_at=booked_at + timedelta(minutes=2),
-                        succeeded_at=booked_at + timedelta(minutes=4),
-                    )
-                ],
-                attendees=[
-                    Attendee(
-                        position=position,
-                        name=guest.name,
-                        email=_demo_email(guest),
-                        dietary_needs=guest.dietary_needs,
-                        hopes=guest.hopes,
-                        code_of_conduct_accepted_at=booked_at + timedelta(minutes=2),
-                    )
-                    for position, guest in enumerate(party)
-                ],
-            )
+        booking = Booking(
+            reference=_demo_reference(),
+            # The token is thrown away: demo bookings are not meant to be opened by link.
+            token_hash=hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest(),
+            retreat=retreat,
+            ticket_type=ticket,
+            status=BookingStatus.CONFIRMED,
+            seats=ticket.seats_per_ticket,
+            room_type=room_type,
+            takes_whole_room=room_type is None or room_type.takes_whole_room(len(party)),
+            amount_minor=quote.total_minor,
+            lines=booking_lines(quote),
+            currency=retreat.currency,
+            contact_name=contact.name,
+            contact_email=_demo_email(contact),
+            hold_expires_at=booked_at + timedelta(minutes=31),
+            created_at=booked_at,
+            updated_at=booked_at + timedelta(minutes=4),
+            confirmed_at=booked_at + timedelta(minutes=4),
+            # Paid in full through Checkout (the demo has no Stripe ids to show).
+            payments=[
+                LedgerPayment(
+                    kind=PaymentKind.FULL,
+                    status=PaymentStatus.SUCCEEDED,
+                    amount_minor=quote.total_minor,
+                    currency=retreat.currency,
+                    created_at=booked_at + timedelta(minutes=2),
+                    succeeded_at=booked_at + timedelta(minutes=4),
+                )
+            ],
+            attendees=[
+                Attendee(
+                    position=position,
+                    name=guest.name,
+                    email=_demo_email(guest),
+                    code_of_conduct_accepted_at=booked_at + timedelta(minutes=2),
+                )
+                for position, guest in enumerate(party)
+            ],
         )
+        attach_answers(booking, _guest_answers(party, questions), now=booked_at)
+        db.session.add(booking)
+
+
+def _guest_answers(party: tuple[DemoGuest, ...], questions: dict[str, Question]) -> list:
+    """What the party's guests answered to the retreat's starting questions."""
+    given = []
+    for position, guest in enumerate(party):
+        for key, text in (("dietary-needs", guest.dietary_needs), ("hopes", guest.hopes)):
+            if text:
+                question = questions[BY_KEY[key]["label"]]
+                given.append(GivenAnswer(question=question, text=text, person=position))
+    return given
 
 
 def _demo_reference() -> str:

@@ -130,7 +130,7 @@ class Retreat(db.Model):
     allows_no_accommodation: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Discreet emails: subjects, sender name and calendar title say nothing intimate.
     discreet_emails: Mapped[bool] = mapped_column(default=False, server_default="0")
-    # When the retention purge emptied its attendees' intake answers (retreats/privacy/).
+    # When the retention purge emptied its attendees' private answers (retreats/privacy/).
     private_answers_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Stored names under UPLOAD_FOLDER (base/stored_files.py), never the uploader's own.
     cover_image: Mapped[str | None] = mapped_column(String(100))

@@ -16,15 +16,14 @@ privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and ret
 
 @privacy_cli.command("rotate-key")
 def rotate_key_command() -> None:
-    """Re-encrypt every private answer (room share wishes and the private answers to the
-    retreats' own questions too) with the newest key of INTAKE_ENCRYPTION_KEYS."""
+    """Re-encrypt every private answer (the private answers to the retreats' questions, room
+    share wishes) with the newest key of INTAKE_ENCRYPTION_KEYS."""
     from retreats.privacy.rotation import reencrypt_all_answers
 
     done = reencrypt_all_answers()
     click.echo(
-        f"Re-encrypted the private answers of {done.attendees} attendee(s), the room share "
-        f"wishes of {done.bookings} booking(s) and {done.answers} private answer(s) to the "
-        "retreats' own questions with the newest key."
+        f"Re-encrypted {done.answers} private answer(s) to the retreats' questions and the "
+        f"room share wishes of {done.bookings} booking(s) with the newest key."
     )
 
 
@@ -36,8 +35,8 @@ def rotate_key_command() -> None:
     help="Purge as if it were this moment (ISO, UTC unless an offset is given).",
 )
 def purge_command(moment: datetime | None) -> None:
-    """Delete the private answers (intake answers, room share wishes, private answers to the
-    retreat's own questions) of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
+    """Delete the private answers (private answers to the retreats' questions, room share
+    wishes) of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
     from retreats.privacy.retention import purge_private_answers
 
     days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]

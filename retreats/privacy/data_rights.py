@@ -1,14 +1,13 @@
 """An attendee's rights over their data, from the manage link: a copy of it, and its deletion.
 
 The copy holds the booking's parts too (the lines it was priced at, its room type, named room
-and add-ons) and every answer: each attendee's intake answers, the booking's room share wish and
-the answers to the retreat's own questions, private or not. Deleting keeps the financial record
-the law asks us to keep (reference, amounts, currency, status, refunds, Stripe ids, dates, the
-lines priced) and the named room, and removes every personal field: names, addresses, intake
-answers, the room share wish, every answer to the retreat's own questions (the rows themselves,
-as the manage page promises: "every answer of this booking is removed for good"), the addresses
-in the outbox and in the booking's audit entries.
-"""
+and add-ons) and every answer: the booking's room share wish and the answers to the retreat's
+questions, private or not. Deleting keeps the financial record the law asks us to keep
+(reference, amounts, currency, status, refunds, Stripe ids, dates, the lines priced) and the
+named room, and removes every personal field: names, addresses, the room share wish, every
+answer to the retreat's questions (the rows themselves, as the manage page promises: "every
+answer of this booking is removed for good"), the addresses in the outbox and in the booking's
+audit entries."""
 
 from __future__ import annotations
 
@@ -32,11 +31,7 @@ from retreats.database import WRITE_CONFLICTS, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.payments.models import RefundStatus
-from retreats.privacy.retention import (
-    INTAKE_ANSWERS,
-    clear_intake_answers,
-    clear_room_share_wish,
-)
+from retreats.privacy.retention import clear_room_share_wish
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +149,6 @@ def booking_data_export(booking: Booking) -> dict:
             {
                 "name": person.name,
                 "email": person.email,
-                **{name: getattr(person, name) for name in INTAKE_ANSWERS},
                 "code_of_conduct_accepted_at": _moment(person.code_of_conduct_accepted_at),
                 "checked_in_at": _moment(person.checked_in_at),
             }
@@ -245,7 +239,6 @@ def _erase(booking: Booking, now: datetime) -> None:
             replacements[person.email] = placeholder
         replacements[person.name] = DELETED_NAME
         person.name, person.email = DELETED_NAME, None
-        clear_intake_answers(person)
     booking.contact_name, booking.contact_email = DELETED_NAME, placeholder
     clear_room_share_wish(booking)  # it may name someone, and is theirs alone
     _delete_question_answers(booking)

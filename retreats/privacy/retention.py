@@ -1,12 +1,11 @@
 """Retention: the private answers are deleted some days after the retreat ends.
 
-Accessibility needs, emergency contacts, hopes and dietary needs (each attendee's), the room
-share wish (a single guest's wish about whom to share a room with, kept on their booking) and the
-answers to the retreat's own private questions serve only the retreat itself;
-PRIVATE_ANSWERS_RETENTION_DAYS after it ended the intake answers are set to "", the wish and the
-private answers' texts to None (`flask --app wsgi privacy purge`, and the outbox worker once a
-day). Names, emails, the named room, the financial record, the ordinary answers (they are not
-private) and the consents (the record of what each person agreed to) stay.
+The answers to the retreat's private questions (accessibility needs, an emergency contact, hopes,
+health...) and the room share wish (a single guest's wish about whom to share a room with, kept
+on their booking) serve only the retreat itself; PRIVATE_ANSWERS_RETENTION_DAYS after it ended
+the private answers' texts and the wish are set to None (`flask --app wsgi privacy purge`, and
+the outbox worker once a day). Names, emails, the named room, the financial record, the ordinary
+answers (they are not private) and the consents (the record of what each person agreed to) stay.
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ from retreats.listings.questions import Privacy, QuestionKind
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# Every answer an attendee gave on the booking form; dietary needs too (often health or faith).
-INTAKE_ANSWERS = ("dietary_needs", "accessibility_needs", "emergency_contact", "hopes")
 PURGE_INTERVAL_SECONDS = 24 * 60 * 60
 # A purge that failed (the database restarting, say) is tried again this much later.
 PURGE_RETRY_SECONDS = 60 * 60
@@ -42,31 +39,12 @@ def retention_cutoff(*, now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=days)
 
 
-def clear_intake_answers(attendee: Attendee) -> bool:
-    """Set every intake answer of one attendee to ""; True when there was anything to clear."""
-    changed = False
-    for name in INTAKE_ANSWERS:
-        if getattr(attendee, name):
-            setattr(attendee, name, "")
-            changed = True
-    return changed
-
-
 def clear_room_share_wish(booking: Booking) -> bool:
     """Forget a booking's room share wish; True when it had one."""
     if booking.room_share_with is None:
         return False
     booking.room_share_with = None
     return True
-
-
-def clear_private_answers(attendee: Attendee) -> bool:
-    """Clear one attendee's intake answers and, for the booker, their booking's room share wish
-    (the wish of a single guest, who is its booker); True when there was anything to clear."""
-    cleared = clear_intake_answers(attendee)
-    if attendee.position == 0:
-        cleared = clear_room_share_wish(attendee.booking) or cleared
-    return cleared
 
 
 def clear_question_answers(attendees: list[Attendee]) -> set[int]:
@@ -95,8 +73,8 @@ def clear_question_answers(attendees: list[Attendee]) -> set[int]:
 
 
 def purge_private_answers(*, now: datetime | None = None) -> int:
-    """Clear the private answers (intake answers, room share wishes, private answers to the
-    retreat's own questions) of attendees of retreats that ended before the retention cutoff;
+    """Clear the private answers (private answers to the retreat's own questions, room share
+    wishes) of attendees of retreats that ended before the retention cutoff;
     returns how many attendees had any (an answer asked of a booking counts for its booker).
     Each retreat is done once: its attendees in batches, each batch committed on its own, then
     the retreat is marked purged, so repeats read nothing.
@@ -134,8 +112,13 @@ def _purge_retreat(retreat_id: int) -> int:
         if not attendees:
             return purged
         answered = clear_question_answers(attendees)
-        cleared = {person.id for person in attendees if clear_private_answers(person)}
-        purged += len(cleared | answered)
+        # The room share wish is the single guest's, who is the booking's booker.
+        wished = {
+            person.id
+            for person in attendees
+            if person.position == 0 and clear_room_share_wish(person.booking)
+        }
+        purged += len(answered | wished)
         last_id = attendees[-1].id
         db.session.commit()  # the identity map holds rows weakly: one batch in memory at a time
 

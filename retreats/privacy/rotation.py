@@ -1,8 +1,7 @@
 """Key rotation: re-encrypt every stored private answer with the newest key, in batches.
 
-The private answers are the attendees' accessibility needs, emergency contacts and hopes, the
-bookings' room share wishes and the private answers to the retreats' own questions
-(PRIVATE_COLUMNS).
+The private answers are the answers to the retreats' own private questions and the bookings'
+room share wishes (PRIVATE_COLUMNS).
 """
 
 from __future__ import annotations
@@ -12,22 +11,15 @@ from dataclasses import dataclass
 from sqlalchemy import Table, Text, or_, select, type_coerce, update
 
 from retreats.base.encryption import intake_cipher
-from retreats.booking.models import Answer, Attendee, Booking
+from retreats.booking.models import Answer, Booking
 from retreats.extensions import db
 
 BATCH_SIZE = 500
-PRIVATE_COLUMNS = (
-    Attendee.accessibility_needs,
-    Attendee.emergency_contact,
-    Attendee.hopes,
-    Booking.room_share_with,
-    Answer.private_text,
-)
+PRIVATE_COLUMNS = (Booking.room_share_with, Answer.private_text)
 
 
 @dataclass(frozen=True)
 class Reencrypted:
-    attendees: int  # attendee rows done
     bookings: int  # bookings with a room share wish done
     answers: int  # private answers to the retreats' own questions done
 
@@ -43,9 +35,7 @@ def reencrypt_all_answers() -> Reencrypted:
     for column in PRIVATE_COLUMNS:
         names_by_table.setdefault(column.class_.__table__, []).append(column.key)
     done = {table.name: _reencrypt_table(table, names) for table, names in names_by_table.items()}
-    return Reencrypted(
-        attendees=done["attendees"], bookings=done["bookings"], answers=done["answers"]
-    )
+    return Reencrypted(bookings=done["bookings"], answers=done["answers"])
 
 
 def _reencrypt_table(table: Table, names: list[str]) -> int:

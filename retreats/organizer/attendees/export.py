@@ -6,7 +6,7 @@ Each line carries its booking's parts (room type, named room, add-ons, and the l
 the booking was priced at, from booking/pricing.py): read for each batch in two more queries.
 Then a column per question of the retreat's own (answers.py answer_columns): the person's answer,
 or the booking's for a question asked once per booking, read for each batch in one more query;
-the private questions' columns, like the private intake answers, only when asked for.
+the private questions' columns, like the room share wish, only when asked for.
 """
 
 from __future__ import annotations
@@ -60,9 +60,8 @@ COLUMNS = [
     "Booking refunded",
     "Booking owed",
     "Checked in",
-    "Dietary needs",
 ]
-PRIVATE_COLUMNS = ["Accessibility needs", "Emergency contact", "Hopes", "Room share wish"]
+PRIVATE_COLUMNS = ["Room share wish"]
 
 
 def safe_cell(value: object) -> str:
@@ -121,19 +120,18 @@ def _cells(
             row.currency,
         ),
         _local_time(row.checked_in_at, zone),
-        row.dietary_needs,
     ]
     person = {"booking_id": row.booking_id, "attendee_id": row.attendee_id}
     cells += [answer_cell(answers, column, **person) for column in columns.ordinary]
     if columns.include_private:
-        cells += [row.accessibility_needs, row.emergency_contact, row.hopes, row.room_share_with]
+        cells.append(row.room_share_with)
         cells += [answer_cell(answers, column, **person) for column in columns.private]
     return [safe_cell(cell) for cell in cells]
 
 
 class _Columns:
-    """The CSV's columns: the fixed ones, then the ordinary questions' after the dietary needs;
-    with private answers, the private intake answers then the private questions'."""
+    """The CSV's columns: the fixed ones, then the ordinary questions'; with private answers, the
+    room share wish then the private questions'."""
 
     def __init__(self, questions: list[AnswerColumn], *, include_private: bool) -> None:
         self.include_private = include_private

@@ -163,18 +163,9 @@ def attendee_counts(retreat_id: int, chosen: AttendeeFilter) -> AttendeeCounts:
 
 
 def export_statement(retreat_id: int, chosen: AttendeeFilter, *, include_private: bool) -> Select:
-    """One row per person for the CSV: plain columns, so it can be read in batches. The private
-    answers only `include_private`: otherwise they are not read (nor decrypted) at all."""
-    private = (
-        [
-            Booking.room_share_with,
-            Attendee.accessibility_needs,
-            Attendee.emergency_contact,
-            Attendee.hopes,
-        ]
-        if include_private
-        else []
-    )
+    """One row per person for the CSV: plain columns, so it can be read in batches. The room
+    share wish only `include_private`: otherwise it is not read (nor decrypted) at all."""
+    private = [Booking.room_share_with] if include_private else []
     return _filtered(
         select(
             Booking.id.label("booking_id"),
@@ -196,7 +187,6 @@ def export_statement(retreat_id: int, chosen: AttendeeFilter, *, include_private
             Attendee.name,
             Attendee.email,
             Attendee.checked_in_at,
-            Attendee.dietary_needs,
             *private,
         )
         .join(Attendee, Attendee.booking_id == Booking.id)

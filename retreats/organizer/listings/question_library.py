@@ -83,7 +83,7 @@ LIBRARY: list[dict] = [
     {
         "key": "dietary-needs",
         "label": "Dietary needs",
-        "kind": QuestionKind.SHORT_TEXT,
+        "kind": QuestionKind.LONG_TEXT,
         "help_text": "Allergies, intolerances or what you do not eat.",
         "privacy": Privacy.ORDINARY,
         "asked_of": AskedOf.PERSON,
@@ -101,17 +101,23 @@ LIBRARY: list[dict] = [
         "label": "Emergency contact",
         "kind": QuestionKind.SHORT_TEXT,
         "help_text": "A name and a phone number we can call if something happens to you.",
-        "required": True,
         "privacy": Privacy.PRIVATE,
         "asked_of": AskedOf.PERSON,
     },
     {
         "key": "hopes",
-        "label": "What do you hope for from this retreat?",
+        "label": "What do you hope for from this time?",
         "kind": QuestionKind.LONG_TEXT,
+        "help_text": "Seen only by the facilitators.",
         "privacy": Privacy.PRIVATE,
         "asked_of": AskedOf.PERSON,
     },
 ]
 
 BY_KEY: dict[str, dict] = {entry["key"]: entry for entry in LIBRARY}
+
+# What a new retreat asks before its organizer changes anything: the four questions every booking
+# form asked before questions were the organizer's (migrations/versions/0015_intake_questions.py
+# gave them, as these, to every retreat listed before). All optional; the organizer can edit,
+# require or remove each.
+STARTING_KEYS = ("dietary-needs", "accessibility", "emergency-contact", "hopes")

@@ -40,7 +40,7 @@ from retreats.listings.models import (
     TicketType,
 )
 from retreats.organizer.listings.balance_rules import follow_new_grace_period
-from retreats.organizer.listings.question_copies import copy_questions
+from retreats.organizer.listings.question_copies import add_starting_questions, copy_questions
 
 
 class ListingError(DomainError):
@@ -238,7 +238,8 @@ def _apply_uploads(retreat: Retreat, uploads: Uploads) -> tuple[list[str], list[
 def create_retreat(
     *, organizer_id: int, details: ListingDetails, uploads: Uploads, now: datetime | None = None
 ) -> Retreat:
-    """A new draft retreat owned by the organizer; the slug comes from the title if not given."""
+    """A new draft retreat owned by the organizer, asking the library's starting questions; the
+    slug comes from the title if not given."""
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
         if details.slug and _slug_taken(details.slug):
@@ -253,6 +254,7 @@ def create_retreat(
         _changed, to_write = _apply_uploads(retreat, uploads)
         db.session.add(retreat)
         db.session.flush()
+        add_starting_questions(retreat)
         record_audit("retreat.created", actor_id=organizer_id, retreat_id=retreat.id)
         _commit_with_files(to_write)
     return retreat
