@@ -1,5 +1,6 @@
 """`flask --app wsgi privacy …`: re-encrypting the private answers with the newest key, and
-deleting them once the retention period after a retreat is over."""
+deleting the answers (ordinary and private, consents apart) once the retention period after a
+retreat is over."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask.cli import AppGroup
 
 from retreats.base.cli_options import MomentType
 
-privacy_cli = AppGroup("privacy", help="Private answers: encryption keys and retention.")
+privacy_cli = AppGroup("privacy", help="Answers: retention, and the private ones' encryption keys.")
 
 
 @privacy_cli.command("rotate-key")
@@ -35,13 +36,13 @@ def rotate_key_command() -> None:
     help="Purge as if it were this moment (ISO, UTC unless an offset is given).",
 )
 def purge_command(moment: datetime | None) -> None:
-    """Delete the private answers (private answers to the retreats' questions, room share
-    wishes) of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
+    """Delete the answers (every answer to the retreats' questions, ordinary and private, but
+    consents; room share wishes) of retreats that ended PRIVATE_ANSWERS_RETENTION_DAYS ago."""
     from retreats.privacy.retention import purge_private_answers
 
     days = current_app.config["PRIVATE_ANSWERS_RETENTION_DAYS"]
     count = purge_private_answers(now=moment)
     click.echo(
-        f"Deleted the private answers of {count} attendee(s) of retreats "
+        f"Deleted the answers (consents kept) of {count} attendee(s) of retreats "
         f"that ended more than {days} day(s) ago."
     )

@@ -1,11 +1,12 @@
-"""Retention: the private answers are deleted some days after the retreat ends.
+"""Retention: the answers are deleted some days after the retreat ends.
 
-The answers to the retreat's private questions (accessibility needs, an emergency contact, hopes,
-health...) and the room share wish (a single guest's wish about whom to share a room with, kept
-on their booking) serve only the retreat itself; PRIVATE_ANSWERS_RETENTION_DAYS after it ended
-the private answers' texts and the wish are set to None (`flask --app wsgi privacy purge`, and
-the outbox worker once a day). Names, emails, the named room, the financial record, the ordinary
-answers (they are not private) and the consents (the record of what each person agreed to) stay.
+Every answer to the retreat's own questions, ordinary or private (dietary needs, accessibility
+needs, an emergency contact, hopes, health...: an ordinary answer can be about health or faith
+too), and the room share wish (a single guest's wish about whom to share a room with, kept on
+their booking) serve only the retreat itself; PRIVATE_ANSWERS_RETENTION_DAYS after it ended
+their texts and the wish are set to None (`flask --app wsgi privacy purge`, and the outbox
+worker once a day). Names, emails, the named room, the financial record and the consents (the
+record of what each person agreed to) stay.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from retreats.booking.models import Answer, Attendee, Booking
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import Retreat
-from retreats.listings.questions import Privacy, QuestionKind
+from retreats.listings.questions import QuestionKind
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,10 @@ def clear_room_share_wish(booking: Booking) -> bool:
 
 
 def clear_question_answers(attendees: list[Attendee]) -> set[int]:
-    """Empty the private answers to the retreat's own questions given by `attendees` (and, for a
-    booker, those asked of their booking), consents apart; returns the ids of the attendees who
-    had any. Done in SQL on the ids alone: no answer is decrypted to be forgotten."""
+    """Empty every answer to the retreat's own questions given by `attendees` (and, for a
+    booker, those asked of their booking), ordinary and private, consents apart; returns the
+    ids of the attendees who had any. Done in SQL on the ids alone: no answer is decrypted to
+    be forgotten."""
     booker_of = {person.booking_id: person.id for person in attendees if person.position == 0}
     mine = or_(
         Answer.attendee_id.in_([person.id for person in attendees]),
@@ -58,26 +60,25 @@ def clear_question_answers(attendees: list[Attendee]) -> set[int]:
     )
     purgeable = and_(
         mine,
-        Answer.privacy == Privacy.PRIVATE,
         Answer.kind != QuestionKind.CONSENT,  # the record of what was agreed to stays
-        Answer.private_text.is_not(None),
+        or_(Answer.text.is_not(None), Answer.private_text.is_not(None)),
     )
     found = db.session.execute(select(Answer.attendee_id, Answer.booking_id).where(purgeable))
     answered = {attendee_id or booker_of[booking_id] for attendee_id, booking_id in found}
     if answered:
         db.session.execute(
-            update(Answer).where(purgeable).values(private_text=None),
+            update(Answer).where(purgeable).values(text=None, private_text=None),
             execution_options={"synchronize_session": False},
         )
     return answered
 
 
 def purge_private_answers(*, now: datetime | None = None) -> int:
-    """Clear the private answers (private answers to the retreat's own questions, room share
-    wishes) of attendees of retreats that ended before the retention cutoff;
-    returns how many attendees had any (an answer asked of a booking counts for its booker).
-    Each retreat is done once: its attendees in batches, each batch committed on its own, then
-    the retreat is marked purged, so repeats read nothing.
+    """Clear the answers (every answer to the retreat's own questions, ordinary and private,
+    consents apart; room share wishes) of attendees of retreats that ended before the retention
+    cutoff; returns how many attendees had any (an answer asked of a booking counts for its
+    booker). Each retreat is done once: its attendees in batches, each batch committed on its
+    own, then the retreat is marked purged, so repeats read nothing.
     """
     now = now or utcnow()
     cutoff = retention_cutoff(now=now)
@@ -139,11 +140,11 @@ class DailyPurge:
         try:
             purged = purge_private_answers()
         except Exception:
-            log.exception("Purging old private answers failed; trying again in an hour")
+            log.exception("Purging old answers failed; trying again in an hour")
             db.session.rollback()
             self.next_run = now + PURGE_RETRY_SECONDS
             return None
         self.next_run = now + PURGE_INTERVAL_SECONDS
         if purged:
-            log.info("Purged the private answers of %s attendee(s)", purged)
+            log.info("Purged the answers of %s attendee(s)", purged)
         return purged

@@ -18,8 +18,18 @@ from retreats.notifications.messages import build_message
 from retreats.payments.models import Refund
 from retreats.privacy import data_rights
 from tests.conftest import csrf_token_from
-from tests.factories import ADA, BEA, held_booking, paid_booking
-from tests.privacy.helpers import end_retreat, raw_attendees, raw_row
+from tests.factories import ADA, ADA_INTAKE, BEA, BEA_INTAKE, held_booking, paid_booking
+from tests.privacy.helpers import (
+    LABEL_OF,
+    NO_INTAKE,
+    answers_of,
+    end_retreat,
+    intake_tuple,
+    paid_with_intake,
+    raw_answers,
+    raw_attendees,
+    raw_row,
+)
 
 PERSONAL = (
     "Ada",
@@ -49,8 +59,9 @@ def delete_path(booking, token: str | None = "right") -> str:
 
 @pytest.fixture
 def cancelled(db, make_retreat) -> Booking:
-    """Ada and Bea's couple booking, paid, then cancelled by them (a refund is owed)."""
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    """Ada and Bea's couple booking (their intake answers given with it), paid, then cancelled
+    by them (a refund is owed)."""
+    booking = paid_with_intake(make_retreat(), ADA, BEA)
     cancel_booking(booking_id=booking.id)
     db.session.expire_all()
     return booking
@@ -99,10 +110,15 @@ def test_the_download_holds_the_booking_its_attendees_their_answers_emails_and_r
     assert booking["confirmed_at"] and booking["cancelled_at"] and booking["created_at"]
     ada, bea = data["attendees"]
     assert ada["name"] == ADA.name and ada["email"] == ADA.email
-    assert ada["accessibility_needs"] == ADA.accessibility_needs
-    assert ada["emergency_contact"] == ADA.emergency_contact
-    assert (ada["hopes"], ada["dietary_needs"]) == (ADA.hopes, ADA.dietary_needs)
-    assert bea["dietary_needs"] == BEA.dietary_needs
+    assert bea["name"] == BEA.name and bea["email"] == BEA.email
+    given = [(ADA.name, key, text, key != "dietary-needs") for key, text in ADA_INTAKE.items()]
+    given += [(BEA.name, key, text, False) for key, text in BEA_INTAKE.items()]
+    assert sorted(
+        (a["person"], a["question"], a["answer"], a["private"], a["asked_of"])
+        for a in data["answers"]
+    ) == sorted(
+        (name, LABEL_OF[key], text, private, "person") for name, key, text, private in given
+    )
     kinds = {(mail["kind"], mail["to"], mail["status"]) for mail in data["emails"]}
     assert ("confirmation", ADA.email, "pending") in kinds
     assert ("cancellation", ADA.email, "pending") in kinds
@@ -180,10 +196,8 @@ def test_deletion_removes_every_personal_field_from_the_stored_rows(db, client, 
     assert booking["contact_email"] == f"deleted-{cancelled.reference.lower()}@invalid"
     for person in raw_attendees(db, cancelled):
         assert person["name"] == "Deleted" and person["email"] is None
-        assert person["dietary_needs"] == ""
-    db.session.expire_all()
-    for person in cancelled.attendees:
-        assert (person.accessibility_needs, person.emergency_contact, person.hopes) == ("", "", "")
+    assert raw_answers(db, cancelled) == []  # every intake answer, the dietary need too
+    assert answers_of(db, cancelled) == [NO_INTAKE, NO_INTAKE]
     dump = everything_stored(db)
     for secret in PERSONAL:
         assert secret not in dump, secret
@@ -260,7 +274,10 @@ def test_a_second_request_changes_nothing(db, client, cancelled):
 def unchanged(db, booking) -> bool:
     db.session.expire_all()
     stored = db.session.get(Booking, booking.id)
-    return stored.contact_email == ADA.email and stored.attendees[0].hopes == ADA.hopes
+    return stored.contact_email == ADA.email and answers_of(db, booking) == [
+        intake_tuple(ADA_INTAKE),
+        intake_tuple(BEA_INTAKE),
+    ]
 
 
 def test_deletion_is_refused_without_the_csrf_token(db, client, cancelled):
@@ -284,7 +301,7 @@ def test_deletion_is_not_found_without_the_right_token(db, client, cancelled, to
 
 
 def test_an_active_booking_must_be_cancelled_first(db, client, make_retreat):
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    booking = paid_with_intake(make_retreat(), ADA, BEA)
     page = client.get(manage_path(booking)).get_data(as_text=True)
     assert "please cancel the booking first" in page
     assert "delete-data" not in page

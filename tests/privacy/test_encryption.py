@@ -1,4 +1,5 @@
-"""Private intake answers are encrypted at rest: a database dump alone reveals none of them."""
+"""Private intake answers (the answers to the private starting questions: accessibility needs,
+an emergency contact, hopes) are encrypted at rest: a database dump alone reveals none of them."""
 
 from __future__ import annotations
 
@@ -8,50 +9,58 @@ from sqlalchemy import text
 
 from retreats import create_app
 from retreats.base.encryption import AnswerUnreadable
-from retreats.booking.models import Attendee
+from retreats.booking.models import Answer
 from retreats.extensions import db as _db
-from tests.factories import ADA, BEA, paid_booking
+from retreats.listings.questions import Privacy
+from tests.factories import ADA, ADA_INTAKE, BEA
+from tests.privacy.helpers import LABEL_OF, paid_with_intake
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
-PRIVATE = ("accessibility_needs", "emergency_contact", "hopes")
+PRIVATE = ("accessibility", "emergency-contact", "hopes")
 
 
-def stored_rows(db) -> list[tuple[str, ...]]:
-    """What a dump of the attendees table shows (no model, no column types)."""
-    return db.session.execute(
-        text("SELECT accessibility_needs, emergency_contact, hopes FROM attendees ORDER BY id")
+def stored_tokens(db) -> list[str]:
+    """What a dump of the answers table shows of the private answers (no model, no column
+    types), in the order they were given."""
+    return db.session.scalars(
+        text("SELECT private_text FROM answers WHERE privacy = 'private' ORDER BY id")
     ).all()
 
 
-def answers(app) -> list[tuple[str, ...]]:
+def answers(app) -> list[str]:
+    """Every private answer as the app `app` reads it, in the order they were given."""
     with app.app_context():
-        rows = _db.session.scalars(_db.select(Attendee).order_by(Attendee.id)).all()
-        found = [tuple(getattr(row, name) for name in PRIVATE) for row in rows]
+        rows = _db.session.scalars(
+            _db.select(Answer).where(Answer.privacy == Privacy.PRIVATE).order_by(Answer.id)
+        ).all()
+        found = [row.shown for row in rows]
         _db.session.remove()
         return found
 
 
 def test_a_dump_shows_no_private_answer_and_the_app_reads_them_all(app, db, make_retreat):
-    paid_booking(make_retreat(), ADA, BEA)
-    dump = " ".join(" ".join(row) for row in stored_rows(db))
+    paid_with_intake(make_retreat(), ADA, BEA)
+    dump = " ".join(str(row) for row in db.session.execute(text("SELECT * FROM answers")))
 
     for secret in ("Ground-floor", "Charles", "7946", "slow down"):
         assert secret not in dump
-    assert all(cell.startswith("gAAAAA") for row in stored_rows(db) for cell in row)
+    tokens = stored_tokens(db)
+    assert len(tokens) == 3 and all(token.startswith("gAAAAA") for token in tokens)
+    # The dietary need is an ordinary answer: stored as it is, never as a token.
+    assert "Vegetarian" in dump and "No nuts" in dump
     db.session.expire_all()
-    assert answers(app)[0] == (
-        ADA.accessibility_needs,
-        ADA.emergency_contact,
-        ADA.hopes,
-    )
+    assert answers(app) == [ADA_INTAKE[key] for key in PRIVATE]
 
 
 def test_the_same_answer_never_encrypts_the_same_way_twice(db, make_retreat):
-    paid_booking(make_retreat(), ADA)
-    paid_booking(make_retreat(), ADA)
-    first, second = stored_rows(db)
-    assert first[0] != second[0]  # a random IV each time: equal answers cannot be spotted
+    paid_with_intake(make_retreat(), ADA)
+    paid_with_intake(make_retreat(), ADA)
+    label = LABEL_OF["accessibility"]
+    first, second = db.session.scalars(
+        text("SELECT private_text FROM answers WHERE label = :label ORDER BY id"), {"label": label}
+    ).all()
+    assert first != second  # a random IV each time: equal answers cannot be spotted
 
 
 @pytest.fixture
@@ -63,15 +72,18 @@ def app_config(app_config):
 def test_rotating_the_key_keeps_every_answer_readable_with_the_new_key_alone(
     app, app_config, db, make_retreat
 ):
-    paid_booking(make_retreat(), ADA, BEA)
+    paid_with_intake(make_retreat(), ADA, BEA)
     db.session.remove()
     expected = answers(app)
+    assert expected == [ADA_INTAKE[key] for key in PRIVATE]
 
     both = create_app(app_config | {"INTAKE_ENCRYPTION_KEYS": [NEW_KEY, OLD_KEY]})
     assert answers(both) == expected  # deployed with the new key first: nothing breaks
     with both.app_context():  # the suite's app context is open: the command would run in it
         result = both.test_cli_runner().invoke(args=["privacy", "rotate-key"])
-    assert result.exit_code == 0 and "2 attendee(s)" in result.output, result.output
+    assert result.exit_code == 0 and "3 private answer(s)" in result.output, result.output
+    rotated = stored_tokens(db)
+    assert all(Fernet(NEW_KEY).decrypt(token.encode()) for token in rotated)
 
     new_only = create_app(app_config | {"INTAKE_ENCRYPTION_KEYS": [NEW_KEY]})
     assert answers(new_only) == expected

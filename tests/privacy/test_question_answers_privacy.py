@@ -1,7 +1,7 @@
-"""The answers to a retreat's own private questions get every guarantee of the private intake
-answers (DESIGN.md rules 6 and 11): encrypted at rest, purged after the retreat (consents and
-ordinary answers stay), re-encrypted by `privacy rotate-key`, in the attendee's data download, and
-removed when they ask for their data to be deleted. Ordinary answers are stored as they are."""
+"""The answers to a retreat's own private questions get every guarantee of DESIGN.md rules 6 and
+11: encrypted at rest, re-encrypted by `privacy rotate-key`, in the attendee's data download, and
+removed when they ask for their data to be deleted. Ordinary answers are stored as they are. After
+the retreat the purge empties every answer, ordinary and private; only the consents stay."""
 
 from __future__ import annotations
 
@@ -20,15 +20,25 @@ from retreats.extensions import db as _db
 from retreats.listings.questions import AskedOf, Privacy, QuestionKind
 from retreats.privacy import data_rights, retention, rotation
 from retreats.privacy.retention import purge_private_answers
-from tests.factories import ADA, BEA, add_question, answered, attendee, paid_booking
-from tests.privacy.helpers import end_retreat
+from tests.factories import (
+    ADA,
+    ADA_INTAKE,
+    BEA,
+    BEA_INTAKE,
+    add_question,
+    answered,
+    attendee,
+    intake,
+    paid_booking,
+)
+from tests.privacy.helpers import NO_INTAKE, answers_of, end_retreat, raw_answers
 from tests.privacy.test_data_rights import ask_for_deletion, data_path
 
 HEALTH = "Asthma; my inhaler is in the blue bag"
 BOUNDARIES = "No touch on the neck, please"
 EXPERIENCE = "Two weekends of tantra"
 PLEDGE = "I will respect everyone's boundaries."
-QUIET = attendee("quiet@example.org", "Quinn Quiet")  # answered no intake question
+QUIET = attendee("quiet@example.org", "Quinn Quiet")  # answered none of the starting questions
 OTHER_QUIET = attendee("rue@example.org", "Rue Quiet")
 
 OLD_KEY = Fernet.generate_key().decode()
@@ -68,9 +78,9 @@ def questions(make_retreat) -> dict:
     return ask_questions(make_retreat())
 
 
-def couple_booking(questions, *people):
+def couple_booking(questions, *people, also=()):
     """A couple (Quinn and Rue unless `people` says who) answering every question: the health
-    question Rue only, the pledge both."""
+    question Rue only, the pledge both; `also`: more answers (to the starting questions)."""
     q = questions
     return paid_booking(
         q["retreat"],
@@ -81,6 +91,7 @@ def couple_booking(questions, *people):
             answered(q["experience"], EXPERIENCE),
             answered(q["pledge"], "yes", person=0),
             answered(q["pledge"], "yes", person=1),
+            *also,
         ],
     )
 
@@ -158,23 +169,24 @@ def test_the_same_private_answer_never_encrypts_the_same_way_twice(db, questions
 # Retention ------------------------------------------------------------------------------------
 
 
-def test_the_purge_empties_the_private_answers_and_keeps_ordinary_ones_and_consents(db, questions):
+def test_the_purge_empties_every_answer_ordinary_ones_too_and_keeps_the_consents(db, questions):
     booking = couple_booking(questions)
     end_retreat(db, questions["retreat"], days_ago=31)
 
-    # Quinn (the booker: the booking's boundaries) and Rue (their health) answered nothing else.
+    # Quinn (the booker: the booking's boundaries and experience) and Rue (their health)
+    # answered nothing else.
     assert purge_private_answers() == 2
 
     stored = stored_answers(db, booking)
     assert stored[HEALTH_LABEL] == (None,) * 3
     assert stored["Your boundaries as a couple"] == (None,) * 3
-    assert stored["Your experience"] == (EXPERIENCE, None, None)
+    assert stored["Your experience"] == (None,) * 3  # ordinary, and gone all the same
     assert still_encrypted(db, booking.id) == ["Code of conduct"] * 2
     assert answers_read(db, booking) == sorted(
         [
             (HEALTH_LABEL, ""),
             ("Your boundaries as a couple", ""),
-            ("Your experience", EXPERIENCE),
+            ("Your experience", ""),
             ("Code of conduct", "Accepted"),  # the record of what each person agreed to
             ("Code of conduct", "Accepted"),
         ]
@@ -193,24 +205,56 @@ def test_answers_are_kept_until_the_retention_period_is_over(db, questions, make
 
 
 def test_someone_with_intake_and_question_answers_is_counted_once(db, questions):
-    booking = couple_booking(questions, ADA, BEA)  # both answered intake questions too
+    also = intake(questions["retreat"], ADA_INTAKE, BEA_INTAKE)  # the starting questions too
+    booking = couple_booking(questions, ADA, BEA, also=also)
     end_retreat(db, questions["retreat"], days_ago=31)
 
     assert purge_private_answers() == 2
 
     assert stored_answers(db, booking)["Your boundaries as a couple"] == (None,) * 3
+    assert answers_of(db, booking) == [NO_INTAKE, NO_INTAKE]
+    assert still_encrypted(db, booking.id) == ["Code of conduct"] * 2
 
 
-def test_someone_with_only_ordinary_answers_and_consents_is_not_counted(db, questions):
+def test_someone_with_only_consents_is_not_counted_and_keeps_them(db, questions):
     q = questions
-    paid_booking(
+    rules = add_question(
+        q["retreat"],
+        label="House rules",
+        kind=QuestionKind.CONSENT,
+        privacy=Privacy.ORDINARY,
+        consent_text="I keep the quiet hours.",
+    )
+    booking = paid_booking(
+        q["retreat"],
+        QUIET,
+        answers=[answered(q["pledge"], "yes"), answered(rules, "yes")],
+    )
+    end_retreat(db, q["retreat"], days_ago=31)
+    before = raw_answers(db, booking)
+
+    assert purge_private_answers() == 0
+
+    assert raw_answers(db, booking) == before  # a private consent and an ordinary one, whole
+    assert answers_read(db, booking) == [
+        ("Code of conduct", "Accepted"),
+        ("House rules", "Accepted"),
+    ]
+
+
+def test_someone_with_only_ordinary_answers_and_consents_is_counted(db, questions):
+    q = questions
+    booking = paid_booking(
         q["retreat"],
         QUIET,
         answers=[answered(q["experience"], EXPERIENCE), answered(q["pledge"], "yes")],
     )
     end_retreat(db, q["retreat"], days_ago=31)
 
-    assert purge_private_answers() == 0
+    assert purge_private_answers() == 1
+
+    assert stored_answers(db, booking)["Your experience"] == (None,) * 3
+    assert answers_read(db, booking) == [("Code of conduct", "Accepted"), ("Your experience", "")]
 
 
 def test_a_purged_retreat_is_marked_and_its_answers_never_read_again(
@@ -236,9 +280,10 @@ def test_the_purge_finds_a_bookings_answers_whatever_batch_its_booker_is_in(
 
     for booking in bookings:
         assert still_encrypted(db, booking.id) == ["Code of conduct"] * 2
+        assert stored_answers(db, booking)["Your experience"] == (None,) * 3  # the booker's
 
 
-def test_the_purge_command_counts_those_who_answered_private_questions(app, db, questions):
+def test_the_purge_command_counts_those_who_answered_questions(app, db, questions):
     booking = couple_booking(questions)
     end_retreat(db, questions["retreat"], days_ago=40)
 
@@ -246,6 +291,7 @@ def test_the_purge_command_counts_those_who_answered_private_questions(app, db, 
 
     assert result.exit_code == 0 and "of 2 attendee(s)" in result.output, result.output
     assert stored_answers(db, booking)["Your boundaries as a couple"] == (None,) * 3
+    assert stored_answers(db, booking)["Your experience"] == (None,) * 3
 
 
 # Key rotation ---------------------------------------------------------------------------------
@@ -273,7 +319,7 @@ def test_rotating_the_key_reencrypts_the_private_answers(app, app_config, db, qu
         result = both.test_cli_runner().invoke(args=["privacy", "rotate-key"])
     assert result.exit_code == 0, result.output
     # The health answer, the boundaries and both private consents; not the ordinary answer.
-    assert "4 private answer(s) to the retreats' own questions" in result.output, result.output
+    assert "4 private answer(s) to the retreats' questions" in result.output, result.output
     for secret in (HEALTH, BOUNDARIES):
         assert secret not in result.output
 
@@ -338,7 +384,9 @@ def test_the_download_holds_every_answer_of_the_booking(db, client, questions):
     assert {a["answered_at"] for a in answers} == {booking.created_at.isoformat()}
 
 
-def test_the_download_of_a_purged_booking_shows_its_private_answers_empty(db, client, questions):
+def test_the_download_of_a_purged_booking_shows_its_answers_empty_but_consents(
+    db, client, questions
+):
     booking = couple_booking(questions)
     end_retreat(db, questions["retreat"], days_ago=31)
     purge_private_answers()
@@ -349,7 +397,7 @@ def test_the_download_of_a_purged_booking_shows_its_private_answers_empty(db, cl
         [
             (HEALTH_LABEL, ""),
             ("Your boundaries as a couple", ""),
-            ("Your experience", EXPERIENCE),
+            ("Your experience", ""),
             ("Code of conduct", "Accepted"),
             ("Code of conduct", "Accepted"),
         ]
@@ -397,7 +445,8 @@ def test_no_private_answer_reaches_a_log_on_the_way_through_every_guarantee(
     app, app_config, db, client, questions, caplog
 ):
     booking = couple_booking(questions)
-    over_id = couple_booking(questions, ADA, BEA).id
+    also = intake(questions["retreat"], ADA_INTAKE, BEA_INTAKE)  # the starting questions too
+    over_id = couple_booking(questions, ADA, BEA, also=also).id
     cancel_booking(booking_id=booking.id)
     caplog.set_level(logging.DEBUG)  # every logger, the database's included
 
@@ -412,8 +461,9 @@ def test_no_private_answer_reaches_a_log_on_the_way_through_every_guarantee(
         _db.session.remove()
 
     assert rotated.exit_code == 0 and purged.exit_code == 0, rotated.output + purged.output
-    assert "4 private answer(s)" in rotated.output and "2 attendee(s)" in purged.output
+    # The other booking's four, and Ada's accessibility, emergency contact and hopes.
+    assert "7 private answer(s)" in rotated.output and "2 attendee(s)" in purged.output
     assert still_encrypted(db, over_id) == ["Code of conduct"] * 2  # everything did run
     said = caplog.text + rotated.output + purged.output
-    for secret in ("Asthma", "inhaler", "neck"):
+    for secret in ("Asthma", "inhaler", "neck", "Ground-floor", "Charles", "7946", "slow down"):
         assert secret not in said, secret

@@ -1,5 +1,6 @@
-"""Intake answers are deleted PRIVATE_ANSWERS_RETENTION_DAYS after the retreat ends, by the
-`privacy purge` command and by the outbox worker once a day."""
+"""The answers to the retreat's questions (here the four it starts with: dietary needs, ordinary;
+accessibility, an emergency contact and hopes, private) are deleted PRIVATE_ANSWERS_RETENTION_DAYS
+after the retreat ends, by the `privacy purge` command and by the outbox worker once a day."""
 
 from __future__ import annotations
 
@@ -16,11 +17,20 @@ from retreats.privacy.retention import (
     DailyPurge,
     purge_private_answers,
 )
-from tests.factories import ADA, BEA, CY, paid_booking
-from tests.privacy.helpers import answers_of, end_retreat, raw_attendees
+from tests.factories import ADA, ADA_INTAKE, BEA, CY
+from tests.privacy.helpers import (
+    INTAKE_LABELS,
+    LABEL_OF,
+    NO_INTAKE,
+    answers_of,
+    end_retreat,
+    intake_tuple,
+    paid_with_intake,
+    raw_answers,
+)
 
-EMPTY = ("", "", "", "")
-ADA_ANSWERS = (ADA.dietary_needs, ADA.accessibility_needs, ADA.emergency_contact, ADA.hopes)
+EMPTY = NO_INTAKE
+ADA_ANSWERS = intake_tuple(ADA_INTAKE)
 
 
 @pytest.fixture
@@ -31,12 +41,13 @@ def app_config(app_config):
 def test_the_answers_of_a_retreat_over_for_longer_than_the_retention_go_and_no_others(
     db, make_retreat
 ):
-    long_over = paid_booking(make_retreat(), ADA, BEA)
-    recently_over = paid_booking(make_retreat(), ADA)
-    ahead = paid_booking(make_retreat(), ADA)
+    long_over = paid_with_intake(make_retreat(), ADA, BEA)
+    recently_over = paid_with_intake(make_retreat(), ADA)
+    ahead = paid_with_intake(make_retreat(), ADA)
     end_retreat(db, long_over.retreat, days_ago=31)
     end_retreat(db, recently_over.retreat, days_ago=29)
 
+    # Bea answered the dietary question alone: an ordinary answer, purged and counted too.
     assert purge_private_answers() == 2
 
     assert answers_of(db, long_over) == [EMPTY, EMPTY]
@@ -48,21 +59,23 @@ def test_the_answers_of_a_retreat_over_for_longer_than_the_retention_go_and_no_o
 
 
 def test_the_stored_rows_hold_no_trace_of_the_answers_after_the_purge(db, make_retreat):
-    booking = paid_booking(make_retreat(), ADA)
+    booking = paid_with_intake(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=40)
-    before = raw_attendees(db, booking)[0]
+    before = {row["label"]: row for row in raw_answers(db, booking)}
+    assert before[LABEL_OF["dietary-needs"]]["text"] == "Vegetarian"  # ordinary: in the clear
+    for key in ("accessibility", "emergency-contact", "hopes"):
+        assert before[LABEL_OF[key]]["private_text"].startswith("gAAAAA")
 
     purge_private_answers()
 
-    after = raw_attendees(db, booking)[0]
-    assert after["dietary_needs"] == ""
-    for name in ("accessibility_needs", "emergency_contact", "hopes"):
-        assert after[name] != before[name]  # a new token: that of ""
+    after = raw_answers(db, booking)
+    assert sorted(row["label"] for row in after) == sorted(INTAKE_LABELS)  # the rows stay
+    assert [(row["text"], row["private_text"]) for row in after] == [(None, None)] * 4
     assert answers_of(db, booking) == [EMPTY]
 
 
 def test_a_second_purge_finds_nothing_left(db, make_retreat):
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    booking = paid_with_intake(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=31)
 
     assert purge_private_answers() == 2
@@ -71,7 +84,7 @@ def test_a_second_purge_finds_nothing_left(db, make_retreat):
 
 
 def test_a_purged_retreat_is_marked_and_never_read_again(db, make_retreat, count_statements):
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    booking = paid_with_intake(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=31)
     purge_private_answers()
     db.session.expire_all()
@@ -83,12 +96,12 @@ def test_a_purged_retreat_is_marked_and_never_read_again(db, make_retreat, count
 
 
 def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, make_retreat):
-    booking = paid_booking(make_retreat(), CY)
+    booking = paid_with_intake(make_retreat(), CY)
     end_retreat(db, booking.retreat, days_ago=10)
     assert purge_private_answers() == 0
     assert purge_private_answers(now=utcnow() + timedelta(days=21)) == 1
 
-    other = paid_booking(make_retreat(), CY)
+    other = paid_with_intake(make_retreat(), CY)
     end_retreat(db, other.retreat, days_ago=10)
     app.config["PRIVATE_ANSWERS_RETENTION_DAYS"] = 7
     assert purge_private_answers() == 1
@@ -96,7 +109,7 @@ def test_the_retention_days_come_from_the_setting_and_now_can_be_moved(app, db, 
 
 def test_it_goes_through_every_batch(db, make_retreat, monkeypatch):
     monkeypatch.setattr(retention, "BATCH_SIZE", 2)
-    bookings = [paid_booking(make_retreat(capacity=20), ADA, BEA) for _ in range(3)]
+    bookings = [paid_with_intake(make_retreat(capacity=20), ADA, BEA) for _ in range(3)]
     for booking in bookings:
         end_retreat(db, booking.retreat, days_ago=31)
 
@@ -105,7 +118,7 @@ def test_it_goes_through_every_batch(db, make_retreat, monkeypatch):
 
 
 def test_the_command_prints_how_many(app, db, make_retreat):
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    booking = paid_with_intake(make_retreat(), ADA, BEA)
     end_retreat(db, booking.retreat, days_ago=5)
     runner = app.test_cli_runner()
 
@@ -145,7 +158,7 @@ def test_the_daily_purge_runs_at_once_then_only_every_24_hours(db, make_retreat,
 
 
 def test_the_daily_purge_really_purges(db, make_retreat):
-    booking = paid_booking(make_retreat(), ADA)
+    booking = paid_with_intake(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=31)
 
     assert DailyPurge(clock=FakeClock()).run_if_due() == 1
@@ -164,7 +177,7 @@ def test_a_failed_purge_is_logged_and_tried_again_an_hour_later(db, monkeypatch,
     daily = DailyPurge(clock=clock)
 
     assert daily.run_if_due() is None  # no exception reaches the worker
-    assert "Purging old private answers failed" in caplog.text
+    assert "Purging old answers failed" in caplog.text
     clock.now += PURGE_RETRY_SECONDS - 1
     daily.run_if_due()
     assert len(calls) == 1
@@ -178,7 +191,7 @@ class StopWorker(Exception):
 
 
 def test_the_outbox_worker_purges_on_its_first_round(app, db, make_retreat, monkeypatch):
-    booking = paid_booking(make_retreat(), ADA)
+    booking = paid_with_intake(make_retreat(), ADA)
     end_retreat(db, booking.retreat, days_ago=31)
     booking_id = booking.id
 

@@ -1,6 +1,7 @@
 """The room share wish (whom a single guest in a shared room would like to share with) is a
-private answer like the intake answers: encrypted at rest, purged after the retreat, re-encrypted
-by `privacy rotate-key`, in the attendee's data download, and erased when they ask."""
+private answer like the private answers to the retreat's questions: encrypted at rest, purged
+after the retreat, re-encrypted by `privacy rotate-key`, in the attendee's data download, and
+erased when they ask."""
 
 from __future__ import annotations
 
@@ -15,12 +16,24 @@ from retreats.booking.cancellation import cancel_booking
 from retreats.booking.models import Booking
 from retreats.extensions import db as _db
 from retreats.privacy.retention import purge_private_answers
-from tests.factories import ADA, BEA, CY, add_add_on, add_room_type, attendee, paid_booking
-from tests.privacy.helpers import end_retreat, raw_row
+from tests.factories import (
+    ADA,
+    ADA_INTAKE,
+    BEA,
+    BEA_INTAKE,
+    CY,
+    CY_INTAKE,
+    add_add_on,
+    add_room_type,
+    attendee,
+    intake,
+    paid_booking,
+)
+from tests.privacy.helpers import NO_INTAKE, answers_of, end_retreat, raw_answers, raw_row
 from tests.privacy.test_data_rights import ask_for_deletion, data_path
 
 WISH = "Dee Park, we met at the Brecon weekend"
-QUIET = attendee("quiet@example.org", "Quinn Quiet")  # answered no intake question
+QUIET = attendee("quiet@example.org", "Quinn Quiet")  # answered no question
 
 
 OLD_KEY = Fernet.generate_key().decode()
@@ -82,13 +95,14 @@ def test_the_purge_empties_the_wish_with_the_other_private_answers(db, twin, mak
 
 
 def test_a_booker_with_answers_and_a_wish_is_counted_once(db, twin):
-    booking = wish_booking(twin, CY)
+    booking = wish_booking(twin, CY, answers=intake(twin.retreat, CY_INTAKE))
     end_retreat(db, booking.retreat, days_ago=31)
 
     assert purge_private_answers() == 1
     assert stored_wish(db, booking) is None
-    db.session.expire_all()
-    assert db.session.get(Booking, booking.id).attendees[0].hopes == ""
+    [hopes] = raw_answers(db, booking)
+    assert hopes["private_text"] is None and hopes["text"] is None
+    assert answers_of(db, booking) == [NO_INTAKE]
 
 
 def test_the_purge_command_leaves_no_wish(app, db, twin):
@@ -113,7 +127,8 @@ def wishes(app) -> list[str | None]:
 
 def test_rotating_the_key_reencrypts_the_wishes(app, app_config, db, twin):
     wish_booking(twin)
-    paid_booking(twin.retreat, ADA, BEA, room_type_id=twin.id)  # a couple: no wish (NULL)
+    couple = intake(twin.retreat, ADA_INTAKE, BEA_INTAKE)  # Ada's three private answers
+    paid_booking(twin.retreat, ADA, BEA, room_type_id=twin.id, answers=couple)  # no wish (NULL)
     db.session.remove()
     assert wishes(app) == [WISH, None]
 
@@ -121,7 +136,7 @@ def test_rotating_the_key_reencrypts_the_wishes(app, app_config, db, twin):
     with both.app_context():
         result = both.test_cli_runner().invoke(args=["privacy", "rotate-key"])
     assert result.exit_code == 0, result.output
-    assert "3 attendee(s)" in result.output and "1 booking(s)" in result.output
+    assert "3 private answer(s)" in result.output and "1 booking(s)" in result.output
 
     new_only = create_app(app_config | {"INTAKE_ENCRYPTION_KEYS": [NEW_KEY]})
     assert wishes(new_only) == [WISH, None]
