@@ -236,7 +236,7 @@ class Answer(db.Model):
     It keeps the label, kind and privacy the question had when it was answered, and for a
     consent the exact text accepted, so a question edited or removed later changes nothing of
     what was answered. An ordinary answer is in `text`; a private one only in `private_text`,
-    encrypted at rest (base/encryption.py) and emptied by the retention purge.
+    encrypted at rest (base/encryption.py). The retention purge empties both, consents apart.
     """
 
     __tablename__ = "answers"
