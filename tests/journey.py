@@ -18,24 +18,29 @@ def hidden_value(html: str, name: str) -> str:
     return match.group(1)
 
 
+def answered(page_html: str, label: str, person: int, text: str) -> dict:
+    """The field of the question labelled `label` asked of the `person`-th person, answered
+    with `text`; nothing when the form does not ask it."""
+    match = re.search(rf'<label for="(q[0-9]+-p{person})">{re.escape(label)}', page_html)
+    return {match.group(1): text} if match else {}
+
+
 def filled_booking_form(page_html: str, ticket, *, email: str = "ada@example.org") -> dict:
-    """The form as a visitor fills it: one person, or two for a couple ticket."""
+    """The form as a visitor fills it: one person, or two for a couple ticket, answering the
+    starting questions (dietary needs, emergency contact, accessibility) where it asks them."""
     data = {
         "csrf_token": csrf_token_from(page_html),
         "submission_key": hidden_value(page_html, "submission_key"),
         "ticket_type": str(ticket.id),
         "attendees-0-name": "Ada Lovelace",
         "attendees-0-email": email,
-        "attendees-0-dietary_needs": "Vegetarian",
-        "attendees-0-emergency_contact": "Charles, +44 20 7946 0000",
         "code_of_conduct": "y",
     }
+    data |= answered(page_html, "Dietary needs", 0, "Vegetarian")
+    data |= answered(page_html, "Emergency contact", 0, "Charles, +44 20 7946 0000")
     if ticket.seats_per_ticket == 2:
-        data |= {
-            "attendees-1-name": "Bea Lovelace",
-            "attendees-1-email": "bea@example.org",
-            "attendees-1-accessibility_needs": "Ground-floor room",
-        }
+        data |= {"attendees-1-name": "Bea Lovelace", "attendees-1-email": "bea@example.org"}
+        data |= answered(page_html, "Accessibility needs", 1, "Ground-floor room")
     return data
 
 

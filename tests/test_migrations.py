@@ -63,8 +63,8 @@ def test_upgrading_keeps_existing_bookings(app_config):
             ).one()
             attendees = connection.exec_driver_sql("SELECT count(*) FROM attendees").scalar()
             stored_answers = connection.exec_driver_sql(
-                "SELECT accessibility_needs, emergency_contact, hopes FROM attendees"
-            ).one()
+                "SELECT private_text FROM answers WHERE private_text IS NOT NULL ORDER BY id"
+            ).scalars().all()
             rules = connection.exec_driver_sql(
                 "SELECT refund_full_days_before, refund_partial_days_before, "
                 "refund_partial_percent FROM retreats"
@@ -82,14 +82,16 @@ def test_upgrading_keeps_existing_bookings(app_config):
         assert (stay[0], bool(stay[1]), stay[2], stay[3]) == (None, True, None, "")
         assert attendees == 1
         assert tuple(rules) == (30, 14, 50)
-        # 0006 encrypted the private answers already there; the app still reads them.
+        # 0006 encrypted the private answers already there, 0015 moved them under questions;
+        # the app still reads them.
+        assert len(stored_answers) == 3
         assert not any(word in "".join(stored_answers) for word in ("Ground", "Charles", "rest"))
         ada = db.session.get(Attendee, 1)
-        assert (ada.accessibility_needs, ada.emergency_contact, ada.hopes) == (
+        assert [answer.stored_text for answer in ada.answers] == [
             "Ground-floor room",
             "Charles +44 20 7946 0000",
             "To rest",
-        )
+        ]
         db.session.remove()
         db.engine.dispose()
 

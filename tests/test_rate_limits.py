@@ -104,7 +104,6 @@ def valid_booking(retreat) -> dict:
         "ticket_type": str(individual),
         "attendees-0-name": "Ada Lovelace",
         "attendees-0-email": "ada@example.org",
-        "attendees-0-emergency_contact": "Charles, +44 20 7946 0000",
         "code_of_conduct": "y",
     }
 

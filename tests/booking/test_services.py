@@ -12,10 +12,10 @@ from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import Payment, confirm_booking, expire_booking
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
-from tests.factories import attendee, held_booking, payment_for
+from tests.factories import attendee, held_booking, intake, payment_for
 
 # Ada as she fills in the form here; Bea gave no address.
-ADA = attendee("ada@example.org", dietary_needs="vegan")
+ADA = attendee("ada@example.org")
 BEA = attendee(None, name="Bea Lovelace")
 
 
@@ -26,12 +26,14 @@ def hold(retreat, seats: int = 1, **options) -> Booking:
 
 def test_hold_within_capacity_creates_a_pending_booking_with_its_attendees(make_retreat):
     retreat = make_retreat(capacity=3)
-    booking = hold(retreat)
+    booking = hold(retreat, answers=intake(retreat, {"dietary-needs": "vegan"}))
     assert booking.status == BookingStatus.PENDING
     assert booking.seats == 1
     assert booking.amount_minor == 25_000 and booking.currency == "EUR"
     assert [a.name for a in booking.attendees] == ["Ada Lovelace"]
-    assert booking.attendees[0].dietary_needs == "vegan"
+    assert [(a.attendee, a.label, a.text) for a in booking.answers] == [
+        (booking.attendees[0], "Dietary needs", "vegan")
+    ]
     assert booking.hold_expires_at > utcnow() + timedelta(minutes=30)
     assert seats_taken(retreat.id) == 1
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 from retreats.booking.models import Booking, BookingStatus
+from tests.factories import starting_questions
 from tests.journey import PAYING_CARD
 
 MOST_TAB_STOPS = 80
@@ -47,6 +48,7 @@ def type_into(page: Page, field: Locator, text: str) -> None:
 
 def test_booking_with_the_keyboard_alone(page, audit, live_site, make_retreat, db):
     retreat = make_retreat(title="Breathing Together Workshop")
+    starting_questions(retreat)  # the emergency contact is one of them
     page.goto(f"/retreats/{retreat.slug}")
     audit.check("retreat-page")
 

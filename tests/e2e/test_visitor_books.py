@@ -10,12 +10,16 @@ from playwright.sync_api import expect
 from retreats.booking.models import Booking, BookingStatus
 from retreats.listings.models import Audience, Focus
 from tests.e2e.visitor import book_couple_ticket, open_retreat_from_catalog, pay_on_hosted_page
+from tests.factories import starting_questions
 from tests.journey import DECLINED_CARD, PAYING_CARD
 
 
 def test_a_couple_browses_filters_books_and_pays(page, audit, live_site, make_retreat, db):
     make_retreat(title="Listening Hearts Weekend", focus=Focus.EMOTIONAL)
-    make_retreat(title="Touch and Trust Retreat", focus=Focus.PHYSICAL, audience=Audience.COUPLES)
+    touch = make_retreat(
+        title="Touch and Trust Retreat", focus=Focus.PHYSICAL, audience=Audience.COUPLES
+    )
+    starting_questions(touch)  # asked as every retreat made in the editor asks them
 
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming retreats and workshops")
@@ -43,6 +47,7 @@ def test_a_couple_browses_filters_books_and_pays(page, audit, live_site, make_re
 
 def test_a_declined_card_confirms_nothing(page, audit, live_site, make_retreat, db):
     retreat = make_retreat(title="Quiet Minds Workshop")
+    starting_questions(retreat)
 
     page.goto(f"/retreats/{retreat.slug}")
     audit.check("retreat-page")
