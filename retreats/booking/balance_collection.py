@@ -349,7 +349,7 @@ def cancel_if_overdue(booking_id: int, *, now: datetime) -> bool:
             audit_detail=f"balance unpaid {days} day(s) after it was due; refund {{refund}}",
             now=now,
         )
-        queue_organizer_notice(booking, "organizer_booking_cancelled")
+        queue_organizer_notice(booking, "organizer_booking_cancelled_overdue")
         db.session.flush()
         refund_ids = [row.id for row in refunds]
         db.session.commit()

@@ -53,7 +53,8 @@ class Booking(db.Model):
     # one bed of a shared room (see listings.models.RoomType); counted in booking/inventory.py.
     room_type_id: Mapped[int | None] = mapped_column(ForeignKey("room_types.id"), index=True)
     takes_whole_room: Mapped[bool] = mapped_column(default=True, server_default="1")
-    # A single guest's wish about whom to share a room with: private, like the answers to private questions.
+    # A single guest's wish about whom to share a room with: private, like the answers to private
+    # questions.
     # None when there is no wish (an empty answer would still be encrypted).
     room_share_with: Mapped[str | None] = mapped_column(EncryptedText)
     # The named room the organizer put this booking in ("Olive 2"), for the rooming list.

@@ -16,6 +16,7 @@ ORGANIZER_NOTICE_KINDS = frozenset(
     {
         "organizer_new_booking",
         "organizer_booking_cancelled",
+        "organizer_booking_cancelled_overdue",
         "organizer_payment_mismatch",
         "organizer_data_deleted",
     }

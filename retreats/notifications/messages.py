@@ -470,8 +470,23 @@ def organizer_new_booking_message(email: OutboxEmail) -> Message:
 
 
 def organizer_booking_cancelled_message(email: OutboxEmail) -> Message:
+    """The attendee cancelled their booking."""
     return _organizer_notice(
-        email, "organizer_booking_cancelled", f"Booking {email.booking.reference} cancelled"
+        email,
+        "organizer_booking_cancelled",
+        f"Booking {email.booking.reference} cancelled",
+        overdue=False,
+    )
+
+
+def organizer_booking_cancelled_overdue_message(email: OutboxEmail) -> Message:
+    """The retreat's rule cancelled a booking whose balance was still unpaid after the grace
+    period (booking/balance_collection.py): the same notice, saying why."""
+    return _organizer_notice(
+        email,
+        "organizer_booking_cancelled",
+        f"Booking {email.booking.reference} cancelled: balance unpaid",
+        overdue=True,
     )
 
 
@@ -549,6 +564,7 @@ MESSAGE_BUILDERS = {
     "cancelled_overdue": cancelled_overdue_message,
     "organizer_new_booking": organizer_new_booking_message,
     "organizer_booking_cancelled": organizer_booking_cancelled_message,
+    "organizer_booking_cancelled_overdue": organizer_booking_cancelled_overdue_message,
     "organizer_payment_mismatch": organizer_payment_mismatch_message,
     "organizer_data_deleted": organizer_data_deleted_message,
 }

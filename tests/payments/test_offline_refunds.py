@@ -244,3 +244,34 @@ def test_personal_data_stays_until_the_money_paid_offline_is_given_back(
     by_hand.status, by_hand.succeeded_at = RefundStatus.SUCCEEDED, utcnow()
     db.session.commit()
     assert deletion_refusal(db.session.get(Booking, booking.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("cancel", "notice_kind", "why"),
+    [
+        (cancelled_by_the_attendee, "organizer_booking_cancelled", "was cancelled by the attendee"),
+        (
+            cancelled_as_overdue,
+            "organizer_booking_cancelled_overdue",
+            "was cancelled: its balance was still unpaid at the end of your grace period",
+        ),
+    ],
+)
+def test_the_organizer_s_notice_says_who_or_what_cancelled_the_booking(
+    db, make_retreat, organizer, stripe_refunds, cancel, notice_kind, why
+):
+    retreat = make_retreat(starts_in=timedelta(days=60), overdue_keeps_deposit=False)
+    booking = deposit_then_offline(retreat, due_in=-timedelta(days=10))
+
+    cancel(booking, organizer)
+
+    notices = db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.booking_id == booking.id, OutboxEmail.kind.like("organizer_booking_%")
+        )
+    ).all()
+    assert [notice.kind for notice in notices] == [notice_kind]
+    message = build_message(notices[0])
+    for body in (message.text, message.html):
+        assert f"Booking {booking.reference} {why}" in " ".join(body.split())
+    assert ("by the attendee" in message.text) == (cancel is cancelled_by_the_attendee)
