@@ -15,26 +15,32 @@ from retreats.booking.services import AttendeeDetails
 from retreats.database import utcnow
 from retreats.listings.models import Retreat
 from retreats.organizer.listings.services import ListingDetails
-from tests.factories import paid_booking
+from tests.factories import intake, paid_booking
 
-# The guests of these tests: Ada's answers are the ones no email may show; Bea gave no address.
-ADA = AttendeeDetails(
-    name="Ada Lovelace",
-    email="ada@example.org",
-    dietary_needs="Strictly no hazelnuts",
-    accessibility_needs="A ground-floor room",
-    emergency_contact="Charles, +44 20 7946 0000",
-    hopes="To slow down together",
-)
+# The guests of these tests: Bea gave no address. Ada's answers to the retreat's four starting
+# questions (by library key) are the ones no email may show.
+ADA = AttendeeDetails(name="Ada Lovelace", email="ada@example.org")
+ADA_INTAKE = {
+    "dietary-needs": "Strictly no hazelnuts",
+    "accessibility": "A ground-floor room",
+    "emergency-contact": "Charles, +44 20 7946 0000",
+    "hopes": "To slow down together",
+}
 BEA = AttendeeDetails(name="Bea Lovelace", email=None)
 
 
 def confirmed_booking(retreat: Retreat, *, seats: int = 1, now: datetime | None = None) -> Booking:
     """Ada (and Bea, for two seats), held and paid through the real services, with the contact
-    address as Ada typed it. No PaymentIntent, so no refund goes to Stripe."""
+    address as Ada typed it and Ada's answers (ADA_INTAKE) to the retreat's starting questions,
+    added to it if missing. No PaymentIntent, so no refund goes to Stripe."""
     people = [ADA, BEA][:seats]
     return paid_booking(
-        retreat, *people, contact_email="Ada@Example.org", payment_intent=False, now=now
+        retreat,
+        *people,
+        contact_email="Ada@Example.org",
+        payment_intent=False,
+        now=now,
+        answers=intake(retreat, ADA_INTAKE),
     )
 
 

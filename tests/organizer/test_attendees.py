@@ -9,7 +9,17 @@ import pytest
 from retreats.booking.models import Booking
 from retreats.booking.services import AttendeeDetails
 from tests.conftest import on_both_databases
-from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.factories import (
+    ADA,
+    ADA_INTAKE,
+    BEA,
+    BEA_INTAKE,
+    CY,
+    CY_INTAKE,
+    held_booking,
+    intake,
+    paid_booking,
+)
 from tests.organizer.helpers import (
     add_bookings,
     audit_entries_with_action,
@@ -20,7 +30,7 @@ from tests.organizer.helpers import (
 
 def test_a_couple_is_listed_together_under_their_booking(organizer_client, make_retreat):
     retreat = make_retreat()
-    couple = paid_booking(retreat, ADA, BEA)
+    couple = paid_booking(retreat, ADA, BEA, answers=intake(retreat, ADA_INTAKE, BEA_INTAKE))
     single = paid_booking(retreat, CY)
 
     page = list_page(organizer_client, retreat)
@@ -33,7 +43,9 @@ def test_a_couple_is_listed_together_under_their_booking(organizer_client, make_
     assert "Cy Young" not in couple_block
     assert "Cy Young" in blocks[single.reference] and "€250.00" in blocks[single.reference]
     assert couple_block.index("Ada Lovelace") < couple_block.index("Bea Lovelace")
-    assert "No nuts" in couple_block  # dietary needs are part of the list
+    # Dietary needs, an ordinary question, are part of the list, by the person who answered.
+    assert "No nuts" in couple_block and "Vegetarian" in couple_block
+    assert couple_block.index("Bea Lovelace") < couple_block.index("No nuts")
     assert page.count('class="check-in-button button-primary"') == 3
 
 
@@ -143,8 +155,8 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
     organizer_client, make_retreat, organizer, db
 ):
     retreat = make_retreat()
-    paid_booking(retreat, ADA, BEA)
-    private_answers = [ADA.accessibility_needs, ADA.emergency_contact, ADA.hopes]
+    paid_booking(retreat, ADA, BEA, answers=intake(retreat, ADA_INTAKE, BEA_INTAKE))
+    private_answers = [ADA_INTAKE[key] for key in ("accessibility", "emergency-contact", "hopes")]
 
     page = list_page(organizer_client, retreat)
     for answer in private_answers:
@@ -161,7 +173,7 @@ def test_private_answers_are_left_out_unless_asked_for_and_each_viewing_is_audit
 
     list_page(organizer_client, retreat, private="1")
     assert len(audit_entries_with_action(db, "answers.viewed")) == 2
-    assert ADA.hopes not in list_page(organizer_client, retreat, private="0")
+    assert ADA_INTAKE["hopes"] not in list_page(organizer_client, retreat, private="0")
     assert len(audit_entries_with_action(db, "answers.viewed")) == 2
 
 
@@ -206,14 +218,18 @@ def test_the_list_runs_the_same_few_statements_for_3_30_or_250_bookings_on_any_p
 ):
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
+    couple, single = (ADA_INTAKE, BEA_INTAKE), (CY_INTAKE,)
     for _ in range(3):
-        paid_booking(small, ADA, BEA)
+        paid_booking(small, ADA, BEA, answers=intake(small, *couple))
     for number in range(30):
-        paid_booking(large, ADA, BEA) if number % 2 else paid_booking(large, CY)
+        if number % 2:
+            paid_booking(large, ADA, BEA, answers=intake(large, *couple))
+        else:
+            paid_booking(large, CY, answers=intake(large, *single))
         if number % 3 == 0:
-            held_booking(large, CY)
+            held_booking(large, CY, answers=intake(large, *single))
     huge = make_retreat(capacity=1000)
-    add_bookings(db, huge, 250)  # three pages
+    add_bookings(db, huge, 250, intake=True)  # three pages
     small_id, large_id, huge_id = small.id, large.id, huge.id
 
     counts = [
@@ -235,9 +251,9 @@ def test_showing_private_answers_adds_only_its_audit_entry_to_the_statements(
 ):
     small = make_retreat(capacity=100)
     large = make_retreat(capacity=100)
-    paid_booking(small, ADA)
+    paid_booking(small, ADA, answers=intake(small, ADA_INTAKE))
     for _ in range(30):
-        paid_booking(large, ADA, BEA)
+        paid_booking(large, ADA, BEA, answers=intake(large, ADA_INTAKE, BEA_INTAKE))
     small_id, large_id = small.id, large.id
 
     for_small = statements_for_list(app, count_statements, organizer_client, small_id, private="1")

@@ -19,7 +19,16 @@ from retreats.organizer.attendees import actions as attendee_actions
 from retreats.organizer.attendees.actions import RefundChoice, cancel_booking_for_attendee
 from retreats.payments.models import Refund, RefundStatus
 from tests.conftest import BOTH_DATABASES
-from tests.factories import ADA, BEA, CY, held_booking, paid_booking
+from tests.factories import (
+    ADA,
+    ADA_INTAKE,
+    BEA,
+    BEA_INTAKE,
+    CY,
+    held_booking,
+    intake,
+    paid_booking,
+)
 from tests.journey import book_to_checkout, pay_and_land
 from tests.organizer.helpers import at_local_stripe, audit_entries_with_action, session_csrf_token
 
@@ -221,15 +230,18 @@ def test_only_a_confirmed_booking_has_its_confirmation_resent(organizer_client, 
 def test_the_booking_page_shows_private_answers_only_when_asked_and_records_it(
     organizer_client, make_retreat, organizer
 ):
-    booking = paid_booking(make_retreat(), ADA, BEA)
+    retreat = make_retreat()
+    booking = paid_booking(retreat, ADA, BEA, answers=intake(retreat, ADA_INTAKE, BEA_INTAKE))
+    private = [ADA_INTAKE[key] for key in ("hopes", "accessibility", "emergency-contact")]
 
     page = organizer_client.get(detail_url(booking)).text
-    assert "Ada Lovelace" in page and "Bea Lovelace" in page and "Vegetarian" in page
-    assert ADA.hopes not in page and ADA.accessibility_needs not in page
+    assert "Ada Lovelace" in page and "Bea Lovelace" in page
+    assert "Vegetarian" in page and "No nuts" in page  # ordinary answers: always shown
+    assert all(answer not in page for answer in private)
     assert audit_entries_with_action(db, "answers.viewed") == []
 
     shown = organizer_client.get(detail_url(booking), query_string={"private": "1"}).text
-    assert ADA.hopes in shown and ADA.accessibility_needs in shown
+    assert all(answer in shown for answer in private)
     [entry] = audit_entries_with_action(db, "answers.viewed")
     assert (entry.actor_id, entry.booking_id) == (organizer.id, booking.id)
     assert entry.detail == f"booking {booking.reference}"

@@ -180,7 +180,7 @@ def test_private_answers_are_not_read_until_asked_then_shown_and_each_viewing_au
     for html in (page, booking_page):
         assert HEALTH not in html and "Married" not in html and "Relationship:" not in html
         assert "<dt>Relationship</dt>" not in html and "<dt>Health</dt>" not in html
-    assert "Health, Relationship; each viewing is written to the audit log" in page
+    assert "(Health; Relationship; each viewing is written to the audit log)" in page
     assert HEALTH not in decrypted and "Married" not in decrypted  # not even read
     assert audit_entries_with_action(db, "answers.viewed") == []
 

@@ -23,11 +23,16 @@ from retreats.listings.questions import (
     QuestionKind,
     asked_questions,
 )
-from retreats.organizer.listings.question_library import LIBRARY
+from retreats.organizer.listings.question_library import LIBRARY, STARTING_KEYS
 from tests.conftest import csrf_token_from
 from tests.factories import add_question, answered, held_booking, ticket_for
 from tests.html_forms import form_values, post_as_shown
-from tests.organizer.helpers import audit_actions_for_retreat, field_error, post_page_form
+from tests.organizer.helpers import (
+    audit_actions_for_retreat,
+    field_error,
+    new_retreat_data,
+    post_page_form,
+)
 
 FIELDS = {
     "label": "What brings you here?",
@@ -490,6 +495,29 @@ def test_add_ready_questions_from_the_library(db, organizer_client, make_retreat
     assert response.status_code == 303
     assert "already asks" in organizer_client.get(response.headers["Location"]).text
     library_add(organizer_client, retreat, "not-a-question")
+    assert counts(db) == before
+
+
+def test_a_new_retreat_starts_with_the_four_intake_questions(db, organizer_client):
+    response = post_page_form(organizer_client, "/organizer/retreats/new", new_retreat_data())
+    assert response.status_code == 303, response.get_data(as_text=True)
+    retreat_id = int(re.search(r"/retreats/(\d+)/edit", response.headers["Location"]).group(1))
+    retreat = db.session.get(Retreat, retreat_id)
+
+    asked = asked_questions(retreat)
+    assert [question.label for question in asked] == [
+        "Dietary needs",
+        "Accessibility needs",
+        "Emergency contact",
+        "What do you hope for from this time?",
+    ]
+    assert [question.privacy for question in asked] == [Privacy.ORDINARY] + [Privacy.PRIVATE] * 3
+    assert all(q.asked_of == AskedOf.PERSON and not q.required for q in asked)
+    section = questions_section(editor_page(organizer_client, retreat))
+    for key in STARTING_KEYS:
+        assert f'value="{key}"' not in section  # already asked: not offered again
+    before = counts(db)
+    library_add(organizer_client, retreat, "hopes")
     assert counts(db) == before
 
 
