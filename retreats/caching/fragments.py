@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from jinja2 import Environment
 from markupsafe import Markup
 
 from retreats.caching.public_pages import PageStore, page_store, recent_state
+from retreats.database import utcnow
 
 MAX_FRAGMENTS = 512  # per worker; the least recently used goes first
 PER_VISITOR_GLOBALS = (
@@ -69,10 +71,15 @@ class _PerVisitor:
 @dataclass(frozen=True)
 class Fragment:
     """Content the same for every visitor: its HTML and the page title its template set
-    (`{% set title = … %}` at its top level), for the layout around it."""
+    (`{% set title = … %}` at its top level), for the layout around it; from a page's blocks
+    (render_page_blocks) also what goes in its <head>. `changes_at`: a moment, not in the state,
+    at which the content would read differently by itself (a deposit no longer offered): from
+    then on it is rendered again."""
 
     html: Markup
     title: str | None = None
+    head: Markup = Markup("")
+    changes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,12 @@ def kept_fragment(key: Hashable, render: Callable[[], Fragment | None]) -> Fragm
         fragment = render()
         return None if fragment is None else KeptFragment(state=state, fragment=fragment)
 
-    kept = fragment_store().kept_or_rendered(key, state, render_to_keep)
+    store = fragment_store()
+    kept = store.kept_or_rendered(key, state, render_to_keep)
+    if kept is not None and kept.fragment.changes_at and utcnow() >= kept.fragment.changes_at:
+        kept = render_to_keep()
+        if kept is not None:
+            store.put(key, kept)
     return None if kept is None else kept.fragment
 
 
@@ -114,6 +126,21 @@ def render_fragment(template_name: str, **values) -> Fragment:
     title = getattr(module, "title", None)
     # The template's own output, autoescaped as every page's is: already Markup.
     return Fragment(html=module.__html__(), title=None if title is None else str(title))
+
+
+def render_page_blocks(template_name: str, **values) -> Fragment:
+    """Render the title, head and content blocks of a page template (one that extends
+    base.html) for everyone, as render_fragment does, leaving out the layout around them. The
+    blocks see only `values` and the globals: imports and macros go inside the block."""
+    template = _fragment_environment().get_template(template_name)
+    context = template.new_context(values)
+
+    def block(name: str) -> Markup:
+        # The template's own output, autoescaped as every page's is: so neither ruff S704 nor
+        # bandit B704 applies.
+        return Markup("".join(template.blocks[name](context)))  # noqa: S704  # nosec B704
+
+    return Fragment(html=block("content"), title=block("title"), head=block("head"))
 
 
 def _fragment_environment() -> Environment:
