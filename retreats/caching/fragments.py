@@ -111,12 +111,15 @@ def kept_fragment(key: Hashable, render: Callable[[], Fragment | None]) -> Fragm
         return None if fragment is None else KeptFragment(state=state, fragment=fragment)
 
     store = fragment_store()
+    earlier = store.get(key)
+    if earlier is not None and _has_changed_by_itself(earlier.fragment):
+        store.forget(key)
     kept = store.kept_or_rendered(key, state, render_to_keep)
-    if kept is not None and kept.fragment.changes_at and utcnow() >= kept.fragment.changes_at:
-        kept = render_to_keep()
-        if kept is not None:
-            store.put(key, kept)
     return None if kept is None else kept.fragment
+
+
+def _has_changed_by_itself(fragment: Fragment) -> bool:
+    return fragment.changes_at is not None and utcnow() >= fragment.changes_at
 
 
 def render_fragment(template_name: str, **values) -> Fragment:

@@ -158,6 +158,10 @@ class PageStore(Generic[Kept]):
         with self._lock:
             self._pages.clear()
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._pages.pop(key, None)
+
     def put(self, key: Hashable, page: Kept) -> None:
         with self._lock:
             self._pages[key] = page
