@@ -269,7 +269,9 @@ def current_state(now: datetime | None = None) -> tuple:
     return (version or 0, min(upcoming) if upcoming else None)
 
 
-def _keeps_pages_for_this_request() -> bool:
+def keeps_pages_for_this_request() -> bool:
+    """A GET or HEAD by a visitor with no session and no "remember me" cookie: nothing in the
+    layout of the page is theirs (no flash message, nobody signed in)."""
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.cookies
@@ -285,7 +287,7 @@ def cached_public_page(view):
 
     @wraps(view)
     def serve(*args, **kwargs):
-        if not _keeps_pages_for_this_request():
+        if not keeps_pages_for_this_request():
             return view(*args, **kwargs)
         not_kept: list[Response] = []
 

@@ -7,7 +7,9 @@ Under a rush most requests are this GET, and the blank form is the same for ever
 for two hidden fields: the CSRF token and the submission key (forms.visitor_fields). So, like the
 retreat page's content (caching/fragments.py), it is rendered once per state of the public
 pages and kept per worker, with a slot where those fields go; each visitor's page is the layout
-around the kept form, with their own hidden fields put into the slot.
+around the kept form, with their own hidden fields put into the slot. For a visitor without a
+session yet (most, opening the form), nothing in the layout is theirs either: the whole page
+is kept, the same way.
 
 - **As fresh as the retreat page.** It is kept under the same state: a booking, a hold or a
   waitlist offer running out, an edit of the retreat, its tickets, rooms, add-ons or questions
@@ -33,6 +35,7 @@ from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.forms import new_submission_key, visitor_fields
 from retreats.booking.payment_plan import balance_due_at
 from retreats.caching.fragments import Fragment, kept_fragment, render_page_blocks
+from retreats.caching.public_pages import keeps_pages_for_this_request
 from retreats.database import utcnow
 from retreats.listings.models import DepositRule, Retreat
 
@@ -44,16 +47,24 @@ VISITOR_FIELDS_SLOT = Markup("<!-- the visitor's hidden fields -->")
 def blank_booking_form(slug: str):
     """The blank booking form of a retreat, kept for everyone, with this visitor's own hidden
     fields; 404 when the retreat is not open for booking."""
-    kept = kept_fragment(("blank booking form", slug), lambda: _blank_form_for_everyone(slug))
-    if kept is None:
+    form = kept_fragment(("blank booking form", slug), lambda: _blank_form_for_everyone(slug))
+    if form is None:
         abort(404)
-    fields = visitor_fields(new_submission_key())
-    return render_template(
-        "booking/blank_form_page.html",
-        title=kept.title,
-        head=kept.head,
-        content=kept.html.replace(VISITOR_FIELDS_SLOT, fields),
+    if keeps_pages_for_this_request():  # nothing in the layout is theirs: the page is kept too
+        page = kept_fragment(("blank booking form page", slug), lambda: _page_around(form))
+    else:
+        page = _page_around(form)
+    return page.html.replace(VISITOR_FIELDS_SLOT, visitor_fields(new_submission_key()))
+
+
+def _page_around(form: Fragment) -> Fragment:
+    """The layout around the kept form (this visitor's: flash messages and all), its slot for
+    the hidden fields still in it."""
+    html = render_template(
+        "booking/blank_form_page.html", title=form.title, head=form.head, content=form.html
     )
+    # The template's own output, autoescaped as every page's is: neither S704 nor B704 applies.
+    return Fragment(html=Markup(html), changes_at=form.changes_at)  # noqa: S704  # nosec B704
 
 
 def _blank_form_for_everyone(slug: str) -> Fragment | None:

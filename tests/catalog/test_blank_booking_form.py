@@ -22,6 +22,7 @@ from tests.factories import (
     add_add_on,
     add_question,
     add_room_type,
+    create_organizer,
     held_booking,
     ticket_for,
 )
@@ -63,8 +64,21 @@ def submission_key_from(html: str) -> str:
 
 
 def kept_forms(app) -> list[str]:
+    """Every kept fragment: the blank forms, and the pages around them for visitors without a
+    session."""
     with app.app_context():
         return [str(kept.fragment.html) for kept in fragment_store().values()]
+
+
+def kept_form(app, retreat) -> str:
+    with app.app_context():
+        return str(fragment_store().get(("blank booking form", retreat.slug)).fragment.html)
+
+
+def flash_for(client, message: str) -> None:
+    """A flash message waiting for the visitor's next page, as after a redirect."""
+    with client.session_transaction() as session:
+        session.setdefault("_flashes", []).append(("info", message))
 
 
 def test_two_visitors_get_the_same_kept_form_with_their_own_token_and_key(
@@ -80,10 +94,10 @@ def test_two_visitors_get_the_same_kept_form_with_their_own_token_and_key(
     assert submission_key_from(ada_page) != submission_key_from(bea_page)
     # Apart from those two fields, the very same form.
     assert _without_visitor_fields(ada_page) == _without_visitor_fields(bea_page)
-    [kept] = kept_forms(app)
-    assert "Book your place" in kept and 'name="ticket_type"' in kept
-    for per_visitor in ("csrf_token", "submission_key", csrf_token_from(ada_page)):
-        assert per_visitor not in kept, per_visitor
+    assert "Book your place" in kept_form(app, retreat)
+    for kept in kept_forms(app):  # the form, and the page around it for visitors like these
+        for per_visitor in ("csrf_token", "submission_key", csrf_token_from(ada_page)):
+            assert per_visitor not in kept, per_visitor
     # A visitor opening the form again gets a new submission key (a new form), same token.
     again = form_of(ada, retreat)
     assert submission_key_from(again) != submission_key_from(ada_page)
@@ -92,6 +106,23 @@ def test_two_visitors_get_the_same_kept_form_with_their_own_token_and_key(
 
 def _without_visitor_fields(html: str) -> str:
     return re.sub(r'<input id="(csrf_token|submission_key)"[^>]*>', "", html)
+
+
+def test_a_flash_message_or_an_organizer_signed_in_is_never_kept_for_others(app, retreat, sign_in):
+    ada = app.test_client()
+    form_of(ada, retreat)  # now she has a session
+    organizer = sign_in(create_organizer(email="zelda@example.org", name="Zelda Quartermaine"))
+    anonymous = app.test_client()
+
+    flash_for(ada, "Only for Ada: you left the payment page")
+    ada_page, organizer_page = form_of(ada, retreat), form_of(organizer, retreat)
+    anonymous_page = form_of(anonymous, retreat)
+    assert "Only for Ada" in ada_page and "Only for Ada" not in organizer_page
+    assert "Zelda Quartermaine" in organizer_page and "Zelda" not in ada_page
+    assert "Only for Ada" not in anonymous_page and "Zelda" not in anonymous_page
+    assert "Only for Ada" not in form_of(ada, retreat)  # shown once, then gone
+    for kept in kept_forms(app):
+        assert "Only for" not in kept and "Zelda" not in kept and "Sign out" not in kept
 
 
 def test_a_form_posted_back_with_messages_is_never_kept(app, retreat):
