@@ -14,8 +14,8 @@ as the kept pages, and the view renders only the layout around it (`catalog/_lay
   a booking, an edit or a lapsed hold shows on the page of a visitor with a session exactly when
   it shows on a kept page: within PUBLIC_PAGE_RECHECK_MS of its commit (on the next request when
   that is 0), and at once when a moment passes (a hold runs out, a sale window opens or closes, a
-  retreat starts). The booking form and the booking itself still count seats afresh under the
-  retreat's lock.
+  retreat starts). The blank booking form is such content too (catalog/booking_form.py); the
+  booking itself still counts seats afresh under the retreat's lock.
 - **Nothing of one visitor reaches another.** A fragment is rendered in its own Jinja environment
   in which `request`, `session`, `g`, `current_user`, the CSRF token and `get_flashed_messages`
   raise PerVisitorInFragment at any use, so a template that reaches for them fails loudly rather

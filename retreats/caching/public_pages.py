@@ -33,8 +33,9 @@ what is theirs alone (flash messages, the organizer's name, the sign-out form's 
 content, the same for everyone, is kept instead (fragments.py), under the same state as the
 kept pages: a change shows on their pages exactly when it shows on kept pages, within
 PUBLIC_PAGE_RECHECK_MS of its commit, never later. A request reads the state once at most, so a
-page and the content in it are kept under the same state. The booking form and the booking
-itself always count the seats afresh under the retreat's lock.
+page and the content in it are kept under the same state. The blank booking form is kept the
+same way (catalog/booking_form.py), its seats left as fresh as the retreat page's; the booking
+itself always counts the seats afresh under the retreat's lock.
 """
 
 from __future__ import annotations
