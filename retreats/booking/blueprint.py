@@ -9,14 +9,14 @@ from retreats.booking.availability import Listing, published_listing, published_
 from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import open_checkout_session
 from retreats.booking.form_questions import BookingQuestions
-from retreats.booking.forms import BookingForm
+from retreats.booking.forms import BookingForm, visitor_fields
 from retreats.booking.models import BookingStatus, WaitlistEntry
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut
-from retreats.listings.models import Retreat
+from retreats.listings.models import Retreat, TicketType
 from retreats.listings.questions import asked_questions
 
 blueprint = Blueprint("booking", __name__)
@@ -60,10 +60,8 @@ def booking_form_response(
     tickets = tickets_for_sale(retreat, now=now)
     if offer is not None:
         tickets = [t for t in tickets if t.seats_per_ticket == offer.seats]
-    sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
     sent = request.form.to_dict(flat=False) if request.method == "POST" else None
-    questions = BookingQuestions(asked_questions(retreat), tickets=tickets, sent=sent)
-    form = BookingForm(ticket_types=tickets, sells_rooms=sells_rooms, questions=questions)
+    form = new_booking_form(retreat, tickets, sent=sent)
     if request.method == "GET":
         form.prepare(offer=offer)
     status = 200
@@ -87,13 +85,29 @@ def booking_form_response(
     form.keep_offered_room(offer)
     if refusal is not None:
         _tell_refusal(form, refusal)
-    summary = _price_summary(form, listing.retreat, tickets) if form.offers_stay else None
+    summary = price_summary(form, listing.retreat, tickets) if form.offers_stay else None
     if summary is not None and summary.problem and status == 200:
         status = 400  # "Update total" with a choice the hold would refuse: told beside it
     template_values = {"form": form, "listing": listing, "retreat": retreat, "offer": offer}
     return render_template(
-        "booking/book.html", tickets=tickets, summary=summary, **template_values
+        "booking/book.html",
+        tickets=tickets,
+        summary=summary,
+        visitor_fields=visitor_fields(form.submission_key.data),
+        **template_values,
     ), status
+
+
+def new_booking_form(
+    retreat: Retreat, tickets: list[TicketType], *, sent=None, **form_options
+) -> BookingForm:
+    """The booking form of `retreat` offering `tickets`, with its questions (one statement) and
+    what was `sent` for them."""
+    sells_rooms = any(not room_type.hidden for room_type in retreat.room_types)
+    questions = BookingQuestions(asked_questions(retreat), tickets=tickets, sent=sent)
+    return BookingForm(
+        ticket_types=tickets, sells_rooms=sells_rooms, questions=questions, **form_options
+    )
 
 
 def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: WaitlistEntry | None):
@@ -127,7 +141,7 @@ def _tell_refusal(form: BookingForm, refusal: DomainError) -> None:
         flash(refusal.message, "error")
 
 
-def _price_summary(form: BookingForm, retreat: Retreat, tickets) -> PriceSummary:
+def price_summary(form: BookingForm, retreat: Retreat, tickets) -> PriceSummary:
     """The total of the form's choices; a choice the hold would refuse is told beside its
     field (unless it already has a message) and in the summary."""
     if form.room_type.errors or form.add_ons.errors:

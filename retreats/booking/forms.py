@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -201,7 +204,7 @@ class BookingForm(StayChoiceForm):
 
     def prepare(self, *, offer=None) -> None:
         """Fill in what a fresh form starts with: its submission key, the obvious choices."""
-        self.submission_key.data = uuid.uuid4().hex
+        self.submission_key.data = new_submission_key()
         if len(self.ticket_types_by_id) == 1:
             self.ticket_type.data = next(iter(self.ticket_types_by_id))
         if offer is not None:
@@ -317,3 +320,24 @@ class WaitlistForm(FlaskForm):
         if "room_type" not in self or self.room_type.data == self.NO_ROOM:
             return None
         return self.room_type.data
+
+
+def new_submission_key() -> str:
+    """The key of one blank booking form: a second submit of that form finds the first booking."""
+    return uuid.uuid4().hex
+
+
+_HIDDEN_FIELD = Markup('<input id="{0}" name="{0}" type="hidden" value="{1}">')
+
+
+def visitor_fields(submission_key: str | None) -> Markup:
+    """The booking form's hidden fields that differ from one visitor to the next, as WTForms
+    writes them: the CSRF token (when CSRF is on) and the submission key. Everything else on a
+    blank form is the same for everyone, and kept (catalog/booking_form.py)."""
+    config = current_app.config
+    fields = []
+    if config.get("WTF_CSRF_ENABLED", True):
+        csrf_field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        fields.append(_HIDDEN_FIELD.format(csrf_field, generate_csrf()))
+    fields.append(_HIDDEN_FIELD.format("submission_key", submission_key or ""))
+    return Markup("\n").join(fields)

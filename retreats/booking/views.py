@@ -15,7 +15,6 @@ from retreats.booking.balance import NOTHING_OWED, open_balance_checkout
 from retreats.booking.balance_collection import cancels_at, is_overdue
 from retreats.booking.blueprint import (
     blueprint,
-    bookable_listing,
     bookable_retreat,
     booking_form_response,
     booking_from_link_or_404,
@@ -36,13 +35,11 @@ from retreats.payments.stripe_gateway import PaymentGatewayError
 log = logging.getLogger(__name__)
 
 
-@blueprint.route("/retreats/<slug>/book", methods=["GET", "POST"])
+@blueprint.post("/retreats/<slug>/book")
 def book(slug: str):
-    """The booking form of one retreat."""
-    if request.method == "POST":
-        return booking_form_response(bookable_retreat(slug))
-    listing = bookable_listing(slug)
-    return booking_form_response(listing.retreat, listing=listing)
+    """The booking form of one retreat, posted: hold and pay, or the form again with its
+    messages. The blank form (a GET of this URL) is kept for everyone: catalog.booking_form."""
+    return booking_form_response(bookable_retreat(slug))
 
 
 @blueprint.post("/retreats/<slug>/book/quote")

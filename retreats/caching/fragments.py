@@ -14,8 +14,8 @@ as the kept pages, and the view renders only the layout around it (`catalog/_lay
   a booking, an edit or a lapsed hold shows on the page of a visitor with a session exactly when
   it shows on a kept page: within PUBLIC_PAGE_RECHECK_MS of its commit (on the next request when
   that is 0), and at once when a moment passes (a hold runs out, a sale window opens or closes, a
-  retreat starts). The booking form and the booking itself still count seats afresh under the
-  retreat's lock.
+  retreat starts). The blank booking form is such content too (catalog/booking_form.py); the
+  booking itself still counts seats afresh under the retreat's lock.
 - **Nothing of one visitor reaches another.** A fragment is rendered in its own Jinja environment
   in which `request`, `session`, `g`, `current_user`, the CSRF token and `get_flashed_messages`
   raise PerVisitorInFragment at any use, so a template that reaches for them fails loudly rather
@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from jinja2 import Environment
 from markupsafe import Markup
 
 from retreats.caching.public_pages import PageStore, page_store, recent_state
+from retreats.database import utcnow
 
 MAX_FRAGMENTS = 512  # per worker; the least recently used goes first
 PER_VISITOR_GLOBALS = (
@@ -69,10 +71,15 @@ class _PerVisitor:
 @dataclass(frozen=True)
 class Fragment:
     """Content the same for every visitor: its HTML and the page title its template set
-    (`{% set title = … %}` at its top level), for the layout around it."""
+    (`{% set title = … %}` at its top level), for the layout around it; from a page's blocks
+    (render_page_blocks) also what goes in its <head>. `changes_at`: a moment, not in the state,
+    at which the content would read differently by itself (a deposit no longer offered): from
+    then on it is rendered again."""
 
     html: Markup
     title: str | None = None
+    head: Markup = Markup("")
+    changes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,16 @@ def kept_fragment(key: Hashable, render: Callable[[], Fragment | None]) -> Fragm
         fragment = render()
         return None if fragment is None else KeptFragment(state=state, fragment=fragment)
 
-    kept = fragment_store().kept_or_rendered(key, state, render_to_keep)
+    store = fragment_store()
+    earlier = store.get(key)
+    if earlier is not None and _has_changed_by_itself(earlier.fragment):
+        store.forget(key)
+    kept = store.kept_or_rendered(key, state, render_to_keep)
     return None if kept is None else kept.fragment
+
+
+def _has_changed_by_itself(fragment: Fragment) -> bool:
+    return fragment.changes_at is not None and utcnow() >= fragment.changes_at
 
 
 def render_fragment(template_name: str, **values) -> Fragment:
@@ -114,6 +129,21 @@ def render_fragment(template_name: str, **values) -> Fragment:
     title = getattr(module, "title", None)
     # The template's own output, autoescaped as every page's is: already Markup.
     return Fragment(html=module.__html__(), title=None if title is None else str(title))
+
+
+def render_page_blocks(template_name: str, **values) -> Fragment:
+    """Render the title, head and content blocks of a page template (one that extends
+    base.html) for everyone, as render_fragment does, leaving out the layout around them. The
+    blocks see only `values` and the globals: imports and macros go inside the block."""
+    template = _fragment_environment().get_template(template_name)
+    context = template.new_context(values)
+
+    def block(name: str) -> Markup:
+        # The template's own output, autoescaped as every page's is: so neither ruff S704 nor
+        # bandit B704 applies.
+        return Markup("".join(template.blocks[name](context)))  # noqa: S704  # nosec B704
+
+    return Fragment(html=block("content"), title=block("title"), head=block("head"))
 
 
 def _fragment_environment() -> Environment:

@@ -33,8 +33,9 @@ what is theirs alone (flash messages, the organizer's name, the sign-out form's 
 content, the same for everyone, is kept instead (fragments.py), under the same state as the
 kept pages: a change shows on their pages exactly when it shows on kept pages, within
 PUBLIC_PAGE_RECHECK_MS of its commit, never later. A request reads the state once at most, so a
-page and the content in it are kept under the same state. The booking form and the booking
-itself always count the seats afresh under the retreat's lock.
+page and the content in it are kept under the same state. The blank booking form is kept the
+same way (catalog/booking_form.py), its seats left as fresh as the retreat page's; the booking
+itself always counts the seats afresh under the retreat's lock.
 """
 
 from __future__ import annotations
@@ -60,11 +61,13 @@ from retreats.caching.models import PUBLIC_PAGES, ContentVersion
 from retreats.database import INVISIBLE_ON_PUBLIC_PAGES, utcnow
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RetreatStatus, RoomType, TicketType
+from retreats.listings.questions import Question
 
 MAX_PAGES = 512  # per worker; the least recently served page goes first
-# What the public pages show: a write to any of these bumps the version. (Organizers are not
-# shown; leaving them out also keeps a storm of failed sign-ins from flushing every page.)
-SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, RoomType, AddOn, Booking, WaitlistEntry)
+# What the public pages show: a write to any of these bumps the version. Questions are on the
+# kept booking form. (Organizers are not shown, but for their name, set when they sign up;
+# leaving them out also keeps a storm of failed sign-ins from flushing every page.)
+SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, RoomType, AddOn, Question, Booking, WaitlistEntry)
 SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
 _CHANGED = "public_pages_changed"
 STATE_OF_THIS_REQUEST = "retreats.public_pages.state"  # a key in the request's WSGI environ
@@ -155,6 +158,10 @@ class PageStore(Generic[Kept]):
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._pages.pop(key, None)
 
     def put(self, key: Hashable, page: Kept) -> None:
         with self._lock:
@@ -263,7 +270,9 @@ def current_state(now: datetime | None = None) -> tuple:
     return (version or 0, min(upcoming) if upcoming else None)
 
 
-def _keeps_pages_for_this_request() -> bool:
+def keeps_pages_for_this_request() -> bool:
+    """A GET or HEAD by a visitor with no session and no "remember me" cookie: nothing in the
+    layout of the page is theirs (no flash message, nobody signed in)."""
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.cookies
@@ -279,7 +288,7 @@ def cached_public_page(view):
 
     @wraps(view)
     def serve(*args, **kwargs):
-        if not _keeps_pages_for_this_request():
+        if not keeps_pages_for_this_request():
             return view(*args, **kwargs)
         not_kept: list[Response] = []
 
@@ -342,15 +351,20 @@ def _bump_version_with_the_change(session) -> None:
         session.info.pop(_CHANGED, None)  # the bump's own flush may have set it again
 
 
-_BUMP = (  # built once: it runs in every transaction that changes what the pages show
-    update(ContentVersion)
-    .where(ContentVersion.name == PUBLIC_PAGES)
-    .values(version=ContentVersion.version + 1)
-    .execution_options(synchronize_session=False)
+# Built once: it runs in every transaction that changes what the pages show. A plain UPDATE of
+# the table, not the ORM's bulk UPDATE, whose bookkeeping cost more CPU than the statement.
+_VERSIONS = ContentVersion.__table__
+_BUMP = (
+    update(_VERSIONS)
+    .where(_VERSIONS.c.name == PUBLIC_PAGES)
+    .values(version=_VERSIONS.c.version + 1)
 )
 
 
 def _bump_public_pages_version(session) -> None:
+    # The change first, then the bump: the version's row stays locked only from the bump to
+    # COMMIT (a plain UPDATE does not flush the session by itself as the ORM's did).
+    session.flush()
     if session.execute(_BUMP).rowcount:
         return
     try:  # the first bump ever on a database made without the migration's row

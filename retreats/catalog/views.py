@@ -9,6 +9,7 @@ from retreats.booking.availability import published_listing
 from retreats.booking.quotes import from_prices
 from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
+from retreats.catalog.booking_form import blank_booking_form
 from retreats.catalog.queries import CatalogFilters, upcoming_listings, upcoming_months
 from retreats.database import utcnow
 from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
@@ -74,6 +75,13 @@ def _retreat_content(slug: str) -> Fragment | None:
         tickets_on_sale=tickets_on_sale,
         from_prices=from_prices(retreat, listing.stay, tickets_on_sale),
     )
+
+
+@blueprint.get("/retreats/<slug>/book")
+def booking_form(slug: str):
+    """A retreat's blank booking form, kept like its page but for each visitor's hidden fields
+    (booking_form.py). A POST to the same URL is the booking package's (booking.book)."""
+    return blank_booking_form(slug)
 
 
 @blueprint.get("/media/covers/<name>")
