@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from flask import abort, render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from retreats.booking.availability import published_listing
@@ -50,11 +51,17 @@ def blank_booking_form(slug: str):
     form = kept_fragment(("blank booking form", slug), lambda: _blank_form_for_everyone(slug))
     if form is None:
         abort(404)
+    # First the visitor's own fields: the CSRF token starts their session. Then Flask-Login
+    # looks at that session (a layout does when it reads current_user; a kept page reads
+    # nothing, so it is asked here) and marks it not fresh (session protection) in this same
+    # response, so the visitor's next page need not write their cookie again.
+    fields = visitor_fields(new_submission_key())
+    current_user.is_authenticated  # noqa: B018
     if keeps_pages_for_this_request():  # nothing in the layout is theirs: the page is kept too
         page = kept_fragment(("blank booking form page", slug), lambda: _page_around(form))
     else:
         page = _page_around(form)
-    return page.html.replace(VISITOR_FIELDS_SLOT, visitor_fields(new_submission_key()))
+    return page.html.replace(VISITOR_FIELDS_SLOT, fields)
 
 
 def _page_around(form: Fragment) -> Fragment:

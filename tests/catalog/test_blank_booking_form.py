@@ -246,3 +246,20 @@ def test_a_fragment_is_rendered_again_once_its_own_moment_has_come(app):
         assert kept_fragment("passed", lambda: render(passed)).html == "render 1"
         assert kept_fragment("passed", lambda: render(None)).html == "render 2"  # rendered again
         assert kept_fragment("passed", lambda: render(None)).html == "render 2"  # then kept
+
+
+@pytest.mark.parametrize("first_on_this_state", [True, False])
+def test_the_session_the_form_starts_is_settled_in_its_own_response(
+    app, retreat, first_on_this_state
+):
+    """The form starts the visitor's session (its CSRF token), and the next page they open
+    writes no cookie again, whether their form was rendered or came kept."""
+    if not first_on_this_state:
+        form_of(app.test_client(), retreat)  # someone else's visit keeps the page
+    visitor = app.test_client()
+    opened = get(visitor, form_url(retreat))[0]
+    assert "session=" in opened.headers.get("Set-Cookie", "")
+
+    catalog = get(visitor, "/")[0]
+    assert catalog.status_code == 200
+    assert "Set-Cookie" not in catalog.headers
