@@ -23,6 +23,7 @@ from tests.factories import (
     add_question,
     answered,
     paid_booking,
+    starting_questions,
     ticket_for,
     waitlist_offer,
 )
@@ -444,3 +445,27 @@ def test_the_booking_page_lists_the_answers_under_the_labels_answered(client, db
         "Code of conduct Accepted The text you accepted I will be kind.",
     ]
     assert "Our rules" not in html and "A later wording." not in html
+
+
+def test_a_refused_booking_shows_its_questions_again_in_a_fixed_number_of_statements(
+    client, make_retreat, count_statements
+):
+    """A booking refused for want of places rolls back; the form shown again reads its
+    questions anew in one go, not one statement per question (a rush of refused posts)."""
+    retreat = make_retreat(capacity=1)  # one place left: a couple ticket is refused
+    starting_questions(retreat)
+    path = f"/retreats/{retreat.slug}/book"
+
+    def refused_post() -> int:
+        page = client.get(path).get_data(as_text=True)
+        form = filled_booking_form(page, ticket_for(retreat, 2))
+        with client.application.app_context(), count_statements() as statements:
+            response = client.post(path, data=form)
+        assert response.status_code == 409
+        assert "Only 1 place is left" in response.get_data(as_text=True)
+        return len(statements)
+
+    with_four = refused_post()
+    for number in range(4):
+        add_question(retreat, label=f"More {number}", privacy=Privacy.ORDINARY)
+    assert refused_post() == with_four
