@@ -92,20 +92,24 @@ def answer_intake(db, retreat, booking_ids: dict[str, int]) -> None:
         if number % 4 == 0:
             asked[dietary] = "Vegetarian"
         for question, text in asked.items():
-            rows.append(
-                {
-                    "booking_id": booking_id,
-                    "attendee_id": attendee_id,
-                    "question_id": question.id,
-                    "label": question.label,
-                    "kind": question.kind,
-                    "privacy": question.privacy,
-                    "text": None if question.is_private else text,
-                    "private_text": text if question.is_private else None,
-                    "answered_at": now,
-                }
-            )
+            rows.append(answer_row(booking_id, attendee_id, question, text, now))
     db.session.execute(insert(Answer), rows)
+
+
+def answer_row(booking_id: int, attendee_id: int | None, question, text: str, at) -> dict:
+    """One answer as a bulk INSERT of Answer takes it: an ordinary one in `text`, a private one
+    in `private_text` (encrypted by its column's type), as a booking stores them."""
+    return {
+        "booking_id": booking_id,
+        "attendee_id": attendee_id,
+        "question_id": question.id,
+        "label": question.label,
+        "kind": question.kind,
+        "privacy": question.privacy,
+        "text": None if question.is_private else text,
+        "private_text": text if question.is_private else None,
+        "answered_at": at,
+    }
 
 
 def owing_booking(

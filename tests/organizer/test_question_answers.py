@@ -25,6 +25,7 @@ from tests.conftest import on_both_databases
 from tests.factories import ADA, BEA, CY, add_question, answered, held_booking, paid_booking
 from tests.organizer.helpers import (
     add_bookings,
+    answer_row,
     audit_entries_with_action,
     booking_blocks,
     list_page,
@@ -464,19 +465,7 @@ def answer_every_booking(db, retreat, questions: list[Question]) -> None:
         for question in questions:
             text = {SINGLE: "Two", SEVERAL: '["One", "Three"]'}.get(question.kind, "A few words")
             for attendee_id in attendee_ids if question.per_person else [None]:
-                rows.append(
-                    {
-                        "booking_id": booking_id,
-                        "attendee_id": attendee_id,
-                        "question_id": question.id,
-                        "label": question.label,
-                        "kind": question.kind,
-                        "privacy": question.privacy,
-                        "text": None if question.is_private else text,
-                        "private_text": text if question.is_private else None,
-                        "answered_at": utcnow(),
-                    }
-                )
+                rows.append(answer_row(booking_id, attendee_id, question, text, utcnow()))
     db.session.execute(insert(Answer), rows)
     db.session.commit()
 
