@@ -1,6 +1,6 @@
 """Where a booking's time goes: pyinstrument profiles of the booking form GET and the POST.
 
-    python -m bench.profile_booking [--bookings 300] [--no-profile | --cpu-profile]
+    python -m bench.profile_booking [--bookings 300] [--no-profile | --cpu-profile] [--sold-out]
 
 In-process (Flask's test client, a fresh one per visitor as each visitor has its own cookies),
 against a throwaway PostgreSQL and the local Stripe server answering at once, on a retreat large
@@ -8,6 +8,9 @@ enough that nobody is refused. Prints the CPU milliseconds per form GET and per 
 process's CPU time, so the local Stripe server's own work is not in it), then the two profiles:
 pyinstrument's call trees (wall-clock time), or with --cpu-profile cProfile's functions by their
 own CPU time, which a busy machine (other processes on the same cores) distorts less.
+
+With --sold-out, the visitors open the form while places are left, then the retreat fills up
+and each POST is refused (409): where a booking rush spends most of its requests.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ import time
 from pathlib import Path
 
 from pyinstrument import Profiler
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from devtools.local_stripe.runner import running_local_stripe
 from devtools.postgres import running_postgres
 from retreats import create_app
+from retreats.booking.capacity import seats_taken
+from retreats.database import utcnow
 from retreats.extensions import db
+from retreats.listings.models import Retreat
 
 from .databases import Databases
 from .load import Visitor, booking_form, hidden_fields
@@ -40,6 +46,9 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="only the CPU per request")
     parser.add_argument(
         "--cpu-profile", action="store_true", help="cProfile by CPU time instead of pyinstrument"
+    )
+    parser.add_argument(
+        "--sold-out", action="store_true", help="profile POSTs refused as sold out instead"
     )
     args = parser.parse_args()
     with (
@@ -68,12 +77,23 @@ def main() -> None:
             with app.app_context():
                 engine = db.engine
             statements = _count_statements(engine, app, retreat)
-            for number in range(args.bookings):
-                form_seconds, post_seconds = _book(
-                    app, retreat, number, form_profiler=form_profiler, post_profiler=post_profiler
+            if args.sold_out:
+                form_cpu, post_cpu, refused_statements = _refused_bookings(
+                    app, retreat, args.bookings, post_profiler, engine
                 )
-                form_cpu += form_seconds
-                post_cpu += post_seconds
+                statements = (statements[0], refused_statements)
+                form_profiler = None  # the forms were opened unprofiled, before the retreat filled
+            else:
+                for number in range(args.bookings):
+                    form_seconds, post_seconds = _book(
+                        app,
+                        retreat,
+                        number,
+                        form_profiler=form_profiler,
+                        post_profiler=post_profiler,
+                    )
+                    form_cpu += form_seconds
+                    post_cpu += post_seconds
             for title, seconds, count in (
                 ("form GET", form_cpu, statements[0]),
                 ("booking POST", post_cpu, statements[1]),
@@ -111,6 +131,42 @@ def _count_statements(engine, app, retreat) -> tuple[int, int]:
     finally:
         event.remove(engine, "before_cursor_execute", note)
     return counts[0], counts[1]
+
+
+def _refused_bookings(app, retreat, count, post_profiler, engine) -> tuple[float, float, int]:
+    """`count` visitors open the form, the retreat fills up, then each POSTs and is refused: the
+    CPU seconds of the forms and of the POSTs, and the SQL statements of the last POST."""
+    visitors = []
+    form_cpu = 0.0
+    url = f"/retreats/{retreat.slug}/book"
+    for number in range(count):
+        client = app.test_client()
+        seconds, page = _timed(lambda: client.get(url), None)  # noqa: B023 (called at once)
+        form_cpu += seconds
+        visitor = Visitor(number, "", 1, retreat.ticket_ids[1])
+        hidden = hidden_fields(page.get_data(as_text=True))
+        visitors.append((client, booking_form(visitor, hidden_fields=hidden)))
+    with app.app_context():
+        taken = seats_taken(retreat.id, now=utcnow())
+        db.session.execute(update(Retreat).where(Retreat.id == retreat.id).values(capacity=taken))
+        db.session.commit()
+    post_cpu = 0.0
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for client, data in visitors:
+            sent.clear()
+            post = lambda: client.post(url, data=data)  # noqa: B023, E731 (called at once)
+            seconds, answer = _timed(post, post_profiler)
+            assert answer.status_code == 409, answer.status_code
+            post_cpu += seconds
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return form_cpu, post_cpu, len(sent)
 
 
 def _profilers(off: bool, cpu: bool) -> tuple[object | None, object | None]:

@@ -107,14 +107,15 @@ def _locked_row(model):
     return select(model).where(model.id == bindparam("id")).with_for_update()
 
 
-def lock_row(model, row_id: int):
+def lock_row(model, row_id: int, *, timeout_ms: int | None = None):
     """Take the write lock that serialises seat changes for one row, then load the row.
 
-    PostgreSQL: SELECT … FOR UPDATE, waiting at most SEAT_LOCK_TIMEOUT_MS. SQLite has one writer
-    at a time: a no-op UPDATE opens the write transaction before anything is read, so the count
-    that follows cannot change under us (it waits up to the connection's busy timeout).
+    PostgreSQL: SELECT … FOR UPDATE, waiting at most `timeout_ms` (default SEAT_LOCK_TIMEOUT_MS).
+    SQLite has one writer at a time: a no-op UPDATE opens the write transaction before anything
+    is read, so the count that follows cannot change under us (it waits up to the connection's
+    busy timeout).
     """
-    lock_timeout_ms = current_app.config["SEAT_LOCK_TIMEOUT_MS"]
+    lock_timeout_ms = timeout_ms or current_app.config["SEAT_LOCK_TIMEOUT_MS"]
     if is_postgresql():
         db.session.execute(_SET_LOCK_TIMEOUT, {"timeout": f"{lock_timeout_ms}ms"})
         return db.session.execute(_locked_row(model), {"id": row_id}).scalar_one_or_none()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -20,6 +22,34 @@ T = TypeVar("T")
 WRITE_ATTEMPTS = 3
 
 BUSY_MESSAGE = "Many people are booking this retreat right now. Please try again in a moment."
+
+
+# The turns of this process, one per row that seats are held on (see row_turn).
+_turns: dict[object, threading.Lock] = {}
+_turns_lock = threading.Lock()
+
+
+@contextmanager
+def row_turn(key: object, *, timeout_ms: int) -> Iterator[int]:
+    """Wait until no other thread of this process is in a turn for `key` (a row), then yield the
+    milliseconds left of `timeout_ms` for taking the row's database lock; TryAgain if the turn
+    does not come in time.
+
+    In a rush, every request of a worker would otherwise wait on the same row lock inside
+    PostgreSQL, each keeping a pooled connection idle meanwhile, and the worker's other pages
+    would wait for a connection. Waiting here costs no connection: end the transaction first.
+    """
+    with _turns_lock:
+        turn = _turns.setdefault(key, threading.Lock())
+    started = time.monotonic()
+    if not turn.acquire(timeout=timeout_ms / 1000):
+        log.warning("No turn for %s in %s ms; the visitor is asked to try again", key, timeout_ms)
+        raise TryAgain(BUSY_MESSAGE)
+    try:
+        waited_ms = int((time.monotonic() - started) * 1000)
+        yield max(timeout_ms - waited_ms, 1)
+    finally:
+        turn.release()
 
 
 def is_lock_timeout(error: OperationalError) -> bool:

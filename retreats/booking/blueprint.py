@@ -82,9 +82,7 @@ def booking_form_response(
         if listing is None:  # made a draft again meanwhile
             abort(404)
     if refusal is not None:
-        # The refusal rolled the session back, expiring the questions the page shows: read them
-        # again in one statement (the same one), not one statement each as the page reads them.
-        asked_questions(retreat)
+        form.questions.read_again_if_rolled_back(retreat)
     form.offer_stay(listing.stay)
     form.keep_offered_room(offer)
     if refusal is not None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
+
 from retreats.booking.answers import GivenAnswer, answer_field, read_answers
-from retreats.listings.models import TicketType
-from retreats.listings.questions import Question
+from retreats.listings.models import Retreat, TicketType
+from retreats.listings.questions import Question, asked_questions
 
 PARTNER = "your partner"  # whose answer the second person's field is, beside its label
 
@@ -58,6 +60,13 @@ class BookingQuestions:
         self.sent = sent or {}
         self.given: list[GivenAnswer] = []
         self.problems: dict[str, str] = {}
+
+    def read_again_if_rolled_back(self, retreat: Retreat) -> None:
+        """A hold refused under the lock rolled the session back, expiring the questions the
+        page shows: read them again in one statement (the same one), not one each as the page
+        reads them. A refusal without the lock leaves them loaded."""
+        if self.questions and inspect(self.questions[0]).expired:
+            asked_questions(retreat)
 
     def read(self, ticket: TicketType) -> bool:
         """Read the answers of a booking of `ticket` into `given`; False when a field has a

@@ -16,7 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from retreats.base.audit import record_audit
-from retreats.base.locking import BUSY_MESSAGE, retried_after_write_conflicts, rolled_back_on_error
+from retreats.base.locking import (
+    BUSY_MESSAGE,
+    retried_after_write_conflicts,
+    rolled_back_on_error,
+    row_turn,
+)
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
@@ -95,50 +100,56 @@ def hold_seats(
     kept with the booking in the same transaction.
     """
     now = now or utcnow()
-    if waitlist_entry_id is None:
-        _refuse_if_already_sold_out(retreat_id, ticket_type_id, submission_key, now)
-    with rolled_back_on_error():
-        try:
-            retreat = lock_row(Retreat, retreat_id)
-            earlier = _booking_for_submission(submission_key)
-            if earlier is not None:
-                db.session.rollback()
-                return earlier
-            ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
-            offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
-            room_type, add_ons = chosen_stay(
-                retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids, offer=offer
-            )
-            _check_seats_left(retreat, ticket, offer, now)
-            _check_ticket_limit(retreat, ticket, now)
-            _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
-            _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
-            quote = price_booking(
-                currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
-            )
-            booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
-            attach_answers(booking, answers, now=now)
-            plan = payment_plan(
-                retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
-            )
-            if plan.has_deposit:
-                booking.deposit_minor = plan.today_minor
-                booking.balance_due_at = plan.balance_due_at
-                booking.balance_by_saved_card = balance_by_saved_card
-            if room_type is not None:
-                booking.room_type_id = room_type.id
-                booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
-                if not booking.takes_whole_room:
-                    booking.room_share_with = room_share_with.strip() or None
-            booking.submission_key = submission_key
-            if offer is not None:
-                offer.status = WaitlistStatus.BOOKED
-                booking.waitlist_entry_id = offer.id
-            db.session.add(booking)
-            # Checkout reads the booking, its retreat and ticket next: as written, not again.
-            commit_keeping_loaded()
-        except IntegrityError as error:  # a reference collision, about one in a billion
-            raise TryAgain(BUSY_MESSAGE) from error
+    # Queue for the retreat without a pooled connection: end the transaction first (nothing was
+    # written; what was read stays loaded). Those before may take the last seats meanwhile, which
+    # an unlocked read then tells without queueing for the lock as well.
+    commit_keeping_loaded()
+    seat_lock_timeout_ms = current_app.config["SEAT_LOCK_TIMEOUT_MS"]
+    with row_turn(("retreat", retreat_id), timeout_ms=seat_lock_timeout_ms) as lock_timeout_ms:
+        if waitlist_entry_id is None:
+            _refuse_if_already_sold_out(retreat_id, ticket_type_id, submission_key, now)
+        with rolled_back_on_error():
+            try:
+                retreat = lock_row(Retreat, retreat_id, timeout_ms=lock_timeout_ms)
+                earlier = _booking_for_submission(submission_key)
+                if earlier is not None:
+                    db.session.rollback()
+                    return earlier
+                ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
+                offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
+                room_type, add_ons = chosen_stay(
+                    retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids, offer=offer
+                )
+                _check_seats_left(retreat, ticket, offer, now)
+                _check_ticket_limit(retreat, ticket, now)
+                _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
+                _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
+                quote = price_booking(
+                    currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
+                )
+                booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+                attach_answers(booking, answers, now=now)
+                plan = payment_plan(
+                    retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
+                )
+                if plan.has_deposit:
+                    booking.deposit_minor = plan.today_minor
+                    booking.balance_due_at = plan.balance_due_at
+                    booking.balance_by_saved_card = balance_by_saved_card
+                if room_type is not None:
+                    booking.room_type_id = room_type.id
+                    booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
+                    if not booking.takes_whole_room:
+                        booking.room_share_with = room_share_with.strip() or None
+                booking.submission_key = submission_key
+                if offer is not None:
+                    offer.status = WaitlistStatus.BOOKED
+                    booking.waitlist_entry_id = offer.id
+                db.session.add(booking)
+                # Checkout reads the booking, its retreat and ticket next: as written, not again.
+                commit_keeping_loaded()
+            except IntegrityError as error:  # a reference collision, about one in a billion
+                raise TryAgain(BUSY_MESSAGE) from error
     log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
     return booking
 
@@ -150,18 +161,19 @@ def _refuse_if_already_sold_out(
 
     Seats only come free without the lock, so a retreat full now stays full for this request;
     the locked re-check below still decides every hold that might succeed. A repeated submit of
-    a form that booked is not refused: the locked path finds its booking.
+    a form that booked is not refused: the locked path finds its booking. Nothing was written,
+    so the transaction stays as it is: what was read stays loaded for the page that tells it.
     """
     retreat = db.session.get(Retreat, retreat_id)
     ticket = db.session.get(TicketType, ticket_type_id)
     if retreat is None or ticket is None or ticket.retreat_id != retreat_id:
         return  # the locked path gives the precise message
-    if retreat.capacity - seats_taken(retreat_id, now=now) >= ticket.seats_per_ticket:
+    seats_left = retreat.capacity - seats_taken(retreat_id, now=now)
+    if seats_left >= ticket.seats_per_ticket:
         return
     if _booking_for_submission(submission_key) is not None:
         return
-    db.session.rollback()
-    _check_seats_left(retreat, ticket, None, now)
+    raise _too_few_seats(retreat, ticket, seats_left)
 
 
 # Only the id: nearly every submission is a new one, so this finds nothing, and asking for the
@@ -215,11 +227,14 @@ def _check_seats_left(
     seats_left = retreat.capacity - seats_taken(retreat.id, now=now)
     if offer is not None:
         seats_left += offer.seats  # the offer's own seats are the ones being taken
-    if seats_left >= ticket.seats_per_ticket:
-        return
+    if seats_left < ticket.seats_per_ticket:
+        raise _too_few_seats(retreat, ticket, seats_left)
+
+
+def _too_few_seats(retreat: Retreat, ticket: TicketType, seats_left: int) -> SoldOut:
     if seats_left <= 0:
-        raise SoldOut(f"Sorry, {retreat.title} is sold out.")
-    raise SoldOut(
+        return SoldOut(f"Sorry, {retreat.title} is sold out.")
+    return SoldOut(
         f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
         f"{ticket.seats_per_ticket}."
     )
