@@ -22,14 +22,16 @@ ALLOWED_TAGS = {
 
 
 def format_money(amount_minor: int, currency: str) -> str:
-    """450000, "EUR" → "€4,500.00"; 5000, "CHF" → "CHF 50.00"."""
+    """450000, "EUR" → "€4,500.00"; 5000, "CHF" → "CHF 50.00"; -2500, "EUR" → "−€25.00"."""
     code = currency.upper()
+    sign = "−" if amount_minor < 0 else ""
+    amount_minor = abs(amount_minor)
     if code in ZERO_DECIMAL_CURRENCIES:
         number = f"{amount_minor:,}"
     else:
         number = f"{amount_minor / 100:,.2f}"
     symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{symbol}{number}" if symbol else f"{code} {number}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
 
 
 def format_date(moment: datetime) -> str:

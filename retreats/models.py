@@ -11,6 +11,7 @@ from retreats.booking.models import (
     WaitlistStatus,
 )
 from retreats.caching.models import ContentVersion
+from retreats.discounts.models import DiscountCode
 from retreats.listings.models import (
     Audience,
     Focus,
@@ -34,6 +35,7 @@ __all__ = [
     "BookingStatus",
     "CoHost",
     "ContentVersion",
+    "DiscountCode",
     "Focus",
     "OutboxEmail",
     "OutboxStatus",

@@ -126,6 +126,7 @@ def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: Waitlis
         waitlist_entry_id=offer.id if offer is not None else None,
         balance_by_saved_card=bool(form.save_card_for_balance.data),
         answers=form.questions.given,
+        discount_code=form.discount_code.data or "",
     )
     if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
         return redirect(manage_page_url(booking), code=303)

@@ -81,11 +81,16 @@ def open_checkout_session(*, booking: Booking) -> str:
 
 def checkout_lines(booking: Booking) -> list[CheckoutLine]:
     """What Checkout shows and charges: the booking's priced lines, the first naming the retreat
-    too; or, paying a deposit, one line saying what it is a deposit for and when the balance is
+    too (with a discount code: one line for the total, naming every part); or, paying a deposit, one line saying what it is a deposit for and when the balance is
     due (Checkout charges the sum of its lines)."""
     if booking.deposit_minor is not None:
         return [deposit_line(booking)]
     quote = booking_quote(booking)
+    if any(line.unit_amount_minor < 0 for line in quote.lines):
+        # A discount code's line: Checkout takes no negative line, so one line says it all.
+        parts = ", ".join(line.name for line in quote.lines)
+        name = f"{booking.retreat.title}: {parts}"
+        return [CheckoutLine(name=name, unit_amount_minor=quote.total_minor, quantity=1)]
     lines = [
         CheckoutLine(
             name=line.name, unit_amount_minor=line.unit_amount_minor, quantity=line.quantity

@@ -192,6 +192,8 @@ class BookingForm(StayChoiceForm):
         "Keep my card with Stripe and charge the balance to it on its due date. You can pay it "
         "earlier from your booking's page, and we email you before we charge."
     )
+    # An organizer's discount code (discounts/): checked, and its use counted, by the hold.
+    discount_code = StringField("Discount code", filters=[_strip], validators=[Length(max=40)])
     code_of_conduct = BooleanField(
         "I have read the code of conduct and agree to it, for everyone on this booking.",
         validators=[DataRequired(message="Please agree to the code of conduct to book.")],

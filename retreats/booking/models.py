@@ -84,6 +84,11 @@ class Booking(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set when the seats came from a waitlist offer.
     waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id"))
+    # The discount code used (its line is among `lines`); its use counts while the booking
+    # holds its seats.
+    discount_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_codes.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -177,6 +182,7 @@ class LineKind(enum.StrEnum):
     TICKET = "ticket"
     ROOM = "room"
     ADD_ON = "add_on"
+    DISCOUNT = "discount"  # a discount code's line: its unit amount is negative
 
 
 class BookingLine(db.Model):
@@ -187,7 +193,9 @@ class BookingLine(db.Model):
     __tablename__ = "booking_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_amount_minor >= 0", name="unit_amount_not_negative"),
+        CheckConstraint(
+            "unit_amount_minor >= 0 OR kind = 'discount'", name="unit_amount_not_negative"
+        ),
         Index("ix_booking_lines_add_on_id", "add_on_id"),
     )
 

@@ -75,6 +75,14 @@ def price_booking(
     return Quote(currency=currency, lines=tuple(lines))
 
 
+def with_discount(quote: Quote, *, name: str, amount_minor: int) -> Quote:
+    """The quote with a discount code's line, taking `amount_minor` off its total."""
+    if amount_minor <= 0:
+        return quote
+    discount = LineItem(LineKind.DISCOUNT, name, 1, -amount_minor)
+    return Quote(currency=quote.currency, lines=(*quote.lines, discount))
+
+
 def booking_lines(quote: Quote) -> list[BookingLine]:
     """The quote as the rows a booking keeps."""
     return [

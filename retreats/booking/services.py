@@ -25,12 +25,13 @@ from retreats.base.locking import (
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
+from retreats.booking.discount_uses import apply_discount_code
 from retreats.booking.email_schedule import schedule_booking_emails
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
 from retreats.booking.payment_plan import payment_plan
-from retreats.booking.pricing import Quote, booking_lines, price_booking
+from retreats.booking.pricing import Quote, booking_lines, price_booking, with_discount
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
@@ -85,6 +86,7 @@ def hold_seats(
     waitlist_entry_id: int | None = None,
     balance_by_saved_card: bool = False,
     answers: Sequence[GivenAnswer] = (),
+    discount_code: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
@@ -97,7 +99,8 @@ def hold_seats(
     only for a bed in a shared room. `balance_by_saved_card` (the person's consent that the
     card paying the deposit be charged the balance) is kept only where a deposit is asked.
     `answers` (booking/answers.py read_answers) are the answers to the retreat's own questions,
-    kept with the booking in the same transaction.
+    kept with the booking in the same transaction. `discount_code` (as typed; empty: none) takes
+    its discount off the total if it applies to this booking and has uses left.
     """
     now = now or utcnow()
     # Queue for the retreat without a pooled connection: end the transaction first (nothing was
@@ -127,7 +130,24 @@ def hold_seats(
                 quote = price_booking(
                     currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
                 )
+                discount = None
+                if discount_code.strip():
+                    discount = apply_discount_code(
+                        discount_code,
+                        retreat=retreat,
+                        ticket=ticket,
+                        room_type=room_type,
+                        contact_email=contact_email,
+                        total_minor=quote.total_minor,
+                        now=now,
+                        lock_timeout_ms=lock_timeout_ms,
+                    )
+                    quote = with_discount(
+                        quote, name=discount.line_name, amount_minor=discount.amount_minor
+                    )
                 booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+                if discount is not None:
+                    booking.discount_code_id = discount.code_id
                 attach_answers(booking, answers, now=now)
                 plan = payment_plan(
                     retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
