@@ -81,8 +81,9 @@ def open_checkout_session(*, booking: Booking) -> str:
 
 def checkout_lines(booking: Booking) -> list[CheckoutLine]:
     """What Checkout shows and charges: the booking's priced lines, the first naming the retreat
-    too (with a discount code: one line for the total, naming every part); or, paying a deposit, one line saying what it is a deposit for and when the balance is
-    due (Checkout charges the sum of its lines)."""
+    too (with a discount code: one line for the total, naming every part); or, paying a
+    deposit, one line saying what it is a deposit for and when the balance is due (Checkout
+    charges the sum of its lines)."""
     if booking.deposit_minor is not None:
         return [deposit_line(booking)]
     quote = booking_quote(booking)
