@@ -38,6 +38,7 @@ from retreats.booking.services import (
     hold_seats,
 )
 from retreats.database import utcnow
+from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
 from retreats.listings.models import (
     AddOn,
@@ -320,6 +321,32 @@ def ticket_for(retreat: Retreat, seats: int) -> TicketType:
 # `people` fill the seats, one or two (ADA alone when none are given); the ticket is the first
 # one for that many people unless `ticket` says which; the contact address is the first
 # person's unless `contact_email` says otherwise.
+
+
+def create_discount_code(
+    organizer: Organizer,
+    code: str = "SPRING-TEN",
+    *,
+    percent_off: int | None = 10,
+    amount_off_minor: int | None = None,
+    currency: str | None = None,
+    **options,
+) -> DiscountCode:
+    """One of `organizer`'s discount codes (10% off everything of theirs unless told), committed;
+    `options` are its other columns and link lists (retreats, ticket_types, room_types, …)."""
+    if amount_off_minor is not None:
+        percent_off, currency = None, currency or "EUR"
+    discount = DiscountCode(
+        organizer_id=organizer.id,
+        code=code,
+        percent_off=percent_off,
+        amount_off_minor=amount_off_minor,
+        currency=currency,
+        **options,
+    )
+    db.session.add(discount)
+    db.session.commit()
+    return discount
 
 
 def held_booking(
