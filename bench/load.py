@@ -32,6 +32,7 @@ class Visitor:
     # None sends no room choice at all. And the add-ons ticked.
     room_choice: str | None = None
     add_on_ids: tuple[int, ...] = ()
+    discount_code: str = ""  # typed in the form's code field ("": none)
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def visitors_for(
     instance_urls: tuple[str, ...],
     ticket_ids: dict[int, int],
     stay: StayChoices | None = None,
+    discount_code: str = "",
 ) -> list[Visitor]:
     """Spread evenly over the instances; every third visitor books a couple ticket; with `stay`,
-    each also picks a room (or none) and add-ons."""
+    each also picks a room (or none) and add-ons; with `discount_code`, every other visitor
+    types it."""
     visitors = []
     for number in range(clients):
         seats = 2 if number % 3 == 0 else 1
@@ -80,6 +83,7 @@ def visitors_for(
                 ticket_id=ticket_ids[seats],
                 room_choice=stay.room_choice(number, seats) if stay else None,
                 add_on_ids=stay.add_ons_for(number) if stay else (),
+                discount_code=discount_code if number % 2 else "",
             )
         )
     return visitors
@@ -192,6 +196,8 @@ def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str
         fields["room_type"] = visitor.room_choice
     if visitor.add_on_ids:
         fields["add_ons"] = [str(add_on_id) for add_on_id in visitor.add_on_ids]
+    if visitor.discount_code:
+        fields["discount_code"] = visitor.discount_code
     return fields
 
 

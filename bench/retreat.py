@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 
 from retreats import create_app
 from retreats.booking.capacity import seats_taken
+from retreats.booking.discount_uses import code_uses
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, rooms_taken
 from retreats.booking.models import Booking
 from retreats.database import utcnow
+from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
 from retreats.listings.models import (
     AddOn,
@@ -36,6 +38,9 @@ from .load import StayChoices, Visitor
 from .stack import BENCH_SECRET_KEY
 
 SLUG = "burst-bench-retreat"
+# The limited discount code half the burst's visitors type: fewer uses than holds granted.
+DISCOUNT_CODE = "BENCH-BURST"
+DISCOUNT_CODE_USES = 4
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class BenchRetreat:
     capacity: int
     ticket_ids: dict[int, int]  # seats per ticket (1 or 2) → ticket type id
     stay: StayChoices | None = None  # what visitors pick, where the retreat sells rooms
+    discount_code: str = ""  # a limited code of the organizer's ("": none)
 
 
 def database_app(database_url: str) -> Flask:
@@ -126,10 +132,13 @@ def _stay_choices(retreat: Retreat) -> StayChoices:
     )
 
 
-def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> BenchRetreat:
+def create_bench_retreat(
+    app: Flask, *, seats: int, with_stay: bool = False, with_code: bool = False
+) -> BenchRetreat:
     """One organizer and one published retreat in 30 days with an individual and a couple ticket,
     asking the four questions every new retreat starts with; `with_stay`: also rooms (guests may
-    book without one) and add-ons, some of them limited."""
+    book without one) and add-ons, some of them limited; `with_code`: a discount code with
+    DISCOUNT_CODE_USES uses."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
         retreat = published_retreat(
@@ -147,6 +156,15 @@ def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> 
         db.session.add(retreat)
         db.session.flush()
         add_starting_questions(retreat)  # as every retreat an organizer creates
+        if with_code:
+            db.session.add(
+                DiscountCode(
+                    organizer_id=retreat.organizer_id,
+                    code=DISCOUNT_CODE,
+                    percent_off=10,
+                    max_uses=DISCOUNT_CODE_USES,
+                )
+            )
         db.session.commit()
         return BenchRetreat(
             id=retreat.id,
@@ -154,6 +172,7 @@ def create_bench_retreat(app: Flask, *, seats: int, with_stay: bool = False) -> 
             capacity=retreat.capacity,
             ticket_ids={ticket.seats_per_ticket: ticket.id for ticket in retreat.ticket_types},
             stay=_stay_choices(retreat) if with_stay else None,
+            discount_code=DISCOUNT_CODE if with_code else "",
         )
 
 
@@ -207,6 +226,19 @@ def stay_promises_broken(app: Flask, retreat_id: int, granted: list[Visitor]) ->
                     f"{promised_units[add_on_id]} promised"
                 )
         return problems
+
+
+def code_use_now(app: Flask, code: str, granted: list[Visitor]) -> tuple[InventoryUse, list[str]]:
+    """The code's uses as the app counts them (booking/discount_uses.py), and where they differ
+    from the granted answers of the visitors who typed it (a code refused refuses the hold)."""
+    with app.app_context():
+        found = db.session.scalar(select(DiscountCode).where(DiscountCode.code == code))
+        used = code_uses(found.id, now=utcnow())
+        use = InventoryUse(name=f"code {code}", limit=found.max_uses, used=used)
+    promised = sum(1 for visitor in granted if visitor.discount_code == code)
+    if used == promised:
+        return use, []
+    return use, [f"code {code}: {used} uses counted, {promised} promised"]
 
 
 def stay_taken_now(app: Flask, retreat_id: int) -> list[InventoryUse]:

@@ -6,7 +6,8 @@ booking POST together, half on each instance, a third of them for a couple ticke
 taken are read back from the database: nothing may be oversold, and every seat taken must have
 been promised to someone. The retreat sells rooms and add-ons too (fewer rooms than seats, some
 add-ons limited), and each visitor picks some: no room or limited add-on may be oversold either,
-and what the database counts must be what the granted answers promised."""
+and what the database counts must be what the granted answers promised. Every other visitor
+types a discount code with fewer uses than there are seats: it may not be used more often."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..retreat import (
     BenchRetreat,
     bookings_by_status,
     close_connections,
+    code_use_now,
     create_bench_retreat,
     database_app,
     seats_taken_now,
@@ -41,7 +43,7 @@ def run(bench) -> list[Figure]:
     ) as stack:
         app = database_app(database_url)
         try:
-            retreat = create_bench_retreat(app, seats=SEATS, with_stay=True)
+            retreat = create_bench_retreat(app, seats=SEATS, with_stay=True, with_code=True)
             result = rush(app, stack, retreat, clients=clients)
         finally:
             close_connections(app)
@@ -60,7 +62,7 @@ def run(bench) -> list[Figure]:
         *(
             figure(
                 scenario,
-                f"oversold, {use.name}",
+                f"{'over-redeemed' if use.name.startswith('code') else 'oversold'}, {use.name}",
                 f"{use.oversold} ({use.used} of {use.limit} used"
                 + (f", {use.beds} beds" if use.beds is not None else "")
                 + ")",
@@ -71,7 +73,7 @@ def run(bench) -> list[Figure]:
         ),
         figure(
             scenario,
-            "rooms and add-ons as promised",
+            "rooms, add-ons and code uses as promised",
             "yes" if not result.stay_problems else "; ".join(result.stay_problems),
             target="yes",
             met=not result.stay_problems,
@@ -89,14 +91,16 @@ def rush(app: Flask, stack: Stack, retreat: BenchRetreat, *, clients: int) -> Fi
         instance_urls=stack.instance_urls,
         ticket_ids=retreat.ticket_ids,
         stay=retreat.stay,
+        discount_code=retreat.discount_code,
     )
     answers = run_burst(visitors, slug=retreat.slug, pay_page_prefix=stack.pay_page_prefix)
     granted = [answer.visitor for answer in answers if answer.outcome == GRANTED]
+    code_use, code_problems = code_use_now(app, retreat.discount_code, granted)
     return figures_from(
         answers,
         seats=retreat.capacity,
         seats_taken=seats_taken_now(app, retreat.id),
         bookings_by_status=bookings_by_status(app, retreat.id),
-        stay=tuple(stay_taken_now(app, retreat.id)),
-        stay_problems=tuple(stay_promises_broken(app, retreat.id, granted)),
+        stay=(*stay_taken_now(app, retreat.id), code_use),
+        stay_problems=(*stay_promises_broken(app, retreat.id, granted), *code_problems),
     )
