@@ -20,6 +20,7 @@ from retreats.database import utcnow
 from retreats.demo.covers import install_demo_cover
 from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from retreats.demo.workshops import WORKSHOPS
+from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.listings.questions import Question, asked_questions
@@ -30,6 +31,8 @@ from retreats.payments.models import Payment as LedgerPayment
 from retreats.payments.models import PaymentKind, PaymentStatus
 
 DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
+# The README's "Try it" steps: 15% off any demo retreat, 50 uses, once per email address.
+DEMO_DISCOUNT_CODE = "WELCOME-15"
 DEMO_ORGANIZER_NAME = "Open Hearts Collective"
 DEMO_LISTINGS: tuple[DemoListing, ...] = (*RETREATS, *WORKSHOPS)
 
@@ -66,6 +69,15 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
             db.session.flush()
             _add_confirmed_bookings(retreat, listing, now=now)
             db.session.flush()
+        db.session.add(
+            DiscountCode(
+                organizer_id=organizer.id,
+                code=DEMO_DISCOUNT_CODE,
+                percent_off=15,
+                max_uses=50,
+                max_uses_per_email=1,
+            )
+        )
         db.session.commit()
     except IntegrityError:
         # Another process seeded at the same moment (the organizer email is unique).

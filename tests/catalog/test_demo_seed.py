@@ -12,7 +12,12 @@ from retreats.booking.inventory import rooms_left
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.pricing import booking_quote
 from retreats.database import utcnow
-from retreats.demo.seed import DEMO_ORGANIZER_EMAIL, demo_cli, seed_demo_data
+from retreats.demo.seed import (
+    DEMO_DISCOUNT_CODE,
+    DEMO_ORGANIZER_EMAIL,
+    demo_cli,
+    seed_demo_data,
+)
 from retreats.listings.models import (
     Audience,
     DepositRule,
@@ -23,6 +28,7 @@ from retreats.listings.models import (
     RoomType,
 )
 from retreats.organizer.accounts.models import Organizer
+from tests.factories import ADA, BEA, held_booking
 
 # A fixed moment whose next five months cross both European and US daylight-saving changes.
 FIXED_NOW = datetime(2030, 2, 20, 22, 45, tzinfo=UTC)
@@ -258,3 +264,21 @@ def test_the_cli_seeds_once_and_then_says_so(app, db):
     assert second.exit_code == 0, second.output
     assert "nothing created" in second.output
     assert db.session.scalar(select(func.count(Retreat.id))) == 12
+
+
+def test_the_demo_code_of_the_readme_takes_15_percent_off_a_demo_booking(db, retreats):
+    """The README's "Try it" code, on the Sintra weekend's couple ticket."""
+    sintra = next(r for r in retreats if "Sintra" in r.title)
+    couple = next(t for t in sintra.ticket_types if t.seats_per_ticket == 2)
+    booking = held_booking(
+        sintra,
+        ADA,
+        BEA,
+        ticket=couple,
+        room_type_id=sintra.room_types[0].id,
+        discount_code=DEMO_DISCOUNT_CODE.lower(),
+    )
+    discount = booking_quote(booking).lines[-1]
+    assert discount.name == "Code WELCOME-15 (15% off)"
+    before = booking.amount_minor - discount.amount_minor
+    assert discount.amount_minor == -((before * 15 + 50) // 100)
