@@ -18,6 +18,7 @@ from retreats.organizer.attendees import rooming_views as rooming_pages  # noqa:
 from retreats.organizer.attendees import views as attendee_pages  # noqa: F401
 from retreats.organizer.blueprint import blueprint
 from retreats.organizer.dashboard import retreat_summaries
+from retreats.organizer.discounts import views as discount_pages  # noqa: F401
 from retreats.organizer.listings import question_views as question_pages  # noqa: F401
 from retreats.organizer.listings import stay_views as stay_pages  # noqa: F401
 from retreats.organizer.listings import views as listing_pages  # noqa: F401
