@@ -44,6 +44,7 @@ from tests.factories import (
     add_add_on,
     add_question,
     add_room_type,
+    create_discount_code,
     create_organizer,
     create_retreat,
     starting_questions,
@@ -358,6 +359,7 @@ SECRETS_OF_A = (
     "To trust again after the divorce",
     "Rowan, +351 900 000 000",
     "RB-ACCESS",
+    "QUIET-HEART-FRIENDS",  # A's discount code
     "Carries an EpiPen for wasp stings",  # Juniper's private answer to A's own question
 )
 
@@ -371,7 +373,7 @@ def a_world(db, make_retreat, organizer) -> dict:
     audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on. The
     booking was paid by card and, a little of it, in cash: that part A is to give back by hand
     (a refund `by_organizer`)."""
-    title, slug, name, email, needs, hopes, emergency_contact, reference, private_answer = (
+    title, slug, name, email, needs, hopes, emergency_contact, reference, code, private_answer = (
         SECRETS_OF_A
     )
     retreat = make_retreat(title=title, slug=slug)
@@ -476,6 +478,7 @@ def a_world(db, make_retreat, organizer) -> dict:
             privacy=Privacy.ORDINARY,
             options=["None", "Some"],
         ),
+        "discount_code": create_discount_code(organizer, code, retreats=[retreat]),
         "retreat": retreat,
         "booking": booking,
         "attendee": booking.attendees[0],
@@ -501,6 +504,7 @@ def organizer_url_values(world: dict) -> dict:
         "email_id": world["email"].id,
         "refund_id": world["refund"].id,
         "question_id": world["question"].id,
+        "code_id": world["discount_code"].id,
     }
 
 
