@@ -8,7 +8,10 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from retreats.base.outbox import OutboxEmail
+from retreats.booking.blueprint import manage_page_url
 from retreats.booking.discount_uses import code_uses
 from retreats.booking.models import Booking, BookingStatus, LineKind
 from retreats.booking.pricing import booking_quote
@@ -16,6 +19,7 @@ from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut, TryAgain
 from retreats.formatting import format_money
+from retreats.notifications.messages import confirmation_message
 from tests.booking.test_stay_form import checkout_line_items
 from tests.factories import (
     ADA,
@@ -229,3 +233,22 @@ def test_checkout_charges_the_discounted_total_on_one_line_naming_every_part(
     assert [(item["description"], item["quantity"], item["amount_total"]) for item in items] == [
         (f"{retreat.title}: Couple (2 people), Code SPRING-TEN (10% off)", 1, 40_500)
     ]
+
+
+def test_the_booking_page_and_the_confirmation_show_the_code_as_a_line(
+    client, make_retreat, organizer, db
+):
+    retreat = make_retreat()
+    create_discount_code(organizer, "SPRING-TEN", percent_off=10)
+    booking = paid_booking(retreat, ADA, BEA, discount_code="SPRING-TEN")
+    with client.application.test_request_context():
+        page_url = manage_page_url(booking)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Code SPRING-TEN (10% off)" in page and "−€45.00" in page and "€405.00" in page
+    confirmation = db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.booking_id == booking.id, OutboxEmail.kind == "confirmation"
+        )
+    ).one()
+    text = confirmation_message(confirmation).text
+    assert "Code SPRING-TEN (10% off): −€45.00" in text
