@@ -13,16 +13,15 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from retreats.discounts.rules import CODE_PATTERN, normalized_code
 from retreats.listings.models import Retreat
 from retreats.organizer.discounts.services import CodeDetails
+from retreats.organizer.form_fields import ChoiceBoxes
 from retreats.organizer.money_input import amount_in_minor_units
 
 # Capitals and digits that cannot be mistaken for one another on a flyer (no I, O, 0, 1).
@@ -46,29 +45,6 @@ def _strip(value):
 def _sensible_year(form, field) -> None:
     if field.data is not None and not 2000 <= field.data.year <= 2200:
         raise ValidationError("Please enter a date between the years 2000 and 2200.")
-
-
-class ChoiceBoxes(SelectMultipleField):
-    """Checkboxes of ids; an id not offered (or not a number) gets `invalid_message`."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, label: str, *, invalid_message: str, **kwargs):
-        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            self.data = list(dict.fromkeys(int(value) for value in valuelist))
-        except ValueError as error:
-            self.data = []
-            raise ValueError(self.invalid_message) from error
-
-    def pre_validate(self, form) -> None:
-        offered = {choice.value for choice in self.choices or []}
-        if not set(self.data or []) <= offered:
-            raise ValidationError(self.invalid_message)
 
 
 class DiscountCodeForm(FlaskForm):
@@ -195,7 +171,3 @@ class DiscountCodeForm(FlaskForm):
             max_uses=self.max_uses.data,
             max_uses_per_email=self.max_uses_per_email.data,
         )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something (disable): only its CSRF token."""

@@ -15,7 +15,8 @@ from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.organizer.blueprint import blueprint
 from retreats.organizer.discounts import services as discounts
-from retreats.organizer.discounts.forms import ActionForm, DiscountCodeForm
+from retreats.organizer.discounts.forms import DiscountCodeForm
+from retreats.organizer.form_fields import ActionForm
 
 EXPIRED_FORM = "That form had expired, so nothing changed. Please try again."
 

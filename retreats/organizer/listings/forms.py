@@ -363,10 +363,6 @@ class TicketTypeForm(FlaskForm):
         )
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something (publish, duplicate, delete): only its CSRF token."""
-
-
 class CancelRetreatForm(FlaskForm):
     confirm = BooleanField(
         "I understand: every booking is cancelled and refunded in full, and everyone is emailed.",

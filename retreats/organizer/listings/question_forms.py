@@ -30,6 +30,7 @@ from retreats.listings.questions import (
     Question,
     QuestionKind,
 )
+from retreats.organizer.form_fields import ChoiceBoxes
 from retreats.organizer.listings.forms import _strip
 from retreats.organizer.listings.question_editor import (
     DOWN,
@@ -38,7 +39,6 @@ from retreats.organizer.listings.question_editor import (
     question_problems,
 )
 from retreats.organizer.listings.question_library import BY_KEY
-from retreats.organizer.listings.stay_forms import ChoiceBoxes
 
 KIND_NAMES = {
     QuestionKind.SHORT_TEXT: "Short text",

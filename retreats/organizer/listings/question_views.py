@@ -14,8 +14,8 @@ from retreats.listings.models import Retreat
 from retreats.listings.questions import Question, asked_questions, questions_asked
 from retreats.organizer.access import retreat_for_organizer, ticket_type_for_organizer
 from retreats.organizer.blueprint import blueprint
+from retreats.organizer.form_fields import ActionForm
 from retreats.organizer.listings import question_editor
-from retreats.organizer.listings.forms import ActionForm
 from retreats.organizer.listings.question_forms import LibraryForm, MoveForm, QuestionForm
 from retreats.organizer.listings.views import EXPIRED_FORM, _edit_url, _show_error
 

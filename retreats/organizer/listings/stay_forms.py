@@ -13,7 +13,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -27,9 +26,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from retreats.listings.models import PricePer
+from retreats.organizer.form_fields import ChoiceBoxes
 from retreats.organizer.listings.add_ons import AddOnDetails
 from retreats.organizer.listings.forms import _strip
 from retreats.organizer.listings.room_types import (
@@ -127,29 +126,6 @@ class RoomTypeForm(_PricedForm):
             price_minor=self.price_minor,
             price_per=PricePer(self.price_per.data),
         )
-
-
-class ChoiceBoxes(SelectMultipleField):
-    """Checkboxes of ids; an id not offered (or not a number) gets `invalid_message`."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, label: str, *, invalid_message: str, **kwargs):
-        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            self.data = [int(value) for value in valuelist]
-        except ValueError as error:
-            self.data = []
-            raise ValueError(self.invalid_message) from error
-
-    def pre_validate(self, form) -> None:
-        offered = {choice.value for choice in self.choices or []}
-        if not set(self.data or []) <= offered:
-            raise ValidationError(self.invalid_message)
 
 
 class AddOnForm(_PricedForm):

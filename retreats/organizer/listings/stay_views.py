@@ -13,8 +13,8 @@ from retreats.organizer.access import (
     room_type_for_organizer,
 )
 from retreats.organizer.blueprint import blueprint
+from retreats.organizer.form_fields import ActionForm
 from retreats.organizer.listings import add_ons, room_types
-from retreats.organizer.listings.forms import ActionForm
 from retreats.organizer.listings.stay_forms import AddOnForm, RoomTypeForm, VisibilityForm
 from retreats.organizer.listings.views import EXPIRED_FORM, _edit_url, _show_error
 

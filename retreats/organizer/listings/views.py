@@ -14,6 +14,7 @@ from retreats.formatting import format_money
 from retreats.listings.models import RetreatStatus
 from retreats.organizer.access import retreat_for_organizer, ticket_type_for_organizer
 from retreats.organizer.blueprint import blueprint
+from retreats.organizer.form_fields import ActionForm
 from retreats.organizer.listings import (
     add_ons,
     question_editor,
@@ -22,12 +23,7 @@ from retreats.organizer.listings import (
     ticket_types,
 )
 from retreats.organizer.listings import services as listings
-from retreats.organizer.listings.forms import (
-    ActionForm,
-    CancelRetreatForm,
-    RetreatForm,
-    TicketTypeForm,
-)
+from retreats.organizer.listings.forms import CancelRetreatForm, RetreatForm, TicketTypeForm
 from retreats.organizer.listings.question_library import LIBRARY
 from retreats.organizer.listings.services import Uploads
 

@@ -1,0 +1,36 @@
+"""Form pieces the organizer's pages share: a button's form, and checkboxes of ids."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (publish, duplicate, delete, disable): only its CSRF
+    token."""
+
+
+class ChoiceBoxes(SelectMultipleField):
+    """Checkboxes of ids, each kept once; an id not offered (or not a number) gets
+    `invalid_message`."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: str, *, invalid_message: str, **kwargs):
+        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            self.data = list(dict.fromkeys(int(value) for value in valuelist))
+        except ValueError as error:
+            self.data = []
+            raise ValueError(self.invalid_message) from error
+
+    def pre_validate(self, form) -> None:
+        offered = {choice.value for choice in self.choices or []}
+        if not set(self.data or []) <= offered:
+            raise ValidationError(self.invalid_message)
