@@ -46,6 +46,9 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
     "booking": NamedLimit(
         "20/minute;100/hour", ("booking.book", "booking.waitlist_offer"), ("POST",)
     ),
+    # The form's total, asked at each choice; it also tells whether a discount code applies,
+    # so a script must not try codes through it faster than through the booking itself.
+    "booking-total": NamedLimit("60/minute;300/hour", ("booking.quote",), ("POST",)),
     "waitlist-join": NamedLimit("10/minute;30/hour", ("booking.join_waitlist",), ("POST",)),
     # Pages behind a secret link: nobody reads their own booking 60 times a minute, a token
     # guesser or scraper would.

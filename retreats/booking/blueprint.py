@@ -157,6 +157,7 @@ def price_summary(form: BookingForm, retreat: Retreat, tickets) -> PriceSummary:
             room_type_id=form.room_type_id,
             room_chosen=form.room_chosen,
             add_on_ids=form.add_on_ids,
+            discount_code=form.discount_code.data or "",
         )
     except DomainError as error:
         if error.field and form.shows(error.field) and not form[error.field].errors:

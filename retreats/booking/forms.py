@@ -31,6 +31,7 @@ from retreats.booking.form_questions import BookingQuestions
 from retreats.booking.inventory import AddOnLeft, RoomLeft
 from retreats.booking.services import AttendeeDetails
 from retreats.database import LARGEST_ID
+from retreats.discounts.rules import CODE_MAX_LENGTH
 from retreats.listings.models import RoomType, TicketType
 
 
@@ -193,7 +194,9 @@ class BookingForm(StayChoiceForm):
         "earlier from your booking's page, and we email you before we charge."
     )
     # An organizer's discount code (discounts/): checked, and its use counted, by the hold.
-    discount_code = StringField("Discount code", filters=[_strip], validators=[Length(max=40)])
+    discount_code = StringField(
+        "Discount code", filters=[_strip], validators=[Length(max=CODE_MAX_LENGTH)]
+    )
     code_of_conduct = BooleanField(
         "I have read the code of conduct and agree to it, for everyone on this booking.",
         validators=[DataRequired(message="Please agree to the code of conduct to book.")],

@@ -10,12 +10,19 @@ from dataclasses import dataclass
 
 from retreats.booking.availability import Stay
 from retreats.booking.payment_plan import PaymentPlan, payment_plan
-from retreats.booking.pricing import Quote, price_booking
+from retreats.booking.pricing import Quote, price_booking, with_discount
 
 # The hold's own check of a room and add-on choice, so the total never shows a choice the hold
 # would refuse. It only reads the retreat's room types and add-ons (nothing is locked or written).
 from retreats.booking.services import chosen_stay
 from retreats.database import utcnow
+from retreats.discounts.rules import (
+    UNKNOWN_CODE,
+    amount_off,
+    code_of_organizer,
+    code_refusal,
+    discount_line_name,
+)
 from retreats.errors import DomainError
 from retreats.listings.models import Retreat, RoomType, TicketType
 
@@ -38,13 +45,15 @@ def quote_choice(
     room_type_id: int | None,
     room_chosen: bool,
     add_on_ids: Sequence[int],
+    discount_code: str = "",
 ) -> PriceSummary:
     """The price of what is chosen on the booking form so far.
 
     `tickets` are those the form offers; `room_chosen` says a room or "No accommodation" was
     picked (room_type_id None then means no room). Raises DomainError (with `.field`) for a
     choice the hold would refuse: a ticket or room not offered, a room not for two people, an
-    add-on not offered or not with this ticket and room.
+    add-on not offered or not with this ticket and room, a discount code that does not apply
+    (its uses are counted by the hold alone, under its lock).
     """
     ticket = next((ticket for ticket in tickets if ticket.id == ticket_type_id), None)
     if ticket is None:
@@ -60,10 +69,25 @@ def quote_choice(
     quote = price_booking(
         currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
     )
+    if discount_code.strip():
+        quote = _with_code(retreat, ticket, room_type, quote, discount_code)
     plan = payment_plan(
         retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=utcnow()
     )
     return PriceSummary(quote=quote, plan=plan)
+
+
+def _with_code(
+    retreat: Retreat, ticket: TicketType, room_type: RoomType | None, quote: Quote, text: str
+) -> Quote:
+    code = code_of_organizer(retreat.organizer_id, text)
+    if code is None:
+        raise DomainError(UNKNOWN_CODE, field="discount_code")
+    refusal = code_refusal(code, retreat=retreat, ticket=ticket, room_type=room_type, now=utcnow())
+    if refusal is not None:
+        raise DomainError(refusal, field="discount_code")
+    name, amount_minor = discount_line_name(code), amount_off(code, quote.total_minor)
+    return with_discount(quote, name=name, amount_minor=amount_minor)
 
 
 def summary_of_choice(retreat: Retreat, **choice) -> PriceSummary:

@@ -17,6 +17,7 @@ from retreats.listings.models import Retreat, RoomType, TicketType
 # What an organizer may choose: long enough not to be guessed within the booking form's rate
 # limit, short enough to type from a flyer.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
+CODE_MAX_LENGTH = 40
 UNKNOWN_CODE = "This code is not valid. Please check it, or leave the field empty."
 
 

@@ -1,8 +1,8 @@
 // The booking form's total, kept up to date as the visitor chooses a ticket, a room and extras.
 // Without this script the form's "Update total" button shows the same total (the server renders
 // it with the same partial); with it, each change asks the form's quote endpoint for the
-// summary and puts it in the form's polite live region. Only the choices are sent: never the
-// names or answers typed in the form.
+// summary and puts it in the form's polite live region. Only the choices (and a discount code)
+// are sent: never the names or answers typed in the form.
 (function () {
   "use strict";
 
@@ -11,7 +11,8 @@
   if (!form || !region || !window.fetch || !window.FormData) {
     return;
   }
-  var PRICED = ["ticket_type", "room_type", "add_ons"]; // the fields that change the total
+  // The fields that change the total; a typed code counts once the visitor leaves its field.
+  var PRICED = ["ticket_type", "room_type", "add_ons", "discount_code"];
   var SENT = ["csrf_token"].concat(PRICED);
   var asked = 0;
 

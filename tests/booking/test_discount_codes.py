@@ -20,7 +20,14 @@ from retreats.database import utcnow
 from retreats.errors import DomainError, SoldOut, TryAgain
 from retreats.formatting import format_money
 from retreats.notifications.messages import confirmation_message
-from tests.booking.test_stay_form import checkout_line_items
+from tests.booking.test_stay_form import (
+    checkout_line_items,
+    form_url,
+    open_form,
+    quote,
+    summary_of,
+)
+from tests.conftest import csrf_token_from
 from tests.factories import (
     ADA,
     BEA,
@@ -31,6 +38,7 @@ from tests.factories import (
     paid_booking,
 )
 from tests.journey import filled_booking_form
+from tests.visitor_stay import sintra_weekend
 
 JOIN_SECONDS = 60
 
@@ -252,3 +260,50 @@ def test_the_booking_page_and_the_confirmation_show_the_code_as_a_line(
     ).one()
     text = confirmation_message(confirmation).text
     assert "Code SPRING-TEN (10% off): −€45.00" in text
+
+
+# The form's total, before anything is held ----------------------------------------------------
+
+
+def test_the_forms_total_shows_a_code_that_applies_and_tells_one_that_does_not(
+    client, db, make_retreat, organizer
+):
+    sintra = sintra_weekend(make_retreat)
+    create_discount_code(organizer, "SPRING-TEN", percent_off=10)
+    create_discount_code(organizer, "FOR-COUPLES", ticket_types=[sintra.couple])
+    page = open_form(client, sintra.retreat)
+    choice = {"ticket_type": str(sintra.individual.id), "room_type": str(sintra.twin.id)}
+
+    applies = quote(client, sintra.retreat, page, **choice, discount_code="spring-ten")
+    wrong = quote(client, sintra.retreat, page, **choice, discount_code="FOR-COUPLES")
+
+    assert applies.status_code == 200
+    assert " ".join(re.sub(r"<[^>]+>", " ", applies.get_data(as_text=True)).split()) == (
+        "Individual €250.00 Shared twin €150.00 Code SPRING-TEN (10% off) −€40.00 Total €360.00"
+    )
+    assert wrong.status_code == 400
+    assert "This code is not for the “Individual” ticket." in wrong.get_data(as_text=True)
+    assert db.session.query(Booking).count() == 0
+
+
+def test_update_total_without_scripts_shows_the_code_or_its_message_beside_it(
+    client, db, make_retreat, organizer
+):
+    sintra = sintra_weekend(make_retreat)
+    create_discount_code(organizer, "SPRING-TEN", percent_off=10)
+    page = open_form(client, sintra.retreat)
+    choices = {
+        "csrf_token": csrf_token_from(page),
+        "ticket_type": str(sintra.individual.id),
+        "room_type": str(sintra.twin.id),
+        "update_total": "1",
+    }
+
+    shown = client.post(form_url(sintra.retreat), data=choices | {"discount_code": "SPRING-TEN"})
+    refused = client.post(form_url(sintra.retreat), data=choices | {"discount_code": "NOPE-NOPE"})
+
+    assert summary_of(shown.get_data(as_text=True)).endswith(
+        "Code SPRING-TEN (10% off) −€40.00 Total €360.00"
+    )
+    assert _error_beside_code(refused.get_data(as_text=True)).startswith("This code is not valid")
+    assert db.session.query(Booking).count() == 0

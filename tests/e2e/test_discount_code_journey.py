@@ -12,7 +12,9 @@ from playwright.sync_api import expect
 from retreats.booking.models import Booking, BookingStatus, LineKind
 from tests.e2e.organizer import sign_in
 from tests.e2e.visitor import fill_person, pay_on_hosted_page
+from tests.factories import create_discount_code
 from tests.journey import PAYING_CARD
+from tests.visitor_stay import sintra_weekend
 
 
 def fill_couple(page) -> None:
@@ -104,3 +106,25 @@ def test_a_couple_books_with_the_organizers_code_until_the_organizer_disables_it
     page.get_by_role("button", name="Continue to payment").click()
     expect(page.locator("#discount_code-error")).to_have_text("This code is no longer valid.")
     audit.check("booking-form-with-a-disabled-code")
+
+
+def test_the_forms_total_takes_a_typed_code_off_as_the_visitor_leaves_the_field(
+    page, audit, live_site, make_retreat, organizer
+):
+    sintra = sintra_weekend(make_retreat)
+    create_discount_code(organizer, "SPRING-TEN", percent_off=10)
+    page.goto(f"/retreats/{sintra.retreat.slug}/book")
+    total = page.locator("#price-summary")
+    page.get_by_role("radio", name=re.compile("Couple")).check()
+    page.get_by_role("radio", name=re.compile("Sea-view suite")).check()
+    expect(total).to_contain_text(re.compile(r"Total\s*€1,050\.00"))
+
+    page.get_by_label("Discount code").fill("spring-ten")
+    page.get_by_label("Discount code").blur()
+    expect(total).to_contain_text(re.compile(r"Code SPRING-TEN \(10% off\)\s*−€105\.00"))
+    expect(total).to_contain_text(re.compile(r"Total\s*€945\.00"))
+    audit.check("booking-form-total-with-a-code")
+
+    page.get_by_label("Discount code").fill("NOT-A-CODE")
+    page.get_by_label("Discount code").blur()
+    expect(total).to_contain_text("This code is not valid")
