@@ -7,7 +7,6 @@ hold): a booking cancelled or expired gives its use back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
@@ -16,25 +15,12 @@ from retreats.booking.capacity import holds_its_seats
 from retreats.booking.models import Booking
 from retreats.database import lock_row
 from retreats.discounts.models import DiscountCode
-from retreats.discounts.rules import (
-    UNKNOWN_CODE,
-    amount_off,
-    code_of_organizer,
-    code_refusal,
-    discount_line_name,
-)
+from retreats.discounts.rules import UNKNOWN_CODE, code_of_organizer, code_refusal
 from retreats.errors import DomainError, SoldOut
 from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
 
 FIELD = "discount_code"
-
-
-@dataclass(frozen=True)
-class AppliedDiscount:
-    code_id: int
-    line_name: str
-    amount_minor: int
 
 
 def code_uses(code_id: int, *, now: datetime, email: str | None = None) -> int:
@@ -54,13 +40,12 @@ def apply_discount_code(
     ticket: TicketType,
     room_type: RoomType | None,
     contact_email: str,
-    total_minor: int,
     now: datetime,
     lock_timeout_ms: int,
-) -> AppliedDiscount:
-    """The discount `text` gives this booking, its uses counted under the code's row lock
-    (taken after the retreat's, as every hold takes them); DomainError beside the field else.
-    Call inside the hold's transaction: the lock lasts until it commits."""
+) -> DiscountCode:
+    """The code `text` names, if it applies to this booking and has uses left, counted under
+    its row lock (taken after the retreat's, as every hold takes them); DomainError beside the
+    field else. Call inside the hold's transaction: the lock lasts until it commits."""
     found = code_of_organizer(retreat.organizer_id, text)
     if found is None:
         raise DomainError(UNKNOWN_CODE, field=FIELD)
@@ -74,4 +59,4 @@ def apply_discount_code(
         used = code_uses(code.id, now=now, email=contact_email)
         if used >= code.max_uses_per_email:
             raise DomainError("This code was already used with this email address.", field=FIELD)
-    return AppliedDiscount(code.id, discount_line_name(code), amount_off(code, total_minor))
+    return code

@@ -1,10 +1,11 @@
 """What a booking costs: the one pricing function, and the same answer for a booking made.
 
-price_booking() turns a ticket, a room choice and add-ons into line items and a total, in the
-retreat's currency's minor units. The booking form's total, the hold (which stores the lines on
-the booking), Checkout's line items, the manage page, every email, the organizer's pages and the
-CSV all come from here: booking_quote() gives back the lines a booking was priced at, so a later
-price change never changes what someone was asked to pay. No template or view adds prices.
+price_booking() turns a ticket, a room choice, add-ons and a discount code into line items and
+a total, in the retreat's currency's minor units. The booking form's total, the hold (which
+stores the lines on the booking), Checkout's line items, the manage page, every email, the
+organizer's pages and the CSV all come from here: booking_quote() gives back the lines a booking
+was priced at, so a later price change never changes what someone was asked to pay. No template
+or view adds prices.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retreats.booking.models import Booking, BookingLine, LineKind
+from retreats.discounts.models import DiscountCode
+from retreats.discounts.rules import amount_off, discount_line_name
 from retreats.listings.models import AddOn, PricePer, RoomType, TicketType
 
 
@@ -50,9 +53,12 @@ def price_booking(
     ticket: TicketType,
     room_type: RoomType | None = None,
     add_ons: Sequence[AddOn] = (),
+    discount: DiscountCode | None = None,
 ) -> Quote:
     """The line items and total of a booking of `ticket`, staying in `room_type` (None: no
-    accommodation), with `add_ons`. It checks nothing: the hold checks what may be combined."""
+    accommodation), with `add_ons`, less `discount` (a code: its line, last, has a negative
+    amount). It checks nothing: the hold checks what may be combined and whether the code
+    applies."""
     people = ticket.seats_per_ticket
     lines = [LineItem(LineKind.TICKET, ticket.name, 1, ticket.price_minor)]
     if room_type is not None:
@@ -72,15 +78,11 @@ def price_booking(
                 add_on_id=add_on.id,
             )
         )
+    if discount is not None:
+        off = amount_off(discount, sum(line.amount_minor for line in lines))
+        if off > 0:
+            lines.append(LineItem(LineKind.DISCOUNT, discount_line_name(discount), 1, -off))
     return Quote(currency=currency, lines=tuple(lines))
-
-
-def with_discount(quote: Quote, *, name: str, amount_minor: int) -> Quote:
-    """The quote with a discount code's line, taking `amount_minor` off its total."""
-    if amount_minor <= 0:
-        return quote
-    discount = LineItem(LineKind.DISCOUNT, name, 1, -amount_minor)
-    return Quote(currency=quote.currency, lines=(*quote.lines, discount))
 
 
 def booking_lines(quote: Quote) -> list[BookingLine]:

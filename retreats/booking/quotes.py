@@ -10,19 +10,14 @@ from dataclasses import dataclass
 
 from retreats.booking.availability import Stay
 from retreats.booking.payment_plan import PaymentPlan, payment_plan
-from retreats.booking.pricing import Quote, price_booking, with_discount
+from retreats.booking.pricing import Quote, price_booking
 
 # The hold's own check of a room and add-on choice, so the total never shows a choice the hold
 # would refuse. It only reads the retreat's room types and add-ons (nothing is locked or written).
 from retreats.booking.services import chosen_stay
 from retreats.database import utcnow
-from retreats.discounts.rules import (
-    UNKNOWN_CODE,
-    amount_off,
-    code_of_organizer,
-    code_refusal,
-    discount_line_name,
-)
+from retreats.discounts.models import DiscountCode
+from retreats.discounts.rules import UNKNOWN_CODE, code_of_organizer, code_refusal
 from retreats.errors import DomainError
 from retreats.listings.models import Retreat, RoomType, TicketType
 
@@ -66,28 +61,33 @@ def quote_choice(
     room_type, add_ons = chosen_stay(
         retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids
     )
+    code = _code_that_applies(retreat, ticket, room_type, discount_code)
     quote = price_booking(
-        currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
+        currency=retreat.currency,
+        ticket=ticket,
+        room_type=room_type,
+        add_ons=add_ons,
+        discount=code,
     )
-    if discount_code.strip():
-        quote = _with_code(retreat, ticket, room_type, quote, discount_code)
     plan = payment_plan(
         retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=utcnow()
     )
     return PriceSummary(quote=quote, plan=plan)
 
 
-def _with_code(
-    retreat: Retreat, ticket: TicketType, room_type: RoomType | None, quote: Quote, text: str
-) -> Quote:
+def _code_that_applies(
+    retreat: Retreat, ticket: TicketType, room_type: RoomType | None, text: str
+) -> DiscountCode | None:
+    """The code typed, if it applies to this choice (its uses are not counted here)."""
+    if not text.strip():
+        return None
     code = code_of_organizer(retreat.organizer_id, text)
     if code is None:
         raise DomainError(UNKNOWN_CODE, field="discount_code")
     refusal = code_refusal(code, retreat=retreat, ticket=ticket, room_type=room_type, now=utcnow())
     if refusal is not None:
         raise DomainError(refusal, field="discount_code")
-    name, amount_minor = discount_line_name(code), amount_off(code, quote.total_minor)
-    return with_discount(quote, name=name, amount_minor=amount_minor)
+    return code
 
 
 def summary_of_choice(retreat: Retreat, **choice) -> PriceSummary:

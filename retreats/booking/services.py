@@ -31,7 +31,7 @@ from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from retreats.booking.notices import queue_booking_email, queue_organizer_notice
 from retreats.booking.payment_plan import payment_plan
-from retreats.booking.pricing import Quote, booking_lines, price_booking, with_discount
+from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
@@ -127,9 +127,6 @@ def hold_seats(
                 _check_ticket_limit(retreat, ticket, now)
                 _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
                 _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
-                quote = price_booking(
-                    currency=retreat.currency, ticket=ticket, room_type=room_type, add_ons=add_ons
-                )
                 discount = None
                 if discount_code.strip():
                     discount = apply_discount_code(
@@ -138,16 +135,19 @@ def hold_seats(
                         ticket=ticket,
                         room_type=room_type,
                         contact_email=contact_email,
-                        total_minor=quote.total_minor,
                         now=now,
                         lock_timeout_ms=lock_timeout_ms,
                     )
-                    quote = with_discount(
-                        quote, name=discount.line_name, amount_minor=discount.amount_minor
-                    )
+                quote = price_booking(
+                    currency=retreat.currency,
+                    ticket=ticket,
+                    room_type=room_type,
+                    add_ons=add_ons,
+                    discount=discount,
+                )
                 booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
                 if discount is not None:
-                    booking.discount_code_id = discount.code_id
+                    booking.discount_code_id = discount.id
                 attach_answers(booking, answers, now=now)
                 plan = payment_plan(
                     retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
