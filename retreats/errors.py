@@ -32,6 +32,10 @@ class SoldOut(DomainError):
     status_code = 409
 
 
+class NoPlaceLeft(SoldOut):
+    """Every place of the retreat is taken (not just too few for this ticket)."""
+
+
 class TryAgain(DomainError):
     """The seat lock could not be had in time; nothing was written."""
 

@@ -15,7 +15,7 @@ from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
 from retreats.database import utcnow
-from retreats.errors import DomainError, SoldOut
+from retreats.errors import DomainError, NoPlaceLeft, SoldOut
 from retreats.listings.models import Retreat, TicketType
 from retreats.listings.questions import asked_questions
 
@@ -77,6 +77,19 @@ def booking_form_response(
         listing = None  # read again: the seats left changed
     elif request.method == "POST":
         status = 422
+    if isinstance(refusal, NoPlaceLeft) and offer is None:
+        # The page says sold out and offers the waitlist, as the refusal itself tells: nothing
+        # is counted again, and no form is shown (in a rush, most answers are this one).
+        _tell_refusal(form, refusal)
+        sold_out = Listing(retreat=retreat, seats_left=0, lowest_price_minor=None)
+        return render_template(
+            "booking/book.html",
+            form=form,
+            listing=sold_out,
+            retreat=retreat,
+            offer=None,
+            summary=None,
+        ), status
     if listing is None:
         listing = published_listing(retreat.slug, now=now)
         if listing is None:  # made a draft again meanwhile

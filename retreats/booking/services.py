@@ -39,7 +39,7 @@ from retreats.database import (
     lock_row,
     utcnow,
 )
-from retreats.errors import DomainError, SoldOut, TryAgain
+from retreats.errors import DomainError, NoPlaceLeft, SoldOut, TryAgain
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.listings.models import AddOn, Retreat, RetreatStatus, RoomType, TicketType
@@ -253,7 +253,7 @@ def _check_seats_left(
 
 def _too_few_seats(retreat: Retreat, ticket: TicketType, seats_left: int) -> SoldOut:
     if seats_left <= 0:
-        return SoldOut(f"Sorry, {retreat.title} is sold out.")
+        return NoPlaceLeft(f"Sorry, {retreat.title} is sold out.")
     return SoldOut(
         f"Only {seats_left} place is left, and a “{ticket.name}” ticket needs "
         f"{ticket.seats_per_ticket}."

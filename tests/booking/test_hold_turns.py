@@ -24,7 +24,10 @@ from retreats.errors import SoldOut, TryAgain
 from retreats.extensions import db as _db
 from retreats.listings.models import Retreat
 from tests.conftest import plain_url
+from tests.factories import held_booking, ticket_for
+from tests.journey import filled_booking_form
 from tests.races import run_as_another_request
+from tests.visitor_stay import sintra_weekend
 
 # The seat lock is a row lock another connection can hold on PostgreSQL only.
 on_postgresql = pytest.mark.parametrize(
@@ -185,3 +188,32 @@ def test_a_refusal_certain_before_the_lock_does_not_wait_for_it(
             app, lambda: _hold_one(retreat_id, couple, 1, seats=2), timeout=WAIT_SECONDS
         )
     assert "is sold out" in refused.value.message
+
+
+def test_a_post_refused_for_want_of_any_place_answers_sold_out_without_counting_again(
+    client, db, make_retreat, count_statements
+):
+    """In a rush most answers are this one: the page says sold out and offers the waitlist,
+    and nothing is counted again for it, not even the rooms and extras left."""
+    plain = make_retreat(capacity=1)
+    with_stay = sintra_weekend(make_retreat, capacity=1, allows_no_accommodation=True).retreat
+
+    def refused_post(retreat) -> int:
+        path = f"/retreats/{retreat.slug}/book"
+        form = filled_booking_form(client.get(path).get_data(as_text=True), ticket_for(retreat, 1))
+        if retreat.room_types:
+            form["room_type"] = "none"
+        held_booking(retreat, contact_email="first@example.org")
+        with client.application.app_context(), count_statements() as statements:
+            response = client.post(path, data=form)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert f"Sorry, {retreat.title} is sold out. You can join the waitlist below." in html
+        assert "Join the waitlist" in html and "Continue to payment" not in html
+        return statements
+
+    plain_statements, stay_statements = refused_post(plain), refused_post(with_stay)
+    # The stay's rooms and add-ons are loaded (the form is checked against them), never counted.
+    assert len(stay_statements) == len(plain_statements) + 1
+    assert not [statement for statement in stay_statements if "booking_lines" in statement]
+    assert db.session.query(Booking).count() == 2
