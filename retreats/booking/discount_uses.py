@@ -15,12 +15,10 @@ from retreats.booking.capacity import holds_its_seats
 from retreats.booking.models import Booking
 from retreats.database import lock_row
 from retreats.discounts.models import DiscountCode
-from retreats.discounts.rules import UNKNOWN_CODE, code_of_organizer, code_refusal
+from retreats.discounts.rules import FIELD, check_code_applies, code_named
 from retreats.errors import DomainError, SoldOut
 from retreats.extensions import db
 from retreats.listings.models import Retreat, RoomType, TicketType
-
-FIELD = "discount_code"
 
 
 def code_uses(code_id: int, *, now: datetime, email: str | None = None) -> int:
@@ -46,13 +44,10 @@ def apply_discount_code(
     """The code `text` names, if it applies to this booking and has uses left, counted under
     its row lock (taken after the retreat's, as every hold takes them); DomainError beside the
     field else. Call inside the hold's transaction: the lock lasts until it commits."""
-    found = code_of_organizer(retreat.organizer_id, text)
-    if found is None:
-        raise DomainError(UNKNOWN_CODE, field=FIELD)
-    code = lock_row(DiscountCode, found.id, timeout_ms=lock_timeout_ms)
-    refusal = code_refusal(code, retreat=retreat, ticket=ticket, room_type=room_type, now=now)
-    if refusal is not None:
-        raise DomainError(refusal, field=FIELD)
+    code = lock_row(
+        DiscountCode, code_named(retreat.organizer_id, text).id, timeout_ms=lock_timeout_ms
+    )
+    check_code_applies(code, retreat=retreat, ticket=ticket, room_type=room_type, now=now)
     if code.max_uses is not None and code_uses(code.id, now=now) >= code.max_uses:
         raise SoldOut("This code has been used as many times as it may be.", field=FIELD)
     if code.max_uses_per_email is not None:

@@ -17,7 +17,7 @@ from retreats.booking.pricing import Quote, price_booking
 from retreats.booking.services import chosen_stay
 from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
-from retreats.discounts.rules import UNKNOWN_CODE, code_of_organizer, code_refusal
+from retreats.discounts.rules import check_code_applies, code_named
 from retreats.errors import DomainError
 from retreats.listings.models import Retreat, RoomType, TicketType
 
@@ -81,12 +81,8 @@ def _code_that_applies(
     """The code typed, if it applies to this choice (its uses are not counted here)."""
     if not text.strip():
         return None
-    code = code_of_organizer(retreat.organizer_id, text)
-    if code is None:
-        raise DomainError(UNKNOWN_CODE, field="discount_code")
-    refusal = code_refusal(code, retreat=retreat, ticket=ticket, room_type=room_type, now=utcnow())
-    if refusal is not None:
-        raise DomainError(refusal, field="discount_code")
+    code = code_named(retreat.organizer_id, text)
+    check_code_applies(code, retreat=retreat, ticket=ticket, room_type=room_type, now=utcnow())
     return code
 
 

@@ -1,15 +1,16 @@
-"""What a discount code may be used for, and what it takes off: plain rules on a code already
-loaded. Counting its uses is the hold's work, under the code's lock (booking/discount_uses.py).
-"""
+"""What a discount code may be used for, and what it takes off: plain rules on a code. Counting
+its uses is the hold's work, under the code's lock (booking/discount_uses.py)."""
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import datetime
 
 from sqlalchemy import select
 
 from retreats.discounts.models import DiscountCode
+from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.listings.models import Retreat, RoomType, TicketType
@@ -18,6 +19,7 @@ from retreats.listings.models import Retreat, RoomType, TicketType
 # limit, short enough to type from a flyer.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 CODE_MAX_LENGTH = 40
+FIELD = "discount_code"  # the booking form's field, beside which every refusal is told
 UNKNOWN_CODE = "This code is not valid. Please check it, or leave the field empty."
 
 
@@ -34,7 +36,56 @@ def code_of_organizer(organizer_id: int, text: str) -> DiscountCode | None:
     )
 
 
-def code_refusal(
+def code_named(organizer_id: int, text: str) -> DiscountCode:
+    """The organizer's code typed as `text`; DomainError beside the field when there is none."""
+    code = code_of_organizer(organizer_id, text)
+    if code is None:
+        raise DomainError(UNKNOWN_CODE, field=FIELD)
+    return code
+
+
+class CodeState(enum.StrEnum):
+    """Where a code stands in time, as the organizer's list shows it."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not yet valid"
+
+
+def code_state(code: DiscountCode, now: datetime) -> CodeState:
+    if code.disabled_at is not None:
+        return CodeState.DISABLED
+    if code.valid_until is not None and now >= code.valid_until:
+        return CodeState.EXPIRED
+    if code.valid_from is not None and now < code.valid_from:
+        return CodeState.NOT_YET_VALID
+    return CodeState.ACTIVE
+
+
+_NOT_USABLE = {
+    CodeState.DISABLED: "This code is no longer valid.",
+    CodeState.EXPIRED: "This code has expired.",
+    CodeState.NOT_YET_VALID: "This code is not valid yet.",
+}
+
+
+def check_code_applies(
+    code: DiscountCode,
+    *,
+    retreat: Retreat,
+    ticket: TicketType,
+    room_type: RoomType | None,
+    now: datetime,
+) -> None:
+    """DomainError beside the field when `code` cannot be used on this booking. Its uses are
+    not counted here: the hold counts them, under the code's lock."""
+    refusal = _refusal(code, retreat=retreat, ticket=ticket, room_type=room_type, now=now)
+    if refusal is not None:
+        raise DomainError(refusal, field=FIELD)
+
+
+def _refusal(
     code: DiscountCode,
     *,
     retreat: Retreat,
@@ -42,14 +93,9 @@ def code_refusal(
     room_type: RoomType | None,
     now: datetime,
 ) -> str | None:
-    """Why `code` cannot be used on this booking (the message beside the field), or None. Its
-    uses are not counted here."""
-    if code.disabled_at is not None:
-        return "This code is no longer valid."
-    if code.valid_from is not None and now < code.valid_from:
-        return "This code is not valid yet."
-    if code.valid_until is not None and now >= code.valid_until:
-        return "This code has expired."
+    state = code_state(code, now)
+    if state != CodeState.ACTIVE:
+        return _NOT_USABLE[state]
     if code.retreats and retreat.id not in {r.id for r in code.retreats}:
         return f"This code is not for {retreat.title}."
     if code.ticket_types and ticket.id not in {t.id for t in code.ticket_types}:
@@ -76,8 +122,13 @@ def amount_off(code: DiscountCode, total_minor: int) -> int:
     return min(code.amount_off_minor, total_minor)
 
 
+def takes_off(code: DiscountCode) -> str:
+    """ "10% off" or "€50.00 off"."""
+    if code.percent_off is not None:
+        return f"{code.percent_off}% off"
+    return f"{format_money(code.amount_off_minor, code.currency)} off"
+
+
 def discount_line_name(code: DiscountCode) -> str:
     """The name of the discount's line: "Code SPRING-RETREAT (10% off)"."""
-    if code.percent_off is not None:
-        return f"Code {code.code} ({code.percent_off}% off)"
-    return f"Code {code.code} ({format_money(code.amount_off_minor, code.currency)} off)"
+    return f"Code {code.code} ({takes_off(code)})"

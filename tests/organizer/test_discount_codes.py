@@ -268,7 +268,7 @@ def test_a_code_saved_by_another_request_just_before_is_refused_beside_the_field
     db, organizer, world, monkeypatch
 ):
     """Both requests passed the look-up; the unique constraint has the last word."""
-    monkeypatch.setattr(discounts, "code_taken", lambda organizer_id, text: False)
+    monkeypatch.setattr(discounts, "code_of_organizer", lambda organizer_id, text: None)
     before = counts(db)
     with pytest.raises(DiscountError) as refused:
         discounts.create_discount_code(

@@ -1,6 +1,7 @@
-"""The new-discount-code form: what was typed turned into CodeDetails for the service. Rules
-that need the database (a code in use, a type of an unticked retreat, the currency of the
-chosen retreats) live in services.py."""
+"""The new-discount-code form: what was typed turned into CodeDetails for the service. The form
+reads values (a number, an amount, a date); every rule about them (the code's letters, the
+percentage's range, an amount more than nothing, the order of the dates, a code in use, a type
+of an unticked retreat, the currency of the chosen retreats) is the service's."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from retreats.discounts.rules import CODE_PATTERN, normalized_code
+from retreats.discounts.rules import normalized_code
 from retreats.listings.models import Retreat
 from retreats.organizer.discounts.services import CodeDetails
 from retreats.organizer.form_fields import ChoiceBoxes
@@ -124,19 +125,13 @@ class DiscountCodeForm(FlaskForm):
                 groups.append((retreat, mine))
         return groups
 
-    def validate_code(self, field) -> None:
-        if field.data and not CODE_PATTERN.fullmatch(field.data):
-            raise ValidationError(
-                "Use 6 to 40 letters, digits and hyphens, starting with a letter or digit."
-            )
-
     def validate_percent(self, field) -> None:
         if not self.is_percent:
             return
         text = field.data or ""
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
+        if not (text.isascii() and text.isdigit()):
             raise ValidationError("Enter a whole percentage from 1 to 100.")
-        self.percent_off = int(text)
+        self.percent_off = int(text)  # its range is the service's rule
 
     def validate_currency(self, field) -> None:
         if not self.is_percent and field.data not in {c.value for c in field.choices}:
@@ -149,13 +144,6 @@ class DiscountCodeForm(FlaskForm):
             self.amount_minor = amount_in_minor_units(field.data, self.currency.data or "EUR")
         except ValueError as error:
             raise ValidationError(str(error)) from error
-        if self.amount_minor <= 0:
-            raise ValidationError("Enter an amount more than nothing.")
-
-    def validate_valid_until(self, field) -> None:
-        starts = self.valid_from.data
-        if field.data and starts and field.data < starts:
-            raise ValidationError("The last day cannot be before the first.")
 
     def details(self) -> CodeDetails:
         return CodeDetails(

@@ -21,7 +21,14 @@ from retreats.base.locking import rolled_back_on_error
 from retreats.booking.capacity import holds_its_seats
 from retreats.booking.models import Booking, BookingStatus
 from retreats.discounts.models import DiscountCode
-from retreats.discounts.rules import CODE_PATTERN, discount_line_name, normalized_code
+from retreats.discounts.rules import (
+    CODE_PATTERN,
+    CodeState,
+    code_of_organizer,
+    code_state,
+    discount_line_name,
+    normalized_code,
+)
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.listings.models import Retreat, RetreatStatus, RoomType, TicketType
@@ -57,11 +64,11 @@ class CodeRow:
     code: DiscountCode
     uses: int
     revenue_minor: dict[str, int] = field(default_factory=dict)  # per currency
-    status: str = "active"
+    status: CodeState = CodeState.ACTIVE
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == CodeState.ACTIVE
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -78,17 +85,6 @@ def organizer_retreats(organizer_id: int) -> list[Retreat]:
             .order_by(Retreat.starts_at, Retreat.id)
         )
     )
-
-
-def code_status(code: DiscountCode, now: datetime) -> str:
-    """ "disabled", "expired", "not yet valid" or "active"."""
-    if code.disabled_at is not None:
-        return "disabled"
-    if code.valid_until is not None and now >= code.valid_until:
-        return "expired"
-    if code.valid_from is not None and now < code.valid_from:
-        return "not yet valid"
-    return "active"
 
 
 def code_rows(organizer_id: int, *, now: datetime) -> list[CodeRow]:
@@ -132,23 +128,10 @@ def code_rows(organizer_id: int, *, now: datetime) -> list[CodeRow]:
             code=code,
             uses=uses.get(code.id, 0),
             revenue_minor=dict(sorted(revenue.get(code.id, {}).items())),
-            status=code_status(code, now),
+            status=code_state(code, now),
         )
         for code in codes
     ]
-
-
-def code_taken(organizer_id: int, text: str) -> bool:
-    """Whether this organizer already has a code with these letters, whatever their case."""
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                DiscountCode.organizer_id == organizer_id,
-                func.upper(DiscountCode.code) == normalized_code(text),
-            )
-        )
-        > 0
-    )
 
 
 # Writing ---------------------------------------------------------------------------------------
@@ -161,13 +144,13 @@ def start_of_day(day: date) -> datetime:
 def _check_amounts(details: CodeDetails) -> None:
     if not CODE_PATTERN.fullmatch(details.code):
         raise DiscountError(
-            "Use 6 to 40 capital letters, digits and hyphens, starting with a letter or digit.",
+            "Use 6 to 40 letters, digits and hyphens, starting with a letter or digit.",
             field="code",
         )
     if details.percent_off is not None and details.amount_off_minor is not None:
         raise DiscountError("Choose a percentage or an amount, not both.", field="kind")
     if details.percent_off is not None and not 1 <= details.percent_off <= 100:
-        raise DiscountError("Enter a whole percentage between 1 and 100.", field="percent")
+        raise DiscountError("Enter a whole percentage from 1 to 100.", field="percent")
     if details.amount_off_minor is not None and details.amount_off_minor <= 0:
         raise DiscountError("Enter an amount more than nothing.", field="amount")
     if details.percent_off is None and details.amount_off_minor is None:
@@ -238,7 +221,7 @@ def create_discount_code(*, organizer_id: int, actor_id: int, details: CodeDetai
     """Add a code to the organizer's account, its types checked against the ticked retreats."""
     with rolled_back_on_error():
         _check_amounts(details)
-        if code_taken(organizer_id, details.code):
+        if code_of_organizer(organizer_id, details.code) is not None:
             raise DiscountError(TAKEN_CODE, field="code")
         retreats = _chosen_retreats(organizer_id, details)
         _check_currency(details, retreats)

@@ -10,9 +10,9 @@ from flask_login import current_user
 
 from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
+from retreats.discounts.rules import takes_off
 from retreats.errors import DomainError
 from retreats.extensions import db
-from retreats.formatting import format_money
 from retreats.organizer.blueprint import blueprint
 from retreats.organizer.discounts import services as discounts
 from retreats.organizer.discounts.forms import DiscountCodeForm
@@ -27,13 +27,6 @@ def code_for_organizer(code_id: int) -> DiscountCode:
     if code is None or code.organizer_id != current_user.id:
         abort(404)
     return code
-
-
-def takes_off(code: DiscountCode) -> str:
-    """ "10% off" or "€50.00 off"."""
-    if code.percent_off is not None:
-        return f"{code.percent_off}% off"
-    return f"{format_money(code.amount_off_minor, code.currency)} off"
 
 
 def last_day(code: DiscountCode):
