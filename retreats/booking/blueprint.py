@@ -74,22 +74,12 @@ def booking_form_response(
             return _hold_and_go_to_checkout(form, retreat, offer)
         except DomainError as error:
             refusal, status = error, error.status_code
-        listing = None  # read again: the seats left changed
+        # Read again, as the places left changed; unless none is left, which the refusal itself
+        # tells: then the page says sold out, with no form and nothing counted (most answers in
+        # a rush).
+        listing = _sold_out(retreat) if isinstance(refusal, NoPlaceLeft) and not offer else None
     elif request.method == "POST":
         status = 422
-    if isinstance(refusal, NoPlaceLeft) and offer is None:
-        # The page says sold out and offers the waitlist, as the refusal itself tells: nothing
-        # is counted again, and no form is shown (in a rush, most answers are this one).
-        _tell_refusal(form, refusal)
-        sold_out = Listing(retreat=retreat, seats_left=0, lowest_price_minor=None)
-        return render_template(
-            "booking/book.html",
-            form=form,
-            listing=sold_out,
-            retreat=retreat,
-            offer=None,
-            summary=None,
-        ), status
     if listing is None:
         listing = published_listing(retreat.slug, now=now)
         if listing is None:  # made a draft again meanwhile
@@ -111,6 +101,10 @@ def booking_form_response(
         visitor_fields=visitor_fields(form.submission_key.data),
         **template_values,
     ), status
+
+
+def _sold_out(retreat: Retreat) -> Listing:
+    return Listing(retreat=retreat, seats_left=0, lowest_price_minor=None)
 
 
 def new_booking_form(

@@ -73,13 +73,19 @@ def _add_on_choices(form, field) -> None:
 
 
 class StayChoiceForm(FlaskForm):
-    """The choices that make a booking's price: its ticket, where the guests stay, its add-ons.
+    """The choices that make a booking's price: its ticket, where the guests stay, its add-ons,
+    a discount code.
 
     Which rooms and add-ons may be chosen is the hold's to decide, under the lock (a room may
     sell out after the form was shown): this form only reads ids. The quote endpoint reads
     these fields alone; the booking form adds the people.
     """
 
+    # An organizer's discount code (discounts/): the total shows it; the hold checks it again
+    # and counts its use.
+    discount_code = StringField(
+        "Discount code", filters=[_strip], validators=[Length(max=CODE_MAX_LENGTH)]
+    )
     ticket_type = RadioField(
         "Ticket",
         coerce=int,
@@ -170,9 +176,9 @@ class StayChoiceForm(FlaskForm):
         return [number for number in map(_an_id, self.add_ons.data or []) if number is not None]
 
     def validate_stay_choice(self) -> bool:
-        """Check the ticket (when one is chosen), room and add-on fields alone: a total can be
+        """Check the ticket (when one is chosen), room, add-on and code fields alone: a total can
         shown before the rest is filled in."""
-        fields = [self.room_type, self.add_ons]
+        fields = [self.room_type, self.add_ons, self.discount_code]
         if self.ticket_type.raw_data:
             fields.append(self.ticket_type)
         return all([field.validate(self) for field in fields])
@@ -192,10 +198,6 @@ class BookingForm(StayChoiceForm):
     save_card_for_balance = BooleanField(
         "Keep my card with Stripe and charge the balance to it on its due date. You can pay it "
         "earlier from your booking's page, and we email you before we charge."
-    )
-    # An organizer's discount code (discounts/): checked, and its use counted, by the hold.
-    discount_code = StringField(
-        "Discount code", filters=[_strip], validators=[Length(max=CODE_MAX_LENGTH)]
     )
     code_of_conduct = BooleanField(
         "I have read the code of conduct and agree to it, for everyone on this booking.",

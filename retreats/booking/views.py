@@ -28,7 +28,6 @@ from retreats.booking.models import BookingStatus
 from retreats.booking.pricing import booking_quote
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.database import utcnow
-from retreats.discounts.rules import CODE_MAX_LENGTH
 from retreats.errors import DomainError
 from retreats.formatting import format_money
 from retreats.payments.stripe_gateway import PaymentGatewayError
@@ -61,7 +60,7 @@ def quote(slug: str):
                 room_type_id=form.room_type_id,
                 room_chosen=form.room_chosen,
                 add_on_ids=form.add_on_ids,
-                discount_code=request.form.get("discount_code", "")[:CODE_MAX_LENGTH],
+                discount_code=form.discount_code.data or "",
             )
         except DomainError as error:
             summary, status = PriceSummary(problem=error.message), error.status_code
