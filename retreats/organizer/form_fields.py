@@ -1,10 +1,22 @@
-"""Form pieces the organizer's pages share: a button's form, and checkboxes of ids."""
+"""Form pieces the organizer's pages share: a button's form, checkboxes of ids, a filter that
+strips spaces and a check that a date's year is sensible."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def stripped(value):
+    """A filter: text without the spaces around it (anything else as it is)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def sensible_year(form, field) -> None:
+    """A validator: a date typed with a year between 2000 and 2200 (not 0203 or 20255)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2200:
+        raise ValidationError("Please enter a date between the years 2000 and 2200.")
 
 
 class ActionForm(FlaskForm):

@@ -7,16 +7,13 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from retreats.organizer.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from retreats.organizer.form_fields import stripped
 
 
 def _email_field(label: str = "Email") -> EmailField:
     return EmailField(
         label,
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Please enter an email address."),
             Email(message="Please enter a valid email address."),
@@ -29,7 +26,7 @@ class LoginForm(FlaskForm):
     # No format check here: a wrong address gets the same message as a wrong password.
     email = EmailField(
         "Email",
-        filters=[_strip],
+        filters=[stripped],
         validators=[DataRequired(message="Please enter your email address."), Length(max=254)],
     )
     password = PasswordField(
@@ -72,14 +69,14 @@ class NewPasswordForm(FlaskForm):
 class AcceptInviteForm(NewPasswordForm):
     name = StringField(
         "Your name",
-        filters=[_strip],
+        filters=[stripped],
         validators=[DataRequired(message="Please tell us your name."), Length(max=200)],
     )
 
 
 class InviteCoHostForm(FlaskForm):
     email = _email_field("Their email")
-    name = StringField("Their name", filters=[_strip], validators=[Length(max=200)])
+    name = StringField("Their name", filters=[stripped], validators=[Length(max=200)])
 
 
 class ConfirmForm(FlaskForm):

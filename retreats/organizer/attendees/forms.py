@@ -34,6 +34,7 @@ from retreats.organizer.attendees.actions import RefundChoice
 from retreats.organizer.attendees.balances import NOTE_MAX
 from retreats.organizer.attendees.queries import DEFAULT_STATUS, STATUS_CHOICES, AttendeeFilter
 from retreats.organizer.attendees.rooming import normalised_room_label, room_label_problem
+from retreats.organizer.form_fields import stripped
 from retreats.organizer.money_input import amount_in_minor_units
 
 SEARCH_MAX = 200
@@ -50,10 +51,6 @@ STATUS_LABELS = {
     "expired": "Expired",
     "all": "All bookings",
 }
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _plain_text(value):
@@ -79,7 +76,7 @@ class AttendeeFilterForm(Form):
         default=DEFAULT_STATUS,
         filters=[_status_or_default],
     )
-    q = StringField("Search name or email", filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    q = StringField("Search name or email", filters=[stripped], validators=[Length(max=SEARCH_MAX)])
     private = BooleanField("Show private answers", false_values=(False, "", "0", "false"))
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
 
@@ -124,7 +121,7 @@ class CheckInForm(FlaskForm):
 
     checked_in = HiddenField(validators=[AnyOf(["1", "0"])])
     status = HiddenField(filters=[_status_or_default], validators=[AnyOf(STATUS_CHOICES)])
-    q = HiddenField(filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    q = HiddenField(filters=[stripped], validators=[Length(max=SEARCH_MAX)])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=PAGE_MAX)])
 
 
@@ -197,7 +194,7 @@ class OfflinePaymentForm(FlaskForm):
 
     amount = StringField(
         "Amount received",
-        filters=[_strip],
+        filters=[stripped],
         validators=[InputRequired(message="Enter the amount received."), Length(max=20)],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )

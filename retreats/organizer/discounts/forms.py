@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from retreats.discounts.rules import normalized_code
 from retreats.listings.models import Retreat
 from retreats.organizer.discounts.services import CodeDetails
-from retreats.organizer.form_fields import ChoiceBoxes
+from retreats.organizer.form_fields import ChoiceBoxes, sensible_year, stripped
 from retreats.organizer.money_input import amount_in_minor_units
 
 # Capitals and digits that cannot be mistaken for one another on a flyer (no I, O, 0, 1).
@@ -39,15 +39,6 @@ def _upper(value):
     return normalized_code(value) if isinstance(value, str) else value
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _sensible_year(form, field) -> None:
-    if field.data is not None and not 2000 <= field.data.year <= 2200:
-        raise ValidationError("Please enter a date between the years 2000 and 2200.")
-
-
 class DiscountCodeForm(FlaskForm):
     code = StringField(
         "Code",
@@ -62,13 +53,13 @@ class DiscountCodeForm(FlaskForm):
     )
     percent = StringField(
         "Percentage off",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=20)],
         render_kw={"inputmode": "numeric"},
     )
     amount = StringField(
         "Amount off",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=20)],
         render_kw={"inputmode": "decimal"},
     )
@@ -80,8 +71,8 @@ class DiscountCodeForm(FlaskForm):
     room_types = ChoiceBoxes(
         "Only these rooms", invalid_message="Please choose among your own room types."
     )
-    valid_from = DateField("First day", validators=[Optional(), _sensible_year])
-    valid_until = DateField("Last day (included)", validators=[Optional(), _sensible_year])
+    valid_from = DateField("First day", validators=[Optional(), sensible_year])
+    valid_until = DateField("Last day (included)", validators=[Optional(), sensible_year])
     max_uses = IntegerField(
         "At most this many uses in all",
         validators=[Optional(), NumberRange(min=0, max=1_000_000, message="Enter 0 or more.")],

@@ -37,6 +37,7 @@ from wtforms.validators import (
 from retreats.base.stored_files import UploadRejected, prepare_cover_image, prepare_guide_pdf
 from retreats.formatting import major_units
 from retreats.listings.models import Audience, DepositRule, Focus, RetreatKind
+from retreats.organizer.form_fields import sensible_year, stripped
 from retreats.organizer.listings.services import ListingDetails
 from retreats.organizer.listings.ticket_types import TicketDetails
 from retreats.organizer.money_input import price_as_text, price_in_minor_units
@@ -58,10 +59,6 @@ AUDIENCE_LABELS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _choices(enum_class, labels=None) -> list[SelectChoice]:
     labels = labels or {}
     return [
@@ -74,21 +71,16 @@ def _local_time(label: str, *validators) -> DateTimeLocalField:
     return DateTimeLocalField(label, format=DATETIME_FORMATS, validators=list(validators))
 
 
-def _sensible_year(form, field) -> None:
-    if field.data is not None and not 2000 <= field.data.year <= 2200:
-        raise ValidationError("Please enter a date between the years 2000 and 2200.")
-
-
 def _chosen_file(field) -> FileStorage | None:
     data = field.data
     return data if isinstance(data, FileStorage) and data.filename else None
 
 
 class RetreatForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", filters=[stripped], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         "Web address",
-        filters=[_strip, lambda value: value.lower() if isinstance(value, str) else value],
+        filters=[stripped, lambda value: value.lower() if isinstance(value, str) else value],
         validators=[
             Optional(),
             Length(max=100),
@@ -99,22 +91,22 @@ class RetreatForm(FlaskForm):
     focus = SelectField("Focus", choices=_choices(Focus))
     audience = SelectField("For", choices=_choices(Audience, AUDIENCE_LABELS))
     summary = TextAreaField(
-        "Summary", filters=[_strip], validators=[DataRequired(), Length(max=500)]
+        "Summary", filters=[stripped], validators=[DataRequired(), Length(max=500)]
     )
     description_md = TextAreaField(
-        "Description", filters=[_strip], validators=[Length(max=LONG_MARKDOWN)]
+        "Description", filters=[stripped], validators=[Length(max=LONG_MARKDOWN)]
     )
     where = RadioField(
         "Where",
         choices=[SelectChoice("in_person", "In person"), SelectChoice("online", "Online")],
         default="in_person",
     )
-    venue = StringField("Venue", filters=[_strip], validators=[Length(max=200)])
-    city = StringField("City", filters=[_strip], validators=[Length(max=120)])
-    country = StringField("Country", filters=[_strip], validators=[Length(max=120)])
+    venue = StringField("Venue", filters=[stripped], validators=[Length(max=200)])
+    city = StringField("City", filters=[stripped], validators=[Length(max=120)])
+    country = StringField("Country", filters=[stripped], validators=[Length(max=120)])
     online_join_url = URLField(
         "Join link",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             Optional(),
             Length(max=500),
@@ -124,8 +116,8 @@ class RetreatForm(FlaskForm):
     timezone = SelectField(
         "Time zone", choices=[SelectChoice(zone) for zone in TIME_ZONES], default="Europe/London"
     )
-    starts_at = _local_time("Starts", InputRequired(), _sensible_year)
-    ends_at = _local_time("Ends", InputRequired(), _sensible_year)
+    starts_at = _local_time("Starts", InputRequired(), sensible_year)
+    ends_at = _local_time("Ends", InputRequired(), sensible_year)
     capacity = IntegerField("Places", validators=[InputRequired(), NumberRange(min=1, max=100_000)])
     currency = SelectField(
         "Currency", choices=[SelectChoice(code) for code in CURRENCIES], default="EUR"
@@ -151,7 +143,7 @@ class RetreatForm(FlaskForm):
     )
     deposit_amount = StringField(
         "Deposit: percentage or amount per person",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=20)],
         render_kw={"inputmode": "decimal"},
     )
@@ -176,10 +168,10 @@ class RetreatForm(FlaskForm):
         default="keep",
     )
     cancellation_policy = TextAreaField(
-        "Cancellation policy in your words", filters=[_strip], validators=[Length(max=5000)]
+        "Cancellation policy in your words", filters=[stripped], validators=[Length(max=5000)]
     )
     preparation_guide_md = TextAreaField(
-        "Preparation guide", filters=[_strip], validators=[Length(max=LONG_MARKDOWN)]
+        "Preparation guide", filters=[stripped], validators=[Length(max=LONG_MARKDOWN)]
     )
     # No default: an empty (or absent) field keeps the retreat's value, 7 for a new one.
     guide_days_before = IntegerField(
@@ -307,17 +299,17 @@ class RetreatForm(FlaskForm):
 
 
 class TicketTypeForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField("Description", filters=[_strip], validators=[Length(max=300)])
-    price = StringField("Price", filters=[_strip], validators=[InputRequired()])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", filters=[stripped], validators=[Length(max=300)])
+    price = StringField("Price", filters=[stripped], validators=[InputRequired()])
     seats_per_ticket = RadioField(
         "For",
         coerce=int,
         default=1,
         choices=[SelectChoice(1, "One person"), SelectChoice(2, "Two people (a couple)")],
     )
-    sale_starts_at = _local_time("Sale starts", Optional(), _sensible_year)
-    sale_ends_at = _local_time("Sale ends (for an early-bird price)", Optional(), _sensible_year)
+    sale_starts_at = _local_time("Sale starts", Optional(), sensible_year)
+    sale_ends_at = _local_time("Sale ends (for an early-bird price)", Optional(), sensible_year)
     quantity_limit = IntegerField(
         "At most this many tickets",
         validators=[Optional(), NumberRange(min=1, max=100_000)],

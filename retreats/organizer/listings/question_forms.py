@@ -30,8 +30,7 @@ from retreats.listings.questions import (
     Question,
     QuestionKind,
 )
-from retreats.organizer.form_fields import ChoiceBoxes
-from retreats.organizer.listings.forms import _strip
+from retreats.organizer.form_fields import ChoiceBoxes, stripped
 from retreats.organizer.listings.question_editor import (
     DOWN,
     UP,
@@ -70,13 +69,13 @@ def options_from_text(text: str | None) -> tuple[str, ...]:
 class QuestionForm(FlaskForm):
     label = StringField(
         "Question",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Please write the question."),
             Length(max=LABEL_MAX),
         ],
     )
-    help_text = TextAreaField("Help", filters=[_strip], validators=[Length(max=HELP_MAX)])
+    help_text = TextAreaField("Help", filters=[stripped], validators=[Length(max=HELP_MAX)])
     kind = SelectField(
         "Kind of answer",
         default=QuestionKind.SHORT_TEXT.value,
@@ -86,7 +85,7 @@ class QuestionForm(FlaskForm):
         "Answers offered, one per line", validators=[Length(max=OPTIONS_TEXT_MAX)]
     )
     consent_text = TextAreaField(
-        "Text to accept", filters=[_strip], validators=[Length(max=CONSENT_TEXT_MAX)]
+        "Text to accept", filters=[stripped], validators=[Length(max=CONSENT_TEXT_MAX)]
     )
     required = BooleanField("People must answer it")
     asked_of = RadioField(

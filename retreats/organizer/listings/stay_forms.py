@@ -28,9 +28,8 @@ from wtforms.validators import (
 )
 
 from retreats.listings.models import PricePer
-from retreats.organizer.form_fields import ChoiceBoxes
+from retreats.organizer.form_fields import ChoiceBoxes, stripped
 from retreats.organizer.listings.add_ons import AddOnDetails
-from retreats.organizer.listings.forms import _strip
 from retreats.organizer.listings.room_types import (
     MAX_ROOMS,
     MAX_SLEEPS,
@@ -43,9 +42,9 @@ from retreats.organizer.money_input import price_as_text, price_in_minor_units
 class _PricedForm(FlaskForm):
     """A name, a description and a price in the retreat's currency."""
 
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField("Description", filters=[_strip], validators=[Length(max=300)])
-    price = StringField("Price", filters=[_strip], validators=[InputRequired()])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", filters=[stripped], validators=[Length(max=300)])
+    price = StringField("Price", filters=[stripped], validators=[InputRequired()])
 
     price_minor: int | None = None
 
