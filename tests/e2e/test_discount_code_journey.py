@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from retreats.booking.models import Booking, BookingStatus, LineKind
 from tests.e2e.organizer import sign_in
-from tests.e2e.visitor import fill_person, pay_on_hosted_page
+from tests.e2e.visitor import fill_in_ada_and_bea, pay_on_hosted_page
 from tests.factories import create_discount_code
 from tests.journey import PAYING_CARD
 from tests.visitor_stay import sintra_weekend
@@ -19,14 +19,7 @@ from tests.visitor_stay import sintra_weekend
 
 def fill_couple(page) -> None:
     page.get_by_role("radio", name=re.compile("Couple")).check()
-    fill_person(page, "About you", name="Ada Lovelace", email="ada@example.org")
-    fill_person(
-        page,
-        "About your partner (couple tickets only)",
-        name="Bea Lovelace",
-        email="bea@example.org",
-    )
-    page.get_by_role("checkbox", name=re.compile("code of conduct")).check()
+    fill_in_ada_and_bea(page)
 
 
 def test_a_couple_books_with_the_organizers_code_until_the_organizer_disables_it(

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from retreats.booking.models import Booking, BookingStatus
 from retreats.notifications.sender import send_due_emails
 from tests.e2e.organizer import name_room, sign_in
-from tests.e2e.visitor import fill_person, pay_on_hosted_page
+from tests.e2e.visitor import fill_in_ada_and_bea, pay_on_hosted_page
 from tests.journey import PAYING_CARD
 from tests.visitor_stay import sintra_weekend
 
@@ -43,14 +43,7 @@ def test_a_couple_books_the_suite_with_a_transfer_and_sees_the_total_as_they_cho
     expect(total).to_contain_text(re.compile(r"Total\s*€1,130\.00"))
     audit.check("booking-form-with-a-total")
 
-    fill_person(page, "About you", name="Ada Lovelace", email="ada@example.org")
-    fill_person(
-        page,
-        "About your partner (couple tickets only)",
-        name="Bea Lovelace",
-        email="bea@example.org",
-    )
-    page.get_by_role("checkbox", name=re.compile("code of conduct")).check()
+    fill_in_ada_and_bea(page)
     page.get_by_role("button", name="Continue to payment").click()
     pay_on_hosted_page(page, live_site.stripe_url, PAYING_CARD)
 

@@ -64,6 +64,18 @@ def book_couple_ticket(page: Page, audit: PageAudit, *, forget_consent_first: bo
     page.get_by_role("button", name="Continue to payment").click()
 
 
+def fill_in_ada_and_bea(page: Page) -> None:
+    """The two people of a couple booking, and the code of conduct ticked."""
+    fill_person(page, "About you", name="Ada Lovelace", email="ada@example.org")
+    fill_person(
+        page,
+        "About your partner (couple tickets only)",
+        name="Bea Lovelace",
+        email="bea@example.org",
+    )
+    page.get_by_role("checkbox", name=re.compile("code of conduct")).check()
+
+
 def pay_on_hosted_page(page: Page, stripe_url: str, card: str) -> None:
     """On the local Stripe page: type the card number and press Pay."""
     page.wait_for_url(f"{stripe_url}/checkout/pay/cs_*")
