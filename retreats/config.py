@@ -88,6 +88,11 @@ def settings_from_environment() -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 2),
         "REFUND_MAX_ATTEMPTS": _int("REFUND_MAX_ATTEMPTS", 10),
+        # Gift vouchers (retreats/gift_vouchers): how long one can be used after it was paid
+        # for (three years, the usual limitation period in the EU), and whether anyone may buy
+        # one for every organizer's retreats (a site-wide voucher) besides one organizer's.
+        "GIFT_VOUCHER_VALID_DAYS": _int("GIFT_VOUCHER_VALID_DAYS", 3 * 365),
+        "GIFT_VOUCHERS_SITE_WIDE": _bool("GIFT_VOUCHERS_SITE_WIDE", True),
         # How long a waitlist offer holds the freed seats for the person it went to.
         "WAITLIST_OFFER_HOURS": _int("WAITLIST_OFFER_HOURS", 24),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -12,6 +12,7 @@ from retreats.booking.models import (
 )
 from retreats.caching.models import ContentVersion
 from retreats.discounts.models import DiscountCode
+from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.listings.models import (
     Audience,
     Focus,
@@ -37,6 +38,8 @@ __all__ = [
     "ContentVersion",
     "DiscountCode",
     "Focus",
+    "GiftVoucher",
+    "GiftVoucherStatus",
     "OutboxEmail",
     "OutboxStatus",
     "Organizer",

@@ -50,6 +50,10 @@ class OutboxEmail(db.Model):
     payment_id: Mapped[int | None] = mapped_column(
         ForeignKey("payments.id", ondelete="CASCADE"), index=True
     )
+    # Set for a gift voucher's mails (the buyer's receipt, the voucher to its recipient).
+    gift_voucher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gift_vouchers.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus, "outbox_status"),
@@ -100,6 +104,7 @@ def queue_email(
     organizer_token_id: int | None = None,
     attendee_message_id: int | None = None,
     payment_id: int | None = None,
+    gift_voucher_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
     """Add an email to the outbox unless one with the same key is already there.
@@ -121,6 +126,7 @@ def queue_email(
             organizer_token_id=organizer_token_id,
             attendee_message_id=attendee_message_id,
             payment_id=payment_id,
+            gift_voucher_id=gift_voucher_id,
             to_address=to_address,
             status=OutboxStatus.PENDING,
             attempts=0,

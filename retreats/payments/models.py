@@ -35,6 +35,9 @@ class PaymentKind(enum.StrEnum):
     DEPOSIT = "deposit"
     BALANCE = "balance"
     OFFLINE = "offline"  # a bank transfer or cash, recorded by the organizer
+    # Spent from a gift voucher (gift_voucher_id): open while the booking holds its places
+    # unpaid, succeeded once it is confirmed; refunded, it goes back to the voucher.
+    VOUCHER = "voucher"
 
 
 class PaymentStatus(enum.StrEnum):
@@ -64,6 +67,8 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The gift voucher a payment of kind `voucher` was spent from (gift_vouchers/balance.py).
+    gift_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("gift_vouchers.id"), index=True)
     # A balance charged off-session to the card saved with the deposit: whose card it was.
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
     stripe_payment_method_id: Mapped[str | None] = mapped_column(String(255))
@@ -81,6 +86,10 @@ class Payment(db.Model):
     @property
     def succeeded(self) -> bool:
         return self.status == PaymentStatus.SUCCEEDED
+
+    @property
+    def from_voucher(self) -> bool:
+        return self.kind == PaymentKind.VOUCHER
 
     @property
     def refunded_minor(self) -> int:

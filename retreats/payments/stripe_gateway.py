@@ -43,6 +43,8 @@ class CheckoutSession:
     payment_intent_id: str | None
     booking_id: int | None
     client_reference_id: str | None
+    # Set on the session that pays for a gift voucher (not a booking).
+    gift_voucher_id: int | None = None
 
     @property
     def is_paid(self) -> bool:
@@ -98,7 +100,7 @@ def session_from_stripe(data: dict) -> CheckoutSession:
     payment_intent = data.get("payment_intent")
     if isinstance(payment_intent, dict):
         payment_intent = payment_intent.get("id")
-    booking_id = (data.get("metadata") or {}).get("booking_id")
+    metadata = data.get("metadata") or {}
     return CheckoutSession(
         id=data["id"],
         url=data.get("url"),
@@ -107,9 +109,14 @@ def session_from_stripe(data: dict) -> CheckoutSession:
         amount_total=data.get("amount_total"),
         currency=(data.get("currency") or "").upper() or None,
         payment_intent_id=payment_intent,
-        booking_id=int(booking_id) if booking_id and str(booking_id).isdigit() else None,
+        booking_id=_metadata_id(metadata.get("booking_id")),
         client_reference_id=data.get("client_reference_id"),
+        gift_voucher_id=_metadata_id(metadata.get("gift_voucher_id")),
     )
+
+
+def _metadata_id(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,47 @@ def create_checkout_session(
     if save_card_for_later:
         params["customer_creation"] = "always"
         params["payment_intent_data"]["setup_future_usage"] = "off_session"
+    return _open_session(params, idempotency_key)
+
+
+def create_gift_voucher_checkout_session(
+    *,
+    gift_voucher_id: int,
+    reference: str,
+    line: CheckoutLine,
+    currency: str,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+    expires_at: datetime,
+    idempotency_key: str,
+) -> CheckoutSession:
+    """Open a Checkout Session in payment mode for one gift voucher; its metadata names the
+    voucher, so the webhook tells it from a booking's."""
+    params = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": line.unit_amount_minor,
+                    "product_data": {"name": _product_name(line.name)},
+                },
+            }
+        ],
+        "client_reference_id": reference,
+        "customer_email": customer_email,
+        "metadata": {"gift_voucher_id": str(gift_voucher_id), "gift_voucher_reference": reference},
+        "payment_intent_data": {"metadata": {"gift_voucher_id": str(gift_voucher_id)}},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": int(expires_at.astimezone(UTC).timestamp()),
+    }
+    return _open_session(params, idempotency_key)
+
+
+def _open_session(params: dict, idempotency_key: str) -> CheckoutSession:
     try:
         session = _client().v1.checkout.sessions.create(
             params=params, options={"idempotency_key": idempotency_key}
