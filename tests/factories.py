@@ -40,6 +40,8 @@ from retreats.booking.services import (
 from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
+from retreats.gift_vouchers.codes import new_purchase_reference, new_voucher_code
+from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.listings.models import (
     AddOn,
     Audience,
@@ -347,6 +349,46 @@ def create_discount_code(
     db.session.add(discount)
     db.session.commit()
     return discount
+
+
+def create_gift_voucher(
+    organizer: Organizer | None,
+    amount_minor: int = 30000,
+    *,
+    currency: str = "EUR",
+    code: str | None = None,
+    status: GiftVoucherStatus = GiftVoucherStatus.ACTIVE,
+    now: datetime | None = None,
+    **options,
+) -> GiftVoucher:
+    """A gift voucher paid for (active unless told), for `organizer`'s retreats (None: the whole
+    site), valid three years, committed; `options` are its other columns."""
+    now = now or utcnow()
+    paid = status != GiftVoucherStatus.AWAITING_PAYMENT
+    values = {
+        "buyer_name": "Cleo Buyer",
+        "buyer_email": "cleo@example.org",
+        "recipient_name": "Dora Given",
+        "recipient_email": "dora@example.org",
+        "message": "Happy anniversary!",
+        "deliver_on": now.date(),
+        "send_at": now,
+        "paid_at": now if paid else None,
+        "expires_at": now + timedelta(days=3 * 365) if paid else None,
+        **options,
+    }
+    voucher = GiftVoucher(
+        reference=new_purchase_reference(),
+        code=code or new_voucher_code(),
+        organizer_id=None if organizer is None else organizer.id,
+        amount_minor=amount_minor,
+        currency=currency,
+        status=status,
+        **values,
+    )
+    db.session.add(voucher)
+    db.session.commit()
+    return voucher
 
 
 def held_booking(
