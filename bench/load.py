@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import requests
 
@@ -33,6 +34,7 @@ class Visitor:
     room_choice: str | None = None
     add_on_ids: tuple[int, ...] = ()
     discount_code: str = ""  # typed in the form's code field ("": none)
+    gift_voucher_code: str = ""  # typed in the form's gift voucher field ("": none)
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,11 @@ def visitors_for(
     ticket_ids: dict[int, int],
     stay: StayChoices | None = None,
     discount_code: str = "",
+    gift_voucher_code: str = "",
 ) -> list[Visitor]:
     """Spread evenly over the instances; every third visitor books a couple ticket; with `stay`,
     each also picks a room (or none) and add-ons; with `discount_code`, every other visitor
-    types it."""
+    types it; with `gift_voucher_code`, every fourth (who also types the discount code)."""
     visitors = []
     for number in range(clients):
         seats = 2 if number % 3 == 0 else 1
@@ -84,6 +87,7 @@ def visitors_for(
                 room_choice=stay.room_choice(number, seats) if stay else None,
                 add_on_ids=stay.add_ons_for(number) if stay else (),
                 discount_code=discount_code if number % 2 else "",
+                gift_voucher_code=gift_voucher_code if number % 4 == 3 else "",
             )
         )
     return visitors
@@ -198,6 +202,8 @@ def booking_form(visitor: Visitor, *, hidden_fields: dict[str, str]) -> dict[str
         fields["add_ons"] = [str(add_on_id) for add_on_id in visitor.add_on_ids]
     if visitor.discount_code:
         fields["discount_code"] = visitor.discount_code
+    if visitor.gift_voucher_code:
+        fields["gift_voucher_code"] = visitor.gift_voucher_code
     return fields
 
 
@@ -205,8 +211,10 @@ def booking_outcome(response: requests.Response, pay_page_prefix: str) -> tuple[
     """(outcome, status label) of a booking POST."""
     status = str(response.status_code)
     if response.status_code == 303:
-        # A hold only counts when it sends the visitor on to pay.
-        if response.headers.get("Location", "").startswith(pay_page_prefix):
+        # A hold only counts when it sends the visitor on to pay, or (paid in full by a gift
+        # voucher, confirmed at once) to the booking's own page.
+        location = response.headers.get("Location", "")
+        if location.startswith(pay_page_prefix) or urlsplit(location).path.startswith("/bookings/"):
             return GRANTED, status
         return ERROR, "303 not to the pay page"
     if response.status_code == 409:

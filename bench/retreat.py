@@ -13,13 +13,16 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from retreats import create_app
-from retreats.booking.capacity import seats_taken
+from retreats.booking.capacity import holds_its_seats, seats_taken
 from retreats.booking.discount_uses import code_uses
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, rooms_taken
 from retreats.booking.models import Booking
 from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
+from retreats.gift_vouchers.balance import voucher_left_minor
+from retreats.gift_vouchers.codes import new_purchase_reference, shown_code
+from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.listings.models import (
     AddOn,
     Audience,
@@ -33,6 +36,7 @@ from retreats.listings.models import (
 )
 from retreats.organizer.accounts.models import Organizer
 from retreats.organizer.listings.question_copies import add_starting_questions
+from retreats.payments.models import Payment
 
 from .load import StayChoices, Visitor
 from .stack import BENCH_SECRET_KEY
@@ -41,6 +45,9 @@ SLUG = "burst-bench-retreat"
 # The limited discount code half the burst's visitors type: fewer uses than holds granted.
 DISCOUNT_CODE = "BENCH-BURST"
 DISCOUNT_CODE_USES = 4
+# The gift voucher every fourth visitor types: enough for a few bookings, not for all who try.
+GIFT_VOUCHER_CODE = "BENCHG1FTV0CHER5"
+GIFT_VOUCHER_MINOR = 150_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class BenchRetreat:
     ticket_ids: dict[int, int]  # seats per ticket (1 or 2) → ticket type id
     stay: StayChoices | None = None  # what visitors pick, where the retreat sells rooms
     discount_code: str = ""  # a limited code of the organizer's ("": none)
+    gift_voucher_code: str = ""  # a gift voucher for the organizer's retreats ("": none)
 
 
 def database_app(database_url: str) -> Flask:
@@ -138,7 +146,7 @@ def create_bench_retreat(
     """One organizer and one published retreat in 30 days with an individual and a couple ticket,
     asking the four questions every new retreat starts with; `with_stay`: also rooms (guests may
     book without one) and add-ons, some of them limited; `with_code`: a discount code with
-    DISCOUNT_CODE_USES uses."""
+    DISCOUNT_CODE_USES uses, and a gift voucher of GIFT_VOUCHER_MINOR."""
     with app.app_context():
         starts_at = (utcnow() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
         retreat = published_retreat(
@@ -165,6 +173,7 @@ def create_bench_retreat(
                     max_uses=DISCOUNT_CODE_USES,
                 )
             )
+            db.session.add(_bench_voucher(retreat.organizer_id))
         db.session.commit()
         return BenchRetreat(
             id=retreat.id,
@@ -173,7 +182,28 @@ def create_bench_retreat(
             ticket_ids={ticket.seats_per_ticket: ticket.id for ticket in retreat.ticket_types},
             stay=_stay_choices(retreat) if with_stay else None,
             discount_code=DISCOUNT_CODE if with_code else "",
+            gift_voucher_code=shown_code(GIFT_VOUCHER_CODE) if with_code else "",
         )
+
+
+def _bench_voucher(organizer_id: int) -> GiftVoucher:
+    now = utcnow()
+    return GiftVoucher(
+        reference=new_purchase_reference(),
+        code=GIFT_VOUCHER_CODE,
+        organizer_id=organizer_id,
+        amount_minor=GIFT_VOUCHER_MINOR,
+        currency="EUR",
+        status=GiftVoucherStatus.ACTIVE,
+        buyer_name="Bench Giver",
+        buyer_email="giver@example.org",
+        recipient_name="Bench Guest",
+        recipient_email="guest@example.org",
+        deliver_on=now.date(),
+        send_at=now,
+        paid_at=now,
+        expires_at=now + timedelta(days=365),
+    )
 
 
 @dataclass(frozen=True)
@@ -239,6 +269,30 @@ def code_use_now(app: Flask, code: str, granted: list[Visitor]) -> tuple[Invento
     if used == promised:
         return use, []
     return use, [f"code {code}: {used} uses counted, {promised} promised"]
+
+
+def voucher_use_now(app: Flask, retreat_id: int) -> tuple[InventoryUse, list[str]]:
+    """The bench voucher as the app counts it (what its payments hold or took, in cents), and
+    where that differs from the bookings' own voucher payments: every booking that used it
+    holds its places (a refused hold may not keep a voucher payment)."""
+    with app.app_context():
+        voucher = db.session.scalar(
+            select(GiftVoucher).where(GiftVoucher.code == GIFT_VOUCHER_CODE)
+        )
+        spent = voucher.amount_minor - voucher_left_minor(voucher)
+        use = InventoryUse(name="voucher (cents)", limit=voucher.amount_minor, used=spent)
+        on_live_bookings = db.session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_minor), 0))
+            .join(Booking, Payment.booking_id == Booking.id)
+            .where(
+                Payment.gift_voucher_id == voucher.id,
+                Booking.retreat_id == retreat_id,
+                holds_its_seats(utcnow()),
+            )
+        )
+    if spent == on_live_bookings:
+        return use, []
+    return use, [f"voucher: {spent} cents spent, {on_live_bookings} on bookings holding places"]
 
 
 def stay_taken_now(app: Flask, retreat_id: int) -> list[InventoryUse]:

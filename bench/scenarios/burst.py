@@ -7,7 +7,8 @@ taken are read back from the database: nothing may be oversold, and every seat t
 been promised to someone. The retreat sells rooms and add-ons too (fewer rooms than seats, some
 add-ons limited), and each visitor picks some: no room or limited add-on may be oversold either,
 and what the database counts must be what the granted answers promised. Every other visitor
-types a discount code with fewer uses than there are seats: it may not be used more often."""
+types a discount code with fewer uses than there are seats: it may not be used more often; every
+fourth also types a gift voucher worth a few bookings: no more may be spent of it than it holds."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..retreat import (
     seats_taken_now,
     stay_promises_broken,
     stay_taken_now,
+    voucher_use_now,
 )
 from ..stack import Stack, running_stack
 
@@ -68,7 +70,7 @@ def run(bench) -> list[Figure]:
         *(
             figure(
                 scenario,
-                f"{'over-redeemed' if use.name.startswith('code') else 'oversold'}, {use.name}",
+                f"{_over_word(use.name)}, {use.name}",
                 f"{use.oversold} ({use.used} of {use.limit} used"
                 + (f", {use.beds} beds" if use.beds is not None else "")
                 + ")",
@@ -79,7 +81,7 @@ def run(bench) -> list[Figure]:
         ),
         figure(
             scenario,
-            "rooms, add-ons and code uses as promised",
+            "rooms, add-ons, code uses and voucher as promised",
             "yes" if not result.stay_problems else "; ".join(result.stay_problems),
             target="yes",
             met=not result.stay_problems,
@@ -87,6 +89,10 @@ def run(bench) -> list[Figure]:
         figure(scenario, "booking POST p50", f"{result.p50_ms:.0f} ms"),
         figure(scenario, "booking POST p95", f"{result.p95_ms:.0f} ms"),
     ]
+
+
+def _over_word(name: str) -> str:
+    return "over-redeemed" if name.startswith(("code", "voucher")) else "oversold"
 
 
 def _with_statuses(errors: int, by_status: dict[str, int]) -> str:
@@ -105,6 +111,7 @@ def rush(app: Flask, stack: Stack, retreat: BenchRetreat, *, clients: int) -> Fi
         ticket_ids=retreat.ticket_ids,
         stay=retreat.stay,
         discount_code=retreat.discount_code,
+        gift_voucher_code=retreat.gift_voucher_code,
     )
     answers = run_burst(visitors, slug=retreat.slug, pay_page_prefix=stack.pay_page_prefix)
     granted = [answer.visitor for answer in answers if answer.outcome == GRANTED]
@@ -113,6 +120,9 @@ def rush(app: Flask, stack: Stack, retreat: BenchRetreat, *, clients: int) -> Fi
     if retreat.discount_code:
         code_use, code_problems = code_use_now(app, retreat.discount_code, granted)
         stay, stay_problems = [*stay, code_use], [*stay_problems, *code_problems]
+    if retreat.gift_voucher_code:
+        voucher_use, voucher_problems = voucher_use_now(app, retreat.id)
+        stay, stay_problems = [*stay, voucher_use], [*stay_problems, *voucher_problems]
     return figures_from(
         answers,
         seats=retreat.capacity,
