@@ -66,8 +66,6 @@ def _voucher_form_page(*, retreat: Retreat | None):
             status = error.status_code
     else:
         status = 422
-        if form.csrf_token.errors:
-            flash("This form was open too long. Please check it and send it again.", "error")
     return render_template("gift_vouchers/buy.html", form=form, retreat=retreat), status
 
 
