@@ -129,7 +129,9 @@ def purchase_page_url(voucher: GiftVoucher) -> str:
     )
 
 
-def buy_gift_voucher(*, order: VoucherOrder, back_slug: str | None = None, now=None) -> str:
+def buy_gift_voucher(
+    *, order: VoucherOrder, back_slug: str | None = None, now: datetime | None = None
+) -> str:
     """Write the voucher awaiting payment and open its Checkout; returns where to send the
     buyer: Checkout, or the purchase page for a form sent again after it was paid or closed.
     `back_slug` is the retreat whose page the form was on (where Checkout's cancel returns)."""
@@ -182,9 +184,9 @@ def _new_or_earlier_voucher(order: VoucherOrder, now: datetime) -> int:
     )
     db.session.add(voucher)
     db.session.flush()
-    voucher_id = voucher.id
+    voucher_id, reference = voucher.id, voucher.reference
     db.session.commit()
-    log.info("Gift voucher %s awaits payment", voucher.reference)
+    log.info("Gift voucher %s awaits payment", reference)
     return voucher_id
 
 

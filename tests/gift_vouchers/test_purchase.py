@@ -4,6 +4,7 @@ webhooks, real SMTP. Paid → active, the receipt at once, the voucher on its da
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
@@ -171,3 +172,27 @@ def test_a_voided_vouchers_email_is_dropped_never_sent(live_site, browser, retre
     [gift_email] = db.session.query(OutboxEmail).filter_by(kind="gift_voucher").all()
     assert gift_email.status == OutboxStatus.DROPPED
     assert [m["To"] for m in smtp_inbox.wait_for(1)] == ["cleo@example.org"]
+
+
+def test_two_clicks_at_the_same_moment_make_one_voucher(
+    live_site, requests_session_factory, retreat
+):
+    buyer = requests_session_factory()
+    form_url = f"{live_site.url}/retreats/sintra/gift"
+    data = filled_voucher_form(buyer.get(form_url).text, day=IN_A_WEEK)
+    start = threading.Barrier(2)
+    answers = []
+
+    def click():
+        start.wait()
+        answers.append(buyer.post(form_url, data=data, allow_redirects=False))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=60)
+    assert [answer.status_code for answer in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    db.session.expire_all()
+    assert db.session.query(GiftVoucher).count() == 1
