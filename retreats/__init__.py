@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from retreats.booking.views import blueprint as booking
     from retreats.catalog.views import blueprint as catalog
     from retreats.finder.views import blueprint as finder
+    from retreats.gift_vouchers.views import blueprint as gift_vouchers
     from retreats.health import blueprint as health
     from retreats.notifications.views import blueprint as notifications
     from retreats.organizer.views import blueprint as organizer
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (catalog, finder, booking, notifications, health, organizer):
         app.register_blueprint(blueprint)
     app.register_blueprint(data_rights)
+    app.register_blueprint(gift_vouchers)
 
 
 def register_rate_limits(app: Flask) -> None:

@@ -49,6 +49,12 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
     # The form's total, asked at each choice; it also tells whether a discount code applies,
     # so a script must not try codes through it faster than through the booking itself.
     "booking-total": NamedLimit("60/minute;300/hour", ("booking.quote",), ("POST",)),
+    # Each purchase opens a Checkout Session at Stripe and writes a voucher awaiting payment.
+    "gift-voucher-purchase": NamedLimit(
+        "10/minute;30/hour",
+        ("gift_vouchers.buy_for_organizer", "gift_vouchers.buy_site_wide"),
+        ("POST",),
+    ),
     "waitlist-join": NamedLimit("10/minute;30/hour", ("booking.join_waitlist",), ("POST",)),
     # Pages behind a secret link: nobody reads their own booking 60 times a minute, a token
     # guesser or scraper would.
@@ -61,6 +67,8 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
             "booking.guide",
             "booking.guide_pdf",
             "booking.waitlist_offer",
+            "gift_vouchers.purchase",
+            "gift_vouchers.abandon",
             "notifications.booking_ics",
             "data_rights.download_data",
             "data_rights.delete_data",

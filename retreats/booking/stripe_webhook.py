@@ -17,6 +17,7 @@ from retreats.booking.checkout import apply_checkout_session
 from retreats.database import is_postgresql, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import csrf, db
+from retreats.gift_vouchers.purchase import apply_gift_voucher_session
 from retreats.payments.models import StripeEvent
 from retreats.payments.stripe_gateway import (
     InvalidWebhook,
@@ -48,7 +49,11 @@ def handle_stripe_event(event: dict) -> str:
         # The event carries a snapshot; the services re-check the booking's current state, so an
         # old or out-of-order snapshot cannot undo a newer change.
         # A mismatched payment is refunded and flagged, not raised: retrying cannot fix it.
-        outcome = apply_checkout_session(session_from_stripe(event_object))
+        session = session_from_stripe(event_object)
+        if session.gift_voucher_id is not None:  # a gift voucher's purchase, not a booking's
+            outcome = apply_gift_voucher_session(session)
+        else:
+            outcome = apply_checkout_session(session)
     elif event_type in OFF_SESSION_EVENTS:
         outcome = apply_off_session_report(payment_intent_from_stripe(event_object))
     else:

@@ -20,7 +20,10 @@ from retreats.booking.policy import policy_summary
 from retreats.booking.pricing import booking_quote
 from retreats.booking.tokens import booking_token, waitlist_offer_token
 from retreats.database import utcnow
+from retreats.extensions import db
 from retreats.formatting import format_money, render_markdown
+from retreats.gift_vouchers.codes import purchase_token
+from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.links import manage_url, public_url
 from retreats.listings.models import RetreatStatus
 from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
@@ -542,6 +545,55 @@ def co_host_invite_message(email: OutboxEmail) -> Message:
     return _render("co_host_invite", f"{inviter} invited you to co-host", email.to_address, context)
 
 
+def _gift_voucher_of(email: OutboxEmail) -> GiftVoucher:
+    voucher = db.session.get(GiftVoucher, email.gift_voucher_id) if email.gift_voucher_id else None
+    if voucher is None:
+        raise MessageNoLongerApplies("the gift voucher is gone")
+    return voucher
+
+
+def _gift_voucher_render(name: str, subject: str, email: OutboxEmail, context: dict) -> Message:
+    """A voucher's mail: with a neutral subject and the discreet sender name when the buyer
+    asked for discretion (or the whole site is discreet)."""
+    voucher = context["voucher"]
+    discreet = voucher.discreet or current_app.config.get("DISCREET_EMAILS")
+    message = _render(name, subject, email.to_address, context)
+    if discreet:
+        message.subject = context["discreet_subject"]
+        message.sender = discreet_sender()
+    return message
+
+
+def gift_voucher_message(email: OutboxEmail) -> Message:
+    """The voucher to the person it is for, sent on its day; never once it is void."""
+    voucher = _gift_voucher_of(email)
+    if voucher.status != GiftVoucherStatus.ACTIVE:
+        raise MessageNoLongerApplies(f"the gift voucher is {voucher.status.value}")
+    context = {
+        "voucher": voucher,
+        "catalog_link": public_url("catalog.index"),
+        "discreet_subject": "A message for you",
+    }
+    subject = f"{voucher.buyer_name} has given you a retreat voucher"
+    return _gift_voucher_render("gift_voucher", subject, email, context)
+
+
+def gift_voucher_receipt_message(email: OutboxEmail) -> Message:
+    """The buyer's receipt, sent when the payment is confirmed: what, for whom, and when."""
+    voucher = _gift_voucher_of(email)
+    reference = voucher.reference
+    context = {
+        "voucher": voucher,
+        "purchase_link": public_url(
+            "gift_vouchers.purchase", reference=reference, t=purchase_token(reference)
+        ),
+        # An inbox shared with the person it is for must not spoil it either.
+        "discreet_subject": f"Your receipt {reference}",
+    }
+    subject = f"Your gift voucher {reference} for {voucher.recipient_name}"
+    return _gift_voucher_render("gift_voucher_receipt", subject, email, context)
+
+
 MESSAGE_BUILDERS = {
     "confirmation": confirmation_message,
     "cancellation": cancellation_message,
@@ -567,6 +619,8 @@ MESSAGE_BUILDERS = {
     "organizer_booking_cancelled_overdue": organizer_booking_cancelled_overdue_message,
     "organizer_payment_mismatch": organizer_payment_mismatch_message,
     "organizer_data_deleted": organizer_data_deleted_message,
+    "gift_voucher": gift_voucher_message,
+    "gift_voucher_receipt": gift_voucher_receipt_message,
 }
 
 
