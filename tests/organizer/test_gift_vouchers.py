@@ -17,15 +17,18 @@ from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
 from retreats.errors import DomainError
+from retreats.gift_vouchers import voiding
 from retreats.gift_vouchers.balance import check_voucher_applies, voucher_left_minor
 from retreats.gift_vouchers.cli import vouchers_cli
 from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.gift_vouchers.voiding import void_voucher
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.gift_vouchers.services import voucher_rows
 from retreats.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
 from tests.conftest import csrf_token_from, on_both_databases
 from tests.factories import create_gift_voucher, stored_booking
 from tests.organizer.helpers import audit_entries_with_action, field_error
+from tests.races import first_call_waits_for, run_as_another_request
 
 LIST_URL = "/organizer/gift-vouchers"
 
@@ -319,6 +322,35 @@ def test_a_void_voucher_cannot_be_voided_again(db, organizer, organizer_client):
     assert written(db) == before
     assert "already void" in organizer_client.get(void_url(voucher)).get_data(as_text=True)
     assert len(audit_entries_with_action(db, "gift_voucher.voided")) == 1
+
+
+@on_both_databases
+def test_of_two_voids_at_the_same_moment_the_second_is_refused(
+    app, db, monkeypatch, organizer, organizer_client
+):
+    """The other void commits while this one waits for the voucher's lock: this one reads the
+    voucher afresh under the lock and says it is already void; one audit entry."""
+    voucher = create_gift_voucher(organizer)
+    voucher_id = voucher.id
+
+    def other_void():
+        run_as_another_request(
+            app,
+            lambda: void_voucher(
+                voucher_id=voucher_id, reason="First", actor_id=organizer.id, now=utcnow()
+            ),
+        )
+
+    first_call_waits_for(monkeypatch, voiding, "lock_row", other_void)
+    response = void(organizer_client, voucher, "Second")
+
+    assert response.status_code == 303
+    assert "This gift voucher is already void." in list_page(organizer_client)
+    db.session.expire_all()
+    assert db.session.get(GiftVoucher, voucher_id).void_reason == "First"
+    assert [e.detail[-7:] for e in audit_entries_with_action(db, "gift_voucher.voided")] == [
+        ": First"
+    ]
 
 
 @pytest.mark.parametrize(
