@@ -24,10 +24,16 @@ from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.gift_vouchers.voiding import void_voucher
 from retreats.organizer.accounts.models import CoHost
 from retreats.organizer.gift_vouchers.services import voucher_rows
-from retreats.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
+from retreats.payments.models import Payment, PaymentStatus
 from tests.conftest import csrf_token_from, on_both_databases
 from tests.factories import create_gift_voucher, stored_booking
-from tests.organizer.helpers import audit_entries_with_action, field_error
+from tests.organizer.helpers import (
+    audit_entries_with_action,
+    field_error,
+    give_back,
+    spend,
+    voucher_email,
+)
 from tests.races import first_call_waits_for, run_as_another_request
 
 LIST_URL = "/organizer/gift-vouchers"
@@ -49,54 +55,6 @@ def row_of(page: str, voucher: GiftVoucher) -> list[str]:
     assert match, f"no row for {voucher.reference}"
     cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", match.group(1), re.S)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in cells]
-
-
-def spend(db, voucher, booking, amount: int, status=PaymentStatus.SUCCEEDED) -> Payment:
-    """A voucher payment of `booking` taken from `voucher`, as the booking's hold writes it."""
-    payment = Payment(
-        booking_id=booking.id,
-        kind=PaymentKind.VOUCHER,
-        status=status,
-        amount_minor=amount,
-        currency=voucher.currency,
-        gift_voucher_id=voucher.id,
-        succeeded_at=utcnow() if status == PaymentStatus.SUCCEEDED else None,
-    )
-    db.session.add(payment)
-    db.session.commit()
-    return payment
-
-
-def give_back(db, payment: Payment, amount: int) -> Refund:
-    """A refund of a voucher payment: back on the voucher at once, never sent to Stripe."""
-    refund = Refund(
-        booking_id=payment.booking_id,
-        payment_id=payment.id,
-        amount_minor=amount,
-        currency=payment.currency,
-        reason="cancellation",
-        idempotency_key=f"refund:voucher:{payment.id}:{amount}",
-        status=RefundStatus.SUCCEEDED,
-        succeeded_at=utcnow(),
-    )
-    db.session.add(refund)
-    db.session.commit()
-    return refund
-
-
-def voucher_email(db, voucher, status=OutboxStatus.PENDING, kind="gift_voucher") -> OutboxEmail:
-    """The voucher's email to its recipient (or, with `kind`, another of its emails)."""
-    email = OutboxEmail(
-        key=f"{kind}:{voucher.id}",
-        kind=kind,
-        gift_voucher_id=voucher.id,
-        to_address=voucher.recipient_email,
-        status=status,
-        send_after=voucher.send_at,
-    )
-    db.session.add(email)
-    db.session.commit()
-    return email
 
 
 def session_csrf_token(client) -> str:

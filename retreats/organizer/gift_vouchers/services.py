@@ -56,6 +56,7 @@ class VoucherRow:
 
 
 def voucher_state(voucher: GiftVoucher, left_minor: int, *, now: datetime) -> VoucherState:
+    """What the list says of the voucher, given what is left on it."""
     if voucher.status == GiftVoucherStatus.VOID:
         return VoucherState.VOID
     if voucher.status != GiftVoucherStatus.ACTIVE:
