@@ -17,7 +17,7 @@ from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import BookingStatus
 from retreats.database import utcnow
 from retreats.errors import DomainError
-from retreats.gift_vouchers import voiding
+from retreats.gift_vouchers import balance, voiding
 from retreats.gift_vouchers.balance import check_voucher_applies, voucher_left_minor
 from retreats.gift_vouchers.cli import vouchers_cli
 from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
@@ -309,6 +309,30 @@ def test_of_two_voids_at_the_same_moment_the_second_is_refused(
     assert [e.detail[-7:] for e in audit_entries_with_action(db, "gift_voucher.voided")] == [
         ": First"
     ]
+
+
+@on_both_databases
+def test_a_booking_taking_from_a_voucher_voided_meanwhile_sees_it_void(
+    app, db, monkeypatch, organizer, make_retreat
+):
+    """The void commits while the booking's hold waits for the voucher's lock: the hold reads
+    the voucher afresh under the lock, so nothing is spent from a void voucher."""
+    retreat = make_retreat()
+    voucher = create_gift_voucher(organizer)
+    voucher_id, typed = voucher.id, voucher.shown_code
+
+    def other_void():
+        run_as_another_request(
+            app,
+            lambda: void_voucher(voucher_id=voucher_id, reason="Void", actor_id=None, now=utcnow()),
+        )
+
+    first_call_waits_for(monkeypatch, balance, "lock_row", other_void)
+    with pytest.raises(DomainError, match="cancelled by its organizer"):
+        balance.take_from_voucher(
+            typed, retreat=retreat, total_minor=10_000, now=utcnow(), lock_timeout_ms=5_000
+        )
+    db.session.rollback()
 
 
 @pytest.mark.parametrize(
