@@ -157,9 +157,10 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from retreats.booking.cli import bookings_cli
     from retreats.demo.seed import demo_cli
+    from retreats.gift_vouchers.cli import vouchers_cli
     from retreats.notifications.cli import outbox_cli
     from retreats.organizer.accounts.cli import organizer_cli
     from retreats.privacy.cli import privacy_cli
 
-    for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli):
+    for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli, vouchers_cli):
         app.cli.add_command(group)

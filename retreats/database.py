@@ -103,8 +103,15 @@ _SET_LOCK_TIMEOUT = select(func.set_config("lock_timeout", bindparam("timeout"),
 
 @functools.cache
 def _locked_row(model):
-    """SELECT … FOR UPDATE of one row of `model`, built once per model (it runs on every hold)."""
-    return select(model).where(model.id == bindparam("id")).with_for_update()
+    """SELECT … FOR UPDATE of one row of `model`, built once per model (it runs on every hold).
+    The row is read afresh even if the session already holds it: what another transaction
+    committed before the lock was had (a code disabled, a voucher voided) must be seen."""
+    return (
+        select(model)
+        .where(model.id == bindparam("id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock_row(model, row_id: int, *, timeout_ms: int | None = None):

@@ -45,6 +45,7 @@ from tests.factories import (
     add_question,
     add_room_type,
     create_discount_code,
+    create_gift_voucher,
     create_organizer,
     create_retreat,
     starting_questions,
@@ -360,6 +361,7 @@ SECRETS_OF_A = (
     "Rowan, +351 900 000 000",
     "RB-ACCESS",
     "QUIET-HEART-FRIENDS",  # A's discount code
+    "Wren Given-of-A",  # the recipient of a gift voucher bought for A's retreats
     "Carries an EpiPen for wasp stings",  # Juniper's private answer to A's own question
 )
 
@@ -369,13 +371,23 @@ IN_CASH = 5_000  # of A's booking, to be given back by hand (a_world)
 
 @pytest.fixture
 def a_world(db, make_retreat, organizer) -> dict:
-    """A's retreat with a confirmed couple booking, a co-host, a message, a failed email and an
-    audit entry, each written with one of SECRETS_OF_A; and a room type and an add-on. The
-    booking was paid by card and, a little of it, in cash: that part A is to give back by hand
-    (a refund `by_organizer`)."""
-    title, slug, name, email, needs, hopes, emergency_contact, reference, code, private_answer = (
-        SECRETS_OF_A
-    )
+    """A's retreat with a confirmed couple booking, a co-host, a message, a failed email, an
+    audit entry and an active gift voucher, each written with one of SECRETS_OF_A; and a room
+    type and an add-on. The booking was paid by card and, a little of it, in cash: that part A
+    is to give back by hand (a refund `by_organizer`)."""
+    (
+        title,
+        slug,
+        name,
+        email,
+        needs,
+        hopes,
+        emergency_contact,
+        reference,
+        code,
+        voucher_recipient,
+        private_answer,
+    ) = SECRETS_OF_A
     retreat = make_retreat(title=title, slug=slug)
     couple = next(t for t in retreat.ticket_types if t.seats_per_ticket == 2)
     now = utcnow()
@@ -479,6 +491,7 @@ def a_world(db, make_retreat, organizer) -> dict:
             options=["None", "Some"],
         ),
         "discount_code": create_discount_code(organizer, code, retreats=[retreat]),
+        "gift_voucher": create_gift_voucher(organizer, recipient_name=voucher_recipient),
         "retreat": retreat,
         "booking": booking,
         "attendee": booking.attendees[0],
@@ -505,6 +518,7 @@ def organizer_url_values(world: dict) -> dict:
         "refund_id": world["refund"].id,
         "question_id": world["question"].id,
         "code_id": world["discount_code"].id,
+        "voucher_id": world["gift_voucher"].id,
     }
 
 

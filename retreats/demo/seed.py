@@ -1,4 +1,5 @@
-"""`flask demo seed`: a demo organizer and a realistic set of upcoming listings for local use."""
+"""`flask demo seed`: a demo organizer and a realistic set of upcoming listings for local use,
+with a demo discount code and a demo gift voucher."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.pricing import booking_lines, price_booking
 from retreats.database import utcnow
 from retreats.demo.covers import install_demo_cover
+from retreats.demo.gift_voucher import demo_gift_voucher
 from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from retreats.demo.workshops import WORKSHOPS
 from retreats.discounts.models import DiscountCode
@@ -33,6 +35,7 @@ from retreats.payments.models import PaymentKind, PaymentStatus
 DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
 # The README's "Try it" steps: 15% off any demo retreat, 50 uses, once per email address.
 DEMO_DISCOUNT_CODE = "WELCOME-15"
+# The README's "Try it" gift voucher (EUR 300) is demo/gift_voucher.py's GV-2026-DEMO-GIFT-CARD.
 DEMO_ORGANIZER_NAME = "Open Hearts Collective"
 DEMO_LISTINGS: tuple[DemoListing, ...] = (*RETREATS, *WORKSHOPS)
 
@@ -78,6 +81,7 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
                 max_uses_per_email=1,
             )
         )
+        db.session.add(demo_gift_voucher(organizer, now=now))
         db.session.commit()
     except IntegrityError:
         # Another process seeded at the same moment (the organizer email is unique).

@@ -24,16 +24,27 @@ from retreats.payments.models import Payment, PaymentKind, PaymentStatus, Refund
 FIELD = "gift_voucher_code"  # the booking form's field, beside which every refusal is told
 UNKNOWN_VOUCHER = "This gift voucher code is not valid. Please check it, or leave the field empty."
 
-_SPENT = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
-    Payment.gift_voucher_id == bindparam("voucher_id"),
-    Payment.kind == PaymentKind.VOUCHER,
-    Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.SUCCEEDED]),
-)
-_RETURNED = (
-    select(func.coalesce(func.sum(Refund.amount_minor), 0))
-    .join(Payment, Refund.payment_id == Payment.id)
-    .where(Payment.gift_voucher_id == bindparam("voucher_id"), Payment.kind == PaymentKind.VOUCHER)
-)
+
+def _spent_sum(voucher_id):
+    """SELECT of what the voucher's open or succeeded voucher payments hold or took."""
+    return select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
+        Payment.gift_voucher_id == voucher_id,
+        Payment.kind == PaymentKind.VOUCHER,
+        Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.SUCCEEDED]),
+    )
+
+
+def _returned_sum(voucher_id):
+    """SELECT of what the refunds of the voucher's payments gave back to it."""
+    return (
+        select(func.coalesce(func.sum(Refund.amount_minor), 0))
+        .join(Payment, Refund.payment_id == Payment.id)
+        .where(Payment.gift_voucher_id == voucher_id, Payment.kind == PaymentKind.VOUCHER)
+    )
+
+
+_SPENT = _spent_sum(bindparam("voucher_id"))
+_RETURNED = _returned_sum(bindparam("voucher_id"))
 
 
 def voucher_left_minor(voucher: GiftVoucher) -> int:
@@ -102,3 +113,12 @@ def _spendable(voucher: GiftVoucher, left_minor: int, total_minor: int) -> int:
     if left_minor <= 0:
         raise SoldOut("This gift voucher has nothing left on it.", field=FIELD)
     return min(left_minor, total_minor)
+
+
+def left_sum(voucher_id, amount_minor):
+    """SQL for what is left on a voucher, whatever its status: `amount_minor` less its open or
+    succeeded voucher payments plus their refunds, the sums voucher_left_minor runs. With
+    columns (GiftVoucher.id, GiftVoucher.amount_minor) it is one value per row of a list."""
+    spent = _spent_sum(voucher_id).scalar_subquery()
+    returned = _returned_sum(voucher_id).scalar_subquery()
+    return amount_minor - spent + returned

@@ -19,6 +19,7 @@ from retreats.organizer.attendees import views as attendee_pages  # noqa: F401
 from retreats.organizer.blueprint import blueprint
 from retreats.organizer.dashboard import retreat_summaries
 from retreats.organizer.discounts import views as discount_pages  # noqa: F401
+from retreats.organizer.gift_vouchers import views as gift_voucher_pages  # noqa: F401
 from retreats.organizer.listings import question_views as question_pages  # noqa: F401
 from retreats.organizer.listings import stay_views as stay_pages  # noqa: F401
 from retreats.organizer.listings import views as listing_pages  # noqa: F401

@@ -8,16 +8,21 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from retreats.base.outbox import OutboxEmail
 from retreats.booking.inventory import rooms_left
 from retreats.booking.models import Attendee, Booking, BookingStatus
 from retreats.booking.pricing import booking_quote
 from retreats.database import utcnow
+from retreats.demo.gift_voucher import DEMO_GIFT_VOUCHER_TYPED
 from retreats.demo.seed import (
     DEMO_DISCOUNT_CODE,
     DEMO_ORGANIZER_EMAIL,
     demo_cli,
     seed_demo_data,
 )
+from retreats.gift_vouchers.balance import voucher_covers, voucher_left_minor
+from retreats.gift_vouchers.codes import normalized_voucher_code
+from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
 from retreats.listings.models import (
     Audience,
     DepositRule,
@@ -282,3 +287,29 @@ def test_the_demo_code_of_the_readme_takes_15_percent_off_a_demo_booking(db, ret
     assert discount.name == "Code WELCOME-15 (15% off)"
     before = booking.amount_minor - discount.amount_minor
     assert discount.amount_minor == -((before * 15 + 50) // 100)
+
+
+def test_the_demo_voucher_of_the_readme_pays_for_a_demo_booking_as_typed(db, retreats, now):
+    """The README's "Try it" voucher: EUR 300 for the demo organizer, delivered, nothing spent;
+    typed as printed (or in small letters) it pays for the Sintra weekend in EUR."""
+    voucher = db.session.scalar(select(GiftVoucher))
+    organizer = db.session.scalar(select(Organizer).where(Organizer.email == DEMO_ORGANIZER_EMAIL))
+    assert voucher.code == "2026DEM0G1FTCARD" == normalized_voucher_code(DEMO_GIFT_VOUCHER_TYPED)
+    assert (voucher.status, voucher.amount_minor, voucher.currency, voucher.organizer_id) == (
+        GiftVoucherStatus.ACTIVE,
+        30_000,
+        "EUR",
+        organizer.id,
+    )
+    assert voucher.send_at < now < voucher.expires_at
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0  # delivered already
+    assert voucher_left_minor(voucher) == 30_000
+    sintra = next(r for r in retreats if "Sintra" in r.title)
+    for typed in (DEMO_GIFT_VOUCHER_TYPED, DEMO_GIFT_VOUCHER_TYPED.lower()):
+        assert voucher_covers(typed, retreat=sintra, total_minor=45_000, now=now) == 30_000
+        assert voucher_covers(typed, retreat=sintra, total_minor=12_000, now=now) == 12_000
+
+
+def test_seeding_twice_keeps_one_demo_voucher(db, retreats, now):
+    assert seed_demo_data(now=now) == 0
+    assert db.session.scalar(select(func.count(GiftVoucher.id))) == 1

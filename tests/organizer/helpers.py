@@ -1,5 +1,6 @@
 """Helpers shared by the organizer test modules: many bookings at once, sign-in, forms, pages and
-the audit log (one booking at a time comes from tests/factories.py)."""
+the audit log, gift vouchers' payments and emails (one booking at a time comes from
+tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from retreats.base.audit import AuditEntry
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.booking.models import Answer, Attendee, Booking, BookingStatus
 from retreats.database import utcnow
 from retreats.listings.models import Retreat, TicketType
 from retreats.organizer.accounts.models import Organizer
-from retreats.payments.models import PaymentKind
+from retreats.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
 from tests.conftest import csrf_token_from
 from tests.factories import starting_questions, stored_booking
 from tests.html_forms import form_values
@@ -273,3 +275,54 @@ def audit_actions_for_retreat(db, retreat_id: int) -> list[str]:
             .order_by(AuditEntry.id)
         )
     )
+
+
+# Gift vouchers ----------------------------------------------------------------------------------
+
+
+def spend(db, voucher, booking, amount: int, status=PaymentStatus.SUCCEEDED) -> Payment:
+    """A voucher payment of `booking` taken from `voucher`, as the booking's hold writes it."""
+    payment = Payment(
+        booking_id=booking.id,
+        kind=PaymentKind.VOUCHER,
+        status=status,
+        amount_minor=amount,
+        currency=voucher.currency,
+        gift_voucher_id=voucher.id,
+        succeeded_at=utcnow() if status == PaymentStatus.SUCCEEDED else None,
+    )
+    db.session.add(payment)
+    db.session.commit()
+    return payment
+
+
+def give_back(db, payment: Payment, amount: int) -> Refund:
+    """A refund of a voucher payment: back on the voucher at once, never sent to Stripe."""
+    refund = Refund(
+        booking_id=payment.booking_id,
+        payment_id=payment.id,
+        amount_minor=amount,
+        currency=payment.currency,
+        reason="cancellation",
+        idempotency_key=f"refund:voucher:{payment.id}:{amount}",
+        status=RefundStatus.SUCCEEDED,
+        succeeded_at=utcnow(),
+    )
+    db.session.add(refund)
+    db.session.commit()
+    return refund
+
+
+def voucher_email(db, voucher, status=OutboxStatus.PENDING, kind="gift_voucher") -> OutboxEmail:
+    """The voucher's email to its recipient (or, with `kind`, another of its emails)."""
+    email = OutboxEmail(
+        key=f"{kind}:{voucher.id}",
+        kind=kind,
+        gift_voucher_id=voucher.id,
+        to_address=voucher.recipient_email,
+        status=status,
+        send_after=voucher.send_at,
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email
