@@ -17,6 +17,11 @@ from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
 from retreats.gift_vouchers.codes import shown_code
 
+# The outbox kinds of a voucher's two mails: the buyer's receipt, and the voucher itself to its
+# recipient on the chosen day (dropped when the voucher is voided before then).
+RECEIPT_EMAIL_KIND = "gift_voucher_receipt"
+VOUCHER_EMAIL_KIND = "gift_voucher"
+
 
 class GiftVoucherStatus(enum.StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"  # its Checkout Session is open

@@ -29,7 +29,12 @@ from retreats.gift_vouchers.codes import (
     purchase_token,
     purchase_token_matches,
 )
-from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.gift_vouchers.models import (
+    RECEIPT_EMAIL_KIND,
+    VOUCHER_EMAIL_KIND,
+    GiftVoucher,
+    GiftVoucherStatus,
+)
 from retreats.links import public_url
 from retreats.listings.models import Retreat, RetreatStatus
 from retreats.payments import stripe_gateway
@@ -45,9 +50,6 @@ DELIVERY_DAYS_AHEAD = 365
 # The moment of the chosen day the voucher's email goes out: early morning in Europe.
 DELIVERY_TIME_UTC = time(8, 0)
 _AMOUNT_TEXT = re.compile(r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$")
-
-RECEIPT_KIND = "gift_voucher_receipt"
-VOUCHER_KIND = "gift_voucher"
 
 
 @dataclass(frozen=True)
@@ -303,15 +305,15 @@ def _activate(voucher: GiftVoucher, session: CheckoutSession, *, now: datetime) 
     voucher.stripe_payment_intent_id = session.payment_intent_id
     voucher.stripe_checkout_session_id = voucher.stripe_checkout_session_id or session.id
     queue_email(
-        kind=RECEIPT_KIND,
-        key=f"{RECEIPT_KIND}:{voucher.id}",
+        kind=RECEIPT_EMAIL_KIND,
+        key=f"{RECEIPT_EMAIL_KIND}:{voucher.id}",
         to_address=voucher.buyer_email,
         gift_voucher_id=voucher.id,
         send_after=now,
     )
     queue_email(
-        kind=VOUCHER_KIND,
-        key=f"{VOUCHER_KIND}:{voucher.id}",
+        kind=VOUCHER_EMAIL_KIND,
+        key=f"{VOUCHER_EMAIL_KIND}:{voucher.id}",
         to_address=voucher.recipient_email,
         gift_voucher_id=voucher.id,
         send_after=voucher.send_at,

@@ -17,12 +17,10 @@ from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.database import lock_row
 from retreats.errors import DomainError
 from retreats.extensions import db
-from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.gift_vouchers.models import VOUCHER_EMAIL_KIND, GiftVoucher, GiftVoucherStatus
 
 REASON_FIELD = "reason"
 REASON_MAX_LENGTH = 500  # GiftVoucher.void_reason's column
-# The outbox kind of the voucher's own email to its recipient (not the buyer's receipt).
-VOUCHER_EMAIL_KIND = "gift_voucher"
 
 _NOT_ACTIVE = {
     GiftVoucherStatus.VOID: "This gift voucher is already void.",

@@ -23,7 +23,12 @@ from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.formatting import format_money, render_markdown
 from retreats.gift_vouchers.codes import purchase_token
-from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.gift_vouchers.models import (
+    RECEIPT_EMAIL_KIND,
+    VOUCHER_EMAIL_KIND,
+    GiftVoucher,
+    GiftVoucherStatus,
+)
 from retreats.links import manage_url, public_url
 from retreats.listings.models import RetreatStatus
 from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
@@ -619,8 +624,8 @@ MESSAGE_BUILDERS = {
     "organizer_booking_cancelled_overdue": organizer_booking_cancelled_overdue_message,
     "organizer_payment_mismatch": organizer_payment_mismatch_message,
     "organizer_data_deleted": organizer_data_deleted_message,
-    "gift_voucher": gift_voucher_message,
-    "gift_voucher_receipt": gift_voucher_receipt_message,
+    VOUCHER_EMAIL_KIND: gift_voucher_message,
+    RECEIPT_EMAIL_KIND: gift_voucher_receipt_message,
 }
 
 

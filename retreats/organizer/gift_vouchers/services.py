@@ -17,8 +17,8 @@ from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.gift_vouchers.balance import left_sum
-from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
-from retreats.gift_vouchers.voiding import VOUCHER_EMAIL_KIND, void_voucher
+from retreats.gift_vouchers.models import VOUCHER_EMAIL_KIND, GiftVoucher, GiftVoucherStatus
+from retreats.gift_vouchers.voiding import void_voucher
 
 
 class VoucherState(enum.StrEnum):
