@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
+from retreats.gift_vouchers.models import GiftVoucher
 from retreats.listings.questions import Privacy, QuestionKind, shown_answer
+from retreats.payments.models import PaymentStatus
 
 
 class BookingStatus(enum.StrEnum):
@@ -150,6 +152,33 @@ class Booking(db.Model):
         return self.amount_minor if self.deposit_minor is None else self.deposit_minor
 
     @property
+    def voucher_minor(self) -> int:
+        """What gift vouchers pay of it: their payments that hold money (open) or took it."""
+        return sum(payment.amount_minor for payment in self.payments if _holds_voucher(payment))
+
+    @property
+    def card_due_at_booking_minor(self) -> int:
+        """What the card pays at booking (Checkout asks exactly this): the deposit or the
+        whole price, less what gift vouchers pay; nothing when they cover it."""
+        return max(self.due_at_booking_minor - self.voucher_minor, 0)
+
+    @property
+    def voucher_given_back(self) -> bool:
+        """A gift voucher's part was given back to it unspent (the hold lapsed, or was given
+        up): it is not taken again, so the card alone cannot confirm the booking."""
+        return any(p.from_voucher and p.status == PaymentStatus.EXPIRED for p in self.payments)
+
+    @property
+    def voucher_payments(self) -> list[tuple[Payment, GiftVoucher]]:  # noqa: F821
+        """Its gift voucher payments that hold or took money, each with its voucher (for the
+        manage page and the confirmation email)."""
+        return [
+            (payment, db.session.get(GiftVoucher, payment.gift_voucher_id))
+            for payment in self.payments
+            if _holds_voucher(payment)
+        ]
+
+    @property
     def owed_minor(self) -> int:
         """What a confirmed booking still has to pay (its balance); nothing once cancelled."""
         return owed(status=self.status, amount_minor=self.amount_minor, paid_minor=self.paid_minor)
@@ -176,6 +205,10 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"
+
+
+def _holds_voucher(payment) -> bool:
+    return payment.from_voucher and payment.status in (PaymentStatus.OPEN, PaymentStatus.SUCCEEDED)
 
 
 class LineKind(enum.StrEnum):
