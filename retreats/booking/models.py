@@ -163,6 +163,12 @@ class Booking(db.Model):
         return max(self.due_at_booking_minor - self.voucher_minor, 0)
 
     @property
+    def paid_at_booking_minor(self) -> int:
+        """What booking it paid, vouchers and card together: the deposit, or more when vouchers
+        pay more than it (they pay what they can of the whole price)."""
+        return self.card_due_at_booking_minor + self.voucher_minor
+
+    @property
     def voucher_given_back(self) -> bool:
         """A gift voucher's part was given back to it unspent (the hold lapsed, or was given
         up): it is not taken again, so the card alone cannot confirm the booking."""
