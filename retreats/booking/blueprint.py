@@ -14,15 +14,13 @@ from retreats.booking.models import BookingStatus, WaitlistEntry
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
-from retreats.booking.voucher_payments import confirm_paid_by_voucher, voucher_name
+from retreats.booking.voucher_payments import confirm_paid_by_voucher
 from retreats.database import utcnow
 from retreats.errors import DomainError, NoPlaceLeft, SoldOut
 from retreats.listings.models import Retreat, TicketType
 from retreats.listings.questions import asked_questions
 
 blueprint = Blueprint("booking", __name__)
-# The manage page and the booking's emails name a gift voucher as the total and Checkout do.
-blueprint.add_app_template_global(voucher_name, "voucher_name")
 
 # The buttons that only show the form again with its choices (for browsers without scripts):
 # the total of the stay chosen, the questions of the ticket chosen. Nothing is held.

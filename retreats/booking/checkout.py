@@ -21,7 +21,6 @@ from retreats.booking.payment_mismatch import handle_payment_mismatch, was_flagg
 from retreats.booking.pricing import booking_quote
 from retreats.booking.services import Payment, PaymentMismatch
 from retreats.booking.tokens import booking_token
-from retreats.booking.voucher_payments import voucher_name
 from retreats.database import end_transaction, utcnow
 from retreats.errors import PaymentProviderError
 from retreats.extensions import db
@@ -123,9 +122,8 @@ def deposit_line(booking: Booking) -> CheckoutLine:
 def _vouchers_named(booking: Booking) -> list[str]:
     """Each voucher paying part of the booking, named: "Gift voucher GV-…7K2Q (−€120.00)"."""
     return [
-        f"Gift voucher {voucher_name(voucher)} "
-        f"({format_money(-payment.amount_minor, booking.currency)})"
-        for payment, voucher in booking.voucher_payments
+        f"Gift voucher {name} ({format_money(-payment.amount_minor, booking.currency)})"
+        for payment, name in booking.voucher_payments
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
+from retreats.gift_vouchers.codes import CODE_PREFIX
 from retreats.gift_vouchers.models import GiftVoucher
 from retreats.listings.questions import Privacy, QuestionKind, shown_answer
 from retreats.payments.models import PaymentStatus
@@ -29,6 +30,12 @@ def owed(*, status: BookingStatus, amount_minor: int, paid_minor: int) -> int:
     if status != BookingStatus.CONFIRMED:
         return 0
     return max(amount_minor - paid_minor, 0)
+
+
+def voucher_name(voucher: GiftVoucher) -> str:
+    """How a gift voucher is named on the form's total, Checkout, the booking's page and its
+    emails: enough of its code to recognise it ("GV-…7K2Q"), never enough to spend it."""
+    return f"{CODE_PREFIX}-{voucher.code_ending}"
 
 
 class Booking(db.Model):
@@ -175,11 +182,11 @@ class Booking(db.Model):
         return any(p.from_voucher and p.status == PaymentStatus.EXPIRED for p in self.payments)
 
     @property
-    def voucher_payments(self) -> list[tuple[Payment, GiftVoucher]]:  # noqa: F821
-        """Its gift voucher payments that hold or took money, each with its voucher (for the
-        manage page and the confirmation email)."""
+    def voucher_payments(self) -> list[tuple[Payment, str]]:  # noqa: F821
+        """Its gift voucher payments that hold or took money, each with its voucher's name
+        (voucher_name), for Checkout, the manage page and the confirmation email."""
         return [
-            (payment, db.session.get(GiftVoucher, payment.gift_voucher_id))
+            (payment, voucher_name(db.session.get(GiftVoucher, payment.gift_voucher_id)))
             for payment in self.payments
             if _holds_voucher(payment)
         ]

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retreats.booking.availability import Stay
+from retreats.booking.models import voucher_name
 from retreats.booking.payment_plan import PaymentPlan, payment_plan
 from retreats.booking.pricing import Quote, price_booking
 
 # The hold's own check of a room and add-on choice, so the total never shows a choice the hold
 # would refuse. It only reads the retreat's room types and add-ons (nothing is locked or written).
 from retreats.booking.services import chosen_stay
-from retreats.booking.voucher_payments import voucher_name
 from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
 from retreats.discounts.rules import check_code_applies, code_named
@@ -39,7 +39,7 @@ class PriceSummary:
 class VoucherPart:
     """What a gift voucher would pay of a booking, as the form's total shows it."""
 
-    name: str  # "GV-…7K2Q" (voucher_payments.voucher_name)
+    name: str  # "GV-…7K2Q" (models.voucher_name)
     pays_minor: int  # taken from the voucher
     card_pays_now_minor: int  # what is left to pay today, by card
     left_after_minor: int  # what stays on the voucher

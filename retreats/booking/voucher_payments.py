@@ -21,8 +21,6 @@ from retreats.errors import DomainError
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.gift_vouchers.balance import take_from_voucher
-from retreats.gift_vouchers.codes import CODE_PREFIX
-from retreats.gift_vouchers.models import GiftVoucher
 from retreats.listings.models import Retreat, RetreatStatus
 from retreats.payments.ledger import (
     expire_open_payments,
@@ -31,12 +29,6 @@ from retreats.payments.ledger import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def voucher_name(voucher: GiftVoucher) -> str:
-    """How a voucher is named on the total, Checkout, the booking's page and its emails: enough
-    of its code to recognise it ("GV-…7K2Q"), never enough to spend it."""
-    return f"{CODE_PREFIX}-{voucher.code_ending}"
 
 
 def spend_gift_voucher(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.blueprint import manage_page_url
-from retreats.booking.checkout import checkout_lines
+from retreats.booking.checkout import checkout_lines, refund_unseated_payment
 from retreats.booking.models import Booking, BookingStatus
 from retreats.booking.services import (
     Payment,
@@ -25,7 +25,11 @@ from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.gift_vouchers.balance import voucher_left_minor
 from retreats.listings.models import DepositRule
-from retreats.notifications.messages import cancellation_message, confirmation_message
+from retreats.notifications.messages import (
+    cancellation_message,
+    confirmation_message,
+    unseated_payment_message,
+)
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat
 from retreats.payments.ledger import record_refunds
 from retreats.payments.models import Payment as LedgerPayment
@@ -246,6 +250,17 @@ def test_a_late_card_payment_does_not_take_the_voucher_again_and_is_refunded(
     assert late.status == BookingStatus.EXPIRED
     assert late.paid_without_a_seat  # the card's money goes back as unseated
     assert voucher_left_minor(voucher) == 10_000
+    refund_unseated_payment(booking=late, payment=card_payment(booking, 15_000))
+    db.session.expire_all()
+    assert [(r.amount_minor, r.payment.kind) for r in db.session.scalars(select(Refund))] == [
+        (15_000, PaymentKind.FULL)
+    ]
+    mail = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.kind == "unseated_payment_refunded")
+    ).one()
+    text = " ".join(unseated_payment_message(mail).text.split())
+    assert "had gone back onto the voucher (it still has it)" in text
+    assert "the full €150.00 is being refunded to the card" in text
 
 
 # Refunds go back onto the voucher, the card's part to Stripe ---------------------------------
