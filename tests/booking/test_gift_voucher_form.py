@@ -18,7 +18,8 @@ from retreats.gift_vouchers.balance import voucher_left_minor
 from retreats.gift_vouchers.models import GiftVoucherStatus
 from retreats.payments.models import Payment as LedgerPayment
 from tests.booking.test_gift_voucher_redemption import ending, post_form
-from tests.booking.test_stay_form import open_form, quote
+from tests.booking.test_stay_form import form_url, open_form, quote, summary_of
+from tests.conftest import csrf_token_from
 from tests.factories import ADA, create_gift_voucher, held_booking
 from tests.visitor_stay import sintra_weekend
 
@@ -105,3 +106,30 @@ def test_the_forms_total_shows_what_the_voucher_pays_and_the_card_pays_now(
     assert "This gift voucher code is not valid." in wrong.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Booking.id))) == 0
     assert voucher_left_minor(voucher) == 50_000
+
+
+def test_update_total_without_scripts_shows_the_voucher_or_its_message_beside_it(
+    client, db, make_retreat, organizer
+):
+    sintra = sintra_weekend(make_retreat)
+    voucher = create_gift_voucher(organizer, 10_000)
+    page = open_form(client, sintra.retreat)
+    choices = {
+        "csrf_token": csrf_token_from(page),
+        "ticket_type": str(sintra.individual.id),
+        "room_type": str(sintra.twin.id),
+        "update_total": "1",
+    }
+
+    url = form_url(sintra.retreat)
+    shown = client.post(url, data=choices | {"gift_voucher_code": voucher.code})
+    refused = client.post(url, data=choices | {"gift_voucher_code": "GV-1"})
+
+    assert summary_of(shown.get_data(as_text=True)).endswith(
+        f"Gift voucher {ending(voucher)}: −€100.00 To pay now by card: €300.00 "
+        "Left on the voucher afterwards: €0.00"
+    )
+    assert _error_beside_voucher(refused.get_data(as_text=True)).startswith(
+        "This gift voucher code is not valid."
+    )
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
