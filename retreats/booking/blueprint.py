@@ -14,6 +14,7 @@ from retreats.booking.models import BookingStatus, WaitlistEntry
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
+from retreats.booking.voucher_payments import confirm_paid_by_voucher
 from retreats.database import utcnow
 from retreats.errors import DomainError, NoPlaceLeft, SoldOut
 from retreats.listings.models import Retreat, TicketType
@@ -134,8 +135,13 @@ def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: Waitlis
         balance_by_saved_card=bool(form.save_card_for_balance.data),
         answers=form.questions.given,
         discount_code=form.discount_code.data or "",
+        gift_voucher_code=form.gift_voucher_code.data or "",
     )
-    if booking.status != BookingStatus.PENDING:  # a repeated submit of a finished one
+    covered = booking.voucher_minor > 0 and booking.card_due_at_booking_minor == 0
+    if booking.status == BookingStatus.PENDING and covered:
+        # Gift vouchers cover what is due today: nothing for Checkout to ask.
+        booking = confirm_paid_by_voucher(booking_id=booking.id)
+    if booking.status != BookingStatus.PENDING:  # confirmed, or a repeated submit of one
         return redirect(manage_page_url(booking), code=303)
     return redirect(open_checkout_session(booking=booking), code=303)
 
@@ -165,6 +171,7 @@ def price_summary(form: BookingForm, retreat: Retreat, tickets) -> PriceSummary:
             room_chosen=form.room_chosen,
             add_on_ids=form.add_on_ids,
             discount_code=form.discount_code.data or "",
+            gift_voucher_code=form.gift_voucher_code.data or "",
         )
     except DomainError as error:
         if error.field and form.shows(error.field) and not form[error.field].errors:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 def open_checkout_session(*, booking: Booking) -> str:
     """Start paying for a held booking; returns the Checkout URL. Releases the hold on failure."""
     booking_id, reference = booking.id, booking.reference
-    amount_minor, currency = booking.due_at_booking_minor, booking.currency
+    amount_minor, currency = booking.card_due_at_booking_minor, booking.currency
     kind = PaymentKind.FULL if booking.deposit_minor is None else PaymentKind.DEPOSIT
     token = booking_token(reference)
     success_url = (
@@ -81,17 +81,19 @@ def open_checkout_session(*, booking: Booking) -> str:
 
 def checkout_lines(booking: Booking) -> list[CheckoutLine]:
     """What Checkout shows and charges: the booking's priced lines, the first naming the retreat
-    too (with a discount code: one line for the total, naming every part); or, paying a
-    deposit, one line saying what it is a deposit for and when the balance is due (Checkout
-    charges the sum of its lines)."""
+    too (with a discount code or a gift voucher: one line for what the card pays, naming every
+    part); or, paying a deposit, one line saying what it is a deposit for and when the balance
+    is due, less what a gift voucher pays (Checkout charges the sum of its lines)."""
     if booking.deposit_minor is not None:
         return [deposit_line(booking)]
     quote = booking_quote(booking)
-    if any(line.unit_amount_minor < 0 for line in quote.lines):
-        # A discount code's line: Checkout takes no negative line, so one line says it all.
-        parts = ", ".join(line.name for line in quote.lines)
+    vouchers = _vouchers_named(booking)
+    if vouchers or any(line.unit_amount_minor < 0 for line in quote.lines):
+        # A discount's or a voucher's part: Checkout takes no negative line, so one line says it.
+        parts = ", ".join([line.name for line in quote.lines] + vouchers)
         name = f"{booking.retreat.title}: {parts}"
-        return [CheckoutLine(name=name, unit_amount_minor=quote.total_minor, quantity=1)]
+        amount = booking.card_due_at_booking_minor
+        return [CheckoutLine(name=name, unit_amount_minor=amount, quantity=1)]
     lines = [
         CheckoutLine(
             name=line.name, unit_amount_minor=line.unit_amount_minor, quantity=line.quantity
@@ -107,13 +109,22 @@ def deposit_line(booking: Booking) -> CheckoutLine:
     due_on = format_date(booking.balance_due_at.astimezone(retreat.zone))
     balance = format_money(booking.amount_minor - booking.deposit_minor, booking.currency)
     total = format_money(booking.amount_minor, booking.currency)
+    vouchers = "".join(f", less {name}" for name in _vouchers_named(booking))
     return CheckoutLine(
         name=(
-            f"{retreat.title}: deposit ({booking.ticket_type.name}; total {total}, "
+            f"{retreat.title}: deposit{vouchers} ({booking.ticket_type.name}; total {total}, "
             f"balance of {balance} due by {due_on})"
         ),
-        unit_amount_minor=booking.deposit_minor,
+        unit_amount_minor=booking.card_due_at_booking_minor,
     )
+
+
+def _vouchers_named(booking: Booking) -> list[str]:
+    """Each voucher paying part of the booking, named: "Gift voucher GV-…7K2Q (−€120.00)"."""
+    return [
+        f"Gift voucher {name} ({format_money(-payment.amount_minor, booking.currency)})"
+        for payment, name in booking.voucher_payments
+    ]
 
 
 def apply_checkout_session(session: CheckoutSession, *, now: datetime | None = None) -> str:

@@ -32,6 +32,7 @@ from retreats.booking.inventory import AddOnLeft, RoomLeft
 from retreats.booking.services import AttendeeDetails
 from retreats.database import LARGEST_ID
 from retreats.discounts.rules import CODE_MAX_LENGTH
+from retreats.gift_vouchers import codes as voucher_codes
 from retreats.listings.models import RoomType, TicketType
 
 
@@ -74,7 +75,7 @@ def _add_on_choices(form, field) -> None:
 
 class StayChoiceForm(FlaskForm):
     """The choices that make a booking's price: its ticket, where the guests stay, its add-ons,
-    a discount code.
+    a discount code, a gift voucher.
 
     Which rooms and add-ons may be chosen is the hold's to decide, under the lock (a room may
     sell out after the form was shown): this form only reads ids. The quote endpoint reads
@@ -85,6 +86,13 @@ class StayChoiceForm(FlaskForm):
     # and counts its use.
     discount_code = StringField(
         "Discount code", filters=[_strip], validators=[Length(max=CODE_MAX_LENGTH)]
+    )
+    # A gift voucher's code (gift_vouchers/): the total shows what it pays and what the card
+    # pays; the hold takes it under the voucher's lock.
+    gift_voucher_code = StringField(
+        "Gift voucher code",
+        filters=[_strip],
+        validators=[Length(max=voucher_codes.CODE_MAX_LENGTH)],
     )
     ticket_type = RadioField(
         "Ticket",
@@ -176,9 +184,9 @@ class StayChoiceForm(FlaskForm):
         return [number for number in map(_an_id, self.add_ons.data or []) if number is not None]
 
     def validate_stay_choice(self) -> bool:
-        """Check the ticket (when one is chosen), room, add-on and code fields alone: a total can
+        """Check the ticket (when one is chosen), room, add-on and code fields alone: a total can be
         shown before the rest is filled in."""
-        fields = [self.room_type, self.add_ons, self.discount_code]
+        fields = [self.room_type, self.add_ons, self.discount_code, self.gift_voucher_code]
         if self.ticket_type.raw_data:
             fields.append(self.ticket_type)
         return all([field.validate(self) for field in fields])

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
+from retreats.gift_vouchers.codes import CODE_PREFIX
+from retreats.gift_vouchers.models import GiftVoucher
 from retreats.listings.questions import Privacy, QuestionKind, shown_answer
+from retreats.payments.models import PaymentStatus
 
 
 class BookingStatus(enum.StrEnum):
@@ -27,6 +30,12 @@ def owed(*, status: BookingStatus, amount_minor: int, paid_minor: int) -> int:
     if status != BookingStatus.CONFIRMED:
         return 0
     return max(amount_minor - paid_minor, 0)
+
+
+def voucher_name(voucher: GiftVoucher) -> str:
+    """How a gift voucher is named on the form's total, Checkout, the booking's page and its
+    emails: enough of its code to recognise it ("GV-…7K2Q"), never enough to spend it."""
+    return f"{CODE_PREFIX}-{voucher.code_ending}"
 
 
 class Booking(db.Model):
@@ -150,6 +159,39 @@ class Booking(db.Model):
         return self.amount_minor if self.deposit_minor is None else self.deposit_minor
 
     @property
+    def voucher_minor(self) -> int:
+        """What gift vouchers pay of it: their payments that hold money (open) or took it."""
+        return sum(payment.amount_minor for payment in self.payments if _holds_voucher(payment))
+
+    @property
+    def card_due_at_booking_minor(self) -> int:
+        """What the card pays at booking (Checkout asks exactly this): the deposit or the
+        whole price, less what gift vouchers pay; nothing when they cover it."""
+        return max(self.due_at_booking_minor - self.voucher_minor, 0)
+
+    @property
+    def paid_at_booking_minor(self) -> int:
+        """What booking it paid, vouchers and card together: the deposit, or more when vouchers
+        pay more than it (they pay what they can of the whole price)."""
+        return self.card_due_at_booking_minor + self.voucher_minor
+
+    @property
+    def voucher_given_back(self) -> bool:
+        """A gift voucher's part was given back to it unspent (the hold lapsed, or was given
+        up): it is not taken again, so the card alone cannot confirm the booking."""
+        return any(p.from_voucher and p.status == PaymentStatus.EXPIRED for p in self.payments)
+
+    @property
+    def voucher_payments(self) -> list[tuple[Payment, str]]:  # noqa: F821
+        """Its gift voucher payments that hold or took money, each with its voucher's name
+        (voucher_name), for Checkout, the manage page and the confirmation email."""
+        return [
+            (payment, voucher_name(db.session.get(GiftVoucher, payment.gift_voucher_id)))
+            for payment in self.payments
+            if _holds_voucher(payment)
+        ]
+
+    @property
     def owed_minor(self) -> int:
         """What a confirmed booking still has to pay (its balance); nothing once cancelled."""
         return owed(status=self.status, amount_minor=self.amount_minor, paid_minor=self.paid_minor)
@@ -176,6 +218,10 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"
+
+
+def _holds_voucher(payment) -> bool:
+    return payment.from_voucher and payment.status in (PaymentStatus.OPEN, PaymentStatus.SUCCEEDED)
 
 
 class LineKind(enum.StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from retreats.base.outbox import booking_email_key, queue_email, queue_mail_about_booking
+from retreats.booking.email_schedule import schedule_booking_emails
 from retreats.booking.models import Booking
 from retreats.payments.models import Payment
 
@@ -51,3 +52,13 @@ def queue_organizer_notice(
     if kind not in ORGANIZER_NOTICE_KINDS:
         raise ValueError(f"{kind!r} is not listed in ORGANIZER_NOTICE_KINDS")
     queue_booking_email(booking, kind, booking.retreat.organizer.email, send_after=send_after)
+
+
+def queue_confirmation_emails(booking: Booking, now: datetime) -> None:
+    """The confirmation, the organizer's notice, then the scheduled guide and reminder, in the
+    caller's transaction. All on the confirmation's own clock, so mails due at once go out in
+    that order. Every way a booking is confirmed (paid by card, covered by a voucher) calls it.
+    """
+    queue_booking_email(booking, "confirmation", booking.contact_email, send_after=now)
+    queue_organizer_notice(booking, "organizer_new_booking", send_after=now)
+    schedule_booking_emails(booking, now=now)

@@ -76,7 +76,7 @@ def _flag_once(*, booking_id: int, payment: Payment, now: datetime) -> int | Non
     if booking is None or was_flagged(booking_id):
         db.session.rollback()
         return None
-    expected = format_money(booking.due_at_booking_minor, booking.currency)
+    expected = format_money(booking.card_due_at_booking_minor, booking.currency)
     refundable = bool(payment.payment_intent_id) and (payment.amount_minor or 0) > 0
     refund = None
     if refundable:

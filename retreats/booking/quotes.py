@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retreats.booking.availability import Stay
+from retreats.booking.models import voucher_name
 from retreats.booking.payment_plan import PaymentPlan, payment_plan
 from retreats.booking.pricing import Quote, price_booking
 
@@ -19,6 +20,7 @@ from retreats.database import utcnow
 from retreats.discounts.models import DiscountCode
 from retreats.discounts.rules import check_code_applies, code_named
 from retreats.errors import DomainError
+from retreats.gift_vouchers.balance import voucher_covers, voucher_left_minor, voucher_named
 from retreats.listings.models import Retreat, RoomType, TicketType
 
 
@@ -30,6 +32,17 @@ class PriceSummary:
     plan: PaymentPlan | None = None  # paid today, and the balance later (payment_plan.py)
     prompt: str = ""  # what is missing, e.g. "Choose a ticket to see your total."
     problem: str = ""  # why this choice cannot be booked, e.g. a room not for two people
+    voucher: VoucherPart | None = None  # what a gift voucher typed would pay of it
+
+
+@dataclass(frozen=True)
+class VoucherPart:
+    """What a gift voucher would pay of a booking, as the form's total shows it."""
+
+    name: str  # "GV-…7K2Q" (models.voucher_name)
+    pays_minor: int  # taken from the voucher
+    card_pays_now_minor: int  # what is left to pay today, by card
+    left_after_minor: int  # what stays on the voucher
 
 
 def quote_choice(
@@ -41,14 +54,17 @@ def quote_choice(
     room_chosen: bool,
     add_on_ids: Sequence[int],
     discount_code: str = "",
+    gift_voucher_code: str = "",
 ) -> PriceSummary:
-    """The price of what is chosen on the booking form so far.
+    """The price of what is chosen on the booking form so far, and what a gift voucher typed
+    would pay of it.
 
     `tickets` are those the form offers; `room_chosen` says a room or "No accommodation" was
     picked (room_type_id None then means no room). Raises DomainError (with `.field`) for a
     choice the hold would refuse: a ticket or room not offered, a room not for two people, an
-    add-on not offered or not with this ticket and room, a discount code that does not apply
-    (its uses are counted by the hold alone, under its lock).
+    add-on not offered or not with this ticket and room, a discount code or a gift voucher that
+    does not apply (its uses, and what is left on the voucher, are taken by the hold alone,
+    under their locks: read here, nothing is locked or written).
     """
     ticket = next((ticket for ticket in tickets if ticket.id == ticket_type_id), None)
     if ticket is None:
@@ -72,7 +88,23 @@ def quote_choice(
     plan = payment_plan(
         retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=utcnow()
     )
-    return PriceSummary(quote=quote, plan=plan)
+    voucher = _voucher_part(retreat, plan, gift_voucher_code)
+    return PriceSummary(quote=quote, plan=plan, voucher=voucher)
+
+
+def _voucher_part(retreat: Retreat, plan: PaymentPlan, text: str) -> VoucherPart | None:
+    """What the voucher typed would pay of the total, read without its lock."""
+    if not text.strip():
+        return None
+    now = utcnow()
+    pays = voucher_covers(text, retreat=retreat, total_minor=plan.total_minor, now=now)
+    voucher = voucher_named(text)
+    return VoucherPart(
+        name=voucher_name(voucher),
+        pays_minor=pays,
+        card_pays_now_minor=max(plan.today_minor - pays, 0),
+        left_after_minor=voucher_left_minor(voucher) - pays,
+    )
 
 
 def _code_that_applies(

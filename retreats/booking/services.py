@@ -26,13 +26,13 @@ from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
 from retreats.booking.discount_uses import apply_discount_code
-from retreats.booking.email_schedule import schedule_booking_emails
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from retreats.booking.notices import queue_booking_email, queue_organizer_notice
+from retreats.booking.notices import queue_confirmation_emails
 from retreats.booking.payment_plan import payment_plan
 from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
+from retreats.booking.voucher_payments import spend_gift_voucher
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
     commit_keeping_loaded,
@@ -47,6 +47,7 @@ from retreats.payments.ledger import (
     expire_open_payments,
     record_checkout_payment,
     record_payment_received,
+    settle_voucher_payments,
 )
 from retreats.payments.models import PaymentKind
 
@@ -87,6 +88,7 @@ def hold_seats(
     balance_by_saved_card: bool = False,
     answers: Sequence[GivenAnswer] = (),
     discount_code: str = "",
+    gift_voucher_code: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
@@ -101,6 +103,8 @@ def hold_seats(
     `answers` (booking/answers.py read_answers) are the answers to the retreat's own questions,
     kept with the booking in the same transaction. `discount_code` (as typed; empty: none) takes
     its discount off the total if it applies to this booking and has uses left.
+    `gift_voucher_code` (as typed; empty: none) pays what is left on that voucher of the total,
+    taken under its lock (booking/voucher_payments.py); the card pays the rest.
     """
     now = now or utcnow()
     # Queue for the retreat without a pooled connection: end the transaction first (nothing was
@@ -156,6 +160,14 @@ def hold_seats(
                     booking.deposit_minor = plan.today_minor
                     booking.balance_due_at = plan.balance_due_at
                     booking.balance_by_saved_card = balance_by_saved_card
+                if gift_voucher_code.strip():
+                    spend_gift_voucher(
+                        booking,
+                        gift_voucher_code,
+                        retreat=retreat,
+                        now=now,
+                        lock_timeout_ms=lock_timeout_ms,
+                    )
                 if room_type is not None:
                     booking.room_type_id = room_type.id
                     booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
@@ -497,9 +509,16 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         if booking.status == BookingStatus.PENDING:
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
+        expire_open_payments(booking)  # a gift voucher's part goes back onto it
         log.warning("Payment for %s arrived after its retreat was cancelled", booking.reference)
         return booking
-    if payment.amount_minor != booking.due_at_booking_minor or (
+    if booking.voucher_given_back:
+        # The hold lapsed and was swept, giving the voucher's part back: it is not taken again
+        # behind the person's back, so the card's money alone goes back as unseated.
+        _record_payment(booking, payment, now)
+        log.warning("Late payment for %s: its gift voucher part was given back", booking.reference)
+        return booking
+    if payment.amount_minor != booking.card_due_at_booking_minor or (
         (payment.currency or "").upper() != booking.currency.upper()
     ):
         log.error(
@@ -507,7 +526,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
             booking.reference,
             payment.amount_minor,
             payment.currency,
-            booking.due_at_booking_minor,
+            booking.card_due_at_booking_minor,
             booking.currency,
         )
         raise PaymentMismatch("The payment does not match this booking.")
@@ -520,12 +539,14 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         if booking.status == BookingStatus.PENDING:  # its hold lapsed unswept
             booking.status = BookingStatus.EXPIRED
             booking.expired_at = now
+        expire_open_payments(booking)  # a gift voucher's part goes back onto it
         log.warning("Late payment for %s found no seats left", booking.reference)
         return booking
 
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
     _record_payment(booking, payment, now)
+    settle_voucher_payments(booking, now=now)
     record_audit(
         "booking.confirmed",
         actor_id=None,
@@ -533,7 +554,7 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         booking_id=booking.id,
         detail=f"paid {format_money(payment.amount_minor, booking.currency)}",
     )
-    _queue_confirmation_emails(booking, now)
+    queue_confirmation_emails(booking, now)
     db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
@@ -573,16 +594,6 @@ def _record_payment(booking: Booking, payment: Payment, now: datetime) -> None:
         currency=payment.currency.upper(),
         now=now,
     )
-
-
-def _queue_confirmation_emails(booking: Booking, now: datetime) -> None:
-    """The confirmation, the organizer's notice, then the scheduled guide and reminder.
-
-    All on the confirmation's own clock, so mails due at once go out in that order.
-    """
-    queue_booking_email(booking, "confirmation", booking.contact_email, send_after=now)
-    queue_organizer_notice(booking, "organizer_new_booking", send_after=now)
-    schedule_booking_emails(booking, now=now)
 
 
 def expire_booking(*, booking_id: int, now: datetime | None = None) -> bool:

@@ -61,6 +61,7 @@ def quote(slug: str):
                 room_chosen=form.room_chosen,
                 add_on_ids=form.add_on_ids,
                 discount_code=form.discount_code.data or "",
+                gift_voucher_code=form.gift_voucher_code.data or "",
             )
         except DomainError as error:
             summary, status = PriceSummary(problem=error.message), error.status_code

@@ -85,34 +85,47 @@ def expire_open_payments(booking) -> None:
 
 
 def record_refunds(booking, *, amount_minor: int, reason: str, now: datetime) -> list[Refund]:
-    """Refunds of `amount_minor` over the booking's payments that arrived, the most recent
-    first, each from its own payment and with its own idempotency key (nothing for a zero
-    amount); never more than a payment has left to give back. Money paid offline is owed back
-    too: the organizer returns it by hand (a refund `by_organizer`); a Stripe payment without
-    a PaymentIntent has nothing to refund to and is passed over."""
+    """Refunds of `amount_minor` over the booking's payments that arrived, each from its own
+    payment and with its own idempotency key (nothing for a zero amount); never more than a
+    payment has left to give back. Money paid offline is owed back too: the organizer returns
+    it by hand (a refund `by_organizer`); money paid with a gift voucher goes back onto the
+    voucher at once; a Stripe payment without a PaymentIntent has nothing to refund to and is
+    passed over."""
     refunds = []
     left = amount_minor
-    for payment in sorted(booking.payments, key=lambda p: p.id, reverse=True):
+    for payment in _refund_order(booking.payments):
         if left <= 0:
             break
         amount = min(left, payment.refundable_minor)
-        if amount <= 0 or not (payment.stripe_payment_intent_id or _paid_offline(payment)):
+        refundable_to = payment.stripe_payment_intent_id or _paid_offline(payment)
+        if amount <= 0 or not (refundable_to or payment.from_voucher):
             continue
         refunds.append(record_payment_refund(payment, amount_minor=amount, reason=reason, now=now))
         left -= amount
     return refunds
 
 
+def _refund_order(payments) -> list[Payment]:
+    """Money paid by card or offline first, the most recent first; money from gift vouchers
+    last. A partial refund gives back real money before the gift: the voucher's money was only
+    ever for retreats (and runs out with the voucher), the card's the person can spend as they
+    like, so a refund that cannot return everything returns the money of most use first."""
+    latest_first = sorted(payments, key=lambda payment: payment.id, reverse=True)
+    return sorted(latest_first, key=lambda payment: payment.from_voucher)
+
+
 def record_payment_refund(
     payment: Payment, *, amount_minor: int, reason: str, now: datetime
 ) -> Refund:
-    """A refund of part or all of one payment, in its currency: pending, for Stripe; or, for
-    money paid offline, for the organizer to return by hand (never sent to Stripe). One per
-    payment and reason: its idempotency key says so."""
+    """A refund of part or all of one payment, in its currency: pending, for Stripe; for money
+    paid offline, for the organizer to return by hand; for money from a gift voucher, back on
+    the voucher at once (succeeded: what is left on it counts it). Only the first is ever sent
+    to Stripe. One per payment and reason: its idempotency key says so."""
     booking = payment.booking
     if payment.id is None:
         db.session.flush()  # its id is in the refund's key
     by_hand = _paid_offline(payment)
+    to_voucher = payment.from_voucher
     refund = Refund(
         booking=booking,
         payment=payment,
@@ -120,13 +133,20 @@ def record_payment_refund(
         currency=payment.currency,
         reason=reason,
         idempotency_key=f"refund:{reason}:{booking.reference}:{payment.id}",
-        payment_intent_id=None if by_hand else payment.stripe_payment_intent_id,
-        status=RefundStatus.BY_ORGANIZER if by_hand else RefundStatus.PENDING,
+        payment_intent_id=None if by_hand or to_voucher else payment.stripe_payment_intent_id,
+        status=_new_refund_status(by_hand=by_hand, to_voucher=to_voucher),
         retry_after=now,
         created_at=now,
+        succeeded_at=now if to_voucher else None,
     )
     db.session.add(refund)
     return refund
+
+
+def _new_refund_status(*, by_hand: bool, to_voucher: bool) -> RefundStatus:
+    if to_voucher:
+        return RefundStatus.SUCCEEDED  # nothing to send: the voucher's balance is a sum of rows
+    return RefundStatus.BY_ORGANIZER if by_hand else RefundStatus.PENDING
 
 
 def record_refund_returned(refund: Refund, *, note: str, now: datetime) -> None:
@@ -152,6 +172,32 @@ def record_offline_payment(booking, *, amount_minor: int, note: str, now: dateti
     )
     db.session.add(payment)
     return payment
+
+
+def record_voucher_payment(
+    booking, *, gift_voucher_id: int, amount_minor: int, now: datetime
+) -> Payment:
+    """Part or all of a booking paid from a gift voucher, in the booking's currency: open while
+    the booking holds its places unpaid (what is left on the voucher counts it already),
+    succeeded when it is confirmed (settle_voucher_payments), expired if it never is."""
+    payment = Payment(
+        kind=PaymentKind.VOUCHER,
+        status=PaymentStatus.OPEN,
+        amount_minor=amount_minor,
+        currency=booking.currency,
+        gift_voucher_id=gift_voucher_id,
+        created_at=now,
+    )
+    booking.payments.append(payment)
+    return payment
+
+
+def settle_voucher_payments(booking, *, now: datetime) -> None:
+    """The booking is confirmed: the money its open voucher payments held is spent."""
+    for payment in booking.payments:
+        if payment.from_voucher and payment.status == PaymentStatus.OPEN:
+            payment.status = PaymentStatus.SUCCEEDED
+            payment.succeeded_at = now
 
 
 def _paid_offline(payment: Payment) -> bool:

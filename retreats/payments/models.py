@@ -147,5 +147,6 @@ class Refund(db.Model):
 
     @property
     def returned_by_hand(self) -> bool:
-        """Returned (or to be) by the organizer outside Stripe, not to the card."""
-        return self.payment_intent_id is None
+        """Returned (or to be) by the organizer outside Stripe: not to the card, nor onto the
+        gift voucher it was paid with (that goes back at once, with no one's hand)."""
+        return self.payment_intent_id is None and not self.payment.from_voucher

@@ -2,7 +2,9 @@
 
 A Refund row is written (ledger.py) in the same transaction as the cancellation (or the
 unseated payment), so money owed is never forgotten. Sending it carries the row's idempotency
-key, so a retry after a timeout, or two workers racing, still pays out once.
+key, so a retry after a timeout, or two workers racing, still pays out once. Only a refund to a
+card is ever sent: one of money paid offline is the organizer's to return, and one of money
+paid with a gift voucher is back on the voucher the moment it is written (ledger.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 # can take (its timeouts and retries), after which a process that died mid-call is taken over.
 SEND_LEASE = timedelta(minutes=10)
 
+# Waiting for Stripe, and to a card: a refund with no PaymentIntent has nothing to send to.
+_TO_SEND = (Refund.status == RefundStatus.PENDING, Refund.payment_intent_id.is_not(None))
+
 
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 … minutes after each failure, at most an hour."""
@@ -38,7 +43,7 @@ def send_refund(refund_id: int, *, now: datetime | None = None) -> bool:
     refund = _claimed(
         select(Refund).where(
             Refund.id == refund_id,
-            Refund.status == RefundStatus.PENDING,
+            *_TO_SEND,
             Refund.retry_after <= now,
         ),
         now,
@@ -53,7 +58,7 @@ def send_due_refunds(*, now: datetime | None = None, limit: int = 50) -> int:
     for _ in range(limit):
         refund = _claimed(
             select(Refund)
-            .where(Refund.status == RefundStatus.PENDING, Refund.retry_after <= now)
+            .where(*_TO_SEND, Refund.retry_after <= now)
             .order_by(Refund.retry_after, Refund.id)
             .limit(1),
             now,

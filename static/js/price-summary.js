@@ -1,8 +1,8 @@
 // The booking form's total, kept up to date as the visitor chooses a ticket, a room and extras.
 // Without this script the form's "Update total" button shows the same total (the server renders
 // it with the same partial); with it, each change asks the form's quote endpoint for the
-// summary and puts it in the form's polite live region. Only the choices (and a discount code)
-// are sent: never the names or answers typed in the form.
+// summary and puts it in the form's polite live region. Only the choices (and the discount and
+// gift voucher codes) are sent: never the names or answers typed in the form.
 (function () {
   "use strict";
 
@@ -12,7 +12,7 @@
     return;
   }
   // The fields that change the total; a typed code counts once the visitor leaves its field.
-  var PRICED = ["ticket_type", "room_type", "add_ons", "discount_code"];
+  var PRICED = ["ticket_type", "room_type", "add_ons", "discount_code", "gift_voucher_code"];
   var SENT = ["csrf_token"].concat(PRICED);
   var asked = 0;
 

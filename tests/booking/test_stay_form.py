@@ -142,7 +142,8 @@ def test_a_retreat_without_rooms_or_add_ons_shows_the_form_of_today(client, make
         "<script",
     ):
         assert absent not in page
-    assert page.count("<fieldset") == 5  # ticket, you, your partner, discount code, conduct
+    # ticket, you, your partner, discount code, gift voucher, conduct
+    assert page.count("<fieldset") == 6
 
 
 def test_a_retreat_with_add_ons_only_shows_no_room_choice(client, make_retreat):
