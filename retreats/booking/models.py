@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from retreats.base.encryption import EncryptedText
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
+from retreats.gift_vouchers.balance import voucher_left_minor
 from retreats.gift_vouchers.codes import CODE_PREFIX
 from retreats.gift_vouchers.models import GiftVoucher
 from retreats.listings.questions import Privacy, QuestionKind, shown_answer
@@ -190,6 +191,13 @@ class Booking(db.Model):
             for payment in self.payments
             if _holds_voucher(payment)
         ]
+
+    @property
+    def vouchers_left(self) -> list[tuple[str, int]]:
+        """Each gift voucher it spent, by name, with what stays on it now (the manage page)."""
+        vouchers = {p.gift_voucher_id for p in self.payments if p.from_voucher}
+        found = [db.session.get(GiftVoucher, voucher_id) for voucher_id in sorted(vouchers)]
+        return [(voucher_name(voucher), voucher_left_minor(voucher)) for voucher in found]
 
     @property
     def owed_minor(self) -> int:

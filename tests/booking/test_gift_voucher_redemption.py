@@ -110,6 +110,7 @@ def test_a_voucher_pays_part_and_checkout_asks_the_card_for_the_rest(
     landing = pay_and_land(browser, location)
     assert "Your booking is confirmed" in landing.text
     assert f"Paid with gift voucher {ending(voucher)}: €100.00" in landing.text
+    assert f"Gift voucher {ending(voucher)} is now used up." in landing.text
 
     booking = only_booking()
     assert booking.status == BookingStatus.CONFIRMED
@@ -147,6 +148,7 @@ def test_a_covering_voucher_confirms_the_booking_without_checkout(
     page = client.get(page_url).get_data(as_text=True)
     assert "Your booking is confirmed" in page
     assert f"Paid with gift voucher {ending(voucher)}: €250.00" in page
+    assert f"€50.00 stays on gift voucher {ending(voucher)}, for another booking." in page
 
 
 def test_confirming_a_covered_booking_again_changes_nothing(db, make_retreat, organizer):
