@@ -130,15 +130,18 @@ def confirmation_message(email: OutboxEmail) -> Message:
 
 
 def _refund_ways(refunds) -> dict:
-    """What comes back (refund_minor): to the card through Stripe (card_refund_minor), and
-    from the organizer by hand, of money paid outside Stripe (organizer_refund_minor)."""
+    """What comes back (refund_minor): to the card through Stripe (card_refund_minor), from
+    the organizer by hand, of money paid outside Stripe (organizer_refund_minor), and onto the
+    gift voucher that paid part of it (voucher_refund_minor)."""
     refunds = list(refunds)
     by_hand = sum(refund.amount_minor for refund in refunds if refund.returned_by_hand)
+    to_voucher = sum(refund.amount_minor for refund in refunds if refund.payment.from_voucher)
     total = sum(refund.amount_minor for refund in refunds)
     return {
         "refund_minor": total,
-        "card_refund_minor": total - by_hand,
+        "card_refund_minor": total - by_hand - to_voucher,
         "organizer_refund_minor": by_hand,
+        "voucher_refund_minor": to_voucher,
     }
 
 

@@ -269,7 +269,7 @@ def test_a_late_card_payment_does_not_take_the_voucher_again_and_is_refunded(
 
 
 def test_cancelling_puts_the_voucher_part_back_on_it_and_refunds_the_card_at_stripe(
-    live_site, browser, app, db, make_retreat, organizer
+    live_site, browser, app, db, make_retreat, organizer, sign_in
 ):
     retreat = make_retreat(starts_in=timedelta(days=60))
     voucher = create_gift_voucher(organizer, 10_000)
@@ -294,6 +294,10 @@ def test_cancelling_puts_the_voucher_part_back_on_it_and_refunds_the_card_at_str
     assert "You get €250.00 back, in two parts." in text
     assert "We are refunding €150.00 to the card you paid with." in text
     assert "€100.00 you paid with a gift voucher is back on the voucher at once" in text
+    organizer_page = sign_in(organizer).get(
+        f"/organizer/retreats/{retreat.id}/bookings/{by_voucher[True].booking_id}"
+    )
+    assert "back on the gift voucher" in organizer_page.get_data(as_text=True)
 
 
 def test_a_partial_refund_gives_back_the_card_money_first_and_never_sends_the_voucher_part(
