@@ -47,7 +47,7 @@ DISCOUNT_CODE = "BENCH-BURST"
 DISCOUNT_CODE_USES = 4
 # The gift voucher every fourth visitor types: enough for a few bookings, not for all who try.
 GIFT_VOUCHER_CODE = "BENCHG1FTV0CHER5"
-GIFT_VOUCHER_MINOR = 150_000
+GIFT_VOUCHER_MINOR = 60_000
 
 
 @dataclass(frozen=True)
