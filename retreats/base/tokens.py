@@ -25,6 +25,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def signed_token_matches(token: str | None, message: str) -> bool:
+    """Is `token` the signed_token of `message`? Constant-time, whatever the guess."""
+    if not token or len(token) > 200:
+        return False
+    return hmac.compare_digest(token, signed_token(message))
+
+
 def token_matches(token: str | None, token_hash: str) -> bool:
     """Constant-time comparison, so response timing says nothing about the stored hash."""
     if not token or len(token) > 200:

@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from retreats.base.audit import record_audit
 from retreats.base.locking import (
     BUSY_MESSAGE,
     retried_after_write_conflicts,
@@ -25,10 +24,10 @@ from retreats.base.locking import (
 from retreats.base.tokens import hash_token, token_matches
 from retreats.booking.answers import GivenAnswer, attach_answers
 from retreats.booking.capacity import seats_taken, ticket_limit_reached, tickets_taken
+from retreats.booking.confirmation import mark_confirmed
 from retreats.booking.discount_uses import apply_discount_code
 from retreats.booking.inventory import RoomsTaken, add_on_units_taken, room_left, rooms_taken
 from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from retreats.booking.notices import queue_confirmation_emails
 from retreats.booking.payment_plan import payment_plan
 from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
@@ -47,7 +46,6 @@ from retreats.payments.ledger import (
     expire_open_payments,
     record_checkout_payment,
     record_payment_received,
-    settle_voucher_payments,
 )
 from retreats.payments.models import PaymentKind
 
@@ -543,19 +541,10 @@ def _confirm_locked(*, booking_id: int, payment: Payment, now: datetime) -> Book
         log.warning("Late payment for %s found no seats left", booking.reference)
         return booking
 
-    booking.status = BookingStatus.CONFIRMED
-    booking.confirmed_at = now
     _record_payment(booking, payment, now)
-    settle_voucher_payments(booking, now=now)
-    record_audit(
-        "booking.confirmed",
-        actor_id=None,
-        retreat_id=booking.retreat_id,
-        booking_id=booking.id,
-        detail=f"paid {format_money(payment.amount_minor, booking.currency)}",
+    mark_confirmed(
+        booking, paid=f"paid {format_money(payment.amount_minor, booking.currency)}", now=now
     )
-    queue_confirmation_emails(booking, now)
-    db.session.flush()
     log.info("Confirmed booking %s", booking.reference)
     return booking
 

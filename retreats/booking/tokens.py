@@ -7,10 +7,9 @@ Changing SECRET_KEY therefore invalidates manage links already sent.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 
-from retreats.base.tokens import signed_token
+from retreats.base.tokens import signed_token, signed_token_matches
 
 # Crockford-style alphabet: no I, L, O or U, so a reference read aloud is not misheard.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -25,10 +24,12 @@ def booking_token(reference: str) -> str:
 
 
 def waitlist_offer_token(entry_id: int) -> str:
-    return signed_token(f"waitlist-offer:{entry_id}")
+    return signed_token(_waitlist_offer(entry_id))
 
 
 def waitlist_token_matches(token: str | None, entry_id: int) -> bool:
-    if not token or len(token) > 200:
-        return False
-    return hmac.compare_digest(token, waitlist_offer_token(entry_id))
+    return signed_token_matches(token, _waitlist_offer(entry_id))
+
+
+def _waitlist_offer(entry_id: int) -> str:
+    return f"waitlist-offer:{entry_id}"

@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from retreats.base.audit import record_audit
 from retreats.base.locking import retried_after_write_conflicts
+from retreats.booking.confirmation import mark_confirmed
 from retreats.booking.models import Booking, BookingStatus
-from retreats.booking.notices import queue_confirmation_emails
 from retreats.database import lock_row, utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
@@ -25,7 +24,6 @@ from retreats.listings.models import Retreat, RetreatStatus
 from retreats.payments.ledger import (
     expire_open_payments,
     record_voucher_payment,
-    settle_voucher_payments,
 )
 
 log = logging.getLogger(__name__)
@@ -86,17 +84,7 @@ def _confirm_covered_locked(booking_id: int, now: datetime) -> Booking:
         expire_open_payments(booking)
         log.warning("Voucher-covered booking %s could not be confirmed", booking.reference)
         return booking
-    booking.status = BookingStatus.CONFIRMED
-    booking.confirmed_at = now
-    settle_voucher_payments(booking, now=now)
-    record_audit(
-        "booking.confirmed",
-        actor_id=None,
-        retreat_id=booking.retreat_id,
-        booking_id=booking.id,
-        detail=f"paid {format_money(booking.voucher_minor, booking.currency)} by gift voucher",
-    )
-    queue_confirmation_emails(booking, now)
-    db.session.flush()
+    paid = format_money(booking.voucher_minor, booking.currency)
+    mark_confirmed(booking, paid=f"paid {paid} by gift voucher", now=now)
     log.info("Confirmed booking %s, covered by gift voucher", booking.reference)
     return booking

@@ -168,17 +168,7 @@ def create_checkout_session(
     a later amount can be charged off-session (charge_saved_card)."""
     params = {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": line.quantity,
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": line.unit_amount_minor,
-                    "product_data": {"name": _product_name(line.name)},
-                },
-            }
-            for line in lines
-        ],
+        "line_items": _line_items(lines, currency),
         "client_reference_id": booking_reference,
         "customer_email": customer_email,
         "metadata": {"booking_id": str(booking_id), "booking_reference": booking_reference},
@@ -209,16 +199,7 @@ def create_gift_voucher_checkout_session(
     voucher, so the webhook tells it from a booking's."""
     params = {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": line.quantity,
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": line.unit_amount_minor,
-                    "product_data": {"name": _product_name(line.name)},
-                },
-            }
-        ],
+        "line_items": _line_items([line], currency),
         "client_reference_id": reference,
         "customer_email": customer_email,
         "metadata": {"gift_voucher_id": str(gift_voucher_id), "gift_voucher_reference": reference},
@@ -228,6 +209,20 @@ def create_gift_voucher_checkout_session(
         "expires_at": int(expires_at.astimezone(UTC).timestamp()),
     }
     return _open_session(params, idempotency_key)
+
+
+def _line_items(lines: list[CheckoutLine], currency: str) -> list[dict]:
+    return [
+        {
+            "quantity": line.quantity,
+            "price_data": {
+                "currency": currency.lower(),
+                "unit_amount": line.unit_amount_minor,
+                "product_data": {"name": _product_name(line.name)},
+            },
+        }
+        for line in lines
+    ]
 
 
 def _open_session(params: dict, idempotency_key: str) -> CheckoutSession:
