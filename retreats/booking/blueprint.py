@@ -14,7 +14,6 @@ from retreats.booking.models import BookingStatus, WaitlistEntry
 from retreats.booking.quotes import PriceSummary, quote_choice
 from retreats.booking.services import booking_for_link, hold_seats
 from retreats.booking.tokens import booking_token
-from retreats.booking.voucher_payments import confirm_paid_by_voucher
 from retreats.database import utcnow
 from retreats.errors import DomainError, NoPlaceLeft, SoldOut
 from retreats.listings.models import Retreat, TicketType
@@ -137,11 +136,9 @@ def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: Waitlis
         discount_code=form.discount_code.data or "",
         gift_voucher_code=form.gift_voucher_code.data or "",
     )
-    covered = booking.voucher_minor > 0 and booking.card_due_at_booking_minor == 0
-    if booking.status == BookingStatus.PENDING and covered:
-        # Gift vouchers cover what is due today: nothing for Checkout to ask.
-        booking = confirm_paid_by_voucher(booking_id=booking.id)
-    if booking.status != BookingStatus.PENDING:  # confirmed, or a repeated submit of one
+    # Confirmed (gift vouchers covered what is due today), or a repeated submit of a booking
+    # that is no longer pending: nothing for Checkout to ask.
+    if booking.status != BookingStatus.PENDING:
         return redirect(manage_page_url(booking), code=303)
     return redirect(open_checkout_session(booking=booking), code=303)
 

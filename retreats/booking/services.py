@@ -31,7 +31,7 @@ from retreats.booking.models import Attendee, Booking, BookingStatus, WaitlistEn
 from retreats.booking.payment_plan import payment_plan
 from retreats.booking.pricing import Quote, booking_lines, price_booking
 from retreats.booking.tokens import booking_token, new_reference
-from retreats.booking.voucher_payments import spend_gift_voucher
+from retreats.booking.voucher_payments import confirm_if_covered, spend_gift_voucher
 from retreats.booking.waitlist import offer_freed_seats_if_possible
 from retreats.database import (
     commit_keeping_loaded,
@@ -176,6 +176,7 @@ def hold_seats(
                     offer.status = WaitlistStatus.BOOKED
                     booking.waitlist_entry_id = offer.id
                 db.session.add(booking)
+                confirm_if_covered(booking, now=now)
                 # Checkout reads the booking, its retreat and ticket next: as written, not again.
                 commit_keeping_loaded()
             except IntegrityError as error:  # a reference collision, about one in a billion

@@ -12,17 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from retreats.base.locking import retried_after_write_conflicts
 from retreats.booking.confirmation import mark_confirmed
-from retreats.booking.models import Booking, BookingStatus
-from retreats.database import lock_row, utcnow
-from retreats.errors import DomainError
+from retreats.booking.models import Booking
 from retreats.extensions import db
 from retreats.formatting import format_money
 from retreats.gift_vouchers.balance import take_from_voucher
-from retreats.listings.models import Retreat, RetreatStatus
+from retreats.listings.models import Retreat
 from retreats.payments.ledger import (
-    expire_open_payments,
     record_voucher_payment,
 )
 
@@ -51,40 +47,13 @@ def spend_gift_voucher(
         booking.balance_by_saved_card = False
 
 
-def confirm_paid_by_voucher(*, booking_id: int, now: datetime | None = None) -> Booking:
-    """Confirm a pending booking its gift vouchers cover (nothing for a card to pay now), as
-    a paid one is: under the retreat's lock, audited, its emails queued; repeats change nothing.
-    """
-    now = now or utcnow()
-
-    def confirm() -> Booking:
-        booking = _confirm_covered_locked(booking_id, now)
-        db.session.commit()
-        return booking
-
-    # Someone changed the booking meanwhile (expired it, say): look again at what they wrote.
-    return retried_after_write_conflicts(confirm)
-
-
-def _confirm_covered_locked(booking_id: int, now: datetime) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise DomainError("No such booking.")
-    if booking.status != BookingStatus.PENDING:
-        return booking
-    retreat = lock_row(Retreat, booking.retreat_id)
-    db.session.refresh(booking)
-    if booking.status != BookingStatus.PENDING or booking.card_due_at_booking_minor > 0:
-        return booking
-    if retreat.status == RetreatStatus.CANCELLED or booking.hold_expires_at <= now:
-        # Nothing was paid and its places are no longer held for it: it ends as any unpaid
-        # booking does, and the voucher's part goes back onto the voucher.
-        booking.status = BookingStatus.EXPIRED
-        booking.expired_at = now
-        expire_open_payments(booking)
-        log.warning("Voucher-covered booking %s could not be confirmed", booking.reference)
-        return booking
+def confirm_if_covered(booking: Booking, *, now: datetime) -> None:
+    """Confirm a new booking its gift vouchers cover (nothing for a card to pay today), in the
+    hold's own transaction: under the retreat's lock the hold already has, so a covered
+    booking never waits for it a second time, and its places are never held unconfirmed."""
+    if booking.voucher_minor == 0 or booking.card_due_at_booking_minor > 0:
+        return
+    db.session.flush()  # its id goes into the audit entry and its mails' keys
     paid = format_money(booking.voucher_minor, booking.currency)
     mark_confirmed(booking, paid=f"paid {paid} by gift voucher", now=now)
     log.info("Confirmed booking %s, covered by gift voucher", booking.reference)
-    return booking
