@@ -3,13 +3,13 @@ voucher's Checkout Session, signed as Stripe signs them."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from retreats.extensions import db
 from retreats.gift_vouchers.models import GiftVoucher
 from tests.conftest import csrf_token_from
 from tests.journey import hidden_value
+from tests.payments.helpers import checkout_session_event
 
 
 def filled_voucher_form(page_html: str, *, day: date, **changes) -> dict:
@@ -54,11 +54,4 @@ def voucher_checkout_event(
             "gift_voucher_reference": voucher.reference,
         },
     }
-    session.update(changes)
-    event = {
-        "id": event_id,
-        "object": "event",
-        "type": f"checkout.session.{kind}",
-        "data": {"object": session},
-    }
-    return json.dumps(event).encode()
+    return checkout_session_event({**session, **changes}, event_id=event_id, kind=kind)

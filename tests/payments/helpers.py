@@ -33,7 +33,11 @@ def checkout_event(booking: Booking, *, event_id: str, kind: str = "completed", 
         "client_reference_id": booking.reference,
         "metadata": {"booking_id": str(booking.id), "booking_reference": booking.reference},
     }
-    session.update(changes)
+    return checkout_session_event({**session, **changes}, event_id=event_id, kind=kind)
+
+
+def checkout_session_event(session: dict, *, event_id: str, kind: str) -> bytes:
+    """The body of a checkout.session.<kind> event about `session`, as Stripe sends it."""
     event = {
         "id": event_id,
         "object": "event",
