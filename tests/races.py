@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from retreats.errors import SoldOut, TryAgain
 from retreats.extensions import db
 
 OTHER_REQUEST_TIMEOUT_SECONDS = 30
@@ -58,3 +59,36 @@ def first_call_waits_for(monkeypatch, module, name: str, other_request: Callable
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, after_the_other_request)
+
+
+def all_at_once(
+    app, step: Callable[[int], str], *, attempts: int, join_seconds: float
+) -> list[str]:
+    """Run `step(number)` in `attempts` threads released together, each with its own app
+    context and session; what each answered ("sold out" and "try again" for those refusals).
+    Every attempt must answer in time."""
+    start = threading.Barrier(attempts)
+    outcomes: list[str] = []
+    outcomes_lock = threading.Lock()
+
+    def run(number: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                outcome = step(number)
+            except SoldOut:
+                outcome = "sold out"
+            except TryAgain:
+                outcome = "try again"
+            finally:
+                db.session.remove()
+        with outcomes_lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_seconds)
+    assert len(outcomes) == attempts, "every attempt got an answer"
+    return outcomes

@@ -4,7 +4,6 @@ nothing written), and its uses counted under its lock, given back when a booking
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from retreats.booking.models import Booking, BookingStatus, LineKind
 from retreats.booking.pricing import booking_quote
 from retreats.booking.services import AttendeeDetails, hold_seats
 from retreats.database import utcnow
-from retreats.errors import DomainError, SoldOut, TryAgain
+from retreats.errors import DomainError, SoldOut
 from retreats.formatting import format_money
 from retreats.notifications.messages import confirmation_message
 from tests.booking.test_stay_form import (
@@ -38,6 +37,7 @@ from tests.factories import (
     paid_booking,
 )
 from tests.journey import filled_booking_form
+from tests.races import all_at_once
 from tests.visitor_stay import sintra_weekend
 
 JOIN_SECONDS = 60
@@ -158,38 +158,20 @@ def test_a_code_with_five_uses_left_is_used_five_times_by_many_at_once_across_re
     targets = [(r.id, r.ticket_types[0].id) for r in retreats]
     code = create_discount_code(organizer, "LAST-FIVE", max_uses=5)
     attempts = 24
-    start = threading.Barrier(attempts)
-    outcomes: list[str] = []
-    outcomes_lock = threading.Lock()
 
-    def attempt(number: int) -> None:
+    def attempt(number: int) -> str:
         retreat_id, ticket_id = targets[number % 2]
         email = f"guest{number}@example.org"
-        with app.app_context():
-            start.wait()
-            try:
-                hold_seats(
-                    retreat_id=retreat_id,
-                    ticket_type_id=ticket_id,
-                    contact_email=email,
-                    attendees=[AttendeeDetails(f"Guest {number}", email)],
-                    discount_code="LAST-FIVE",
-                )
-                outcome = "used"
-            except SoldOut:
-                outcome = "used up"
-            except TryAgain:
-                outcome = "try again"
-            finally:
-                db.session.remove()
-        with outcomes_lock:
-            outcomes.append(outcome)
+        hold_seats(
+            retreat_id=retreat_id,
+            ticket_type_id=ticket_id,
+            contact_email=email,
+            attendees=[AttendeeDetails(f"Guest {number}", email)],
+            discount_code="LAST-FIVE",
+        )
+        return "used"
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_SECONDS)
+    outcomes = all_at_once(app, attempt, attempts=attempts, join_seconds=JOIN_SECONDS)
 
     assert len(outcomes) == attempts, "every attempt got an answer"
     assert outcomes.count("used") == 5

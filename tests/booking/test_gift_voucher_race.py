@@ -10,7 +10,6 @@ voucher is then read like any row): the test fails, as it should.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -19,11 +18,11 @@ from sqlalchemy import func, select
 
 from retreats.booking.cancellation import cancel_booking
 from retreats.booking.services import AttendeeDetails, hold_seats
-from retreats.errors import SoldOut, TryAgain
 from retreats.gift_vouchers import balance
 from retreats.gift_vouchers.balance import voucher_left_minor
 from retreats.payments.models import Payment, PaymentKind, PaymentStatus
 from tests.factories import create_gift_voucher, held_booking
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -48,32 +47,9 @@ def without_the_voucher_lock_when_asked(monkeypatch, db):
 
 
 def race(app, db, step: Callable[[int], str], attempts: int = ATTEMPTS) -> list[str]:
-    """Run `step(number)` in `attempts` threads started together, each with its own app
-    context and session; what each step answered."""
-    start = threading.Barrier(attempts)
-    outcomes: list[str] = []
-    outcomes_lock = threading.Lock()
-
-    def run(number: int) -> None:
-        with app.app_context():
-            start.wait()
-            try:
-                outcome = step(number)
-            except SoldOut:
-                outcome = "nothing left"
-            except TryAgain:
-                outcome = "try again"
-            finally:
-                db.session.remove()
-        with outcomes_lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_SECONDS)
-    assert len(outcomes) == attempts, "every attempt got an answer"
+    """Run `step(number)` in `attempts` threads started together (tests/races.py); what each
+    step answered. None may be asked to try again."""
+    outcomes = all_at_once(app, step, attempts=attempts, join_seconds=JOIN_SECONDS)
     assert "try again" not in outcomes
     return outcomes
 
