@@ -50,6 +50,9 @@ def main() -> None:
     parser.add_argument(
         "--sold-out", action="store_true", help="profile POSTs refused as sold out instead"
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL statements of one GET and POST"
+    )
     args = parser.parse_args()
     with (
         running_postgres() as server_url,
@@ -76,7 +79,7 @@ def main() -> None:
             form_cpu = post_cpu = 0.0
             with app.app_context():
                 engine = db.engine
-            statements = _count_statements(engine, app, retreat)
+            statements = _count_statements(engine, app, retreat, show=args.statements)
             if args.sold_out:
                 form_cpu, post_cpu, refused_statements = _refused_bookings(
                     app, retreat, args.bookings, post_profiler, engine
@@ -109,8 +112,9 @@ def main() -> None:
                 db.engine.dispose()
 
 
-def _count_statements(engine, app, retreat) -> tuple[int, int]:
-    """SQL statements sent for one form GET and one POST (COMMIT and ROLLBACK not included)."""
+def _count_statements(engine, app, retreat, *, show: bool = False) -> tuple[int, int]:
+    """SQL statements sent for one form GET and one POST (COMMIT and ROLLBACK not included);
+    each printed too when `show`."""
     sent: list[str] = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
@@ -123,14 +127,24 @@ def _count_statements(engine, app, retreat) -> tuple[int, int]:
         url = f"/retreats/{retreat.slug}/book"
         page = client.get(url)
         counts.append(len(sent))
+        _print_statements("form GET", sent, show)
         sent.clear()
         visitor = Visitor(0, "", 1, retreat.ticket_ids[1])
         data = booking_form(visitor, hidden_fields=hidden_fields(page.get_data(as_text=True)))
         client.post(url, data=data)
         counts.append(len(sent))
+        _print_statements("booking POST", sent, show)
     finally:
         event.remove(engine, "before_cursor_execute", note)
     return counts[0], counts[1]
+
+
+def _print_statements(title: str, statements: list[str], show: bool) -> None:
+    if not show:
+        return
+    print(f"=== statements of one {title}")
+    for number, statement in enumerate(statements, start=1):
+        print(f"{number}. {' '.join(statement.split())[:400]}")
 
 
 def _refused_bookings(app, retreat, count, post_profiler, engine) -> tuple[float, float, int]:

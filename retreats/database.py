@@ -7,10 +7,11 @@ import functools
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import DateTime, Enum, bindparam, event, func, select, update
+from sqlalchemy import DateTime, Enum, bindparam, event, func, inspect, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
@@ -103,15 +104,13 @@ _SET_LOCK_TIMEOUT = select(func.set_config("lock_timeout", bindparam("timeout"),
 
 @functools.cache
 def _locked_row(model):
-    """SELECT … FOR UPDATE of one row of `model`, built once per model (it runs on every hold).
-    The row is read afresh even if the session already holds it: what another transaction
-    committed before the lock was had (a code disabled, a voucher voided) must be seen."""
-    return (
-        select(model)
-        .where(model.id == bindparam("id"))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """SELECT … FOR UPDATE of one row of `model`, built once per model (it runs on every hold)."""
+    return select(model).where(model.id == bindparam("id")).with_for_update()
+
+
+@functools.cache
+def _column_names(model) -> tuple[str, ...]:
+    return tuple(column.key for column in inspect(model).column_attrs)
 
 
 def lock_row(model, row_id: int, *, timeout_ms: int | None = None):
@@ -121,13 +120,26 @@ def lock_row(model, row_id: int, *, timeout_ms: int | None = None):
     SQLite has one writer at a time: a no-op UPDATE opens the write transaction before anything
     is read, so the count that follows cannot change under us (it waits up to the connection's
     busy timeout).
+
+    The row's columns are read afresh even if the session already holds it: what another
+    transaction committed before the lock was had (a code disabled, a voucher voided) must be
+    seen. Only its columns: what was loaded with it (a retreat's ticket, room types and add-ons)
+    stays loaded rather than being read again.
     """
     lock_timeout_ms = timeout_ms or current_app.config["SEAT_LOCK_TIMEOUT_MS"]
-    if is_postgresql():
+    postgresql = is_postgresql()
+    if postgresql:
         db.session.execute(_SET_LOCK_TIMEOUT, {"timeout": f"{lock_timeout_ms}ms"})
+    else:
+        db.session.execute(update(model).where(model.id == row_id).values(id=model.id))
+    held = db.session.identity_map.get(identity_key(model, row_id))
+    if held is None:
         return db.session.execute(_locked_row(model), {"id": row_id}).scalar_one_or_none()
-    db.session.execute(update(model).where(model.id == row_id).values(id=model.id))
-    return db.session.get(model, row_id, populate_existing=True)
+    try:
+        db.session.refresh(held, _column_names(model), with_for_update=postgresql or None)
+    except InvalidRequestError:  # the row is gone
+        return None
+    return held
 
 
 def claim_one(statement):

@@ -118,6 +118,20 @@ def published_retreat(slug: str) -> Retreat | None:
     return retreat
 
 
+def published_retreat_and_seats_taken(slug: str, *, now: datetime) -> tuple[Retreat, int] | None:
+    """A published retreat as published_retreat gives it, with its seats taken at `now` counted
+    in the same statement, unlocked: for a booking POST, whose hold refuses a retreat already
+    full without queueing for its lock (the locked count decides every other hold)."""
+    row = (
+        db.session.execute(_PUBLISHED_WITH_SEATS_TAKEN, {"slug": slug, "now": now}).unique().first()
+    )
+    if row is None:
+        return None
+    retreat, has_room_types, has_add_ons, taken = row
+    _load_room_types_and_add_ons(retreat, has_room_types, has_add_ons)
+    return retreat, taken
+
+
 def published_listing(slug: str, *, now: datetime | None = None) -> Listing | None:
     """A published retreat with its tickets and seats left, and the rooms and add-ons left where
     it sells them, or None (past ones included)."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from retreats.booking.availability import Listing, published_listing, published_retreat
+from retreats.booking.availability import (
+    Listing,
+    published_listing,
+    published_retreat,
+    published_retreat_and_seats_taken,
+)
 from retreats.booking.capacity import tickets_for_sale
 from retreats.booking.checkout import open_checkout_session
 from retreats.booking.form_questions import BookingQuestions
@@ -43,8 +48,22 @@ def bookable_retreat(slug: str) -> Retreat:
     return retreat
 
 
+def retreat_to_book(slug: str) -> tuple[Retreat, int]:
+    """The published, upcoming retreat a booking POST is for, with its seats taken counted
+    unlocked in the same statement (for the hold's early "sold out"), or 404."""
+    now = utcnow()
+    found = published_retreat_and_seats_taken(slug, now=now)
+    if found is None or not found[0].is_open_for_booking(now):
+        abort(404)
+    return found
+
+
 def booking_form_response(
-    retreat: Retreat, *, listing: Listing | None = None, offer: WaitlistEntry | None = None
+    retreat: Retreat,
+    *,
+    listing: Listing | None = None,
+    offer: WaitlistEntry | None = None,
+    seats_taken_seen: int | None = None,
 ):
     """Show the booking form; on a valid POST hold the seats and go to Stripe Checkout.
 
@@ -54,7 +73,8 @@ def booking_form_response(
     without scripts) only shows the form again with the total of its choices and the questions
     of its ticket: nothing is held. The retreat's own questions cost one statement (none asked:
     that one still); their answers are held with the seats, or every message is shown beside its
-    question and nothing is held.
+    question and nothing is held. `seats_taken_seen` (retreat_to_book) spares the hold counting
+    the seats again before it queues for the lock.
     """
     now = utcnow()
     tickets = tickets_for_sale(retreat, now=now)
@@ -71,7 +91,7 @@ def booking_form_response(
             status = 422
     elif form.validate_on_submit():
         try:
-            return _hold_and_go_to_checkout(form, retreat, offer)
+            return _hold_and_go_to_checkout(form, retreat, offer, seats_taken_seen)
         except DomainError as error:
             refusal, status = error, error.status_code
         # Read again, as the places left changed; unless none is left, which the refusal itself
@@ -119,7 +139,12 @@ def new_booking_form(
     )
 
 
-def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: WaitlistEntry | None):
+def _hold_and_go_to_checkout(
+    form: BookingForm,
+    retreat: Retreat,
+    offer: WaitlistEntry | None,
+    seats_taken_seen: int | None,
+):
     """Hold what the valid form chose and send the visitor to pay (DomainError: refused)."""
     booking = hold_seats(
         retreat_id=retreat.id,
@@ -135,6 +160,7 @@ def _hold_and_go_to_checkout(form: BookingForm, retreat: Retreat, offer: Waitlis
         answers=form.questions.given,
         discount_code=form.discount_code.data or "",
         gift_voucher_code=form.gift_voucher_code.data or "",
+        seats_taken_seen=seats_taken_seen,
     )
     # Confirmed (gift vouchers covered what is due today), or a repeated submit of a booking
     # that is no longer pending: nothing for Checkout to ask.

@@ -87,6 +87,7 @@ def hold_seats(
     answers: Sequence[GivenAnswer] = (),
     discount_code: str = "",
     gift_voucher_code: str = "",
+    seats_taken_seen: int | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Create a pending booking that holds its seats, its room (or bed) and its add-ons, if the
@@ -103,6 +104,8 @@ def hold_seats(
     its discount off the total if it applies to this booking and has uses left.
     `gift_voucher_code` (as typed; empty: none) pays what is left on that voucher of the total,
     taken under its lock (booking/voucher_payments.py); the card pays the rest.
+    `seats_taken_seen` (the seats taken as counted, unlocked, when the retreat was loaded for
+    this request) spares counting them again for the early "sold out" before the lock.
     """
     now = now or utcnow()
     # Queue for the retreat without a pooled connection: end the transaction first (nothing was
@@ -112,7 +115,9 @@ def hold_seats(
     seat_lock_timeout_ms = current_app.config["SEAT_LOCK_TIMEOUT_MS"]
     with row_turn(("retreat", retreat_id), timeout_ms=seat_lock_timeout_ms) as lock_timeout_ms:
         if waitlist_entry_id is None:
-            _refuse_if_already_sold_out(retreat_id, ticket_type_id, submission_key, now)
+            _refuse_if_already_sold_out(
+                retreat_id, ticket_type_id, submission_key, seats_taken_seen, now
+            )
         with rolled_back_on_error():
             try:
                 retreat = lock_row(Retreat, retreat_id, timeout_ms=lock_timeout_ms)
@@ -186,7 +191,11 @@ def hold_seats(
 
 
 def _refuse_if_already_sold_out(
-    retreat_id: int, ticket_type_id: int, submission_key: str | None, now: datetime
+    retreat_id: int,
+    ticket_type_id: int,
+    submission_key: str | None,
+    seats_taken_seen: int | None,
+    now: datetime,
 ) -> None:
     """Answer "sold out" without queueing for the lock when that is already certain.
 
@@ -199,7 +208,9 @@ def _refuse_if_already_sold_out(
     ticket = db.session.get(TicketType, ticket_type_id)
     if retreat is None or ticket is None or ticket.retreat_id != retreat_id:
         return  # the locked path gives the precise message
-    seats_left = retreat.capacity - seats_taken(retreat_id, now=now)
+    if seats_taken_seen is None:
+        seats_taken_seen = seats_taken(retreat_id, now=now)
+    seats_left = retreat.capacity - seats_taken_seen
     if seats_left >= ticket.seats_per_ticket:
         return
     if _booking_for_submission(submission_key) is not None:
@@ -408,6 +419,9 @@ def _new_booking(
         contact_email=contact_email,
         hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]),
         created_at=now,
+        # A new booking has no payments yet: known as empty, what the card owes is worked out
+        # for Checkout without asking the database (gift vouchers add theirs to it).
+        payments=[],
     )
     booking.attendees = [
         Attendee(

@@ -19,6 +19,7 @@ from retreats.booking.blueprint import (
     booking_form_response,
     booking_from_link_or_404,
     manage_page_url,
+    retreat_to_book,
 )
 from retreats.booking.cancellation import can_be_cancelled, cancel_booking, refund_if_cancelled_now
 from retreats.booking.capacity import tickets_for_sale
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 def book(slug: str):
     """The booking form of one retreat, posted: hold and pay, or the form again with its
     messages. The blank form (a GET of this URL) is kept for everyone: catalog.booking_form."""
-    return booking_form_response(bookable_retreat(slug))
+    retreat, seats_taken_seen = retreat_to_book(slug)
+    return booking_form_response(retreat, seats_taken_seen=seats_taken_seen)
 
 
 @blueprint.post("/retreats/<slug>/book/quote")

@@ -22,6 +22,7 @@ tests use it).
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
@@ -151,14 +153,20 @@ def questions_asked(retreat: Retreat, ticket: TicketType) -> list[Question]:
 
 def asked_questions(retreat: Retreat) -> list[Question]:
     """Every question the retreat still asks (not removed), in order, with the ticket types
-    each is limited to (one statement more, and only when it asks some)."""
-    rows = db.session.scalars(
+    each is limited to: one statement (a question is limited to a handful of ticket types)."""
+    return list(db.session.scalars(_asked_questions(), {"retreat_id": retreat.id}).unique())
+
+
+@functools.cache
+def _asked_questions():
+    """Built once (when the models are all mapped) and run with parameters: it runs on every
+    booking POST."""
+    return (
         db.select(Question)
-        .where(Question.retreat_id == retreat.id, Question.removed_at.is_(None))
+        .where(Question.retreat_id == bindparam("retreat_id"), Question.removed_at.is_(None))
         .order_by(Question.position, Question.id)
-        .options(selectinload(Question.ticket_types))
+        .options(joinedload(Question.ticket_types))
     )
-    return list(rows)
 
 
 # --- answers ------------------------------------------------------------------------------------

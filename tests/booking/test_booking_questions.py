@@ -390,10 +390,12 @@ def test_the_form_costs_the_same_statements_for_one_question_or_eight(
 
     assert len(for_one) == len(for_eight), for_eight
     # A retreat without questions sends one statement more than before they existed: the
-    # question list, empty (and neither their ticket types nor the organizer's name).
+    # question list, empty (and not the organizer's name). The ticket types each question is
+    # limited to come with the questions, in the same statement.
     assert sum("FROM questions" in s for s in for_none) == 1
     assert not any("FROM organizers" in s for s in for_none)
-    assert len(for_one) == len(for_none) + 2, for_one  # their ticket types, the organizer
+    assert sum("FROM questions" in s for s in for_one) == 1
+    assert len(for_one) == len(for_none) + 1, for_one  # the organizer
 
 
 # The booking's own page ------------------------------------------------------------------------
