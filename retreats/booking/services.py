@@ -118,74 +118,88 @@ def hold_seats(
             _refuse_if_already_sold_out(
                 retreat_id, ticket_type_id, submission_key, seats_taken_seen, now
             )
-        with rolled_back_on_error():
-            try:
-                retreat = lock_row(Retreat, retreat_id, timeout_ms=lock_timeout_ms)
-                earlier = _booking_for_submission(submission_key)
-                if earlier is not None:
-                    db.session.rollback()
-                    return earlier
-                ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
-                offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
-                room_type, add_ons = chosen_stay(
-                    retreat, ticket, room_type_id=room_type_id, add_on_ids=add_on_ids, offer=offer
-                )
-                _check_seats_left(retreat, ticket, offer, now)
-                _check_ticket_limit(retreat, ticket, now)
-                _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
-                _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
-                discount = None
-                if discount_code.strip():
-                    discount = apply_discount_code(
-                        discount_code,
-                        retreat=retreat,
+        # A repeated submit of a form that booked (a double click) finds its booking when its
+        # own hold is refused: at the latest when inserting its submission key, which is unique.
+        # Looking first would cost every other hold a statement under the lock.
+        try:
+            with rolled_back_on_error():
+                try:
+                    retreat = lock_row(Retreat, retreat_id, timeout_ms=lock_timeout_ms)
+                    ticket = _bookable_ticket(retreat, ticket_type_id, attendees, now)
+                    offer = _live_offer_for(retreat, ticket, waitlist_entry_id, now)
+                    room_type, add_ons = chosen_stay(
+                        retreat,
+                        ticket,
+                        room_type_id=room_type_id,
+                        add_on_ids=add_on_ids,
+                        offer=offer,
+                    )
+                    _check_seats_left(retreat, ticket, offer, now)
+                    _check_ticket_limit(retreat, ticket, now)
+                    _check_room_left(retreat, room_type, ticket.seats_per_ticket, offer, now)
+                    _check_add_ons_left(retreat, add_ons, ticket.seats_per_ticket, now)
+                    discount = None
+                    if discount_code.strip():
+                        discount = apply_discount_code(
+                            discount_code,
+                            retreat=retreat,
+                            ticket=ticket,
+                            room_type=room_type,
+                            contact_email=contact_email,
+                            now=now,
+                            lock_timeout_ms=lock_timeout_ms,
+                        )
+                    quote = price_booking(
+                        currency=retreat.currency,
                         ticket=ticket,
                         room_type=room_type,
-                        contact_email=contact_email,
-                        now=now,
-                        lock_timeout_ms=lock_timeout_ms,
+                        add_ons=add_ons,
+                        discount=discount,
                     )
-                quote = price_booking(
-                    currency=retreat.currency,
-                    ticket=ticket,
-                    room_type=room_type,
-                    add_ons=add_ons,
-                    discount=discount,
-                )
-                booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
-                if discount is not None:
-                    booking.discount_code_id = discount.id
-                attach_answers(booking, answers, now=now)
-                plan = payment_plan(
-                    retreat, total_minor=quote.total_minor, people=ticket.seats_per_ticket, now=now
-                )
-                if plan.has_deposit:
-                    booking.deposit_minor = plan.today_minor
-                    booking.balance_due_at = plan.balance_due_at
-                    booking.balance_by_saved_card = balance_by_saved_card
-                if gift_voucher_code.strip():
-                    spend_gift_voucher(
-                        booking,
-                        gift_voucher_code,
-                        retreat=retreat,
+                    booking = _new_booking(retreat, ticket, contact_email, attendees, quote, now)
+                    if discount is not None:
+                        booking.discount_code_id = discount.id
+                    attach_answers(booking, answers, now=now)
+                    plan = payment_plan(
+                        retreat,
+                        total_minor=quote.total_minor,
+                        people=ticket.seats_per_ticket,
                         now=now,
-                        lock_timeout_ms=lock_timeout_ms,
                     )
-                if room_type is not None:
-                    booking.room_type_id = room_type.id
-                    booking.takes_whole_room = room_type.takes_whole_room(ticket.seats_per_ticket)
-                    if not booking.takes_whole_room:
-                        booking.room_share_with = room_share_with.strip() or None
-                booking.submission_key = submission_key
-                if offer is not None:
-                    offer.status = WaitlistStatus.BOOKED
-                    booking.waitlist_entry_id = offer.id
-                db.session.add(booking)
-                confirm_if_covered(booking, now=now)
-                # Checkout reads the booking, its retreat and ticket next: as written, not again.
-                commit_keeping_loaded()
-            except IntegrityError as error:  # a reference collision, about one in a billion
-                raise TryAgain(BUSY_MESSAGE) from error
+                    if plan.has_deposit:
+                        booking.deposit_minor = plan.today_minor
+                        booking.balance_due_at = plan.balance_due_at
+                        booking.balance_by_saved_card = balance_by_saved_card
+                    if gift_voucher_code.strip():
+                        spend_gift_voucher(
+                            booking,
+                            gift_voucher_code,
+                            retreat=retreat,
+                            now=now,
+                            lock_timeout_ms=lock_timeout_ms,
+                        )
+                    if room_type is not None:
+                        booking.room_type_id = room_type.id
+                        booking.takes_whole_room = room_type.takes_whole_room(
+                            ticket.seats_per_ticket
+                        )
+                        if not booking.takes_whole_room:
+                            booking.room_share_with = room_share_with.strip() or None
+                    booking.submission_key = submission_key
+                    if offer is not None:
+                        offer.status = WaitlistStatus.BOOKED
+                        booking.waitlist_entry_id = offer.id
+                    db.session.add(booking)
+                    confirm_if_covered(booking, now=now)
+                    # Checkout reads the booking, its retreat and ticket next: as written.
+                    commit_keeping_loaded()
+                except IntegrityError as error:  # a repeated submit, or a reference collision
+                    raise TryAgain(BUSY_MESSAGE) from error
+        except DomainError:
+            earlier = _booking_for_submission(submission_key)
+            if earlier is None:
+                raise
+            return earlier
     log.info("Held %s seat(s) for booking %s", booking.seats, booking.reference)
     return booking
 
