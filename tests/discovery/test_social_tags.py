@@ -69,3 +69,8 @@ def test_absolute_urls_ignore_the_host_the_request_names(app, client, make_retre
         html = client.get(path, headers={"Host": "attacker.example"}).text
         assert "attacker.example" not in html
         assert head_of(html).links["canonical"].startswith(app.config["PUBLIC_BASE_URL"])
+
+
+def test_the_finder_names_its_canonical_url_whatever_was_answered(app, client):
+    head = head_of(client.get("/find?focus=emotional&audience=couples").text)
+    assert head.links["canonical"] == f"{app.config['PUBLIC_BASE_URL']}/find"
