@@ -71,8 +71,9 @@ class _PerVisitor:
 @dataclass(frozen=True)
 class Fragment:
     """Content the same for every visitor: its HTML and the page title its template set
-    (`{% set title = … %}` at its top level), for the layout around it; from a page's blocks
-    (render_page_blocks) also what goes in its <head>. `changes_at`: a moment, not in the state,
+    (`{% set title = … %}` at its top level), for the layout around it, and what goes in its
+    <head> (a top-level `{% set head %}`, or a page's head block with render_page_blocks: the
+    canonical link, preview tags, JSON-LD). `changes_at`: a moment, not in the state,
     at which the content would read differently by itself (a deposit no longer offered): from
     then on it is rendered again."""
 
