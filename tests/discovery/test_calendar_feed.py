@@ -65,3 +65,13 @@ def test_the_feed_carries_no_attendee_data(client, make_retreat):
     text = client.get("/calendar.ics").text
     assert "ATTENDEE" not in text and "ORGANIZER" not in text
     assert ADA.email not in text and ADA.name not in text
+
+
+def test_an_unpublished_retreat_leaves_the_kept_feed(app, db, client, make_retreat):
+    retreat = make_retreat()
+    url = f"{app.config['PUBLIC_BASE_URL']}/retreats/{retreat.slug}"
+    assert url in events_in_feed(client)
+    assert url in events_in_feed(client)  # now served from memory
+    retreat.status = RetreatStatus.DRAFT
+    db.session.commit()
+    assert events_in_feed(client) == {}

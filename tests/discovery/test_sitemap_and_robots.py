@@ -94,3 +94,11 @@ def test_robots_txt_keeps_crawlers_to_the_public_pages(app, client):
     assert "/retreats/*/book" in disallowed  # the booking form, not the retreat page
     assert not any(path in ("/", "/retreats/", "/media/") for path in disallowed)
     assert f"Sitemap: {app.config['PUBLIC_BASE_URL']}/sitemap.xml" in lines
+
+
+def test_a_forged_host_reaches_neither_the_sitemap_nor_robots_txt(app, client, make_retreat):
+    make_retreat()
+    for path in ("/sitemap.xml", "/robots.txt", "/sitemap.xml"):
+        text = client.get(path, headers={"Host": "attacker.example"}).text
+        assert "attacker.example" not in text
+        assert app.config["PUBLIC_BASE_URL"] in text
