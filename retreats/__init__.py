@@ -112,6 +112,7 @@ def register_kept_pages_before_flask(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from retreats.booking.views import blueprint as booking
     from retreats.catalog.views import blueprint as catalog
+    from retreats.discovery.views import blueprint as discovery
     from retreats.finder.views import blueprint as finder
     from retreats.gift_vouchers.views import blueprint as gift_vouchers
     from retreats.health import blueprint as health
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(data_rights)
     app.register_blueprint(gift_vouchers)
+    app.register_blueprint(discovery)
 
 
 def register_rate_limits(app: Flask) -> None:

@@ -76,9 +76,10 @@ _PUBLISHED = (
     .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
     .options(joinedload(Retreat.ticket_types))
 )
+# The retreat page names its organizer (in its schema.org data): joined in the same statement.
 _PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(
     seats_taken_subquery(Retreat.id, now=bindparam("now"))
-)
+).options(joinedload(Retreat.organizer, innerjoin=True))
 # Room types and add-ons in one statement: every pair (a retreat has a handful of each), each
 # side empty (NULL) when the retreat has none of it.
 _ROOM_TYPES_AND_ADD_ONS = (

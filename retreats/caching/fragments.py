@@ -71,8 +71,9 @@ class _PerVisitor:
 @dataclass(frozen=True)
 class Fragment:
     """Content the same for every visitor: its HTML and the page title its template set
-    (`{% set title = … %}` at its top level), for the layout around it; from a page's blocks
-    (render_page_blocks) also what goes in its <head>. `changes_at`: a moment, not in the state,
+    (`{% set title = … %}` at its top level), for the layout around it, and what goes in its
+    <head> (a top-level `{% set head %}`, or a page's head block with render_page_blocks: the
+    canonical link, preview tags, JSON-LD). `changes_at`: a moment, not in the state,
     at which the content would read differently by itself (a deposit no longer offered): from
     then on it is rendered again."""
 
@@ -124,11 +125,17 @@ def _has_changed_by_itself(fragment: Fragment) -> bool:
 
 def render_fragment(template_name: str, **values) -> Fragment:
     """Render a template for everyone: with `values` and the app's template globals and filters,
-    but none of the visitor's own (no request, session, user, CSRF token or flash messages)."""
+    but none of the visitor's own (no request, session, user, CSRF token or flash messages).
+    What it sets as `head` at its top level goes in the page's <head> (block head_meta)."""
     module = _fragment_environment().get_template(template_name).make_module(values)
     title = getattr(module, "title", None)
-    # The template's own output, autoescaped as every page's is: already Markup.
-    return Fragment(html=module.__html__(), title=None if title is None else str(title))
+    # The template's own output, autoescaped as every page's is: already Markup, and so is a
+    # `{% set head %}…{% endset %}` block (what the page puts in its <head>).
+    return Fragment(
+        html=module.__html__(),
+        title=None if title is None else str(title),
+        head=getattr(module, "head", Markup("")),
+    )
 
 
 def render_page_blocks(template_name: str, **values) -> Fragment:

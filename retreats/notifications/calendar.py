@@ -1,15 +1,23 @@
-"""The .ics invitation for a booking, in the retreat's own time zone, and the discreet wording
-that stands in for a retreat's title where a shared inbox or calendar might show it."""
+"""The .ics invitation for a booking and the subscribable feed of public retreats, both in each
+retreat's own time zone, and the discreet wording that stands in for a retreat's title where a
+shared inbox or calendar might show it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from icalendar import Calendar, Event
 
 from retreats.database import utcnow
-from retreats.listings.models import RetreatKind
+from retreats.links import public_url
+from retreats.listings.models import Retreat, RetreatKind
+
+# How often a subscribed calendar app should fetch the feed again (RFC 7986 REFRESH-INTERVAL,
+# and the older X-PUBLISHED-TTL, PT6H written out, that Outlook and Apple Calendar read).
+FEED_REFRESH_INTERVAL = timedelta(hours=6)
 
 
 def is_discreet(retreat) -> bool:
@@ -52,17 +60,34 @@ def neutral_event_title(retreat) -> str:
     return f"{noun}, {_day_span(starts_at, ends_at)}"
 
 
-def booking_calendar(*, booking, retreat, manage_link: str, domain: str) -> bytes:
-    """An iCalendar file with one event whose times carry the retreat's IANA time zone."""
+def site_domain() -> str:
+    """The host name of PUBLIC_BASE_URL: the right-hand side of every UID this site makes."""
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+
+
+def _new_calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Retreat bookings//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _event_at_retreat_times(retreat: Retreat) -> Event:
+    """An event starting and ending when the retreat does, in its IANA time zone (TZID; the
+    calendar's VTIMEZONE comes from add_missing_timezones)."""
     event = Event()
-    event.add("uid", f"booking-{booking.reference}@{domain}")
-    event.add("dtstamp", utcnow())
     event.add("dtstart", retreat.local_starts_at)
     event.add("dtend", retreat.local_ends_at)
+    return event
+
+
+def booking_calendar(*, booking, retreat, manage_link: str, domain: str) -> bytes:
+    """An iCalendar file with one event whose times carry the retreat's IANA time zone."""
+    calendar = _new_calendar()
+    calendar.add("method", "PUBLISH")
+    event = _event_at_retreat_times(retreat)
+    event.add("uid", f"booking-{booking.reference}@{domain}")
+    event.add("dtstamp", utcnow())
     event.add("summary", neutral_event_title(retreat) if is_discreet(retreat) else retreat.title)
     event.add(
         "location",
@@ -76,5 +101,32 @@ def booking_calendar(*, booking, retreat, manage_link: str, domain: str) -> byte
     event.add("url", manage_link)
     event.add("status", "CONFIRMED")
     calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def retreats_feed(retreats: Iterable[Retreat], *, name: str) -> bytes:
+    """A subscribable calendar named `name` with one event per retreat given (public facts
+    only: what the retreat page shows, no booking or attendee data). A retreat's UID stays the
+    same through every edit, so calendar apps update its event rather than add another."""
+    calendar = _new_calendar()
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", FEED_REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT6H")
+    domain = site_domain()
+    for retreat in retreats:
+        page = public_url("catalog.detail", slug=retreat.slug)
+        event = _event_at_retreat_times(retreat)
+        event.add("uid", f"retreat-{retreat.id}@{domain}")
+        # The retreat's last edit, not now: an unchanged feed stays byte for byte the same.
+        event.add("dtstamp", retreat.updated_at)
+        event.add("last-modified", retreat.updated_at)
+        event.add("summary", retreat.title)
+        event.add("location", retreat.place)
+        event.add("description", f"{retreat.summary}\n\nDetails and booking: {page}")
+        event.add("url", page)
+        event.add("status", "CONFIRMED")
+        calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -163,6 +163,7 @@ def test_the_guard_covers_every_per_visitor_global_of_the_app(app):
     shared_by_all = {"url_for", "config", "static_url", "has_endpoint", "cover_size"}
     shared_by_all |= {"policy_summary", "deposit_rule", "date_range", "time_range"}
     shared_by_all |= {"data_deletion_refusal"}
+    shared_by_all |= {"absolute_url", "retreat_url", "cover_url", "event_json_ld"}
     shared_by_all |= {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
     with app.test_request_context("/"):
         context: dict = {}

@@ -1,0 +1,1 @@
+"""Found and remembered: what search engines, chat previews and calendar apps read."""
