@@ -26,11 +26,13 @@ LIKE_ESCAPE = "\\"
 # A word for the full-text search: letters and digits, as PostgreSQL's parser splits them
 # ("co-creation" is "co" and "creation"; "O'Brien" is "o" and "brien").
 _TEXT_SEARCH_WORD = re.compile(r"[^\W_]+")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def normalised_search(text: str | None) -> str:
-    """The visitor's text as searched and shown back: spaces collapsed, cut to 100 characters."""
-    collapsed = " ".join((text or "").split())
+    """The visitor's text as searched and shown back: control characters (PostgreSQL refuses a
+    NUL) as spaces, spaces collapsed, cut to 100 characters."""
+    collapsed = " ".join(_CONTROL_CHARACTERS.sub(" ", text or "").split())
     return collapsed[:MAX_SEARCH_LENGTH].strip()
 
 
