@@ -64,6 +64,10 @@ def countries_from(places: Iterable[tuple[bool, str | None, int]]) -> list[Count
 def _label(key: str, counts: Counter[str | None]) -> str:
     if key == ONLINE:
         return "Online"
-    # The most used spelling; on a tie, the one with capitals ("Portugal" before "portugal").
-    spelling = min(counts, key=lambda text: (-counts[text], text or ""))
-    return " ".join(spelling.split())
+    written: Counter[str] = Counter()
+    for text, count in counts.items():
+        written[" ".join((text or "").split())] += count
+    # The most used spelling; on a tie, one in mixed case ("Portugal" before "PORTUGAL").
+    return min(
+        written, key=lambda text: (-written[text], text in (text.lower(), text.upper()), text)
+    )
