@@ -197,3 +197,13 @@ def test_a_percent_sign_or_underscore_is_a_character_not_a_wildcard(
     else:  # full text: words are letters and digits, punctuation only separates them
         assert titles(client, q="100%") == ["100% Present", "1000 Days of Touch"]
         assert titles(client, q="slow_") == ["Slow_Love", "Slow Love"]
+
+
+def test_the_count_names_the_search_and_the_filters(client, catalog):
+    alone = client.get("/", query_string={"q": "tantra"}).get_data(as_text=True)
+    with_kind = client.get("/", query_string={"q": "tantra", "kind": "retreat"}).get_data(
+        as_text=True
+    )
+
+    assert "2 listings match “tantra”." in alone
+    assert "2 listings match “tantra” with these filters." in with_kind
