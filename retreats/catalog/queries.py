@@ -26,6 +26,8 @@ from retreats.listings.models import (
 )
 
 PAGE_SIZE = 24
+# Far past any catalog's end; a bigger number would overflow the database's OFFSET (a 500).
+LAST_PAGE = 10_000
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from retreats.booking.quotes import from_prices
 from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.booking_form import blank_booking_form
-from retreats.catalog.queries import CatalogFilters, catalog_page
+from retreats.catalog.queries import LAST_PAGE, CatalogFilters, catalog_page
 from retreats.database import utcnow
 from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
 
@@ -25,7 +25,7 @@ blueprint.add_app_template_global(cover_size, "cover_size")
 def index():
     """Upcoming published retreats and workshops, soonest first, filtered by the query string."""
     filters = CatalogFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
     if filters.search:
         # Any text makes its own page: not kept whole, where it would push out the pages
         # everyone sees; its content is kept among the recent searches, under its normalised

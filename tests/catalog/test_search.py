@@ -207,3 +207,9 @@ def test_the_count_names_the_search_and_the_filters(client, catalog):
 
     assert "2 listings match “tantra”." in alone
     assert "2 listings match “tantra” with these filters." in with_kind
+
+
+@pytest.mark.parametrize("page", ["100000000000000000000", "-5", "0", "x"])
+def test_any_page_number_is_a_page_not_an_error(client, catalog, page):
+    for query in ({"page": page}, {"page": page, "q": "tantra"}):
+        assert client.get("/", query_string=query).status_code == 200
