@@ -68,9 +68,13 @@ def test_upgrading_keeps_existing_bookings(app_config):
                 "SELECT reference, status, submission_key FROM bookings"
             ).one()
             attendees = connection.exec_driver_sql("SELECT count(*) FROM attendees").scalar()
-            stored_answers = connection.exec_driver_sql(
-                "SELECT private_text FROM answers WHERE private_text IS NOT NULL ORDER BY id"
-            ).scalars().all()
+            stored_answers = (
+                connection.exec_driver_sql(
+                    "SELECT private_text FROM answers WHERE private_text IS NOT NULL ORDER BY id"
+                )
+                .scalars()
+                .all()
+            )
             rules = connection.exec_driver_sql(
                 "SELECT refund_full_days_before, refund_partial_days_before, "
                 "refund_partial_percent FROM retreats"
