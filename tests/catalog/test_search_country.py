@@ -143,3 +143,9 @@ def test_a_search_or_a_country_sends_no_more_statements_than_the_catalog(
     for_large = statements_for(app, count_statements, "/", **query)
 
     assert len(for_small) == len(for_large) <= MOST_FOR_A_PUBLIC_PAGE, for_large
+
+
+def test_an_online_listing_adds_only_the_online_choice():
+    countries = countries_from([(True, "Spain", 2), (True, None, 1), (False, "online", 1)])
+
+    assert [(c.key, c.label, c.spellings) for c in countries] == [("online", "Online", ("online",))]
