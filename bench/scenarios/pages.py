@@ -2,13 +2,14 @@
 
 gunicorn with 2 workers set up as in production (gunicorn.conf.py) and no access log serves
 both; wrk keeps 32 connections busy. The catalog is loaded with 50 upcoming published retreats,
-then with 1,000 (it paginates), and one retreat's page. Targets: requests/s at least half of
-hello-world's, p99 at most three times.
+then with 1,000 (it paginates; and a search in it), and one retreat's page. Targets:
+requests/s at least half of hello-world's, p99 at most three times.
 
 A visitor with a session (the cookie the booking form sets, for its CSRF token) gets every page
 rendered afresh, not from memory: the catalog of 50 retreats and the retreat page are also loaded
 with such a visitor's real cookie. Target for that catalog: requests/s at least a quarter of
-hello-world's; its p99 and the retreat page are shown for context.
+hello-world's; its p99 and the retreat page are shown for context. A search in the catalog has
+the same target: it is never kept whole either (its content is).
 
 Each page is measured in rounds that alternate with hello-world (hello, page, hello, page …),
 and each figure is the median over the rounds of the page's value and of its ratio to the
@@ -38,6 +39,9 @@ RPS_RATIO_TARGET = 0.5
 P99_RATIO_TARGET = 3.0
 # Rendered afresh for a visitor with a session: what its page costs is the afresh render.
 SESSION_RPS_RATIO_TARGET = 0.25
+# A search: never kept whole (any text is a new page), so its layout is rendered around its
+# kept content, as for a visitor with a session, and has the same target. It finds 12 listings.
+SEARCH_PATH = "/?q=weekend+12"
 
 
 def run(bench) -> list[Figure]:
@@ -89,9 +93,17 @@ def run(bench) -> list[Figure]:
                 p99_target=None,
             )
             seed_published_retreats(app, count=950, first_number=50)
-            figures += statement_figures(app, "1,000 retreats", ["/", "/?page=20", detail_path])
+            figures += statement_figures(
+                app, "1,000 retreats", ["/", "/?page=20", SEARCH_PATH, detail_path]
+            )
             figures += measure("catalog /, 1,000 retreats", app_url + "/")
             figures += measure("catalog /?page=20, 1,000 retreats", app_url + "/?page=20")
+            figures += measure(
+                f"catalog {SEARCH_PATH}, 1,000 retreats",
+                app_url + SEARCH_PATH,
+                rps_target=SESSION_RPS_RATIO_TARGET,
+                p99_target=None,
+            )
     finally:
         close_connections(app)
     return figures

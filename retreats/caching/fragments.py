@@ -37,6 +37,9 @@ from retreats.caching.public_pages import PageStore, page_store, recent_state
 from retreats.database import utcnow
 
 MAX_FRAGMENTS = 512  # per worker; the least recently used goes first
+# The catalog's searches: any text makes a variant, so they are kept apart and fewer, and a
+# stream of made-up searches can neither grow memory nor push out the pages everyone sees.
+MAX_SEARCH_FRAGMENTS = 64
 PER_VISITOR_GLOBALS = (
     "request",
     "session",
@@ -95,23 +98,33 @@ def fragment_store() -> PageStore[KeptFragment]:
     )
 
 
+def search_fragment_store() -> PageStore[KeptFragment]:
+    return current_app.extensions.setdefault(
+        "public_search_fragment_store", PageStore(max_pages=MAX_SEARCH_FRAGMENTS)
+    )
+
+
 def forget_kept_pages_and_fragments() -> None:
     """Drop every page and fragment this app keeps: the next request renders from scratch."""
     page_store().clear()
     fragment_store().clear()
+    search_fragment_store().clear()
 
 
-def kept_fragment(key: Hashable, render: Callable[[], Fragment | None]) -> Fragment | None:
+def kept_fragment(
+    key: Hashable, render: Callable[[], Fragment | None], *, of_a_search: bool = False
+) -> Fragment | None:
     """The fragment kept under `key` while the state it was rendered in holds, else `render()`'s,
     kept for the next request (PageStore.kept_or_rendered: one render at a time per worker);
-    None (nothing to show, e.g. no such retreat) is not kept."""
+    None (nothing to show, e.g. no such retreat) is not kept. `of_a_search`: kept among the
+    searches (MAX_SEARCH_FRAGMENTS) instead."""
     state = recent_state()
 
     def render_to_keep() -> KeptFragment | None:
         fragment = render()
         return None if fragment is None else KeptFragment(state=state, fragment=fragment)
 
-    store = fragment_store()
+    store = search_fragment_store() if of_a_search else fragment_store()
     earlier = store.get(key)
     if earlier is not None and _has_changed_by_itself(earlier.fragment):
         store.forget(key)

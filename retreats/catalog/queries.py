@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import exists, func, or_, select
@@ -11,6 +11,8 @@ from sqlalchemy import exists, func, or_, select
 from retreats.booking.availability import Listing
 from retreats.booking.capacity import seats_taken_subquery
 from retreats.booking.quotes import lowest_total
+from retreats.catalog.countries import MAX_COUNTRY_LENGTH, Country, countries_from, country_key
+from retreats.catalog.search import matching, normalised_search
 from retreats.database import utcnow
 from retreats.extensions import db
 from retreats.listings.models import (
@@ -24,6 +26,8 @@ from retreats.listings.models import (
 )
 
 PAGE_SIZE = 24
+# Far past any catalog's end; a bigger number would overflow the database's OFFSET (a 500).
+LAST_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class CatalogFilters:
     focus: Focus | None = None
     audience: Audience | None = None
     month: str | None = None  # "2027-03"
+    country: str | None = None  # a Country's key: "portugal", or ONLINE
+    search: str = ""  # the search box's text, normalised (search.normalised_search)
 
     @classmethod
     def from_args(cls, args) -> CatalogFilters:
@@ -42,19 +48,25 @@ class CatalogFilters:
             focus=_member(Focus, args.get("focus")),
             audience=_member(Audience, args.get("audience")),
             month=month if _month_bounds(month) else None,
+            country=country_key(args.get("country", "")[:MAX_COUNTRY_LENGTH]) or None,
+            search=normalised_search(args.get("q")),
         )
 
-    def as_query(self) -> dict[str, str]:
+    def as_query(self, *, with_search: bool = True) -> dict[str, str]:
         """The filters as query-string values, for links that keep them."""
         values = {"kind": self.kind, "focus": self.focus, "audience": self.audience}
         query = {name: value.value for name, value in values.items() if value}
         if self.month:
             query["month"] = self.month
+        if self.country:
+            query["country"] = self.country
+        if self.search and with_search:
+            query["q"] = self.search
         return query
 
     @property
     def active(self) -> bool:
-        return any((self.kind, self.focus, self.audience, self.month))
+        return any((self.kind, self.focus, self.audience, self.month, self.country, self.search))
 
 
 def _member(enum_class, value):
@@ -109,9 +121,14 @@ def early_bird_subquery(now: datetime):
 
 
 def upcoming_listings(
-    filters: CatalogFilters, *, page: int = 1, now: datetime | None = None
+    filters: CatalogFilters,
+    *,
+    in_country: Country | None = None,
+    page: int = 1,
+    now: datetime | None = None,
 ) -> tuple[list[Listing], bool]:
-    """One page of upcoming published listings, soonest first, and whether more follow."""
+    """One page of upcoming published listings, soonest first, and whether more follow.
+    `in_country`: the choice filters.country names (FilterChoices.country_named)."""
     now = now or utcnow()
     statement = (
         select(
@@ -135,6 +152,11 @@ def upcoming_listings(
     if filters.month:
         first, last = _month_bounds(filters.month)
         statement = statement.where(Retreat.starts_on.between(first, last))
+    if in_country is not None:
+        statement = statement.where(in_country.condition())
+    if filters.search:
+        dialect = db.session.get_bind().dialect.name
+        statement = statement.where(matching(filters.search, dialect))
     rows = db.session.execute(statement).all()
     needing_a_room = [
         retreat
@@ -185,8 +207,50 @@ def _lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[i
     return {retreat_id: price for retreat_id, price in lowest.items() if price is not None}
 
 
-def upcoming_months(*, now: datetime | None = None) -> list[str]:
-    """The months ("2027-03") in which upcoming listings start, for the month filter."""
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the catalog's filters offer: the months and countries of upcoming listings."""
+
+    months: list[str]  # "2027-03"
+    countries: list[Country]
+
+    def country_named(self, key: str | None) -> Country | None:
+        return next((country for country in self.countries if country.key == key), None)
+
+
+def filter_choices(*, now: datetime | None = None) -> FilterChoices:
+    """The months in which upcoming listings start, and their countries: one statement."""
     now = now or utcnow()
-    days = db.session.execute(select(Retreat.starts_on).where(*upcoming(now)).distinct()).scalars()
-    return sorted({day.strftime("%Y-%m") for day in days})
+    rows = db.session.execute(
+        select(Retreat.starts_on, Retreat.is_online, Retreat.country, func.count())
+        .where(*upcoming(now))
+        .group_by(Retreat.starts_on, Retreat.is_online, Retreat.country)
+    ).all()
+    return FilterChoices(
+        months=sorted({day.strftime("%Y-%m") for day, *_ in rows}),
+        countries=countries_from(
+            (is_online, country, count) for _, is_online, country, count in rows
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    filters: CatalogFilters  # as applied: a country no upcoming listing is in is left out
+    listings: list[Listing]
+    has_next: bool
+    choices: FilterChoices
+
+
+def catalog_page(
+    filters: CatalogFilters, *, page: int = 1, now: datetime | None = None
+) -> CatalogPage:
+    """One page of the catalog and the choices of its filters: two statements (three when a
+    listing on it requires a room, see upcoming_listings)."""
+    now = now or utcnow()
+    choices = filter_choices(now=now)
+    in_country = choices.country_named(filters.country)
+    if in_country is None:
+        filters = replace(filters, country=None)  # unknown, like an unknown kind: ignored
+    listings, has_next = upcoming_listings(filters, in_country=in_country, page=page, now=now)
+    return CatalogPage(filters=filters, listings=listings, has_next=has_next, choices=choices)

@@ -10,7 +10,7 @@ from retreats.booking.quotes import from_prices
 from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.booking_form import blank_booking_form
-from retreats.catalog.queries import CatalogFilters, upcoming_listings, upcoming_months
+from retreats.catalog.queries import LAST_PAGE, CatalogFilters, catalog_page
 from retreats.database import utcnow
 from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
 
@@ -22,25 +22,45 @@ blueprint.add_app_template_global(cover_size, "cover_size")
 
 
 @blueprint.get("/")
-@cached_public_page
 def index():
     """Upcoming published retreats and workshops, soonest first, filtered by the query string."""
     filters = CatalogFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int) or 1
-    shared = kept_fragment(("catalog", filters, page), lambda: _catalog_content(filters, page))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
+    if filters.search:
+        # Any text makes its own page: not kept whole, where it would push out the pages
+        # everyone sees; its content is kept among the recent searches, under its normalised
+        # text, so it never serves one search's listings for another.
+        return _catalog_page(filters, page)
+    return _kept_catalog_page(filters, page)
+
+
+@cached_public_page
+def _kept_catalog_page(filters: CatalogFilters, page: int):
+    """The catalog without a search: a few pages everyone sees, kept whole."""
+    return _catalog_page(filters, page)
+
+
+def _catalog_page(filters: CatalogFilters, page: int):
+    """The layout around the catalog's content, kept per filters and page."""
+    shared = kept_fragment(
+        ("catalog", filters, page),
+        lambda: _catalog_content(filters, page),
+        of_a_search=bool(filters.search),
+    )
     return render_template("catalog/_layout.html", shared=shared)
 
 
 def _catalog_content(filters: CatalogFilters, page: int) -> Fragment:
     """The filters, cards and pagination: the same for every visitor, kept per state."""
-    listings, has_next = upcoming_listings(filters, page=page)
+    catalog = catalog_page(filters, page=page)
     return render_fragment(
         "catalog/index.html",
-        listings=listings,
-        filters=filters,
+        listings=catalog.listings,
+        filters=catalog.filters,
         page=page,
-        has_next=has_next,
-        months=upcoming_months(),
+        has_next=catalog.has_next,
+        months=catalog.choices.months,
+        countries=catalog.choices.countries,
         kinds=list(RetreatKind),
         focuses=list(Focus),
         audiences=list(Audience),

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -185,6 +187,27 @@ class Retreat(db.Model):
 @event.listens_for(Retreat, "before_update")
 def _keep_local_start_date(mapper, connection, retreat: Retreat) -> None:
     retreat.starts_on = retreat.local_starts_at.date()
+
+
+# The catalog's search on PostgreSQL (catalog/search.py): its words and its place as one
+# tsvector, GIN-indexed. The query builds the same expression from the same function, so the
+# planner can use the index; migration 0020 writes it out. 'simple': no stemming nor stop words,
+# so names of people and places match as typed, whatever language a listing is written in.
+SEARCH_CONFIG = text("'simple'::regconfig")
+SEARCHED_COLUMNS = ("title", "summary", "venue", "city", "country")
+
+
+def search_document(table=Retreat.__table__):
+    """to_tsvector over the searched columns. Constants are inline SQL text, so that no bound
+    parameter makes the query's expression differ from the index's."""
+    parts = [func.coalesce(table.c[name], text("''")) for name in SEARCHED_COLUMNS]
+    words = parts[0]
+    for part in parts[1:]:
+        words = words.op("||")(text("' '")).op("||")(part)
+    return func.to_tsvector(SEARCH_CONFIG, words)
+
+
+Index("ix_retreats_search", search_document(), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class TicketType(db.Model):

@@ -4,8 +4,8 @@
 def statements_to_render(
     path: str, *, room_types: bool = False, add_ons: bool = False, limited_add_ons: bool = False
 ) -> int:
-    """The state, then the catalog's retreats and the months of its filter (3, and the tickets
-    with rooms of those retreats where a room is required), or the retreat
+    """The state, then the catalog's retreats and the months and countries of its filters (3,
+    and the tickets with rooms of those retreats where a room is required), or the retreat
     page's retreat with its ticket types and seats left, in one statement (2).
 
     A retreat that sells a stay sends more, and only then (a workshop still sends 2): its room

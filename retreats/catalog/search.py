@@ -1,0 +1,88 @@
+"""The catalog's search box: which listings a visitor's words match, on either database.
+
+Every word must match somewhere in the title, the summary or the place (venue, city, country);
+the listings keep the catalog's order, soonest first.
+
+- PostgreSQL: full-text search over listings.models.search_document (GIN-indexed, 'simple'
+  configuration: no stemming, no stop words, so names of people and places and the several
+  languages listings are written in all match as typed). Each word is a prefix ("tant" finds
+  "Tantra"). The tsquery is built here from letters and digits only, so nothing a visitor types
+  can reach to_tsquery's syntax: no quote, operator or parenthesis is ever a syntax error.
+- SQLite: a case-insensitive LIKE per word on each column, the wildcards % and _ (and the escape
+  character) in the visitor's text escaped, so they match themselves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+
+from retreats.listings.models import SEARCH_CONFIG, SEARCHED_COLUMNS, Retreat, search_document
+
+MAX_SEARCH_LENGTH = 100  # characters: a longer text is cut, not refused
+MAX_SEARCH_WORDS = 8  # more words than this narrow nothing a person would miss
+LIKE_ESCAPE = "\\"
+# A word for the full-text search: letters and digits, as PostgreSQL's parser splits them
+# ("co-creation" is "co" and "creation"; "O'Brien" is "o" and "brien").
+_TEXT_SEARCH_WORD = re.compile(r"[^\W_]+")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalised_search(text: str | None) -> str:
+    """The visitor's text as searched and shown back: control characters (PostgreSQL refuses a
+    NUL) as spaces, spaces collapsed, cut to 100 characters."""
+    collapsed = " ".join(_CONTROL_CHARACTERS.sub(" ", text or "").split())
+    return collapsed[:MAX_SEARCH_LENGTH].strip()
+
+
+def matching(text: str, dialect: str) -> ColumnElement[bool]:
+    """The condition on Retreat that every word of `text` matches (true for no words)."""
+    words = normalised_search(text).split()[:MAX_SEARCH_WORDS]
+    if not words:
+        return true()
+    if dialect == "postgresql":
+        return _matching_full_text(words)
+    return and_(*(_word_matches_like(word) for word in words))
+
+
+def _matching_full_text(words: list[str]) -> ColumnElement[bool]:
+    lexemes = [lexeme for word in words for lexeme in _TEXT_SEARCH_WORD.findall(word)]
+    if not lexemes:
+        return false()  # only punctuation: nothing is written that way in a tsvector
+    return and_(*(_lexeme_matches_full_text(lexeme) for lexeme in lexemes[:MAX_SEARCH_WORDS]))
+
+
+def _lexeme_matches_full_text(lexeme: str) -> ColumnElement[bool]:
+    # Letters and digits only (see _TEXT_SEARCH_WORD): safe inside to_tsquery's syntax.
+    query = func.to_tsquery(SEARCH_CONFIG, f"{lexeme}:*")
+    # One id list per word, so that each place a word may match is its own indexed search.
+    ids_matching = select(Retreat.id).where(search_document().op("@@")(query))
+    # MERGE (facilitators, issue 19 part B): a facilitator's name matches the word too. Add
+    # its own indexed arm, e.g.
+    #   ids_matching = ids_matching.union(
+    #       select(retreat_facilitators.c.retreat_id)
+    #       .join(Facilitator, Facilitator.id == retreat_facilitators.c.facilitator_id)
+    #       .where(func.to_tsvector(SEARCH_CONFIG, Facilitator.name).op("@@")(query))
+    #   )
+    # (a UNION of ids rather than `OR EXISTS`: an OR with a subquery would keep the planner
+    # from using ix_retreats_search).
+    return Retreat.id.in_(ids_matching)
+
+
+def _word_matches_like(word: str) -> ColumnElement[bool]:
+    pattern = f"%{_escaped_for_like(word)}%"
+    places = [
+        getattr(Retreat, name).ilike(pattern, escape=LIKE_ESCAPE) for name in SEARCHED_COLUMNS
+    ]
+    # MERGE (facilitators, issue 19 part B): a facilitator's name matches the word too:
+    #   places.append(Retreat.facilitators.any(Facilitator.name.ilike(pattern, escape=LIKE_ESCAPE)))
+    return or_(*places)
+
+
+def _escaped_for_like(word: str) -> str:
+    return (
+        word.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
