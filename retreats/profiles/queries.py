@@ -53,9 +53,7 @@ def profile_by_slug(slug: str) -> Profile | None:
 
 def organizer_by_slug(slug: str) -> Organizer | None:
     """The organizer with this slug, or None."""
-    return db.session.execute(
-        select(Organizer).where(Organizer.slug == slug)
-    ).scalar_one_or_none()
+    return db.session.execute(select(Organizer).where(Organizer.slug == slug)).scalar_one_or_none()
 
 
 def upcoming_listings_of(organizer: Organizer, *, now: datetime) -> list[Listing]:
