@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     FileField,
     MultipleFileField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -73,7 +74,9 @@ class VenueForm(FlaskForm):
 
     def __init__(self, *args, photos=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.remove_photos.choices = [(photo.id, f"Photo {n}") for n, photo in enumerate(photos, 1)]
+        self.remove_photos.choices = [
+            SelectChoice(photo.id, f"Photo {n}") for n, photo in enumerate(photos, 1)
+        ]
         self.kept_photos = len(photos)
 
     def validate_new_photos(self, field) -> None:
@@ -91,7 +94,9 @@ class RetreatHostsForm(FlaskForm):
 
     def __init__(self, *args, facilitators=(), venues=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.facilitators.choices = [(person.id, person.name) for person in facilitators]
-        self.venue.choices = [(0, "No venue record (the free-text place only)")] + [
-            (venue.id, venue.name) for venue in venues
+        self.facilitators.choices = [
+            SelectChoice(person.id, person.name) for person in facilitators
+        ]
+        self.venue.choices = [SelectChoice(0, "No venue record (the free-text place only)")] + [
+            SelectChoice(venue.id, venue.name) for venue in venues
         ]
