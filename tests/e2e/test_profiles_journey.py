@@ -65,11 +65,16 @@ def test_the_organizer_presents_themself_their_facilitator_and_venue(
     page.get_by_role("link", name="Facilitators", exact=True).click()
     audit.check("no-facilitators-yet")
     page.get_by_role("link", name="Add a facilitator").click()
-    page.get_by_role("button", name="Save").click()  # no name: told beside the field
-    expect(page.locator("#name-error")).to_be_visible()
-    audit.check("facilitator-without-a-name")
+    audit.check("new-facilitator")
     page.get_by_label("Name").fill("Mira Okafor")
     page.get_by_label("Short bio").fill("Couples therapist, twenty years of retreats.")
+    not_a_picture = tmp_path / "mira.png"
+    not_a_picture.write_text("not a picture at all")
+    page.get_by_label("Photo").set_input_files(not_a_picture)
+    page.get_by_role("button", name="Save").click()  # told beside the field, the rest kept
+    expect(page.locator("#photo-error")).to_contain_text("That file is not a picture")
+    expect(page.get_by_label("Name")).to_have_value("Mira Okafor")
+    audit.check("facilitator-photo-refused")
     page.get_by_label("Photo").set_input_files(png_file(tmp_path, "mira.png", (90, 120, 200)))
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Mira Okafor saved.")).to_be_visible()
@@ -96,6 +101,7 @@ def test_the_organizer_presents_themself_their_facilitator_and_venue(
     page.goto(f"/organizer/retreats/{retreat.id}/edit")
     audit.check("listing", screenshot=False)
     page.get_by_role("link", name="Facilitators and venue").click()
+    audit.check("no-hosts-chosen-yet")
     page.get_by_role("checkbox", name="Mira Okafor").check()
     page.get_by_label("Venue").select_option(label="Quinta das Oliveiras")
     page.get_by_role("button", name="Save").click()
