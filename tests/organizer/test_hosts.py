@@ -4,7 +4,9 @@ what a retreat names shown on its page."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -210,7 +212,22 @@ def test_the_profile_page_saves_the_about_text_and_photo_and_shows_the_widget_sn
     page = organizer_client.get("/organizer/profile").get_data(as_text=True)
     base = app.config["PUBLIC_BASE_URL"]
     widget = f"{base}/o/{organizer.slug}/widget"
-    assert f"&lt;iframe src=&#34;{widget}&#34;" in page or f'&lt;iframe src="{widget}"' in page
-    assert f"{base}/static/js/widget.js" in page
+    [iframe] = re.findall(r'<textarea id="widget-iframe"[^>]*>([^<]*)</textarea>', page)
+    assert html.unescape(iframe).startswith(f'<iframe src="{widget}" title="Upcoming retreats')
+    [script] = re.findall(r'<textarea id="widget-script"[^>]*>([^<]*)</textarea>', page)
+    assert html.unescape(script).startswith(f'<script src="{base}/static/js/widget.js" ')
     public = client.get(f"/o/{organizer.slug}").get_data(as_text=True)
     assert "<strong>weekends</strong>" in public and organizer.photo in public
+
+
+def test_a_duplicated_retreat_keeps_its_facilitators_and_venue(db, organizer, make_retreat):
+    from retreats.organizer.listings.services import duplicate_retreat
+
+    retreat = make_retreat()
+    mira = create_facilitator(organizer, name="Mira Okafor", retreats=[retreat])
+    venue = create_venue(organizer, retreats=[retreat])
+
+    copy = duplicate_retreat(retreat_id=retreat.id, actor_id=organizer.id)
+
+    assert copy.facilitators == [mira] and copy.venue_id == venue.id
+    assert count(db, Facilitator) == 1  # the same person, named on both

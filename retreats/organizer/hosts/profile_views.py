@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import escape
 
 from retreats.errors import DomainError
 from retreats.links import public_url
@@ -36,12 +37,23 @@ def edit_profile():
 
 def _profile_page(form: ProfileForm, status: int):
     slug = current_user.slug
+    widget_url = escape(public_url("profiles.widget", slug=slug))
+    title = escape(f"Upcoming retreats of {current_user.name}")
+    script_url = escape(public_url("static", filename="js/widget.js"))
     page = render_template(
         "organizer/hosts/profile.html",
         form=form,
         profile_url=public_url("profiles.profile", slug=slug),
-        widget_url=public_url("profiles.widget", slug=slug),
-        script_url=public_url("static", filename="js/widget.js"),
+        widget_url=widget_url,
+        # The HTML to paste, shown as text (the template escapes it once more).
+        iframe_snippet=(
+            f'<iframe src="{widget_url}" title="{title}" width="100%" height="520" '
+            'loading="lazy"></iframe>'
+        ),
+        script_snippet=(
+            f'<script src="{script_url}" data-widget="{widget_url}" data-title="{title}" '
+            "async></script>"
+        ),
     )
     return page, status
 
