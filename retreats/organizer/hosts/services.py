@@ -156,7 +156,8 @@ def save_venue(
         venue.name = details.name
         venue.address = details.address
         venue.description_md = details.description_md
-        kept = [photo for photo in venue.photos if photo.id not in set(removed_photo_ids)]
+        removed = set(removed_photo_ids)
+        kept = [photo for photo in venue.photos if photo.id not in removed]
         added = [VenuePhoto(image=upload.name) for upload in new_photos]
         venue.photos = kept + added
         for position, photo in enumerate(venue.photos):
@@ -186,10 +187,9 @@ def set_retreat_hosts(
     """Name the retreat's facilitators and venue, chosen among its owner's own."""
     with rolled_back_on_error():
         owner_id = retreat.organizer_id
-        chosen = [
-            person for person in facilitators_of(owner_id) if person.id in set(facilitator_ids)
-        ]
-        if len(chosen) != len(set(facilitator_ids)):
+        wanted = set(facilitator_ids)
+        chosen = [person for person in facilitators_of(owner_id) if person.id in wanted]
+        if len(chosen) != len(wanted):
             raise DomainError("Please choose among your facilitators.", field="facilitators")
         venue = db.session.get(Venue, venue_id) if venue_id else None
         if venue_id and (venue is None or venue.organizer_id != owner_id):
