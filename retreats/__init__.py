@@ -22,6 +22,11 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+# The same for the views marked `may_be_framed` (retreats/framing.py: the booking widget), but
+# any site may frame them.
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors *"
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -59,6 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_response_headers(app: Flask) -> None:
+    from retreats.framing import request_may_be_framed
+
     https = served_over_https(app.config)
 
     @app.after_request
@@ -67,8 +74,11 @@ def register_response_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # Scripts, styles and pictures only from this site, nothing inline (the templates
-        # have no <script> and no style=""), and no other site may frame these pages.
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # have no <script> and no style=""), and no other site may frame these pages but
+        # the widget's.
+        framed = request_may_be_framed()
+        policy = FRAMEABLE_CONTENT_SECURITY_POLICY if framed else CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
         if "t" in request.args:
             # A page opened through a secret link (?t=…) shows someone's booking: no browser
             # or proxy cache may keep it.
@@ -119,12 +129,14 @@ def register_blueprints(app: Flask) -> None:
     from retreats.notifications.views import blueprint as notifications
     from retreats.organizer.views import blueprint as organizer
     from retreats.privacy.views import blueprint as data_rights
+    from retreats.profiles.views import blueprint as profiles
 
     for blueprint in (catalog, finder, booking, notifications, health, organizer):
         app.register_blueprint(blueprint)
     app.register_blueprint(data_rights)
     app.register_blueprint(gift_vouchers)
     app.register_blueprint(discovery)
+    app.register_blueprint(profiles)
 
 
 def register_rate_limits(app: Flask) -> None:

@@ -13,6 +13,7 @@ from retreats.booking.models import (
 from retreats.caching.models import ContentVersion
 from retreats.discounts.models import DiscountCode
 from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.listings.hosts import Facilitator, Venue, VenuePhoto
 from retreats.listings.models import (
     Audience,
     Focus,
@@ -37,6 +38,7 @@ __all__ = [
     "CoHost",
     "ContentVersion",
     "DiscountCode",
+    "Facilitator",
     "Focus",
     "GiftVoucher",
     "GiftVoucherStatus",
@@ -53,6 +55,8 @@ __all__ = [
     "StripeEvent",
     "TicketType",
     "TokenPurpose",
+    "Venue",
+    "VenuePhoto",
     "WaitlistEntry",
     "WaitlistStatus",
 ]

@@ -45,9 +45,11 @@ from tests.factories import (
     add_question,
     add_room_type,
     create_discount_code,
+    create_facilitator,
     create_gift_voucher,
     create_organizer,
     create_retreat,
+    create_venue,
     starting_questions,
 )
 
@@ -492,6 +494,8 @@ def a_world(db, make_retreat, organizer) -> dict:
         ),
         "discount_code": create_discount_code(organizer, code, retreats=[retreat]),
         "gift_voucher": create_gift_voucher(organizer, recipient_name=voucher_recipient),
+        "facilitator": create_facilitator(organizer, name="Saffron of A", retreats=[retreat]),
+        "venue": create_venue(organizer, name="Casa of A", retreats=[retreat]),
         "retreat": retreat,
         "booking": booking,
         "attendee": booking.attendees[0],
@@ -519,6 +523,8 @@ def organizer_url_values(world: dict) -> dict:
         "question_id": world["question"].id,
         "code_id": world["discount_code"].id,
         "voucher_id": world["gift_voucher"].id,
+        "facilitator_id": world["facilitator"].id,
+        "venue_id": world["venue"].id,
     }
 
 

@@ -42,6 +42,7 @@ from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
 from retreats.gift_vouchers.codes import new_purchase_reference, new_voucher_code
 from retreats.gift_vouchers.models import GiftVoucher, GiftVoucherStatus
+from retreats.listings.hosts import Facilitator, Venue, VenuePhoto
 from retreats.listings.models import (
     AddOn,
     Audience,
@@ -618,3 +619,48 @@ FIRST_REVISION_ROWS = [
     "send_after, created_at) VALUES (1, 'confirmation:1', 'confirmation', 1, 'ada@example.org', "
     "'sent', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
 ]
+
+
+# Facilitators and venues (issue 19) ------------------------------------------------------------
+
+
+def create_facilitator(
+    organizer: Organizer,
+    *,
+    name: str = "Mira Okafor",
+    bio: str = "Couples therapist, twenty years of retreats.",
+    photo: str | None = None,
+    retreats: list[Retreat] = (),
+) -> Facilitator:
+    """One of the organizer's facilitators, named on `retreats`."""
+    person = Facilitator(organizer_id=organizer.id, name=name, bio=bio, photo=photo)
+    db.session.add(person)
+    for retreat in retreats:
+        retreat.facilitators.append(person)
+    db.session.commit()
+    return person
+
+
+def create_venue(
+    organizer: Organizer,
+    *,
+    name: str = "Quinta das Oliveiras",
+    address: str = "Estrada do Vale 12, 2710 Sintra, Portugal",
+    description_md: str = "An olive farm with a **sea view**.",
+    photos: list[str] = (),
+    retreats: list[Retreat] = (),
+) -> Venue:
+    """One of the organizer's venues, with stored photo names, the venue of `retreats`."""
+    venue = Venue(
+        organizer_id=organizer.id,
+        name=name,
+        address=address,
+        description_md=description_md,
+        photos=[VenuePhoto(image=image, position=n) for n, image in enumerate(photos)],
+    )
+    db.session.add(venue)
+    db.session.flush()
+    for retreat in retreats:
+        retreat.venue_id = venue.id
+    db.session.commit()
+    return venue

@@ -79,8 +79,6 @@ _PUBLISHED = (
 _PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(
     seats_taken_subquery(Retreat.id, now=bindparam("now"))
 )
-# The retreat page names its organizer (in its schema.org data): joined in the same statement.
-_LISTING = _PUBLISHED_WITH_SEATS_TAKEN.options(joinedload(Retreat.organizer, innerjoin=True))
 # Room types and add-ons in one statement: every pair (a retreat has a handful of each), each
 # side empty (NULL) when the retreat has none of it.
 _ROOM_TYPES_AND_ADD_ONS = (
@@ -138,7 +136,9 @@ def published_listing(slug: str, *, now: datetime | None = None) -> Listing | No
     """A published retreat with its tickets and seats left, and the rooms and add-ons left where
     it sells them, or None (past ones included)."""
     now = now or utcnow()
-    row = db.session.execute(_LISTING, {"slug": slug, "now": now}).unique().first()
+    row = (
+        db.session.execute(_PUBLISHED_WITH_SEATS_TAKEN, {"slug": slug, "now": now}).unique().first()
+    )
     if row is None:
         return None
     retreat, has_room_types, has_add_ons, taken = row

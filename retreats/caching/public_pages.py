@@ -60,14 +60,27 @@ from retreats.booking.models import Booking, BookingStatus, WaitlistEntry, Waitl
 from retreats.caching.models import PUBLIC_PAGES, ContentVersion
 from retreats.database import INVISIBLE_ON_PUBLIC_PAGES, utcnow
 from retreats.extensions import db
+from retreats.listings.hosts import Facilitator, Venue, VenuePhoto
 from retreats.listings.models import AddOn, Retreat, RetreatStatus, RoomType, TicketType
 from retreats.listings.questions import Question
 
 MAX_PAGES = 512  # per worker; the least recently served page goes first
 # What the public pages show: a write to any of these bumps the version. Questions are on the
-# kept booking form. (Organizers are not shown, but for their name, set when they sign up;
-# leaving them out also keeps a storm of failed sign-ins from flushing every page.)
-SHOWN_ON_PUBLIC_PAGES = (Retreat, TicketType, RoomType, AddOn, Question, Booking, WaitlistEntry)
+# kept booking form; facilitators and venues on the retreat pages. (Organizers are not shown,
+# but for their name, set when they sign up, and their slug, set once; leaving them out also
+# keeps a storm of failed sign-ins from flushing every page. Their profile pages are not kept.)
+SHOWN_ON_PUBLIC_PAGES = (
+    Retreat,
+    TicketType,
+    RoomType,
+    AddOn,
+    Question,
+    Booking,
+    WaitlistEntry,
+    Facilitator,
+    Venue,
+    VenuePhoto,
+)
 SHOWN_TABLES = frozenset(model.__table__ for model in SHOWN_ON_PUBLIC_PAGES)
 _CHANGED = "public_pages_changed"
 STATE_OF_THIS_REQUEST = "retreats.public_pages.state"  # a key in the request's WSGI environ

@@ -136,7 +136,7 @@ def upcoming_listings(
             seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
             lowest_price_subquery(now).label("lowest_price"),
             early_bird_subquery(now).label("early_bird_until"),
-            _sells_rooms().label("sells_rooms"),
+            sells_rooms().label("sells_rooms"),
         )
         .where(*upcoming(now))
         .order_by(Retreat.starts_at, Retreat.id)
@@ -160,10 +160,10 @@ def upcoming_listings(
     rows = db.session.execute(statement).all()
     needing_a_room = [
         retreat
-        for retreat, *_, sells_rooms in rows[:PAGE_SIZE]
-        if sells_rooms and not retreat.allows_no_accommodation
+        for retreat, *_, offers_rooms in rows[:PAGE_SIZE]
+        if offers_rooms and not retreat.allows_no_accommodation
     ]
-    with_a_room = _lowest_prices_with_a_room(needing_a_room, now)
+    with_a_room = lowest_prices_with_a_room(needing_a_room, now)
     listings = [
         Listing(
             retreat=retreat,
@@ -176,12 +176,12 @@ def upcoming_listings(
     return listings, len(rows) > PAGE_SIZE
 
 
-def _sells_rooms():
+def sells_rooms():
     """Does the retreat offer any room type (not hidden)?"""
     return exists().where(RoomType.retreat_id == Retreat.id, RoomType.hidden.is_(False))
 
 
-def _lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[int, int]:
+def lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[int, int]:
     """The "from" price of each retreat a room is required at: its cheapest ticket on sale with
     a room that suits it, priced by the pricing function. One statement, none without such
     retreats (workshops sell no rooms)."""

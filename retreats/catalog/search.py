@@ -1,6 +1,7 @@
 """The catalog's search box: which listings a visitor's words match, on either database.
 
-Every word must match somewhere in the title, the summary or the place (venue, city, country);
+Every word must match somewhere in the title, the summary, the place (venue, city, country) or
+the name of one of its facilitators;
 the listings keep the catalog's order, soonest first.
 
 - PostgreSQL: full-text search over listings.models.search_document (GIN-indexed, 'simple'
@@ -18,6 +19,7 @@ import re
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
+from retreats.listings.hosts import Facilitator, retreat_facilitators
 from retreats.listings.models import SEARCH_CONFIG, SEARCHED_COLUMNS, Retreat, search_document
 
 MAX_SEARCH_LENGTH = 100  # characters: a longer text is cut, not refused
@@ -58,15 +60,13 @@ def _lexeme_matches_full_text(lexeme: str) -> ColumnElement[bool]:
     query = func.to_tsquery(SEARCH_CONFIG, f"{lexeme}:*")
     # One id list per word, so that each place a word may match is its own indexed search.
     ids_matching = select(Retreat.id).where(search_document().op("@@")(query))
-    # MERGE (facilitators, issue 19 part B): a facilitator's name matches the word too. Add
-    # its own indexed arm, e.g.
-    #   ids_matching = ids_matching.union(
-    #       select(retreat_facilitators.c.retreat_id)
-    #       .join(Facilitator, Facilitator.id == retreat_facilitators.c.facilitator_id)
-    #       .where(func.to_tsvector(SEARCH_CONFIG, Facilitator.name).op("@@")(query))
-    #   )
-    # (a UNION of ids rather than `OR EXISTS`: an OR with a subquery would keep the planner
-    # from using ix_retreats_search).
+    # A facilitator's name matches the word too: its own arm of the id list (a UNION rather
+    # than `OR EXISTS`, which would keep the planner from using ix_retreats_search).
+    ids_matching = ids_matching.union(
+        select(retreat_facilitators.c.retreat_id)
+        .join(Facilitator, Facilitator.id == retreat_facilitators.c.facilitator_id)
+        .where(func.to_tsvector(SEARCH_CONFIG, Facilitator.name).op("@@")(query))
+    )
     return Retreat.id.in_(ids_matching)
 
 
@@ -75,8 +75,8 @@ def _word_matches_like(word: str) -> ColumnElement[bool]:
     places = [
         getattr(Retreat, name).ilike(pattern, escape=LIKE_ESCAPE) for name in SEARCHED_COLUMNS
     ]
-    # MERGE (facilitators, issue 19 part B): a facilitator's name matches the word too:
-    #   places.append(Retreat.facilitators.any(Facilitator.name.ilike(pattern, escape=LIKE_ESCAPE)))
+    # A facilitator's name matches the word too.
+    places.append(Retreat.facilitators.any(Facilitator.name.ilike(pattern, escape=LIKE_ESCAPE)))
     return or_(*places)
 
 

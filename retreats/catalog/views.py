@@ -12,6 +12,7 @@ from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.booking_form import blank_booking_form
 from retreats.catalog.queries import LAST_PAGE, CatalogFilters, catalog_page
 from retreats.database import utcnow
+from retreats.listings.hosts import load_hosts
 from retreats.listings.models import Audience, Focus, RetreatKind, RetreatStatus
 
 blueprint = Blueprint("catalog", __name__)
@@ -84,6 +85,7 @@ def _retreat_content(slug: str) -> Fragment | None:
     if listing is None:
         return None
     retreat = listing.retreat
+    load_hosts(retreat)  # its organizer, facilitators and venue: one statement
     now = utcnow()
     tickets_on_sale = [ticket for ticket in retreat.ticket_types if ticket.on_sale_at(now)]
     return render_fragment(

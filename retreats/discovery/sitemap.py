@@ -65,10 +65,18 @@ def sitemap_entries(retreats: list[Retreat]) -> list[SitemapEntry]:
 
 
 def organizer_profile_entries(retreats: list[Retreat]) -> list[SitemapEntry]:
-    """MERGE HOOK: one entry per organizer of these retreats, their profile page (/o/<slug>),
-    last modified with their latest retreat. Empty until the profile pages exist; the
-    organizers are already loaded (public_upcoming_retreats), so this costs no statement."""
-    return []
+    """One entry per organizer of these retreats, their public page (/o/<slug>), last modified
+    with their latest retreat. The organizers are already loaded (public_upcoming_retreats), so
+    this costs no statement."""
+    latest: dict[str, datetime] = {}
+    for retreat in retreats:
+        slug = retreat.organizer.slug
+        if slug not in latest or retreat.updated_at > latest[slug]:
+            latest[slug] = retreat.updated_at
+    return [
+        SitemapEntry(public_url("profiles.profile", slug=slug), moment)
+        for slug, moment in sorted(latest.items())
+    ]
 
 
 def sitemap_xml(entries: list[SitemapEntry]) -> bytes:

@@ -27,9 +27,8 @@ _SCRIPT_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 def organizer_page_url(organizer) -> str:
-    """Where the organizer's public page is. MERGE HOOK: the catalog until the organizer
-    profile pages exist; then public_url("<profile endpoint>", slug=organizer.slug)."""
-    return public_url("catalog.index")
+    """The organizer's public page (/o/<slug>), absolute."""
+    return public_url("profiles.profile", slug=organizer.slug)
 
 
 def retreat_url(retreat: Retreat) -> str:

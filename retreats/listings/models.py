@@ -141,8 +141,17 @@ class Retreat(db.Model):
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The organizer's venue record it takes place at (listings/hosts.py), if they chose one;
+    # the free-text venue, city and country above stay what the cards show.
+    venue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
 
     organizer: Mapped[Organizer] = relationship(back_populates="retreats")  # noqa: F821
+    venue_details: Mapped[Venue | None] = relationship()  # noqa: F821
+    facilitators: Mapped[list[Facilitator]] = relationship(  # noqa: F821
+        secondary="retreat_facilitators", order_by="(Facilitator.name, Facilitator.id)"
+    )
     ticket_types: Mapped[list[TicketType]] = relationship(
         back_populates="retreat", order_by="TicketType.position", cascade="all, delete-orphan"
     )

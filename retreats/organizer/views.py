@@ -20,6 +20,8 @@ from retreats.organizer.blueprint import blueprint
 from retreats.organizer.dashboard import retreat_summaries
 from retreats.organizer.discounts import views as discount_pages  # noqa: F401
 from retreats.organizer.gift_vouchers import views as gift_voucher_pages  # noqa: F401
+from retreats.organizer.hosts import profile_views as profile_pages  # noqa: F401
+from retreats.organizer.hosts import views as host_pages  # noqa: F401
 from retreats.organizer.listings import question_views as question_pages  # noqa: F401
 from retreats.organizer.listings import stay_views as stay_pages  # noqa: F401
 from retreats.organizer.listings import views as listing_pages  # noqa: F401

@@ -6,9 +6,10 @@ def statements_to_render(
 ) -> int:
     """The state, then the catalog's retreats and the months and countries of its filters (3,
     and the tickets with rooms of those retreats where a room is required), or the retreat
-    page's retreat with its ticket types and seats left, in one statement (2).
+    page's retreat with its ticket types and seats left, in one statement, and its organizer,
+    facilitators and venue in another (3).
 
-    A retreat that sells a stay sends more, and only then (a workshop still sends 2): its room
+    A retreat that sells a stay sends more, and only then (a workshop still sends 3): its room
     types and add-ons together in one statement, the rooms taken when it has room types, and the
     add-on units taken when one of its add-ons is limited. The counting is inventory.py's own
     statements, so the page counts rooms and add-ons exactly as the hold does.
@@ -18,4 +19,4 @@ def statements_to_render(
         # room (one statement for all of them).
         return 3 + int(room_types)
     sells_a_stay = room_types or add_ons or limited_add_ons
-    return 2 + int(sells_a_stay) + int(room_types) + int(limited_add_ons)
+    return 3 + int(sells_a_stay) + int(room_types) + int(limited_add_ons)

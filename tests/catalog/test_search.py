@@ -8,9 +8,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from retreats.listings.models import RetreatStatus
+from retreats.database import utcnow
+from retreats.listings.models import Retreat, RetreatStatus
 from tests.conftest import BOTH_DATABASES
+from tests.factories import create_facilitator
 
 CARD_TITLE = re.compile(r'<h2 class="card-title"><a href="[^"]*">(.*?)</a></h2>')
 HOSTILE_SEARCHES = [
@@ -116,6 +119,28 @@ SEA, HEARTS, MOUNTAINS = (
 )
 def test_words_in_the_title_summary_and_place_find_listings(client, catalog, search, found):
     assert titles(client, q=search) == found
+
+
+def test_a_facilitators_name_finds_the_listings_they_lead(db, client, catalog, organizer):
+    """Any word may match a facilitator's name instead of the listing's own text."""
+    sea, _hearts, mountains = upcoming_in_order(db)
+    create_facilitator(organizer, name="Mira Okafor", retreats=[mountains])
+    create_facilitator(organizer, name="Jonas Weber", retreats=[sea, mountains])
+
+    assert titles(client, q="okafor") == [MOUNTAINS]
+    assert titles(client, q="jonas") == [SEA, MOUNTAINS]
+    assert titles(client, q="mira tantra") == [MOUNTAINS]
+    assert titles(client, q="mira lisbon") == []
+
+
+def upcoming_in_order(db) -> list[Retreat]:
+    return list(
+        db.session.scalars(
+            select(Retreat)
+            .where(Retreat.status == RetreatStatus.PUBLISHED, Retreat.starts_at > utcnow())
+            .order_by(Retreat.starts_at)
+        )
+    )
 
 
 def test_drafts_and_past_listings_are_never_found(client, catalog):

@@ -145,8 +145,8 @@ def test_rooms_alone_or_add_ons_alone_cost_only_their_own_statements(
     _, for_rooms = get_page(app, f"/retreats/{rooms_only.slug}", count_statements)
     _, for_extras = get_page(app, f"/retreats/{extras_only.slug}", count_statements)
 
-    assert len(for_rooms) == statements_to_render("/retreats/x", room_types=True) == 4
-    assert len(for_extras) == statements_to_render("/retreats/x", add_ons=True) == 3
+    assert len(for_rooms) == statements_to_render("/retreats/x", room_types=True) == 5
+    assert len(for_extras) == statements_to_render("/retreats/x", add_ons=True) == 4
 
 
 def card_price(html: str, title: str) -> str:

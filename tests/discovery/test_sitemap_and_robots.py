@@ -35,12 +35,36 @@ def test_the_sitemap_lists_the_catalog_and_only_public_upcoming_retreats(app, cl
 
     entries = sitemap_of(client)
 
-    assert set(entries) == {f"{base}/"} | {f"{base}/retreats/{r.slug}" for r in public}
+    organizer_page = f"{base}/o/{public[0].organizer.slug}"
+    assert set(entries) == {f"{base}/", organizer_page} | {
+        f"{base}/retreats/{r.slug}" for r in public
+    }
     for hidden in (draft, past, cancelled):
         assert f"{base}/retreats/{hidden.slug}" not in entries
     lastmod = entries[f"{base}/retreats/{public[0].slug}"]
     assert lastmod == public[0].updated_at.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert not any("/organizer" in url or "/bookings" in url for url in entries)
+
+
+def test_each_organizer_with_upcoming_retreats_has_their_page_in_the_sitemap(
+    app, client, make_retreat, other_organizer
+):
+    """Their public page, last changed with their latest retreat; an organizer with nothing
+    upcoming (a draft only) is left out."""
+    base = app.config["PUBLIC_BASE_URL"]
+    first = make_retreat()
+    latest = make_retreat(starts_in=timedelta(days=60))
+    make_retreat(organizer=other_organizer, status=RetreatStatus.DRAFT)
+
+    entries = sitemap_of(client)
+
+    organizer_pages = {url: moment for url, moment in entries.items() if "/o/" in url}
+    newest = max(first.updated_at, latest.updated_at)
+    assert organizer_pages == {
+        f"{base}/o/{first.organizer.slug}": newest.replace(microsecond=0).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    }
 
 
 def test_an_empty_catalog_gives_a_sitemap_with_the_catalog_alone(app, client):

@@ -48,7 +48,11 @@ def test_a_retreat_page_carries_a_valid_schema_org_event(app, client, make_retre
         },
     }
     assert event["image"] == [f"{base}/media/covers/{COVER}"]
-    assert event["organizer"] == {"@type": "Organization", "name": "Test Host", "url": f"{base}/"}
+    assert event["organizer"] == {
+        "@type": "Organization",
+        "name": "Test Host",
+        "url": f"{base}/o/{retreat.organizer.slug}",
+    }
     offers = {offer["name"]: offer for offer in event["offers"]}
     assert offers["Individual"]["price"] == "250.00"
     assert offers["Couple (2 people)"]["price"] == "450.00"
@@ -200,7 +204,8 @@ def test_a_cancelled_retreat_says_cancelled_and_offers_nothing(client, make_retr
 
 
 def test_the_event_costs_the_retreat_page_no_statement(app, db, make_retreat, count_statements):
-    """The organizer's name comes in the page's one retreat statement: the state and that one."""
+    """The organizer comes with the page's hosts (its facilitators and venue): the state, the
+    retreat, its hosts, and nothing more for the event."""
     retreat = make_retreat()
     slug = retreat.slug
     db.session.expunge_all()
@@ -208,4 +213,4 @@ def test_the_event_costs_the_retreat_page_no_statement(app, db, make_retreat, co
     with app.app_context(), count_statements() as statements:
         html = client.get(f"/retreats/{slug}").get_data(as_text=True)
     assert head_of(html).event["organizer"]["name"] == "Test Host"
-    assert len(statements) == 2, statements
+    assert len(statements) == 3, statements

@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text, event, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from retreats.database import UTCDateTime, string_enum, utcnow
@@ -27,6 +29,11 @@ class Organizer(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The public profile page /o/<slug>: the slug is given once, on insert (_give_a_slug below).
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    about_md: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A stored picture's name under UPLOAD_FOLDER (base/stored_files.py), like a cover image.
+    photo: Mapped[str | None] = mapped_column(String(100))
 
     retreats: Mapped[list[Retreat]] = relationship(back_populates="organizer")  # noqa: F821
 
@@ -41,6 +48,34 @@ class Organizer(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organizer {self.email}>"
+
+
+def slug_from_name(name: str) -> str:
+    """ "Ana & Bea's Retreats" → "ana-bea-s-retreats"."""
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:70].rstrip("-") or "organizer"
+
+
+@event.listens_for(Organizer, "before_insert")
+def _give_a_slug(mapper, connection, organizer: Organizer) -> None:
+    """Every new organizer gets a free slug from their name, however it is created (the CLI, a
+    co-host invite, sign-up, the demo, the tests' factories): `name`, else `name-2`, `name-3`…"""
+    if organizer.slug:
+        return
+    base = slug_from_name(organizer.name)
+    taken = set(
+        connection.execute(
+            select(Organizer.slug).where(
+                or_(Organizer.slug == base, Organizer.slug.like(f"{base}-%"))
+            )
+        ).scalars()
+    )
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    organizer.slug = candidate
 
 
 def organizer_for_session(session_id: str) -> Organizer | None:

@@ -358,8 +358,8 @@ NOT_COPIED = {"id", "slug", "title", "status", "cancelled_at", "created_at", "up
 
 
 def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> Retreat:
-    """A draft copy of a retreat, its ticket types, room types, add-ons and questions, owned by
-    the same organizer."""
+    """A draft copy of a retreat, its ticket types, room types, add-ons, questions, facilitators
+    and venue, owned by the same organizer."""
     now = now or utcnow()
     with rolled_back_on_error(), _slug_clash_reported():
         original = db.session.get(Retreat, retreat_id)
@@ -374,6 +374,7 @@ def duplicate_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = 
         for column in _column_names(Retreat) - NOT_COPIED:
             setattr(copy, column, getattr(original, column))
         _copy_what_it_sells(original, copy)
+        copy.facilitators = list(original.facilitators)  # the same people, not copies
         db.session.add(copy)
         db.session.flush()
         copy_questions(original, copy)

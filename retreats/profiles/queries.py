@@ -1,0 +1,89 @@
+"""What an organizer's public page and widget show, each in at most three SQL statements: the
+organizer (with their facilitators), their upcoming listings, and where a listing needs a room,
+the "from" prices with one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from retreats.booking.availability import Listing
+from retreats.booking.capacity import seats_taken_subquery
+from retreats.catalog.queries import (
+    early_bird_subquery,
+    lowest_price_subquery,
+    lowest_prices_with_a_room,
+    sells_rooms,
+    upcoming,
+)
+from retreats.extensions import db
+from retreats.listings.hosts import Facilitator
+from retreats.listings.models import Retreat
+from retreats.organizer.access import managed_owner_ids
+from retreats.organizer.accounts.models import Organizer
+
+# An organizer with more upcoming listings than this shows the soonest ones.
+MOST_LISTINGS = 48
+
+
+@dataclass(frozen=True)
+class Profile:
+    organizer: Organizer
+    facilitators: list[Facilitator]
+
+
+def profile_by_slug(slug: str) -> Profile | None:
+    """The organizer with this slug and their facilitators, in one statement; None: no such
+    organizer."""
+    rows = db.session.execute(
+        select(Organizer, Facilitator)
+        .outerjoin(Facilitator, Facilitator.organizer_id == Organizer.id)
+        .where(Organizer.slug == slug)
+        .order_by(Facilitator.name, Facilitator.id)
+    ).all()
+    if not rows:
+        return None
+    return Profile(
+        organizer=rows[0][0],
+        facilitators=[facilitator for _, facilitator in rows if facilitator is not None],
+    )
+
+
+def organizer_by_slug(slug: str) -> Organizer | None:
+    """The organizer with this slug, or None."""
+    return db.session.execute(select(Organizer).where(Organizer.slug == slug)).scalar_one_or_none()
+
+
+def upcoming_listings_of(organizer: Organizer, *, now: datetime) -> list[Listing]:
+    """The organizer's upcoming published listings, soonest first, with seats left and "from"
+    prices as the catalog shows them: the retreats they own and those of whoever made them a
+    co-host (the retreats they run)."""
+    rows = db.session.execute(
+        select(
+            Retreat,
+            seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
+            lowest_price_subquery(now).label("lowest_price"),
+            early_bird_subquery(now).label("early_bird_until"),
+            sells_rooms().label("sells_rooms"),
+        )
+        .where(*upcoming(now), Retreat.organizer_id.in_(managed_owner_ids(organizer)))
+        .order_by(Retreat.starts_at, Retreat.id)
+        .limit(MOST_LISTINGS)
+    ).all()
+    needing_a_room = [
+        retreat
+        for retreat, *_, offers_rooms in rows
+        if offers_rooms and not retreat.allows_no_accommodation
+    ]
+    with_a_room = lowest_prices_with_a_room(needing_a_room, now)
+    return [
+        Listing(
+            retreat=retreat,
+            seats_left=max(retreat.capacity - taken, 0),
+            lowest_price_minor=with_a_room.get(retreat.id, low),
+            early_bird_until=early,
+        )
+        for retreat, taken, low, early, _sells_rooms in rows
+    ]
