@@ -1,7 +1,7 @@
 """Catalog search: a GIN index for the full-text search of the catalog (PostgreSQL only)
 
 Revision ID: 0020_catalog_search
-Revises: 0017_gift_vouchers
+Revises: 0019_organizer_profiles
 Create Date: 2026-12-03 17:30:00.000000
 
 The catalog's search box (retreats/catalog/search.py) matches a listing's title, summary and
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020_catalog_search'
-down_revision = '0017_gift_vouchers'
+down_revision = '0019_organizer_profiles'
 branch_labels = None
 depends_on = None
 
