@@ -110,6 +110,7 @@ def register_kept_pages_before_flask(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from retreats.admin.views import blueprint as admin
     from retreats.booking.views import blueprint as booking
     from retreats.catalog.views import blueprint as catalog
     from retreats.finder.views import blueprint as finder
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(data_rights)
     app.register_blueprint(gift_vouchers)
+    app.register_blueprint(admin)
 
 
 def register_rate_limits(app: Flask) -> None:
@@ -155,6 +157,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from retreats.admin.cli import admin_cli
     from retreats.booking.cli import bookings_cli
     from retreats.demo.seed import demo_cli
     from retreats.gift_vouchers.cli import vouchers_cli
@@ -164,3 +167,4 @@ def register_commands(app: Flask) -> None:
 
     for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli, vouchers_cli):
         app.cli.add_command(group)
+    app.cli.add_command(admin_cli)

@@ -60,7 +60,7 @@ from retreats.listings.questions import (
     QuestionKind,
     asked_questions,
 )
-from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.accounts.models import Organizer, OrganizerStatus
 from retreats.organizer.listings.question_copies import add_starting_questions
 from retreats.organizer.listings.question_library import BY_KEY, STARTING_KEYS
 from retreats.payments.ledger import record_payment_refund
@@ -141,7 +141,14 @@ def create_organizer(
         password_hash = password_hash_of(password)
     else:
         password_hash = STAND_IN_PASSWORD_HASH if with_password else None
-    person = Organizer(email=email, name=name, password_hash=password_hash)
+    # Approved, as an account made from the command line is (tests/admin makes the others).
+    person = Organizer(
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        status=OrganizerStatus.APPROVED,
+        email_verified_at=utcnow(),
+    )
     db.session.add(person)
     db.session.commit()
     return person

@@ -108,9 +108,7 @@ def voucher_currencies(organizer_id: int | None) -> list[str]:
 
 def published_retreat(slug: str) -> Retreat | None:
     """The published retreat whose page offers its organizer's voucher (None: no such page)."""
-    return db.session.scalar(
-        select(Retreat).where(Retreat.slug == slug, *shown_to_public())
-    )
+    return db.session.scalar(select(Retreat).where(Retreat.slug == slug, *shown_to_public()))
 
 
 def delivery_days(today: date) -> tuple[date, date]:
