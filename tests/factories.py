@@ -625,3 +625,38 @@ FIRST_REVISION_ROWS = [
     "send_after, created_at) VALUES (1, 'confirmation:1', 'confirmation', 1, 'ada@example.org', "
     "'sent', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
 ]
+
+
+# Organizer sign-up and the platform admin (tests/admin) -------------------------------------------
+
+
+def create_platform_admin(
+    *, email: str = "admin@example.org", name: str = "Pat Admin"
+) -> Organizer:
+    """An approved organizer account with the platform admin flag, as `flask admin create` makes."""
+    person = create_organizer(email=email, name=name)
+    person.is_platform_admin = True
+    db.session.commit()
+    return person
+
+
+def create_signed_up_organizer(
+    *,
+    email: str = "newcomer@example.org",
+    name: str = "Nia Newcomer",
+    offering: str = "Tantra workshops for couples in Lisbon.",
+    email_confirmed: bool = True,
+) -> Organizer:
+    """An organizer who signed up on the site and waits for a platform admin (with their email
+    confirmed, unless email_confirmed=False)."""
+    person = Organizer(
+        email=email,
+        name=name,
+        password_hash=STAND_IN_PASSWORD_HASH,
+        status=OrganizerStatus.PENDING,
+        offering=offering,
+        email_verified_at=utcnow() if email_confirmed else None,
+    )
+    db.session.add(person)
+    db.session.commit()
+    return person
