@@ -75,10 +75,10 @@ def organizer(organizer_id: int):
 
 def _organizer_page(person: Organizer, status: int = 200, **forms):
     forms = {
-        "approve_form": ButtonForm(prefix="approve"),
-        "decline_form": ReasonForm(prefix="decline"),
-        "suspend_form": ReasonForm(prefix="suspend"),
-        "reinstate_form": NoteForm(prefix="reinstate"),
+        "approve_form": ButtonForm(),
+        "decline_form": ReasonForm(),
+        "suspend_form": ReasonForm(),
+        "reinstate_form": NoteForm(),
         **forms,
     }
     return render_template(
@@ -112,7 +112,7 @@ def _decide(person: Organizer, form, form_name: str, service, done: str, **optio
 def approve(organizer_id: int):
     """Approve an organizer: they may publish from now on."""
     person = _organizer_or_404(organizer_id)
-    form = ButtonForm(prefix="approve")
+    form = ButtonForm()
     done = f"{person.name} is approved; we have emailed them."
     return _decide(person, form, "approve_form", approve_organizer, done)
 
@@ -121,7 +121,7 @@ def approve(organizer_id: int):
 def decline(organizer_id: int):
     """Decline an organizer, with the reason emailed to them."""
     person = _organizer_or_404(organizer_id)
-    form = ReasonForm(prefix="decline")
+    form = ReasonForm()
     done = f"{person.name} is declined; we have emailed them the reason."
     return _decide(person, form, "decline_form", decline_organizer, done)
 
@@ -130,7 +130,7 @@ def decline(organizer_id: int):
 def suspend(organizer_id: int):
     """Suspend an organizer: their listings leave the public pages, their bookings stay."""
     person = _organizer_or_404(organizer_id)
-    form = ReasonForm(prefix="suspend")
+    form = ReasonForm()
     done = f"{person.name} is suspended: their listings are hidden; we have emailed them."
     return _decide(person, form, "suspend_form", suspend_organizer, done)
 
@@ -139,7 +139,7 @@ def suspend(organizer_id: int):
 def reinstate(organizer_id: int):
     """End an organizer's suspension: their published listings are public again."""
     person = _organizer_or_404(organizer_id)
-    form = NoteForm(prefix="reinstate")
+    form = NoteForm()
     done = f"{person.name} is reinstated; we have emailed them."
     return _decide(person, form, "reinstate_form", reinstate_organizer, done)
 
@@ -147,7 +147,7 @@ def reinstate(organizer_id: int):
 @blueprint.get("/retreats/<int:retreat_id>")
 def retreat(retreat_id: int):
     """One listing with its organizer, and the form to unpublish it."""
-    return _retreat_page(_retreat_or_404(retreat_id), ReasonForm(prefix="unpublish"))
+    return _retreat_page(_retreat_or_404(retreat_id), ReasonForm())
 
 
 def _retreat_page(listing: Retreat, form: ReasonForm, status: int = 200):
@@ -163,7 +163,7 @@ def _retreat_page(listing: Retreat, form: ReasonForm, status: int = 200):
 def unpublish(retreat_id: int):
     """Unpublish any listing, with the reason emailed to its organizer."""
     listing = _retreat_or_404(retreat_id)
-    form = ReasonForm(prefix="unpublish")
+    form = ReasonForm()
     if not form.validate_on_submit():
         return _retreat_page(listing, form, 422)
     try:
