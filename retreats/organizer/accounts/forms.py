@@ -99,7 +99,6 @@ class SignUpForm(NewPasswordForm):
         ],
     )
 
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.password.label.text = "Password"  # a first one, not a "new" one
