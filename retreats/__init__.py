@@ -124,6 +124,7 @@ def register_kept_pages_before_flask(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from retreats.admin.views import blueprint as admin
     from retreats.booking.views import blueprint as booking
     from retreats.catalog.views import blueprint as catalog
     from retreats.discovery.views import blueprint as discovery
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gift_vouchers)
     app.register_blueprint(discovery)
     app.register_blueprint(profiles)
+    app.register_blueprint(admin)
 
 
 def register_rate_limits(app: Flask) -> None:
@@ -173,6 +175,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from retreats.admin.cli import admin_cli
     from retreats.booking.cli import bookings_cli
     from retreats.demo.seed import demo_cli
     from retreats.gift_vouchers.cli import vouchers_cli
@@ -182,3 +185,4 @@ def register_commands(app: Flask) -> None:
 
     for group in (demo_cli, outbox_cli, bookings_cli, organizer_cli, privacy_cli, vouchers_cli):
         app.cli.add_command(group)
+    app.cli.add_command(admin_cli)

@@ -110,6 +110,8 @@ def settings_from_environment() -> dict:
         # How long an emailed password-reset link and a co-host invite stay usable.
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "CO_HOST_INVITE_DAYS": _int("CO_HOST_INVITE_DAYS", 7),
+        # How long the link that confirms a new organizer's email works (once).
+        "EMAIL_VERIFICATION_HOURS": _int("EMAIL_VERIFICATION_HOURS", 48),
         "WTF_CSRF_TIME_LIMIT": None,
         # How long a booking waits for the seat lock before being asked to try again.
         "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 5000),

@@ -1,5 +1,5 @@
-"""Rate limits per client address on the pages people could hammer: sign-in, password reset,
-booking, the waitlist and the pages behind a secret link.
+"""Rate limits per client address on the pages people could hammer: sign-in, sign-up, password
+reset, booking, the waitlist and the pages behind a secret link.
 
 Counters live where RATE_LIMIT_STORAGE_URL says: `memory://` (each process counts alone) or
 Redis (`redis://…`, shared by every instance). RATE_LIMITS_ENABLED=false turns them all off.
@@ -42,6 +42,10 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
     "sign-in": NamedLimit("10/minute;50/hour", ("organizer.login",), ("POST",)),
     # Each request can send an email: keep inboxes and our mail reputation safe.
     "password-reset-request": NamedLimit("5/hour", ("organizer.forgot_password",), ("POST",)),
+    # Each sign-up, or request for a new email link, can send an email and make an account.
+    "sign-up": NamedLimit(
+        "5/hour;20/day", ("organizer.sign_up", "organizer.new_email_link"), ("POST",)
+    ),
     # Each booking holds seats for 31 minutes: one address must not hold a whole retreat.
     "booking": NamedLimit(
         "20/minute;100/hour", ("booking.book", "booking.waitlist_offer"), ("POST",)
@@ -74,6 +78,7 @@ ROUTE_LIMITS: dict[str, NamedLimit] = {
             "data_rights.delete_data",
             "organizer.reset_password",
             "organizer.accept_invite",
+            "organizer.verify_email",
         ),
     ),
 }

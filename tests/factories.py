@@ -61,7 +61,7 @@ from retreats.listings.questions import (
     QuestionKind,
     asked_questions,
 )
-from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.accounts.models import Organizer, OrganizerStatus
 from retreats.organizer.listings.question_copies import add_starting_questions
 from retreats.organizer.listings.question_library import BY_KEY, STARTING_KEYS
 from retreats.payments.ledger import record_payment_refund
@@ -142,7 +142,14 @@ def create_organizer(
         password_hash = password_hash_of(password)
     else:
         password_hash = STAND_IN_PASSWORD_HASH if with_password else None
-    person = Organizer(email=email, name=name, password_hash=password_hash)
+    # Approved, as an account made from the command line is (tests/admin makes the others).
+    person = Organizer(
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        status=OrganizerStatus.APPROVED,
+        email_verified_at=utcnow(),
+    )
     db.session.add(person)
     db.session.commit()
     return person
@@ -664,3 +671,38 @@ def create_venue(
         retreat.venue_id = venue.id
     db.session.commit()
     return venue
+
+
+# Organizer sign-up and the platform admin (tests/admin) -------------------------------------------
+
+
+def create_platform_admin(
+    *, email: str = "admin@example.org", name: str = "Pat Admin"
+) -> Organizer:
+    """An approved organizer account with the platform admin flag, as `flask admin create` makes."""
+    person = create_organizer(email=email, name=name)
+    person.is_platform_admin = True
+    db.session.commit()
+    return person
+
+
+def create_signed_up_organizer(
+    *,
+    email: str = "newcomer@example.org",
+    name: str = "Nia Newcomer",
+    offering: str = "Tantra workshops for couples in Lisbon.",
+    email_confirmed: bool = True,
+) -> Organizer:
+    """An organizer who signed up on the site and waits for a platform admin (with their email
+    confirmed, unless email_confirmed=False)."""
+    person = Organizer(
+        email=email,
+        name=name,
+        password_hash=STAND_IN_PASSWORD_HASH,
+        status=OrganizerStatus.PENDING,
+        offering=offering,
+        email_verified_at=utcnow() if email_confirmed else None,
+    )
+    db.session.add(person)
+    db.session.commit()
+    return person

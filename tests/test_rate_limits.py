@@ -14,6 +14,7 @@ import redis
 from devtools.local_stripe.runner import free_port
 from retreats import create_app
 from retreats.booking.models import Booking, WaitlistEntry
+from retreats.organizer.accounts.models import Organizer
 from retreats.rate_limits import NEVER_LIMITED, ROUTE_LIMITS, wait_in_words
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -96,6 +97,32 @@ def test_a_password_reset_request_is_refused_after_5_an_hour(client):
     assert_refused(refused, longest_wait=3600)
     assert int(refused.headers["Retry-After"]) > 60  # the hourly window, not a minute's
     assert client.get("/organizer/password/forgot").status_code == 200
+
+
+def test_sign_ups_and_new_email_links_share_5_an_hour_and_write_nothing_more(db, client):
+    def sign_up(number: int):
+        return client.post(
+            "/organizer/sign-up",
+            data={
+                "name": f"Newcomer {number}",
+                "email": f"new{number}@example.org",
+                "password": "a long enough password",
+                "confirm": "a long enough password",
+                "offering": "Retreats by the sea.",
+            },
+        )
+
+    for number in range(4):
+        assert sign_up(number).status_code == 303
+    link = client.post("/organizer/sign-up/new-link", data={"email": "new0@example.org"})
+    assert link.status_code == 303
+    assert_refused(sign_up(5), longest_wait=3600)
+    assert_refused(
+        client.post("/organizer/sign-up/new-link", data={"email": "new0@example.org"}),
+        longest_wait=3600,
+    )
+    assert db.session.query(Organizer).count() == 4
+    assert client.get("/organizer/sign-up").status_code == 200  # only the POST is limited
 
 
 def valid_booking(retreat) -> dict:

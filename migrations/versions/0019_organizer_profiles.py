@@ -1,7 +1,7 @@
 """Organizer profiles: a slug, an about text and a photo; facilitators and venues
 
 Revision ID: 0019_organizer_profiles
-Revises: 0017_gift_vouchers
+Revises: 0018_organizer_signup
 Create Date: 2026-12-03 17:45:00.000000
 
 Every organizer gets a public page /o/<slug>: existing organizers get a slug made from their name
@@ -23,7 +23,7 @@ from retreats.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0019_organizer_profiles"
-down_revision = "0017_gift_vouchers"
+down_revision = "0018_organizer_signup"
 branch_labels = None
 depends_on = None
 

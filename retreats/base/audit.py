@@ -28,11 +28,16 @@ class AuditEntry(db.Model):
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
     )
+    # The organizer account an action is about (approved, suspended …): a platform admin's log.
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL"), index=True
+    )
     # A short verb phrase: "retreat.updated", "answers.viewed", "attendees.exported" …
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
 
-    actor: Mapped[Organizer | None] = relationship()  # noqa: F821
+    actor: Mapped[Organizer | None] = relationship(foreign_keys=[actor_id])  # noqa: F821
+    organizer: Mapped[Organizer | None] = relationship(foreign_keys=[organizer_id])  # noqa: F821
     booking: Mapped[Booking | None] = relationship()  # noqa: F821
 
 
@@ -42,6 +47,7 @@ def record_audit(
     actor_id: int | None,
     retreat_id: int | None = None,
     booking_id: int | None = None,
+    organizer_id: int | None = None,
     detail: str = "",
 ) -> AuditEntry:
     """Add one entry to the caller's transaction; it is kept only if that transaction commits."""
@@ -50,6 +56,7 @@ def record_audit(
         actor_id=actor_id,
         retreat_id=retreat_id,
         booking_id=booking_id,
+        organizer_id=organizer_id,
         detail=detail[:2000],
     )
     db.session.add(entry)

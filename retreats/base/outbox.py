@@ -54,6 +54,11 @@ class OutboxEmail(db.Model):
     gift_voucher_id: Mapped[int | None] = mapped_column(
         ForeignKey("gift_vouchers.id", ondelete="CASCADE"), index=True
     )
+    # Set for a mail that tells about one audited decision (an organizer approved, declined,
+    # suspended; a listing unpublished): it says what the entry recorded, the reason included.
+    audit_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_entries.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus, "outbox_status"),
@@ -70,6 +75,7 @@ class OutboxEmail(db.Model):
     organizer_token: Mapped[OrganizerToken | None] = relationship()  # noqa: F821
     attendee_message: Mapped[AttendeeMessage | None] = relationship()  # noqa: F821
     payment: Mapped[Payment | None] = relationship()  # noqa: F821
+    audit_entry: Mapped[AuditEntry | None] = relationship()  # noqa: F821
 
 
 # RFC 2606: no address at or under the `invalid` domain can exist.
@@ -105,6 +111,7 @@ def queue_email(
     attendee_message_id: int | None = None,
     payment_id: int | None = None,
     gift_voucher_id: int | None = None,
+    audit_entry_id: int | None = None,
     send_after: datetime | None = None,
 ) -> None:
     """Add an email to the outbox unless one with the same key is already there.
@@ -127,6 +134,7 @@ def queue_email(
             attendee_message_id=attendee_message_id,
             payment_id=payment_id,
             gift_voucher_id=gift_voucher_id,
+            audit_entry_id=audit_entry_id,
             to_address=to_address,
             status=OutboxStatus.PENDING,
             attempts=0,

@@ -73,7 +73,12 @@ _PUBLISHED = (
         exists().where(RoomType.retreat_id == Retreat.id).label("has_room_types"),
         exists().where(AddOn.retreat_id == Retreat.id).label("has_add_ons"),
     )
-    .where(Retreat.slug == bindparam("slug"), Retreat.status != RetreatStatus.DRAFT)
+    .where(
+        Retreat.slug == bindparam("slug"),
+        Retreat.status != RetreatStatus.DRAFT,
+        # A suspended organizer's retreat answers 404, as a draft does.
+        Retreat.organizer_suspended.is_(False),
+    )
     .options(joinedload(Retreat.ticket_types))
 )
 _PUBLISHED_WITH_SEATS_TAKEN = _PUBLISHED.add_columns(

@@ -20,9 +20,9 @@ from retreats.listings.models import (
     Focus,
     Retreat,
     RetreatKind,
-    RetreatStatus,
     RoomType,
     TicketType,
+    shown_to_public,
 )
 
 PAGE_SIZE = 24
@@ -86,8 +86,9 @@ def _month_bounds(month: str) -> tuple[date, date] | None:
 
 
 def upcoming(now: datetime):
-    """Published and not yet started: the conditions of every public listing query."""
-    return (Retreat.status == RetreatStatus.PUBLISHED, Retreat.starts_at > now)
+    """Shown to the public (published, its organizer not suspended) and not yet started: the
+    conditions of every public listing query."""
+    return (*shown_to_public(), Retreat.starts_at > now)
 
 
 def ticket_on_sale(now: datetime):

@@ -26,7 +26,7 @@ from retreats.discounts.models import DiscountCode
 from retreats.extensions import db
 from retreats.listings.models import AddOn, Retreat, RoomType, TicketType
 from retreats.listings.questions import Question, asked_questions
-from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.accounts.models import Organizer, OrganizerStatus
 from retreats.organizer.listings.question_copies import add_starting_questions
 from retreats.organizer.listings.question_library import BY_KEY
 from retreats.payments.models import Payment as LedgerPayment
@@ -37,6 +37,8 @@ DEMO_ORGANIZER_EMAIL = "demo-organizer@retreats.localhost"
 DEMO_DISCOUNT_CODE = "WELCOME-15"
 # The README's "Try it" gift voucher (EUR 300) is demo/gift_voucher.py's GV-2026-DEMO-GIFT-CARD.
 DEMO_ORGANIZER_NAME = "Open Hearts Collective"
+# The README's "Try it as the platform admin": no password until `organizer set-password`.
+DEMO_ADMIN_EMAIL = "demo-admin@retreats.localhost"
 DEMO_LISTINGS: tuple[DemoListing, ...] = (*RETREATS, *WORKSHOPS)
 
 demo_cli = AppGroup("demo", help="Demo content for trying the platform locally.")
@@ -59,8 +61,15 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
         raise ValueError("now must be timezone-aware")
     if _demo_organizer_exists():
         return 0
-    organizer = Organizer(email=DEMO_ORGANIZER_EMAIL, name=DEMO_ORGANIZER_NAME)
+    organizer = Organizer(
+        email=DEMO_ORGANIZER_EMAIL,
+        name=DEMO_ORGANIZER_NAME,
+        status=OrganizerStatus.APPROVED,
+        email_verified_at=now,
+        decided_at=now,
+    )
     db.session.add(organizer)
+    db.session.add(_demo_admin(now=now))
     try:
         for index, listing in enumerate(DEMO_LISTINGS):
             # Spread creation times a little so "newest first" orderings look natural.
@@ -93,6 +102,18 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
         db.session.rollback()
         raise
     return len(DEMO_LISTINGS)
+
+
+def _demo_admin(*, now: datetime) -> Organizer:
+    """A platform admin for trying /admin (an organizer account with the admin flag)."""
+    return Organizer(
+        email=DEMO_ADMIN_EMAIL,
+        name="Open Hearts team",
+        status=OrganizerStatus.APPROVED,
+        email_verified_at=now,
+        decided_at=now,
+        is_platform_admin=True,
+    )
 
 
 def _demo_organizer_exists() -> bool:

@@ -36,7 +36,7 @@ from retreats.gift_vouchers.models import (
     GiftVoucherStatus,
 )
 from retreats.links import public_url
-from retreats.listings.models import Retreat, RetreatStatus
+from retreats.listings.models import Retreat, shown_to_public
 from retreats.payments import stripe_gateway
 from retreats.payments.stripe_gateway import CheckoutLine, CheckoutSession, PaymentGatewayError
 
@@ -100,7 +100,7 @@ def _in_minor_units(amount: Decimal, currency: str) -> int:
 def voucher_currencies(organizer_id: int | None) -> list[str]:
     """The currencies a voucher may be bought in: those of the organizer's published retreats
     (None: of every published retreat), so that it can pay for one of them."""
-    statement = select(Retreat.currency).where(Retreat.status == RetreatStatus.PUBLISHED).distinct()
+    statement = select(Retreat.currency).where(*shown_to_public()).distinct()
     if organizer_id is not None:
         statement = statement.where(Retreat.organizer_id == organizer_id)
     return sorted(db.session.scalars(statement))
@@ -108,9 +108,7 @@ def voucher_currencies(organizer_id: int | None) -> list[str]:
 
 def published_retreat(slug: str) -> Retreat | None:
     """The published retreat whose page offers its organizer's voucher (None: no such page)."""
-    return db.session.scalar(
-        select(Retreat).where(Retreat.slug == slug, Retreat.status == RetreatStatus.PUBLISHED)
-    )
+    return db.session.scalar(select(Retreat).where(Retreat.slug == slug, *shown_to_public()))
 
 
 def delivery_days(today: date) -> tuple[date, date]:

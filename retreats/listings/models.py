@@ -138,6 +138,10 @@ class Retreat(db.Model):
     cover_image: Mapped[str | None] = mapped_column(String(100))
     preparation_guide_pdf: Mapped[str | None] = mapped_column(String(100))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set on every retreat of an organizer a platform admin suspended (retreats/admin/), cleared
+    # when they are reinstated: the public no longer sees or books it, its bookings stay.
+    # A column here rather than a join, so the public pages ask nothing more of the database.
+    organizer_suspended: Mapped[bool] = mapped_column(default=False, server_default="0")
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -179,8 +183,14 @@ class Retreat(db.Model):
         return self.ends_at.astimezone(self.zone)
 
     def is_open_for_booking(self, now: datetime) -> bool:
-        """Published and not yet started: the one rule for taking bookings and waitlist places."""
-        return self.status == RetreatStatus.PUBLISHED and self.starts_at > now
+        """Shown to the public and not yet started: the one rule for taking bookings and
+        waitlist places."""
+        return self.is_shown_to_public and self.starts_at > now
+
+    @property
+    def is_shown_to_public(self) -> bool:
+        """Published, and its organizer not suspended: `shown_to_public()` for one retreat."""
+        return self.status == RetreatStatus.PUBLISHED and not self.organizer_suspended
 
     @property
     def place(self) -> str:
@@ -190,6 +200,12 @@ class Retreat(db.Model):
 
     def __repr__(self) -> str:
         return f"<Retreat {self.slug}>"
+
+
+def shown_to_public():
+    """The SQL conditions of a retreat the public may see: published, its organizer not
+    suspended. Every public list of retreats (catalog/queries.py `upcoming`) is built on it."""
+    return (Retreat.status == RetreatStatus.PUBLISHED, Retreat.organizer_suspended.is_(False))
 
 
 @event.listens_for(Retreat, "before_insert")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,32 +30,12 @@ from retreats.gift_vouchers.models import (
 )
 from retreats.links import manage_url, public_url
 from retreats.listings.models import RetreatStatus
+from retreats.notifications.account_messages import ACCOUNT_MESSAGE_BUILDERS
 from retreats.notifications.calendar import booking_calendar, day_and_month, is_discreet
+from retreats.notifications.mail import Attachment, Message, MessageNoLongerApplies
 from retreats.payments.models import PaymentKind, PaymentStatus
 
 log = logging.getLogger(__name__)
-
-
-class MessageNoLongerApplies(Exception):  # noqa: N818  (a reason, not a fault)
-    """A scheduled mail whose booking or retreat has changed so that it must not go out."""
-
-
-@dataclass
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class Message:
-    subject: str
-    recipient: str
-    text: str
-    html: str
-    attachments: list[Attachment] = field(default_factory=list)
-    # (display name, address) when it differs from MAIL_DEFAULT_SENDER (discreet mode).
-    sender: tuple[str, str] | None = None
 
 
 def _site_domain() -> str:
@@ -629,6 +608,7 @@ MESSAGE_BUILDERS = {
     "organizer_data_deleted": organizer_data_deleted_message,
     VOUCHER_EMAIL_KIND: gift_voucher_message,
     RECEIPT_EMAIL_KIND: gift_voucher_receipt_message,
+    **ACCOUNT_MESSAGE_BUILDERS,
 }
 
 

@@ -1,6 +1,7 @@
 """The organizer dashboard and a retreat's audit log. The other organizer pages live in
-accounts/, listings/ and attendees/ (each its views.py; listings/ also stay_views.py and
-question_views.py; attendees/ also email_views.py, rooming_views.py and balance_views.py),
+accounts/, listings/ and attendees/ (each its views.py; accounts/ also sign_up_views.py;
+listings/ also stay_views.py and question_views.py; attendees/ also email_views.py,
+rooming_views.py and balance_views.py),
 all on the one blueprint: importing this module registers them all."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from flask_login import current_user
 from retreats.base.audit import audit_trail
 from retreats.database import utcnow
 from retreats.organizer.access import retreat_for_organizer
+from retreats.organizer.accounts import sign_up_views as sign_up_pages  # noqa: F401
 from retreats.organizer.accounts import views as account_pages  # noqa: F401  (its routes)
 from retreats.organizer.attendees import balance_views as balance_pages  # noqa: F401
 from retreats.organizer.attendees import email_views as email_pages  # noqa: F401

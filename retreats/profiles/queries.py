@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from retreats.booking.availability import Listing
 from retreats.booking.capacity import seats_taken_subquery
@@ -22,7 +22,7 @@ from retreats.extensions import db
 from retreats.listings.hosts import Facilitator
 from retreats.listings.models import Retreat
 from retreats.organizer.access import managed_owner_ids
-from retreats.organizer.accounts.models import Organizer
+from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerStatus
 
 # An organizer with more upcoming listings than this shows the soonest ones.
 MOST_LISTINGS = 48
@@ -34,13 +34,23 @@ class Profile:
     facilitators: list[Facilitator]
 
 
+def _has_a_public_page():
+    """Approved organizers, and the co-hosts of organizers (who publish under their owner's
+    approval); never a suspended or declined account, nor one still waiting for approval."""
+    co_hosts = exists().where(CoHost.member_id == Organizer.id)
+    return or_(
+        Organizer.status == OrganizerStatus.APPROVED,
+        and_(Organizer.status == OrganizerStatus.PENDING, co_hosts),
+    )
+
+
 def profile_by_slug(slug: str) -> Profile | None:
     """The organizer with this slug and their facilitators, in one statement; None: no such
     organizer."""
     rows = db.session.execute(
         select(Organizer, Facilitator)
         .outerjoin(Facilitator, Facilitator.organizer_id == Organizer.id)
-        .where(Organizer.slug == slug)
+        .where(Organizer.slug == slug, _has_a_public_page())
         .order_by(Facilitator.name, Facilitator.id)
     ).all()
     if not rows:
@@ -52,8 +62,9 @@ def profile_by_slug(slug: str) -> Profile | None:
 
 
 def organizer_by_slug(slug: str) -> Organizer | None:
-    """The organizer with this slug, or None."""
-    return db.session.execute(select(Organizer).where(Organizer.slug == slug)).scalar_one_or_none()
+    """The organizer with this slug who has a public page, or None."""
+    statement = select(Organizer).where(Organizer.slug == slug, _has_a_public_page())
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def upcoming_listings_of(organizer: Organizer, *, now: datetime) -> list[Listing]:

@@ -22,8 +22,9 @@ def database_backend(request) -> str:
     return request.param
 
 
-# Routes reached with a one-time token, not a signed-in organizer (tested in test_accounts.py).
-TOKEN_ROUTES = {"organizer.reset_password", "organizer.accept_invite"}
+# Routes reached with a one-time token, not a signed-in organizer (tested in test_accounts.py
+# and test_sign_up.py).
+TOKEN_ROUTES = {"organizer.reset_password", "organizer.accept_invite", "organizer.verify_email"}
 
 
 def values_for(rule, world) -> dict:
@@ -124,7 +125,15 @@ def test_b_sees_only_their_own_things_on_pages_without_ids(
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(app, db, a_world, client):
-    anonymous_rules = {"organizer.login", "organizer.forgot_password"}
+    anonymous_rules = {
+        "organizer.login",
+        "organizer.forgot_password",
+        # Signing up (tests/organizer/test_sign_up.py): for people with no account yet.
+        "organizer.sign_up",
+        "organizer.sign_up_sent",
+        "organizer.new_email_link",
+        "organizer.waiting_for_approval",
+    }
     for rule in organizer_rules(app, with_arguments=True) + organizer_rules(
         app, with_arguments=False
     ):

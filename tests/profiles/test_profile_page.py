@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from retreats.listings.models import RetreatStatus
-from retreats.organizer.accounts.models import CoHost
+from retreats.organizer.accounts.models import CoHost, OrganizerStatus
 from tests.factories import (
     ADA,
     BEA,
@@ -91,6 +91,25 @@ def test_the_organizers_calendar_feed_holds_their_upcoming_retreats_only(
     assert organizer.name in str(feed["X-WR-CALNAME"])
     assert f"/o/{organizer.slug}/calendar.ics" in page_of(client, organizer)
     assert client.get("/o/nobody-has-this/calendar.ics").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "status", [OrganizerStatus.SUSPENDED, OrganizerStatus.DECLINED, OrganizerStatus.PENDING]
+)
+def test_only_approved_organizers_and_co_hosts_have_a_public_page(
+    db, client, organizer, make_retreat, status
+):
+    """A suspended account's page and feed are 404 and its widget empty (still a valid widget);
+    so are those of an account declined or still waiting for approval."""
+    make_retreat(title="Hearts in Sintra")
+    organizer.status = status
+    db.session.commit()
+
+    assert client.get(f"/o/{organizer.slug}").status_code == 404
+    assert client.get(f"/o/{organizer.slug}/calendar.ics").status_code == 404
+    widget = client.get(f"/o/{organizer.slug}/widget")
+    assert widget.status_code == 200
+    assert "Hearts in Sintra" not in widget.get_data(as_text=True)
 
 
 def test_an_unknown_slug_is_not_found(client, organizer):

@@ -15,7 +15,14 @@ from retreats.listings.models import RetreatStatus
 from retreats.organizer.accounts.models import TokenPurpose
 from retreats.organizer.accounts.tokens import issue_token
 from retreats.payments import refunds, stripe_gateway
-from tests.factories import ORGANIZER_PASSWORD, add_room_type, create_organizer, waitlist_offer
+from tests.factories import (
+    ORGANIZER_PASSWORD,
+    add_room_type,
+    create_organizer,
+    create_platform_admin,
+    create_signed_up_organizer,
+    waitlist_offer,
+)
 
 
 @pytest.fixture
@@ -61,6 +68,14 @@ def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):
         now=now,
         invited_by=organizer,
     )
+    # Sign-up (tests/organizer/test_sign_up.py): an unused email link, an organizer waiting for
+    # the platform admin, and the admin whose forms are attacked too.
+    unconfirmed = create_signed_up_organizer(email="unconfirmed@example.org", email_confirmed=False)
+    email_link = issue_token(
+        unconfirmed, TokenPurpose.EMAIL_VERIFICATION, lifetime=timedelta(hours=48), now=now
+    )
+    waiting = create_signed_up_organizer(email="waiting@example.org", name="Wanda Waiting")
+    platform_admin = create_platform_admin()
     db.session.commit()
     return a_world | {
         "draft": draft,
@@ -69,4 +84,7 @@ def world(db, a_world, make_retreat, organizer, other_organizer, fake_stripe):
         "booking_token": booking_token(a_world["booking"].reference),
         "reset_token": link_token(reset),
         "invite_token": link_token(invite),
+        "email_token": link_token(email_link),
+        "waiting_organizer": waiting,
+        "platform_admin": platform_admin,
     }

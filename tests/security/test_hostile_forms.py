@@ -109,7 +109,7 @@ class FormUnderAttack:
     endpoint: str
     action: str
     form: HtmlForm
-    signed_in: bool
+    signed_in: str | None  # who: "organizer" (A), "admin" (the platform admin) or None
 
 
 def table_digest(db) -> dict[str, tuple[int, str]]:
@@ -149,6 +149,10 @@ FORMS_SHOWN_LATER = {
     # The booking page's forms about a balance still owed (this booking owes none).
     "organizer.extend_balance_due_date": {"due_on": "", "version": "1"},
     "organizer.record_offline_payment_received": {"amount": "", "note": "", "version": "1"},
+    # The admin's organizer page shows only the decisions that apply (this one waits: approve
+    # or decline).
+    "admin.suspend": {"reason": ""},
+    "admin.reinstate": {"reason": ""},
 }
 
 ANONYMOUS = {
@@ -156,7 +160,22 @@ ANONYMOUS = {
     "organizer.forgot_password",
     "organizer.reset_password",
     "organizer.accept_invite",
+    "organizer.sign_up",
+    "organizer.sign_up_sent",
+    "organizer.new_email_link",
+    "organizer.verify_email",
+    "organizer.waiting_for_approval",
 }
+
+
+TOKENS = {"organizer.accept_invite": "invite_token", "organizer.verify_email": "email_token"}
+
+
+def who_signs_in(endpoint: str) -> str | None:
+    """ "admin", "organizer" (A) or None, for the page or form of this endpoint."""
+    if endpoint.startswith("admin."):
+        return "admin"
+    return "organizer" if endpoint.startswith("organizer.") and endpoint not in ANONYMOUS else None
 
 
 def url_values(rule, world) -> dict:
@@ -166,19 +185,20 @@ def url_values(rule, world) -> dict:
         "slug": world["retreat"].slug,
         "reference": world["booking"].reference,
         "entry_id": world["waitlist_entry"].id,
-        "token": world["invite_token" if "invite" in rule.endpoint else "reset_token"],
+        "token": world[TOKENS.get(rule.endpoint, "reset_token")],
+        "organizer_id": world["waiting_organizer"].id,
     }
     unknown = set(rule.arguments) - set(known)
     assert not unknown, f"{rule.endpoint}: add a value for {unknown} to url_values()"
     return {name: known[name] for name in rule.arguments}
 
 
-def pages_to_search(app, world) -> list[tuple[str, bool]]:
-    """Every GET page of the site a form may sit on, with whether it needs A signed in."""
+def pages_to_search(app, world) -> list[tuple[str, str | None]]:
+    """Every GET page of the site a form may sit on, with who must be signed in to see it."""
     urls = app.url_map.bind("localhost")
     pages = [
-        (f"/bookings/{world['booking'].reference}?t={world['booking_token']}", False),
-        (f"/waitlist/{world['waitlist_entry'].id}?t={world['offer_token']}", False),
+        (f"/bookings/{world['booking'].reference}?t={world['booking_token']}", None),
+        (f"/waitlist/{world['waitlist_entry'].id}?t={world['offer_token']}", None),
     ]
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint.startswith("static"):
@@ -189,11 +209,12 @@ def pages_to_search(app, world) -> list[tuple[str, bool]]:
             continue
         if rule.endpoint.startswith("booking.guide"):
             continue
-        signed_in = rule.endpoint.startswith("organizer.") and rule.endpoint not in ANONYMOUS
+        signed_in = who_signs_in(rule.endpoint)
         url = urls.build(rule.endpoint, url_values(rule, world))
         pages.append((url, signed_in))
         if "retreat_id" in rule.arguments:  # the draft's pages too (its Publish button)
-            pages.append((url.replace(f"/{world['retreat'].id}/", f"/{world['draft'].id}/"), True))
+            draft_url = url.replace(f"/{world['retreat'].id}/", f"/{world['draft'].id}/")
+            pages.append((draft_url, signed_in))
     return pages
 
 
@@ -219,7 +240,7 @@ def every_form(app, world, client_for) -> dict[str, FormUnderAttack]:
             query = f"?t={world['booking_token']}" if "reference" in rule.arguments else ""
             found[path] = HtmlForm(path + query, "post", dict(FORMS_SHOWN_LATER[rule.endpoint]))
         assert path in found, f"no page shows the form of {rule.endpoint} ({path})"
-        signed_in = rule.endpoint.startswith("organizer.") and rule.endpoint not in ANONYMOUS
+        signed_in = who_signs_in(rule.endpoint)
         forms[rule.endpoint] = FormUnderAttack(
             rule.endpoint, found[path].action, found[path], signed_in
         )
@@ -248,13 +269,15 @@ POST_ENDPOINTS = []  # filled at collection below
 
 @pytest.fixture
 def attack(app, db, world, sign_in, organizer):
+    people = {"organizer": organizer, "admin": world["platform_admin"]}
+
     def client_for(signed_in):
-        return sign_in(organizer) if signed_in else app.test_client()
+        return sign_in(people[signed_in]) if signed_in else app.test_client()
 
     return every_form(app, world, client_for), client_for
 
 
-def csrf_token(client, signed_in: bool) -> str:
+def csrf_token(client, signed_in: str | None) -> str:
     """The session's CSRF token, read from a form of a page it may see, as a browser would."""
     page = client.get("/organizer/" if signed_in else "/organizer/login").get_data(as_text=True)
     tokens = [form.fields["csrf_token"] for form in page_forms(page) if "csrf_token" in form.fields]

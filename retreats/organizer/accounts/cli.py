@@ -16,7 +16,7 @@ from retreats.organizer.accounts.services import (
 organizer_cli = AppGroup("organizer", help="Organizer accounts.")
 
 
-def _prompt_password() -> str:
+def prompt_password() -> str:
     # Typed twice and never echoed; click asks again if the two differ.
     return click.prompt(
         f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
@@ -32,7 +32,7 @@ def create_command(email: str, name: str) -> None:
     """Create an organizer account that signs in with EMAIL and a password typed here."""
     if organizer_by_email(email) is not None:
         raise click.ClickException(f"An organizer with the email {email.strip()} already exists.")
-    password = _prompt_password()
+    password = prompt_password()
     try:
         person = create_organizer(email=email, name=name, password=password)
     except DomainError as error:
@@ -46,7 +46,7 @@ def set_password_command(email: str) -> None:
     """Set a new password for the organizer with EMAIL (the demo organizer, or a lost one)."""
     if organizer_by_email(email) is None:
         raise click.ClickException(f"No organizer has the email {email.strip()}.")
-    password = _prompt_password()
+    password = prompt_password()
     try:
         person = set_password(email=email, password=password)
     except DomainError as error:

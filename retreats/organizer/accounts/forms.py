@@ -1,9 +1,9 @@
-"""Forms of organizer accounts: signing in, password resets, co-host invites."""
+"""Forms of organizer accounts: signing up, signing in, password resets, co-host invites."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from retreats.organizer.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -81,3 +81,28 @@ class InviteCoHostForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button and its CSRF token: removing a co-host, accepting an invite as an existing user."""
+
+
+class SignUpForm(NewPasswordForm):
+    name = StringField(
+        "Your name, or your organization's",
+        filters=[stripped],
+        validators=[DataRequired(message="Please tell us your name."), Length(max=200)],
+    )
+    email = _email_field()
+    offering = TextAreaField(
+        "What do you offer?",
+        filters=[stripped],
+        validators=[
+            DataRequired(message="Please tell us what you offer."),
+            Length(max=2000, message="Please keep it under 2000 characters."),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.label.text = "Password"  # a first one, not a "new" one
+
+
+class EmailLinkForm(FlaskForm):
+    email = _email_field()

@@ -17,6 +17,15 @@ from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
 
 
+class OrganizerStatus(enum.StrEnum):
+    """Where an account stands with the platform; only an approved one's retreats go public."""
+
+    PENDING = "pending"  # signed up (or invited): waits for its email link, then for an admin
+    APPROVED = "approved"
+    DECLINED = "declined"
+    SUSPENDED = "suspended"  # was approved; its listings are hidden until it is reinstated
+
+
 class Organizer(UserMixin, db.Model):
     __tablename__ = "organizers"
 
@@ -25,6 +34,26 @@ class Organizer(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # None until the person sets a password (a demo organizer, or an invited co-host).
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Sign-up and approval (organizer/accounts/sign_up.py, retreats/admin/): an account from the
+    # command line is approved at once; one that signed up confirms its email, then waits.
+    status: Mapped[OrganizerStatus] = mapped_column(
+        string_enum(OrganizerStatus, "organizer_status"),
+        default=OrganizerStatus.PENDING,
+        server_default=OrganizerStatus.PENDING.value,
+    )
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What they told us they offer when they signed up (None: not made through the sign-up).
+    offering: Mapped[str | None] = mapped_column(Text)
+    # The last approval or refusal, and which platform admin took it.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # A platform admin (`flask admin create|grant`) sees /admin; it is an organizer account too.
+    is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Failed sign-ins since the last good one; each one past a few makes the next wait longer.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -36,6 +65,15 @@ class Organizer(UserMixin, db.Model):
     photo: Mapped[str | None] = mapped_column(String(100))
 
     retreats: Mapped[list[Retreat]] = relationship(back_populates="organizer")  # noqa: F821
+
+    @property
+    def may_publish(self) -> bool:
+        """May this account's own retreats go public? Only once approved, and not suspended."""
+        return self.status == OrganizerStatus.APPROVED
+
+    @property
+    def waits_for_email_link(self) -> bool:
+        return self.status == OrganizerStatus.PENDING and self.email_verified_at is None
 
     def get_id(self) -> str:
         """What the session remembers: the id and a fingerprint of the current password, so a
@@ -111,10 +149,12 @@ class CoHost(db.Model):
 class TokenPurpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose, not a password)
     CO_HOST_INVITE = "co_host_invite"
+    EMAIL_VERIFICATION = "email_verification"
 
 
 class OrganizerToken(db.Model):
-    """A one-time link (password reset, co-host invite): expires, works once, stored hashed.
+    """A one-time link (password reset, co-host invite, email check): expires, works once,
+    stored hashed.
 
     The token in the link is an HMAC of (purpose, id, nonce) under SECRET_KEY (see tokens.py),
     so the email can be rendered at send time; the database keeps only its SHA-256.

@@ -26,8 +26,15 @@ from retreats.base.outbox import queue_email
 from retreats.database import utcnow
 from retreats.errors import DomainError
 from retreats.extensions import db
-from retreats.organizer.accounts.models import CoHost, Organizer, OrganizerToken, TokenPurpose
+from retreats.organizer.accounts.models import (
+    CoHost,
+    Organizer,
+    OrganizerStatus,
+    OrganizerToken,
+    TokenPurpose,
+)
 from retreats.organizer.accounts.tokens import issue_token, usable_token
+from retreats.organizer.accounts.verification import queue_email_link
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,15 @@ class LoginThrottled(DomainError):
         unit = "minute" if minutes == 1 else "minutes"
         super().__init__(f"Too many attempts. Please wait {minutes} {unit} or reset your password.")
         self.wait = wait
+
+
+class EmailTaken(DomainError):
+    """An account already has this address (said only to the server's operator, never to a
+    stranger on the sign-up page)."""
+
+    def __init__(self, address: str):
+        super().__init__(f"An organizer with the email {address} already exists.", field="email")
+        self.address = address
 
 
 class LinkExpired(DomainError):
@@ -147,21 +163,55 @@ def _use_token(raw_token: str, purpose: TokenPurpose, *, now: datetime) -> Organ
 # Accounts --------------------------------------------------------------------------------------
 
 
-def create_organizer(*, email: str, name: str, password: str) -> Organizer:
-    """A new organizer who can sign in with this password; refuses an email already taken."""
+def valid_email(email: str) -> str:
+    """The address, normalised and lower-cased, or DomainError beside the email field."""
     try:
-        address = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise DomainError(f"That is not a valid email address: {error}") from error
+        raise DomainError(f"That is not a valid email address: {error}", field="email") from error
+
+
+def create_organizer(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    offering: str | None = None,
+    signed_up: bool = False,
+    now: datetime | None = None,
+) -> Organizer:
+    """A new organizer who can sign in with this password; refuses an email already taken
+    (EmailTaken).
+
+    Made from the command line, the account is approved at once: its operator vouches for it.
+    One that `signed_up` on the site waits for its email link, then for a platform admin; the
+    link is issued and mailed in the same transaction. Every new account is made here.
+    """
+    now = now or utcnow()
+    address = valid_email(email)
     if organizer_by_email(address) is not None:
-        raise DomainError(f"An organizer with the email {address} already exists.")
-    person = Organizer(email=address, name=(name or "").strip()[:200] or address.split("@")[0])
+        raise EmailTaken(address)
+    person = Organizer(
+        email=address,
+        name=(name or "").strip()[:200] or address.split("@")[0],
+        offering=offering,
+        created_at=now,
+    )
+    if signed_up:
+        person.status = OrganizerStatus.PENDING
+    else:
+        person.status = OrganizerStatus.APPROVED
+        person.email_verified_at = person.decided_at = now
     person.password_hash = generate_password_hash(_checked_password(password))
     try:
         with _transaction():
             db.session.add(person)
+            db.session.flush()
+            if signed_up:
+                queue_email_link(person, now=now)
+                record_audit("organizer.signed_up", actor_id=person.id, organizer_id=person.id)
     except IntegrityError as error:
-        raise DomainError(f"An organizer with the email {address} already exists.") from error
+        raise EmailTaken(address) from error
     log.info("Organizer %s created", person.id)
     return person
 
@@ -372,6 +422,8 @@ def accept_invite(
     with _transaction():
         token = _use_token(raw_token, TokenPurpose.CO_HOST_INVITE, now=now)
         person, owner = token.organizer, token.invited_by
+        if person.email_verified_at is None:  # the link reached them: the address is theirs
+            person.email_verified_at = now
         password_set = person.password_hash is None
         if password_set:
             if password is None:

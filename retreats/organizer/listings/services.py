@@ -39,6 +39,8 @@ from retreats.listings.models import (
     RoomType,
     TicketType,
 )
+from retreats.organizer.accounts.models import Organizer, OrganizerStatus
+from retreats.organizer.accounts.sign_up import publishing_refusal
 from retreats.organizer.listings.balance_rules import follow_new_grace_period
 from retreats.organizer.listings.question_copies import add_starting_questions, copy_questions
 
@@ -244,8 +246,11 @@ def create_retreat(
     with rolled_back_on_error(), _slug_clash_reported():
         if details.slug and _slug_taken(details.slug):
             raise ListingError("That web address is already taken.", field="slug")
+        owner = db.session.get(Organizer, organizer_id)
         retreat = Retreat(
             organizer_id=organizer_id,
+            # Hidden with the rest of a suspended owner's retreats (retreats/admin/).
+            organizer_suspended=owner is not None and owner.status == OrganizerStatus.SUSPENDED,
             status=RetreatStatus.DRAFT,
             slug=details.slug or free_slug(slug_from_title(details.title)),
             created_at=now,
@@ -320,7 +325,8 @@ def _change_slug(retreat: Retreat, slug: str | None) -> list[str]:
 
 
 def publish_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = None) -> None:
-    """Show a draft in the catalog: it needs a ticket type and a start still ahead."""
+    """Show a draft in the catalog: it needs a ticket type, a start still ahead and an owner
+    approved by a platform admin (a co-host publishes under the owner's approval)."""
     now = now or utcnow()
     with rolled_back_on_error():
         retreat = lock_row(Retreat, retreat_id)
@@ -333,6 +339,9 @@ def publish_retreat(*, retreat_id: int, actor_id: int, now: datetime | None = No
             raise ListingError("Add at least one ticket type before publishing.")
         if retreat.starts_at <= now:
             raise ListingError("This retreat has already started: move its dates to publish it.")
+        refusal = publishing_refusal(retreat.organizer, actor_id=actor_id)
+        if refusal:
+            raise ListingError(refusal)
         retreat.status = RetreatStatus.PUBLISHED
         record_audit("retreat.published", actor_id=actor_id, retreat_id=retreat.id)
         db.session.commit()

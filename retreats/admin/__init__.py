@@ -1,0 +1,1 @@
+"""The platform admin area: approving organizers, suspensions, unpublishing listings."""
