@@ -4,8 +4,11 @@ photographed at a phone and a desktop width (tests/e2e/audit.py)."""
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,21 @@ def pytest_runtest_makereport(item, call):
 def organizer(db) -> Organizer:
     """An organizer who signs in with ORGANIZER_EMAIL and ORGANIZER_PASSWORD."""
     return create_organizer(email=ORGANIZER_EMAIL, name="Test Host", password=ORGANIZER_PASSWORD)
+
+
+@pytest.fixture
+def other_site(tmp_path) -> Iterator[tuple[str, Path]]:
+    """A plain static site on 127.0.0.1 at a free port of its own (another origin than the
+    app's), serving the files put in its folder; stopped at the end."""
+    folder = tmp_path / "other-site"
+    folder.mkdir()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
 from retreats.booking.models import Attendee
-from retreats.database import utcnow
 from retreats.listings.models import Retreat, RetreatStatus
 from tests.e2e.audit import PageAudit
 from tests.e2e.conftest import ORGANIZER_EMAIL
+from tests.e2e.organizer import add_couple_ticket, create_listing
 from tests.factories import ORGANIZER_PASSWORD
 from tests.journey import book_to_checkout, pay_and_land
 
@@ -32,48 +31,11 @@ def sign_in(page: Page, audit: PageAudit) -> None:
     audit.check("dashboard-empty")
 
 
-def create_retreat(page: Page, audit: PageAudit) -> None:
-    page.get_by_role("link", name="New retreat").click()
-    expect(page.get_by_role("heading", level=1, name="New retreat")).to_be_visible()
-    audit.check("new-retreat-form")
-    starts = (utcnow() + timedelta(days=45)).replace(hour=17, minute=0)
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Kind").select_option("retreat")
-    page.get_by_label("Focus").select_option("spiritual")
-    page.get_by_label("For", exact=True).select_option("couples")
-    page.get_by_label("Summary").fill("Two days of slowing down together.")
-    page.get_by_label("Description").fill("We **breathe** together.")
-    page.get_by_role("radio", name="In person").check()
-    page.get_by_label("Venue").fill("Casa do Rio")
-    page.get_by_label("City").fill("Tavira")
-    page.get_by_label("Country").fill("Portugal")
-    page.get_by_label("Time zone").select_option("Europe/Lisbon")
-    page.get_by_label("Starts").fill(starts.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Ends").fill((starts + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Places").fill("10")
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
-    expect(page.get_by_text("Draft saved")).to_be_visible()
-    audit.check("draft-saved")
-
-
-def add_couple_ticket(page: Page, audit: PageAudit) -> None:
-    page.get_by_role("link", name="Add a ticket type").click()
-    expect(page.get_by_role("heading", name="New ticket type")).to_be_visible()
-    audit.check("new-ticket-form")
-    page.get_by_label("Name").fill("Couple")
-    page.get_by_role("textbox", name="Price (required)").fill("540.50")
-    page.get_by_role("radio", name="Two people (a couple)").check()
-    page.get_by_role("button", name="Save ticket type").click()
-    expect(page.get_by_role("cell", name="Couple", exact=True)).to_be_visible()
-    audit.check("ticket-added")
-
-
 def test_an_organizer_publishes_a_retreat_and_checks_in_its_first_couple(
     page, audit, live_site, organizer, db, browser, tmp_path
 ):
     sign_in(page, audit)
-    create_retreat(page, audit)
+    create_listing(page, audit, title=TITLE)
     add_couple_ticket(page, audit)
 
     page.get_by_role("button", name="Publish").click()

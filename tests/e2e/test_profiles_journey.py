@@ -5,15 +5,10 @@ its Book button opens the booking form in a new tab, outside the frame."""
 
 from __future__ import annotations
 
-import functools
 import io
 import re
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -27,24 +22,6 @@ def png_file(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:
     Image.new("RGB", (480, 360), colour).save(output, format="PNG")
     path.write_bytes(output.getvalue())
     return path
-
-
-@pytest.fixture
-def other_site(tmp_path) -> Iterator[tuple[str, Path]]:
-    """A plain static site on 127.0.0.1 at a free port of its own (another origin than the
-    app's), serving the files put in its folder; stopped at the end."""
-    folder = tmp_path / "other-site"
-    folder.mkdir()
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_the_organizer_presents_themself_their_facilitator_and_venue(
