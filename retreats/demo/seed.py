@@ -20,6 +20,7 @@ from retreats.booking.pricing import booking_lines, price_booking
 from retreats.database import utcnow
 from retreats.demo.covers import install_demo_cover
 from retreats.demo.gift_voucher import demo_gift_voucher
+from retreats.demo.hosts import add_demo_hosts
 from retreats.demo.listings import RETREATS, DemoGuest, DemoListing, DemoTicket
 from retreats.demo.workshops import WORKSHOPS
 from retreats.discounts.models import DiscountCode
@@ -70,12 +71,14 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
     )
     db.session.add(organizer)
     db.session.add(_demo_admin(now=now))
+    retreats = []
     try:
         for index, listing in enumerate(DEMO_LISTINGS):
             # Spread creation times a little so "newest first" orderings look natural.
             created_at = now - timedelta(days=40 - index)
             retreat = _build_retreat(listing, organizer=organizer, now=now, created_at=created_at)
             db.session.add(retreat)
+            retreats.append(retreat)
             db.session.flush()
             add_starting_questions(retreat)
             db.session.flush()
@@ -91,6 +94,7 @@ def seed_demo_data(*, now: datetime | None = None) -> int:
             )
         )
         db.session.add(demo_gift_voucher(organizer, now=now))
+        add_demo_hosts(organizer, retreats)
         db.session.commit()
     except IntegrityError:
         # Another process seeded at the same moment (the organizer email is unique).

@@ -313,3 +313,19 @@ def test_the_demo_voucher_of_the_readme_pays_for_a_demo_booking_as_typed(db, ret
 def test_seeding_twice_keeps_one_demo_voucher(db, retreats, now):
     assert seed_demo_data(now=now) == 0
     assert db.session.scalar(select(func.count(GiftVoucher.id))) == 1
+
+
+def test_the_demo_organizer_has_a_public_page_with_facilitators_and_a_venue(
+    client, db, retreats, now
+):
+    """`make run` shows issue 19's pages: the organizer's page with its about text and
+    facilitators, and the Sintra retreat's page with them and its venue's address."""
+    organizer = db.session.scalar(select(Organizer).where(Organizer.email == DEMO_ORGANIZER_EMAIL))
+    page = client.get(f"/o/{organizer.slug}").get_data(as_text=True)
+    assert "slow days, clear agreements" in page
+    assert "Inês Carvalho" in page and "Tomás Reyes" in page
+    sintra = next(r for r in retreats if "Sintra" in r.title)
+    assert sintra.venue_details is not None
+    retreat_page = client.get(f"/retreats/{sintra.slug}").get_data(as_text=True)
+    assert "Estrada da Peninha 4" in retreat_page
+    assert "Inês Carvalho" in retreat_page
