@@ -99,12 +99,16 @@ def test_pages_link_the_real_stylesheet_and_icon_by_version(app, client):
     assert response.headers["Cache-Control"] == ASSET_CACHE_CONTROL
 
 
-def test_everything_is_served_from_this_site(client):
-    """No CDN, no web fonts from elsewhere: the site works offline."""
+def test_everything_is_served_from_this_site(app, client):
+    """No CDN, no web fonts from elsewhere: the site works offline. The only absolute URLs are
+    the site's own (its canonical link and calendar feed, for search engines and calendars)."""
     html = client.get("/").get_data(as_text=True)
     css = (ROOT / "static" / "css" / "site.css").read_text()
 
-    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
+    absolute = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', html)
+    assert absolute  # the canonical link, so the check below can fail
+    own_site = app.config["PUBLIC_BASE_URL"].rstrip("/") + "/"
+    assert [url for url in absolute if not url.startswith(own_site)] == []
     assert "@import" not in css
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)
 
