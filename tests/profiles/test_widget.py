@@ -23,7 +23,7 @@ def frame_ancestors(response) -> str:
 
 
 def test_the_widget_lists_retreats_with_seats_left_and_a_book_link_opening_a_new_tab(
-    client, organizer, make_retreat
+    app, client, organizer, make_retreat
 ):
     retreat = make_retreat(title="Sea and Stillness", capacity=6)
     paid_booking(retreat, ADA, BEA)
@@ -35,12 +35,27 @@ def test_the_widget_lists_retreats_with_seats_left_and_a_book_link_opening_a_new
     assert "Sea and Stillness" in page and "4 places left" in page
     assert "Full House" in page and "Sold out" in page
     links = BOOK_LINK.findall(page)
+    base = app.config["PUBLIC_BASE_URL"]
     assert links == [
-        f"http://localhost/retreats/{retreat.slug}/book",
-        f"http://localhost/retreats/{full.slug}/waitlist",
+        f"{base}/retreats/{retreat.slug}/book",
+        f"{base}/retreats/{full.slug}/waitlist",
     ]
     assert "<form" not in page  # nothing is done inside the frame
     assert 'class="site-header"' not in page  # no site chrome
+
+
+def test_the_widgets_links_come_from_the_sites_address_never_from_the_host_header(
+    app, client, organizer, make_retreat
+):
+    """Framed on other sites, its links must lead here whatever Host a request claimed."""
+    retreat = make_retreat()
+    page = client.get(f"/o/{organizer.slug}/widget", headers={"Host": "evil.example"}).get_data(
+        as_text=True
+    )
+    assert BOOK_LINK.findall(page) == [
+        f"{app.config['PUBLIC_BASE_URL']}/retreats/{retreat.slug}/book"
+    ]
+    assert "evil.example" not in page
 
 
 def test_only_the_widget_may_be_framed(client, organizer, make_retreat):
