@@ -132,13 +132,7 @@ def upcoming_listings(
     `in_country`: the choice filters.country names (FilterChoices.country_named)."""
     now = now or utcnow()
     statement = (
-        select(
-            Retreat,
-            seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
-            lowest_price_subquery(now).label("lowest_price"),
-            early_bird_subquery(now).label("early_bird_until"),
-            sells_rooms().label("sells_rooms"),
-        )
+        listings_statement(now)
         .where(*upcoming(now))
         .order_by(Retreat.starts_at, Retreat.id)
         .limit(PAGE_SIZE + 1)
@@ -158,31 +152,50 @@ def upcoming_listings(
     if filters.search:
         dialect = db.session.get_bind().dialect.name
         statement = statement.where(matching(filters.search, dialect))
+    listings = listings_from(statement, now=now)
+    return listings[:PAGE_SIZE], len(listings) > PAGE_SIZE
+
+
+def listings_statement(now: datetime):
+    """Retreats with what a card shows of each: seats taken, the cheapest ticket on sale, the
+    early bird's end, whether it sells rooms. Add the conditions, order and limit; run it with
+    listings_from."""
+    return select(
+        Retreat,
+        seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
+        lowest_price_subquery(now).label("lowest_price"),
+        early_bird_subquery(now).label("early_bird_until"),
+        _sells_rooms().label("sells_rooms"),
+    )
+
+
+def listings_from(statement, *, now: datetime) -> list[Listing]:
+    """The cards of a listings_statement: one statement, and one more for the "from" prices
+    with a room where a room is required."""
     rows = db.session.execute(statement).all()
     needing_a_room = [
         retreat
-        for retreat, *_, offers_rooms in rows[:PAGE_SIZE]
+        for retreat, *_, offers_rooms in rows
         if offers_rooms and not retreat.allows_no_accommodation
     ]
-    with_a_room = lowest_prices_with_a_room(needing_a_room, now)
-    listings = [
+    with_a_room = _lowest_prices_with_a_room(needing_a_room, now)
+    return [
         Listing(
             retreat=retreat,
             seats_left=max(retreat.capacity - taken, 0),
             lowest_price_minor=with_a_room.get(retreat.id, low),
             early_bird_until=early,
         )
-        for retreat, taken, low, early, _sells_rooms in rows[:PAGE_SIZE]
+        for retreat, taken, low, early, _offers_rooms in rows
     ]
-    return listings, len(rows) > PAGE_SIZE
 
 
-def sells_rooms():
+def _sells_rooms():
     """Does the retreat offer any room type (not hidden)?"""
     return exists().where(RoomType.retreat_id == Retreat.id, RoomType.hidden.is_(False))
 
 
-def lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[int, int]:
+def _lowest_prices_with_a_room(retreats: list[Retreat], now: datetime) -> dict[int, int]:
     """The "from" price of each retreat a room is required at: its cheapest ticket on sale with
     a room that suits it, priced by the pricing function. One statement, none without such
     retreats (workshops sell no rooms)."""

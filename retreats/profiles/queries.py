@@ -10,14 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select
 
 from retreats.booking.availability import Listing
-from retreats.booking.capacity import seats_taken_subquery
-from retreats.catalog.queries import (
-    early_bird_subquery,
-    lowest_price_subquery,
-    lowest_prices_with_a_room,
-    sells_rooms,
-    upcoming,
-)
+from retreats.catalog.queries import listings_from, listings_statement, upcoming
 from retreats.extensions import db
 from retreats.listings.hosts import Facilitator
 from retreats.listings.models import Retreat
@@ -71,30 +64,10 @@ def upcoming_listings_of(organizer: Organizer, *, now: datetime) -> list[Listing
     """The organizer's upcoming published listings, soonest first, with seats left and "from"
     prices as the catalog shows them: the retreats they own and those of whoever made them a
     co-host (the retreats they run)."""
-    rows = db.session.execute(
-        select(
-            Retreat,
-            seats_taken_subquery(Retreat.id, now=now).label("seats_taken"),
-            lowest_price_subquery(now).label("lowest_price"),
-            early_bird_subquery(now).label("early_bird_until"),
-            sells_rooms().label("sells_rooms"),
-        )
+    statement = (
+        listings_statement(now)
         .where(*upcoming(now), Retreat.organizer_id.in_(managed_owner_ids(organizer)))
         .order_by(Retreat.starts_at, Retreat.id)
         .limit(MOST_LISTINGS)
-    ).all()
-    needing_a_room = [
-        retreat
-        for retreat, *_, offers_rooms in rows
-        if offers_rooms and not retreat.allows_no_accommodation
-    ]
-    with_a_room = lowest_prices_with_a_room(needing_a_room, now)
-    return [
-        Listing(
-            retreat=retreat,
-            seats_left=max(retreat.capacity - taken, 0),
-            lowest_price_minor=with_a_room.get(retreat.id, low),
-            early_bird_until=early,
-        )
-        for retreat, taken, low, early, _sells_rooms in rows
-    ]
+    )
+    return listings_from(statement, now=now)
