@@ -71,3 +71,15 @@ def upcoming_listings_of(organizer: Organizer, *, now: datetime) -> list[Listing
         .limit(MOST_LISTINGS)
     )
     return listings_from(statement, now=now)
+
+
+def upcoming_retreats_of(organizer: Organizer, *, now: datetime) -> list[Retreat]:
+    """The retreats upcoming_listings_of lists, without what their cards show (seats, prices):
+    for the organizer's calendar feed. One statement."""
+    statement = (
+        select(Retreat)
+        .where(*upcoming(now), Retreat.organizer_id.in_(managed_owner_ids(organizer)))
+        .order_by(Retreat.starts_at, Retreat.id)
+        .limit(MOST_LISTINGS)
+    )
+    return list(db.session.scalars(statement))

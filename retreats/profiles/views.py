@@ -8,7 +8,12 @@ from flask import Blueprint, Response, abort, render_template
 from retreats.database import utcnow
 from retreats.framing import may_be_framed
 from retreats.notifications.calendar import retreats_feed
-from retreats.profiles.queries import organizer_by_slug, profile_by_slug, upcoming_listings_of
+from retreats.profiles.queries import (
+    organizer_by_slug,
+    profile_by_slug,
+    upcoming_listings_of,
+    upcoming_retreats_of,
+)
 
 blueprint = Blueprint("profiles", __name__)
 
@@ -43,6 +48,6 @@ def calendar(slug: str):
     organizer = organizer_by_slug(slug)
     if organizer is None:
         abort(404)
-    retreats = [listing.retreat for listing in upcoming_listings_of(organizer, now=utcnow())]
+    retreats = upcoming_retreats_of(organizer, now=utcnow())
     data = retreats_feed(retreats, name=f"{organizer.name}: retreats")
     return Response(data, mimetype="text/calendar")
