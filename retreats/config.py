@@ -117,7 +117,7 @@ def settings_from_environment() -> dict:
         "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 5000),
         # How often each worker checks whether its kept public pages are out of date
         # (retreats/caching/public_pages.py); 0 checks on every request.
-        "PUBLIC_PAGE_RECHECK_MS": _int("PUBLIC_PAGE_RECHECK_MS", 250),
+        "PUBLIC_PAGE_RECHECK_MS": _int("PUBLIC_PAGE_RECHECK_MS", 1000),
         # Rate limits per client address (retreats/rate_limits.py); off only for benchmarks.
         "RATE_LIMITS_ENABLED": _bool("RATE_LIMITS_ENABLED", True),
         # memory:// counts in each process alone; with more than one instance (or gunicorn

@@ -3,13 +3,18 @@
 A page is kept (per app, so per gunicorn worker) under its path and query string, together with
 the *state* it was rendered in: the content version and the next moment a page could change by
 itself. A kept page is served only while the state is still the same. Reading the state is one
-small SQL statement; each worker reads it again at most every PUBLIC_PAGE_RECHECK_MS (250 ms by
+small SQL statement; each worker reads it again at most every PUBLIC_PAGE_RECHECK_MS (1000 ms by
 default; 0 reads it on every request) and at once when the next change in time has come. So an
-anonymous visitor's page is at most a quarter of a second behind the last commit, plus the time
-one render of it takes, and under a rush thousands of pages are served per statement. Under a
-rush, each worker also does each thing once rather than once per request: one request reads the
-state when it is due, and one renders a page that changed, while the others meanwhile get the
-state or page from just before (never one whose next change in time has come):
+anonymous visitor's page is at most a second behind the last commit, plus the time one render
+of it takes, and under a rush thousands of pages are served per statement. Why a second: in a
+booking rush every booking changes the catalog (its seats left), so each worker renders it anew
+each time it reads the state; rendering it four times a second per worker (250 ms) held the
+other requests of the worker back often enough to put the catalog's p99 during the rush at 7 to
+8 times its p99 alone, once a second at 4 to 5 times (the `rush` benchmark, bench/README.md).
+
+Under a rush, each worker also does each thing once rather than once per request: one request
+reads the state when it is due, and one renders a page that changed, while the others meanwhile
+get the state or page from just before (never one whose next change in time has come):
 
 - **Content version** (`content_versions`): every transaction that writes a retreat, ticket type,
   booking or waitlist entry bumps it inside the same transaction, just before COMMIT
@@ -187,11 +192,11 @@ class PageStore(Generic[Kept]):
 class RecentState:
     """The state last read, reused for PUBLIC_PAGE_RECHECK_MS while its next change is ahead.
 
-    Reading the state is one SQL round trip; under a rush, reusing it for a quarter of a second
-    serves thousands of pages per statement instead of one. When it is due, one request reads
-    it; the others of the worker meanwhile go on with the one before, unless its next change in
-    time has come (then they wait for the new one), instead of each reading it too (and each
-    waiting for a pooled connection to do so).
+    Reading the state is one SQL round trip; under a rush, reusing it for a second serves
+    thousands of pages per statement instead of one. When it is due, one request reads it; the
+    others of the worker meanwhile go on with the one before, unless its next change in time has
+    come (then they wait for the new one), instead of each reading it too (and each waiting for a
+    pooled connection to do so).
     """
 
     def __init__(self):
