@@ -88,6 +88,26 @@ def sign_up_attempt_message(email: OutboxEmail) -> Message:
     return _notice_message(email, notice, person.name)
 
 
+def organizer_waiting_message(email: OutboxEmail) -> Message:
+    """To a platform admin: a new organizer confirmed their email and waits for a decision."""
+    person = _entry_of(email).organizer
+    if person is None:
+        raise MessageNoLongerApplies("the account is gone")
+    if not person.waits_for_decision:
+        raise MessageNoLongerApplies("the account was decided on already")
+    notice = Notice(
+        subject="A new organizer is waiting for approval",
+        paragraphs=(
+            f"{person.name} ({person.email}) signed up as an organizer, confirmed their email "
+            "address and is waiting for approval to publish retreats.",
+            f"What they offer, in their words: {person.offering or '(nothing given)'}",
+        ),
+        link_label="Review the account",
+        link=public_url("admin.organizer", organizer_id=person.id),
+    )
+    return _notice_message(email, notice, "")
+
+
 def _decision(email: OutboxEmail, subject: str, *paragraphs: str, link_label: str, link: str):
     entry = _entry_of(email)
     person = entry.organizer
@@ -163,6 +183,7 @@ def listing_unpublished_message(email: OutboxEmail) -> Message:
 ACCOUNT_MESSAGE_BUILDERS = {
     "email_verification": email_verification_message,
     "sign_up_attempt": sign_up_attempt_message,
+    "organizer_waiting": organizer_waiting_message,
     "organizer_approved": organizer_approved_message,
     "organizer_declined": organizer_declined_message,
     "organizer_suspended": organizer_suspended_message,

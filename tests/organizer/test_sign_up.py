@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from retreats.base.audit import AuditEntry
-from retreats.base.outbox import OutboxEmail
+from retreats.base.outbox import OutboxEmail, OutboxStatus
 from retreats.base.tokens import link_token
 from retreats.database import utcnow
 from retreats.errors import DomainError
@@ -26,7 +26,12 @@ from retreats.organizer.accounts.services import accept_invite, invite_co_host
 from retreats.organizer.accounts.sign_up import send_new_email_link, sign_up, verify_email
 from retreats.organizer.listings.services import ListingError, publish_retreat
 from tests.conftest import csrf_token_from
-from tests.factories import ORGANIZER_PASSWORD, create_retreat
+from tests.factories import (
+    ORGANIZER_PASSWORD,
+    create_organizer,
+    create_platform_admin,
+    create_retreat,
+)
 from tests.organizer.helpers import (
     field_error,
     link_path_in,
@@ -260,6 +265,45 @@ def verification_token(db, person: Organizer) -> OrganizerToken:
         )
         .order_by(OrganizerToken.id.desc())
     ).first()
+
+
+def test_every_platform_admin_is_told_when_a_newcomer_waits_for_approval(app, db, smtp_inbox):
+    first = create_platform_admin(email="pat@example.org")
+    second = create_platform_admin(email="sam@example.org", name="Sam Admin")
+    create_organizer(email="host@example.org")  # not an admin: not told
+    person = signed_up(db)
+    assert send_due_emails() == 1  # the newcomer's own link; the admins wait for the confirmation
+    smtp_inbox.wait_for(1)
+
+    verify_email(raw_token=link_token(verification_token(db, person)))
+
+    assert send_due_emails() == 2
+    told = smtp_inbox.wait_for(3)[1:]
+    assert sorted(message["To"] for message in told) == [first.email, second.email]
+    for message in told:
+        assert message["Subject"] == "A new organizer is waiting for approval"
+        body = message.get_body(("plain",)).get_content()
+        assert "Mira Sol (mira@example.org)" in body
+        assert NEWCOMER["offering"] in body
+        review = f"Review the account: {app.config['PUBLIC_BASE_URL']}/admin/organizers/{person.id}"
+        assert review in body.splitlines()
+
+
+def test_an_admin_who_decided_before_the_mail_went_out_is_not_told(db, smtp_inbox):
+    create_platform_admin()
+    person = signed_up(db)
+    verify_email(raw_token=link_token(verification_token(db, person)))
+    reload(db, person).status = OrganizerStatus.APPROVED
+    db.session.commit()
+
+    send_due_emails()
+
+    [waiting] = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.kind == "organizer_waiting")
+    ).all()
+    assert waiting.status == OutboxStatus.DROPPED
+    # The sending is over (the newcomer's own link went unused: their address is confirmed).
+    assert smtp_inbox.received == 0
 
 
 def test_an_expired_link_shows_a_clear_page_and_changes_nothing(db, client):

@@ -75,6 +75,11 @@ class Organizer(UserMixin, db.Model):
     def waits_for_email_link(self) -> bool:
         return self.status == OrganizerStatus.PENDING and self.email_verified_at is None
 
+    @property
+    def waits_for_decision(self) -> bool:
+        """Confirmed their email; a platform admin has yet to approve or decline them."""
+        return self.status == OrganizerStatus.PENDING and self.email_verified_at is not None
+
     def get_id(self) -> str:
         """What the session remembers: the id and a fingerprint of the current password, so a
         password change (a reset after a suspected break-in) signs out every other session."""

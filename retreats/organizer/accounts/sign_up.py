@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from retreats.base.audit import record_audit
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_OFFERING_LENGTH = 2000
 SIGN_UP_ATTEMPT_KIND = "sign_up_attempt"
+ORGANIZER_WAITING_KIND = "organizer_waiting"
 
 
 def sign_up(*, email: str, name: str, password: str, offering: str, now: datetime | None = None):
@@ -91,17 +93,42 @@ def _tell_owner_of_attempt(person: Organizer, *, now: datetime) -> None:
 
 
 def verify_email(*, raw_token: str, now: datetime | None = None) -> Organizer:
-    """Use an email-check link: the address is confirmed and the account waits for an admin.
-    An expired or used link raises LinkExpired and changes nothing."""
+    """Use an email-check link: the address is confirmed and the account waits for an admin,
+    whom an email tells. An expired or used link raises LinkExpired and changes nothing."""
     now = now or utcnow()
     with _transaction():
         token = _use_token(raw_token, TokenPurpose.EMAIL_VERIFICATION, now=now)
         person = token.organizer
         if person.email_verified_at is None:
             person.email_verified_at = now
-            record_audit("organizer.email_verified", actor_id=person.id, organizer_id=person.id)
+            entry = record_audit(
+                "organizer.email_verified", actor_id=person.id, organizer_id=person.id
+            )
+            if person.status == OrganizerStatus.PENDING:
+                db.session.flush()
+                _tell_admins_someone_waits(person, audit_entry_id=entry.id)
     log.info("Organizer %s confirmed their email", person.id)
     return person
+
+
+def _tell_admins_someone_waits(person: Organizer, *, audit_entry_id: int) -> None:
+    """Email every platform admin that a new organizer waits for their decision."""
+    admins = db.session.scalars(
+        select(Organizer).where(Organizer.is_platform_admin.is_(True), Organizer.id != person.id)
+    ).all()
+    if not admins:
+        log.warning(
+            "Organizer %s waits for approval and there is no platform admin to tell "
+            "(flask --app wsgi admin create EMAIL)",
+            person.id,
+        )
+    for admin in admins:
+        queue_email(
+            kind=ORGANIZER_WAITING_KIND,
+            key=f"{ORGANIZER_WAITING_KIND}:{person.id}:{admin.id}",
+            to_address=admin.email,
+            audit_entry_id=audit_entry_id,
+        )
 
 
 def send_new_email_link(*, email: str, now: datetime | None = None) -> None:
