@@ -151,6 +151,12 @@ def render_fragment(template_name: str, **values) -> Fragment:
     )
 
 
+def render_piece(template_name: str, **values) -> Markup:
+    """Render a piece of a page for everyone (a listing's card), as render_fragment does: with
+    `values` and the app's globals, none of the visitor's own."""
+    return _fragment_environment().get_template(template_name).make_module(values).__html__()
+
+
 def render_page_blocks(template_name: str, **values) -> Fragment:
     """Render the title, head and content blocks of a page template (one that extends
     base.html) for everyone, as render_fragment does, leaving out the layout around them. The

@@ -10,6 +10,7 @@ from retreats.booking.quotes import from_prices
 from retreats.caching.fragments import Fragment, kept_fragment, render_fragment
 from retreats.caching.public_pages import cached_public_page
 from retreats.catalog.booking_form import blank_booking_form
+from retreats.catalog.cards import listing_card
 from retreats.catalog.queries import LAST_PAGE, CatalogFilters, catalog_page
 from retreats.database import utcnow
 from retreats.listings.hosts import load_hosts
@@ -20,6 +21,7 @@ blueprint = Blueprint("catalog", __name__)
 COVER_MAX_AGE = 365 * 24 * 3600
 
 blueprint.add_app_template_global(cover_size, "cover_size")
+blueprint.add_app_template_global(listing_card, "listing_card")
 
 
 @blueprint.get("/")

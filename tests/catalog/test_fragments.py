@@ -21,6 +21,7 @@ from retreats.caching.fragments import (
     PerVisitorInFragment,
     fragment_store,
     render_fragment,
+    render_piece,
 )
 from retreats.caching.public_pages import page_store
 from retreats.database import utcnow
@@ -152,17 +153,18 @@ def test_no_flash_message_csrf_token_or_organizer_name_is_kept_for_others(
         "{{ g.user }}",
     ],
 )
-def test_a_fragment_template_cannot_reach_the_visitor(app, source):
+@pytest.mark.parametrize("render", [render_fragment, render_piece])
+def test_a_fragment_template_cannot_reach_the_visitor(app, source, render):
     app.jinja_loader = DictLoader({"reaches_for_the_visitor.html": source})
     with app.test_request_context("/"), pytest.raises(PerVisitorInFragment):
-        render_fragment("reaches_for_the_visitor.html")
+        render("reaches_for_the_visitor.html")
 
 
 def test_the_guard_covers_every_per_visitor_global_of_the_app(app):
     """A new per-visitor global (a context processor's) must join PER_VISITOR_GLOBALS."""
     shared_by_all = {"url_for", "config", "static_url", "has_endpoint", "cover_size"}
     shared_by_all |= {"policy_summary", "deposit_rule", "date_range", "time_range"}
-    shared_by_all |= {"data_deletion_refusal"}
+    shared_by_all |= {"data_deletion_refusal", "listing_card"}  # rendered as a fragment is
     shared_by_all |= {"absolute_url", "retreat_url", "cover_url", "event_json_ld"}
     shared_by_all |= {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
     with app.test_request_context("/"):
