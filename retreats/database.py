@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
+from retreats.accents import without_accents
 from retreats.extensions import db
 
 
@@ -55,12 +56,21 @@ class UTCDateTime(TypeDecorator):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
-    """WAL lets readers run beside the one writer; foreign keys are off in SQLite by default."""
+    """WAL lets readers run beside the one writer; foreign keys are off in SQLite by default.
+    SQLite's lower() folds only ASCII letters: `folded` lowers any letter and drops accents, for
+    the catalog's search (catalog/search.py)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("folded", 1, folded, deterministic=True)
+
+
+def folded(text: str | None) -> str | None:
+    """Lower case and without accents: how the search compares words on SQLite."""
+    plain = without_accents(text)
+    return None if plain is None else plain.lower()
 
 
 # Another transaction committed first to the rows this one writes: a row's version moved on

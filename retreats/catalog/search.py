@@ -9,8 +9,12 @@ the listings keep the catalog's order, soonest first.
   languages listings are written in all match as typed). Each word is a prefix ("tant" finds
   "Tantra"). The tsquery is built here from letters and digits only, so nothing a visitor types
   can reach to_tsquery's syntax: no quote, operator or parenthesis is ever a syntax error.
-- SQLite: a case-insensitive LIKE per word on each column, the wildcards % and _ (and the escape
+- SQLite: a LIKE per word on each column, both sides lowered and without accents (the
+  connection's `folded` function, retreats/database.py), the wildcards % and _ (and the escape
   character) in the visitor's text escaped, so they match themselves.
+
+Accents never matter: "zurich" finds "Zürich" and "málaga" finds "Malaga", on both databases
+(retreats/accents.py: one table for both sides).
 """
 
 from __future__ import annotations
@@ -19,8 +23,16 @@ import re
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
+from retreats.accents import without_accents
+from retreats.database import folded
 from retreats.listings.hosts import Facilitator, retreat_facilitators
-from retreats.listings.models import SEARCH_CONFIG, SEARCHED_COLUMNS, Retreat, search_document
+from retreats.listings.models import (
+    SEARCH_CONFIG,
+    SEARCHED_COLUMNS,
+    Retreat,
+    search_document,
+    without_accents_in_sql,
+)
 
 MAX_SEARCH_LENGTH = 100  # characters: a longer text is cut, not refused
 MAX_SEARCH_WORDS = 8  # more words than this narrow nothing a person would miss
@@ -49,7 +61,9 @@ def matching(text: str, dialect: str) -> ColumnElement[bool]:
 
 
 def _matching_full_text(words: list[str]) -> ColumnElement[bool]:
-    lexemes = [lexeme for word in words for lexeme in _TEXT_SEARCH_WORD.findall(word)]
+    lexemes = [
+        lexeme for word in words for lexeme in _TEXT_SEARCH_WORD.findall(without_accents(word))
+    ]
     if not lexemes:
         return false()  # only punctuation: nothing is written that way in a tsvector
     return and_(*(_lexeme_matches_full_text(lexeme) for lexeme in lexemes[:MAX_SEARCH_WORDS]))
@@ -65,18 +79,24 @@ def _lexeme_matches_full_text(lexeme: str) -> ColumnElement[bool]:
     ids_matching = ids_matching.union(
         select(retreat_facilitators.c.retreat_id)
         .join(Facilitator, Facilitator.id == retreat_facilitators.c.facilitator_id)
-        .where(func.to_tsvector(SEARCH_CONFIG, Facilitator.name).op("@@")(query))
+        .where(
+            func.to_tsvector(SEARCH_CONFIG, without_accents_in_sql(Facilitator.name)).op("@@")(
+                query
+            )
+        )
     )
     return Retreat.id.in_(ids_matching)
 
 
 def _word_matches_like(word: str) -> ColumnElement[bool]:
-    pattern = f"%{_escaped_for_like(word)}%"
-    places = [
-        getattr(Retreat, name).ilike(pattern, escape=LIKE_ESCAPE) for name in SEARCHED_COLUMNS
-    ]
+    pattern = f"%{_escaped_for_like(folded(word))}%"
+
+    def matches(column) -> ColumnElement[bool]:
+        return func.folded(column).like(pattern, escape=LIKE_ESCAPE)
+
+    places = [matches(getattr(Retreat, name)) for name in SEARCHED_COLUMNS]
     # A facilitator's name matches the word too.
-    places.append(Retreat.facilitators.any(Facilitator.name.ilike(pattern, escape=LIKE_ESCAPE)))
+    places.append(Retreat.facilitators.any(matches(Facilitator.name)))
     return or_(*places)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from retreats.accents import ACCENTED, PLAIN
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
 
@@ -223,13 +224,18 @@ SEARCHED_COLUMNS = ("title", "summary", "venue", "city", "country")
 
 
 def search_document(table=Retreat.__table__):
-    """to_tsvector over the searched columns. Constants are inline SQL text, so that no bound
-    parameter makes the query's expression differ from the index's."""
+    """to_tsvector over the searched columns, without accents. Constants are inline SQL text,
+    so that no bound parameter makes the query's expression differ from the index's."""
     parts = [func.coalesce(table.c[name], text("''")) for name in SEARCHED_COLUMNS]
     words = parts[0]
     for part in parts[1:]:
         words = words.op("||")(text("' '")).op("||")(part)
-    return func.to_tsvector(SEARCH_CONFIG, words)
+    return func.to_tsvector(SEARCH_CONFIG, without_accents_in_sql(words))
+
+
+def without_accents_in_sql(words):
+    """PostgreSQL's translate() with the table of retreats/accents.py (no quote in it)."""
+    return func.translate(words, text(f"'{ACCENTED}'"), text(f"'{PLAIN}'"))
 
 
 Index("ix_retreats_search", search_document(), postgresql_using="gin").ddl_if(dialect="postgresql")

@@ -121,6 +121,29 @@ def test_words_in_the_title_summary_and_place_find_listings(client, catalog, sea
     assert titles(client, q=search) == found
 
 
+@pytest.mark.parametrize(
+    ("search", "title"),
+    [
+        pytest.param("zurich", "Stillness in Zürich", id="typed without the accent"),
+        pytest.param("ZÜRICH", "Stillness in Zürich", id="with it, in capitals"),
+        pytest.param("malaga", "Heart Songs", id="in the city"),
+        pytest.param("Málaga", "Heart Songs", id="an accent where the listing has one too"),
+        pytest.param("cote", "Sea and Skin", id="in the summary"),
+        pytest.param("lodz", "Letters to Each Other", id="a letter Unicode does not decompose"),
+        pytest.param("Sjøberg", "Letters to Each Other", id="a facilitator's name"),
+        pytest.param("sjoberg", "Letters to Each Other", id="a facilitator's name, plain"),
+    ],
+)
+def test_accents_never_matter(db, client, make_retreat, organizer, search, title):
+    make_retreat(title="Stillness in Zürich", city="Zürich", country="Switzerland")
+    make_retreat(title="Heart Songs", city="Málaga", country="Spain")
+    make_retreat(title="Sea and Skin", summary="A week on the Côte d'Azur.", country="France")
+    letters = make_retreat(title="Letters to Each Other", city="Łódź", country="Poland")
+    create_facilitator(organizer, name="Ingrid Sjøberg", retreats=[letters])
+
+    assert titles(client, q=search) == [title]
+
+
 def test_a_facilitators_name_finds_the_listings_they_lead(db, client, catalog, organizer):
     """Any word may match a facilitator's name instead of the listing's own text."""
     sea, _hearts, mountains = upcoming_in_order(db)
