@@ -1,5 +1,6 @@
 """Upkeep the worker runs every minute: expire lapsed holds and offers, offer freed seats,
-send refunds that are due (again), and collect the balances that are due."""
+send refunds that are due (again), collect the balances that are due, and settle gift voucher
+purchases whose Checkout ended without word from Stripe."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from retreats.booking.waitlist import (
     retreats_with_waiting_entries,
 )
 from retreats.database import utcnow
+from retreats.gift_vouchers.purchase import close_lapsed_purchases
 from retreats.payments.refunds import send_due_refunds
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,10 @@ def run_periodic_upkeep(*, now: datetime | None = None) -> None:
     result = release_lapsed_seats(now=now)
     refunds_sent = send_due_refunds(now=now)
     balances = collect_balances(now=now)
+    vouchers_settled = close_lapsed_purchases(now=now)
     if result.holds_expired or result.offers_made or refunds_sent:
         log.info("Upkeep: %s, refunds sent: %s", result, refunds_sent)
     if balances.asked or balances.charged or balances.cancelled:
         log.info("Balances: %s", balances)
+    if vouchers_settled:
+        log.info("Gift voucher purchases settled after their Checkout ended: %s", vouchers_settled)

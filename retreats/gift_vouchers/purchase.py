@@ -337,6 +337,33 @@ def sync_from_return(*, voucher: GiftVoucher, session_id: str) -> None:
     apply_gift_voucher_session(stripe_gateway.retrieve_checkout_session(session_id))
 
 
+def close_lapsed_purchases(*, now: datetime | None = None) -> int:
+    """Vouchers still awaiting payment once their Checkout has ended: for each, close its
+    session at Stripe and apply what it is (paid after all: active, and the buyer's emails are
+    queued; else unpaid). Stripe's own webhook normally did this already; this is for one that
+    never arrived, from a buyer who never came back to the site. Returns how many it settled;
+    one Stripe could not be asked about stays as it is for the next run."""
+    now = now or utcnow()
+    checkout_ended_by = now - timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"])
+    lapsed = db.session.execute(
+        select(GiftVoucher.reference, GiftVoucher.stripe_checkout_session_id).where(
+            GiftVoucher.status == GiftVoucherStatus.AWAITING_PAYMENT,
+            GiftVoucher.stripe_checkout_session_id.is_not(None),
+            GiftVoucher.created_at <= checkout_ended_by,
+        )
+    ).all()
+    end_transaction()
+    settled = 0
+    for reference, session_id in lapsed:
+        try:
+            session = stripe_gateway.expire_checkout_session(session_id)
+        except PaymentGatewayError as error:
+            log.error("Could not close gift voucher %s's Checkout: %s", reference, error)
+            continue
+        settled += apply_gift_voucher_session(session, now=now) == "applied"
+    return settled
+
+
 def abandon_purchase(*, voucher: GiftVoucher) -> GiftVoucher:
     """The buyer left Checkout: close the session at Stripe so it can no longer be paid, and
     apply what it is now (paid in another tab a moment ago: active; else unpaid)."""
