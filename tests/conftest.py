@@ -559,6 +559,12 @@ def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval
         time.sleep(interval)
 
 
+def use_stripe_at(app, base_url: str) -> None:
+    """Point the app's Stripe client at `base_url`: a local Stripe server, or a dead port."""
+    app.config["STRIPE_API_BASE"] = base_url
+    app.extensions.pop("stripe_client", None)
+
+
 @dataclass
 class LiveSite:
     """The app served over real HTTP, talking to a real local Stripe server."""
@@ -576,8 +582,7 @@ def live_site(app, app_config, tmp_path) -> Iterator[LiveSite]:
         webhook_url=f"http://127.0.0.1:{port}/stripe/webhook",
         webhook_secret=TEST_WEBHOOK_SECRET,
     ) as stripe_url:
-        app.config["STRIPE_API_BASE"] = stripe_url
-        app.extensions.pop("stripe_client", None)
+        use_stripe_at(app, stripe_url)
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

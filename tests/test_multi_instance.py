@@ -35,7 +35,7 @@ from tests.cluster import (
     run_together,
     running_cluster,
 )
-from tests.conftest import wait_until
+from tests.conftest import use_stripe_at, wait_until
 
 CAPACITY = 15
 VISITORS = 60
@@ -222,8 +222,7 @@ def pay_when_no_seat_is_left(app, db, cluster: Cluster, visit: Visit) -> None:
         lambda: refunded_at_stripe(cluster, late.payment_intent_id) == late.amount_minor,
         timeout=20,
     )
-    app.config["STRIPE_API_BASE"] = cluster.stripe  # the sweeper, as the worker runs it
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, cluster.stripe)  # the sweeper, as the worker runs it
     expire_lapsed_holds()
     assert status_of(db, booking_id) != BookingStatus.CONFIRMED
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy.orm import configure_mappers
 
 from retreats.serving import settle_before_serving
 
@@ -31,7 +30,6 @@ def test_every_template_is_compiled_and_everything_held_is_frozen(app, unfrozen_
     cached = {key[1] for key in app.jinja_env.cache}  # (loader ref, name)
     assert cached >= set(templates)
     assert gc.get_freeze_count() > 10_000  # the app, its modules and templates
-    configure_mappers()  # nothing left to configure: already done, so this is a no-op
 
 
 def test_the_production_server_settles_each_worker_once_it_has_loaded_the_app(

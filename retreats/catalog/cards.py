@@ -11,37 +11,14 @@ used go first.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
-
 from flask import current_app
 from markupsafe import Markup
 
 from retreats.booking.availability import Listing
 from retreats.caching.fragments import render_piece
+from retreats.caching.public_pages import PageStore
 
 MAX_CARDS = 1024  # per worker; a card is about 1.5 KB
-
-
-class CardStore:
-    def __init__(self, max_cards: int = MAX_CARDS):
-        self.max_cards = max_cards
-        self._cards: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Markup | None:
-        with self._lock:
-            card = self._cards.get(key)
-            if card is not None:
-                self._cards.move_to_end(key)
-            return card
-
-    def put(self, key: Hashable, card: Markup) -> None:
-        with self._lock:
-            self._cards[key] = card
-            while len(self._cards) > self.max_cards:
-                self._cards.popitem(last=False)
 
 
 def listing_card(listing: Listing, eager: bool = False) -> Markup:
@@ -55,7 +32,8 @@ def listing_card(listing: Listing, eager: bool = False) -> Markup:
         listing.early_bird_until,
         bool(eager),
     )
-    store = current_app.extensions.setdefault("listing_cards", CardStore())
+    # The kept pages' bounded store, used by key alone: the key says all a card shows.
+    store = current_app.extensions.setdefault("listing_cards", PageStore(max_pages=MAX_CARDS))
     card = store.get(key)
     if card is None:
         # For everyone, as the kept page around it: none of the visitor's own globals.

@@ -21,7 +21,7 @@ from retreats.gift_vouchers.purchase import (
     buy_gift_voucher,
     close_lapsed_purchases,
 )
-from tests.conftest import TEST_WEBHOOK_SECRET
+from tests.conftest import TEST_WEBHOOK_SECRET, use_stripe_at
 from tests.gift_vouchers.helpers import only_voucher
 from tests.journey import pay
 
@@ -34,8 +34,7 @@ def stripe_that_loses_its_webhooks(app, tmp_path):
         webhook_url=f"http://127.0.0.1:{free_port()}/stripe/webhook",
         webhook_secret=TEST_WEBHOOK_SECRET,
     ) as stripe_url:
-        app.config["STRIPE_API_BASE"] = stripe_url
-        app.extensions.pop("stripe_client", None)
+        use_stripe_at(app, stripe_url)
         yield stripe_url
 
 
@@ -97,8 +96,7 @@ def test_never_paid_it_is_unpaid_and_its_checkout_closed(app, checkout):
 
 
 def test_with_stripe_out_of_reach_it_stays_for_the_next_run(app, checkout):
-    app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, f"http://127.0.0.1:{free_port()}")
 
     assert close_lapsed_purchases(now=after_checkout_ended(app)) == 0
 

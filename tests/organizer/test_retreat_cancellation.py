@@ -19,7 +19,7 @@ from retreats.errors import DomainError
 from retreats.listings.models import RetreatStatus
 from retreats.organizer.listings.retreat_cancellation import cancel_retreat, cancellation_preview
 from retreats.payments.models import Refund, RefundStatus
-from tests.conftest import BOTH_DATABASES
+from tests.conftest import BOTH_DATABASES, use_stripe_at
 from tests.factories import stored_booking, waitlist_entry, waitlist_offer
 from tests.html_forms import form_values
 from tests.journey import book_to_checkout, pay, pay_and_land
@@ -148,15 +148,13 @@ def test_a_hold_stripe_cannot_close_now_is_closed_by_the_expiry_sweep(
     retreat = make_retreat()
     checkout_url = book_to_checkout(browser, live_site, retreat)
     real_stripe = app.config["STRIPE_API_BASE"]
-    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, "http://127.0.0.1:9")
     result = cancel_retreat(retreat_id=retreat.id, actor_id=None)
     hold = db.session.get(Booking, result.holds_released[0], populate_existing=True)
     assert hold.status == BookingStatus.PENDING and hold.hold_expires_at <= utcnow()
     assert seats_left(retreat) == retreat.capacity  # its seats are free already
 
-    app.config["STRIPE_API_BASE"] = real_stripe
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, real_stripe)
     assert expire_lapsed_holds() == 1  # what the worker runs every minute
     db.session.expire_all()
     assert hold.status == BookingStatus.EXPIRED
@@ -170,11 +168,9 @@ def test_a_payment_made_while_the_retreat_was_being_cancelled_is_refunded_not_co
     checkout_url = book_to_checkout(browser, live_site, retreat)
     # Stripe is out of reach while the organizer cancels, so the session stays open …
     real_stripe = app.config["STRIPE_API_BASE"]
-    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, "http://127.0.0.1:9")
     cancel_retreat(retreat_id=retreat.id, actor_id=None)
-    app.config["STRIPE_API_BASE"] = real_stripe
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, real_stripe)
     # … and the visitor pays before the sweep closes it.
     paid = pay(browser, checkout_url)
     assert paid.status_code == 303

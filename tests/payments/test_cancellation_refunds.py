@@ -21,7 +21,7 @@ from retreats.extensions import db
 from retreats.notifications.sender import send_due_emails
 from retreats.payments.models import Refund, RefundStatus
 from retreats.payments.refunds import retry_delay, send_due_refunds
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, use_stripe_at
 from tests.payments.helpers import cancel_from_page, confirmed_booking_page
 from tests.races import first_call_waits_for
 
@@ -116,8 +116,7 @@ def test_a_refund_stripe_cannot_take_now_is_kept_and_retried(live_site, browser,
 
     # Stripe goes away just as the attendee cancels.
     real_stripe = app.config["STRIPE_API_BASE"]
-    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, "http://127.0.0.1:9")
     after = cancel_from_page(browser, page)
     assert "Your booking is cancelled" in after.text
     refund = db.session.execute(db.select(Refund)).scalar_one()
@@ -126,8 +125,7 @@ def test_a_refund_stripe_cannot_take_now_is_kept_and_retried(live_site, browser,
     assert "we keep trying" in browser.get(page.url).text
 
     # Back again: the worker's next round sends it, once.
-    app.config["STRIPE_API_BASE"] = real_stripe
-    app.extensions.pop("stripe_client", None)
+    use_stripe_at(app, real_stripe)
     assert send_due_refunds(now=utcnow()) == 0  # not due yet: it waits its back-off
     assert send_due_refunds(now=utcnow() + retry_delay(1)) == 1
     db.session.expire_all()

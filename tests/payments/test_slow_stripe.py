@@ -11,7 +11,7 @@ from devtools.local_stripe.runner import running_local_stripe
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import Booking
 from retreats.extensions import db
-from tests.conftest import TEST_WEBHOOK_SECRET
+from tests.conftest import TEST_WEBHOOK_SECRET, use_stripe_at
 from tests.journey import filled_booking_form
 
 STRIPE_TIMEOUT_SECONDS = 1
@@ -31,8 +31,7 @@ def late_stripe(app, tmp_path):
         webhook_secret=TEST_WEBHOOK_SECRET,
         api_delay_ms=STRIPE_LATE_MS,
     ) as stripe_url:
-        app.config["STRIPE_API_BASE"] = stripe_url
-        app.extensions.pop("stripe_client", None)
+        use_stripe_at(app, stripe_url)
         yield stripe_url
 
 
