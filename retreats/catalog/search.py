@@ -13,8 +13,8 @@ the listings keep the catalog's order, soonest first.
   connection's `folded` function, retreats/database.py), the wildcards % and _ (and the escape
   character) in the visitor's text escaped, so they match themselves.
 
-Accents never matter: "zurich" finds "Zürich" and "málaga" finds "Malaga", on both databases
-(retreats/accents.py: one table for both sides).
+Accents never matter: "zurich" finds "Zürich", "málaga" finds "Malaga" and "strasse" finds
+"Straße", on both databases (retreats/accents.py: one table for both sides).
 """
 
 from __future__ import annotations

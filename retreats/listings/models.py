@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from retreats.accents import ACCENTED, PLAIN
+from retreats.accents import ACCENTED, PLAIN, SPELLED_OUT
 from retreats.database import UTCDateTime, string_enum, utcnow
 from retreats.extensions import db
 
@@ -234,8 +234,12 @@ def search_document(table=Retreat.__table__):
 
 
 def without_accents_in_sql(words):
-    """PostgreSQL's translate() with the table of retreats/accents.py (no quote in it)."""
-    return func.translate(words, text(f"'{ACCENTED}'"), text(f"'{PLAIN}'"))
+    """PostgreSQL's translate() with the table of retreats/accents.py, then a replace() for each
+    letter it writes out (no quote in either)."""
+    plain = func.translate(words, text(f"'{ACCENTED}'"), text(f"'{PLAIN}'"))
+    for letter, written_out in SPELLED_OUT.items():
+        plain = func.replace(plain, text(f"'{letter}'"), text(f"'{written_out}'"))
+    return plain
 
 
 Index("ix_retreats_search", search_document(), postgresql_using="gin").ddl_if(dialect="postgresql")

@@ -132,6 +132,11 @@ def test_words_in_the_title_summary_and_place_find_listings(client, catalog, sea
         pytest.param("lodz", "Letters to Each Other", id="a letter Unicode does not decompose"),
         pytest.param("Sjøberg", "Letters to Each Other", id="a facilitator's name"),
         pytest.param("sjoberg", "Letters to Each Other", id="a facilitator's name, plain"),
+        pytest.param("strasse", "Slow Mornings", id="a letter written out as two, typed as two"),
+        pytest.param("STRAẞE", "Slow Mornings", id="typed as one, in capitals"),
+        pytest.param("aeroskobing", "Slow Mornings", id="æ and ø"),
+        pytest.param("œuvre", "Slow Mornings", id="typed as one where the listing has two"),
+        pytest.param("seydisfjordur", "Slow Mornings", id="ð and ö"),
     ],
 )
 def test_accents_never_matter(db, client, make_retreat, organizer, search, title):
@@ -140,6 +145,13 @@ def test_accents_never_matter(db, client, make_retreat, organizer, search, title
     make_retreat(title="Sea and Skin", summary="A week on the Côte d'Azur.", country="France")
     letters = make_retreat(title="Letters to Each Other", city="Łódź", country="Poland")
     create_facilitator(organizer, name="Ingrid Sjøberg", retreats=[letters])
+    make_retreat(
+        title="Slow Mornings",
+        summary="A small oeuvre of silence by the Seyðisfjörður.",
+        venue="Haus an der Straße",
+        city="Ærøskøbing",
+        country="Denmark",
+    )
 
     assert titles(client, q=search) == [title]
 
