@@ -1,6 +1,6 @@
 """Helpers shared by the organizer test modules: many bookings at once, sign-in, forms, pages and
-the audit log, gift vouchers' payments and emails (one booking at a time comes from
-tests/factories.py)."""
+the audit log, gift vouchers' payments and emails, the export's peak memory (one booking at a
+time comes from tests/factories.py)."""
 
 from __future__ import annotations
 
