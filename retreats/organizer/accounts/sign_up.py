@@ -104,7 +104,7 @@ def verify_email(*, raw_token: str, now: datetime | None = None) -> Organizer:
             entry = record_audit(
                 "organizer.email_verified", actor_id=person.id, organizer_id=person.id
             )
-            if person.status == OrganizerStatus.PENDING:
+            if person.waits_for_decision:  # the same rule as the email's, when it goes out
                 db.session.flush()
                 _tell_admins_someone_waits(person, audit_entry_id=entry.id)
     log.info("Organizer %s confirmed their email", person.id)
