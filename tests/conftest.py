@@ -565,6 +565,17 @@ def use_stripe_at(app, base_url: str) -> None:
     app.extensions.pop("stripe_client", None)
 
 
+@contextmanager
+def local_stripe_for(app, state_dir: Path, **options) -> Iterator[str]:
+    """A real local Stripe server signing its webhooks with the tests' secret, and `app` pointed
+    at it; its URL. `options` go to running_local_stripe (webhook_url, api_delay_ms …)."""
+    with running_local_stripe(
+        state_dir=state_dir, webhook_secret=TEST_WEBHOOK_SECRET, **options
+    ) as stripe_url:
+        use_stripe_at(app, stripe_url)
+        yield stripe_url
+
+
 @dataclass
 class LiveSite:
     """The app served over real HTTP, talking to a real local Stripe server."""
@@ -577,12 +588,9 @@ class LiveSite:
 def live_site(app, app_config, tmp_path) -> Iterator[LiveSite]:
     """Serve `app` on 127.0.0.1 in a thread, with the local Stripe server sending it webhooks."""
     port = int(app_config["PUBLIC_BASE_URL"].rsplit(":", 1)[1])
-    with running_local_stripe(
-        state_dir=tmp_path / "local-stripe",
-        webhook_url=f"http://127.0.0.1:{port}/stripe/webhook",
-        webhook_secret=TEST_WEBHOOK_SECRET,
+    with local_stripe_for(
+        app, tmp_path / "local-stripe", webhook_url=f"http://127.0.0.1:{port}/stripe/webhook"
     ) as stripe_url:
-        use_stripe_at(app, stripe_url)
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

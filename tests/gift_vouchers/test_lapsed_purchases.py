@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from devtools.local_stripe.runner import free_port, running_local_stripe
+from devtools.local_stripe.runner import free_port
 from retreats.base.outbox import OutboxEmail
 from retreats.booking.upkeep import run_periodic_upkeep
 from retreats.database import utcnow
@@ -21,7 +21,7 @@ from retreats.gift_vouchers.purchase import (
     buy_gift_voucher,
     close_lapsed_purchases,
 )
-from tests.conftest import TEST_WEBHOOK_SECRET, use_stripe_at
+from tests.conftest import local_stripe_for, use_stripe_at
 from tests.gift_vouchers.helpers import only_voucher
 from tests.journey import pay
 
@@ -29,12 +29,8 @@ from tests.journey import pay
 @pytest.fixture
 def stripe_that_loses_its_webhooks(app, tmp_path):
     """The local Stripe server, its webhooks sent to a port where nothing listens."""
-    with running_local_stripe(
-        state_dir=tmp_path / "local-stripe",
-        webhook_url=f"http://127.0.0.1:{free_port()}/stripe/webhook",
-        webhook_secret=TEST_WEBHOOK_SECRET,
-    ) as stripe_url:
-        use_stripe_at(app, stripe_url)
+    nowhere = f"http://127.0.0.1:{free_port()}/stripe/webhook"
+    with local_stripe_for(app, tmp_path / "local-stripe", webhook_url=nowhere) as stripe_url:
         yield stripe_url
 
 

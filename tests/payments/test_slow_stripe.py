@@ -7,11 +7,10 @@ import time
 
 import pytest
 
-from devtools.local_stripe.runner import running_local_stripe
 from retreats.booking.capacity import seats_taken
 from retreats.booking.models import Booking
 from retreats.extensions import db
-from tests.conftest import TEST_WEBHOOK_SECRET, use_stripe_at
+from tests.conftest import local_stripe_for
 from tests.journey import filled_booking_form
 
 STRIPE_TIMEOUT_SECONDS = 1
@@ -26,13 +25,8 @@ def app_config(app_config):
 @pytest.fixture
 def late_stripe(app, tmp_path):
     """The local Stripe server, answering every API call STRIPE_LATE_MS late."""
-    with running_local_stripe(
-        state_dir=tmp_path / "late-stripe",
-        webhook_secret=TEST_WEBHOOK_SECRET,
-        api_delay_ms=STRIPE_LATE_MS,
-    ) as stripe_url:
-        use_stripe_at(app, stripe_url)
-        yield stripe_url
+    with local_stripe_for(app, tmp_path / "late-stripe", api_delay_ms=STRIPE_LATE_MS) as url:
+        yield url
 
 
 def test_a_booking_gives_up_at_the_timeout_and_releases_its_place(
